@@ -1,0 +1,36 @@
+import { registerEnumType } from 'type-graphql';
+
+/** The roles of the spec's role table. Tokens carry them in the `roles` claim. */
+export enum Role {
+  PLATFORM_ADMIN = 'PLATFORM_ADMIN',
+  GLOBAL_ADMIN = 'GLOBAL_ADMIN',
+  ADMIN_AGENT = 'ADMIN_AGENT',
+  SALES_AGENT = 'SALES_AGENT',
+  USER_ADMIN = 'USER_ADMIN',
+  BILLING_ADMIN = 'BILLING_ADMIN',
+  CUSTOMER_ADMIN = 'CUSTOMER_ADMIN',
+}
+
+registerEnumType(Role, { name: 'Role', description: 'A role carried in the token' });
+
+export const PARTNER_ROLES: Role[] = [
+  Role.GLOBAL_ADMIN,
+  Role.ADMIN_AGENT,
+  Role.SALES_AGENT,
+  Role.USER_ADMIN,
+  Role.BILLING_ADMIN,
+];
+
+/** Who may do what: one list per capability, used by @Authorized on the resolvers. */
+export const Can = {
+  onboardPartners: [Role.PLATFORM_ADMIN],
+  createCustomers: [Role.PLATFORM_ADMIN, Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT, Role.USER_ADMIN],
+  inviteCustomers: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
+  removeCustomerRelationships: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
+  answerInvitations: [Role.CUSTOMER_ADMIN],
+  revokeDelegatedAdmin: [Role.CUSTOMER_ADMIN],
+  requestPartnerships: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT],
+  acceptOrRemovePartnerships: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
+  sellSubscriptions: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT],
+  readPartnerData: [Role.PLATFORM_ADMIN, ...PARTNER_ROLES],
+} as const;

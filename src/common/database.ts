@@ -1,0 +1,131 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Mutex } from 'async-mutex';
+import { DataSource, type EntityManager, type Logger as OrmLogger, QueryFailedError } from 'typeorm';
+import { Activity } from '../modules/activity/activity.entity';
+import { CustomerUser } from '../modules/customer/customer-user.entity';
+import { Customer } from '../modules/customer/customer.entity';
+import { CustomerInvitation } from '../modules/invitation/customer-invitation.entity';
+import { Offer } from '../modules/offer/offer.entity';
+import { Partner } from '../modules/partner/partner.entity';
+import { PartnershipRequest } from '../modules/partnership/partnership-request.entity';
+import { Partnership } from '../modules/partnership/partnership.entity';
+import { DelegatedAdminPrivilege } from '../modules/relationship/delegated-admin-privilege.entity';
+import { ResellerRelationship } from '../modules/relationship/reseller-relationship.entity';
+import { CustomerSubscription } from '../modules/subscription/subscription.entity';
+import type { AppConfig } from './config';
+import { logger } from './logger';
+
+export const ENTITIES = [
+  Partner,
+  Customer,
+  CustomerUser,
+  ResellerRelationship,
+  DelegatedAdminPrivilege,
+  CustomerInvitation,
+  Partnership,
+  PartnershipRequest,
+  Offer,
+  CustomerSubscription,
+  Activity,
+];
+
+/** Counts every SQL statement; the N+1 test and the benchmarks read it. LOG_SQL=true prints them. */
+export class CountingLogger implements OrmLogger {
+  count = 0;
+  private readonly print = process.env.LOG_SQL === 'true';
+
+  logQuery(query: string, parameters?: unknown[]) {
+    this.count++;
+    if (this.print) logger.info({ query, parameters }, 'sql');
+  }
+  logQueryError(error: string | Error, query: string) {
+    logger.debug({ err: error, query }, 'sql error');
+  }
+  logQuerySlow(time: number, query: string) {
+    logger.warn({ time, query }, 'slow sql');
+  }
+  logSchemaBuild() {}
+  logMigration(message: string) {
+    logger.info(message);
+  }
+  log(level: 'log' | 'info' | 'warn', message: unknown) {
+    if (level === 'warn') logger.warn(String(message));
+  }
+}
+
+export function parseMysqlUrl(url: string) {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 3306,
+    username: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: u.pathname.replace(/^\//, ''),
+  };
+}
+
+/**
+ * The one DataSource factory, used by the app, the tests and the TypeORM CLI (ormconfig.ts).
+ * SQLite (embedded default) builds its schema from the entities; MySQL only ever through migrations.
+ */
+export function createDataSource(config: AppConfig): DataSource {
+  const ormLogger = new CountingLogger();
+  const common = {
+    entities: ENTITIES,
+    logger: ormLogger,
+    logging: ['query', 'error', 'warn'] as ('query' | 'error' | 'warn')[],
+    maxQueryExecutionTime: 1000,
+  };
+  if (config.dbType === 'mysql') {
+    return new DataSource({
+      ...common,
+      type: 'mysql',
+      ...parseMysqlUrl(config.mysqlUrl),
+      charset: 'utf8mb4_unicode_ci',
+      timezone: 'Z',
+      synchronize: false,
+      migrations: [join(__dirname, '..', 'migrations', '*.{ts,js}')],
+      migrationsRun: false,
+      extra: { connectionLimit: 20 },
+    });
+  }
+  if (config.sqlitePath !== ':memory:') mkdirSync(dirname(config.sqlitePath), { recursive: true });
+  return new DataSource({
+    ...common,
+    type: 'better-sqlite3',
+    database: config.sqlitePath,
+    synchronize: true,
+    enableWAL: config.sqlitePath !== ':memory:',
+    timeout: 5000,
+  });
+}
+
+export function queryCounter(ds: DataSource): CountingLogger {
+  return ds.logger as CountingLogger;
+}
+
+/** Brings the schema up to date: migrations on MySQL, entity sync on SQLite (done at initialize). */
+export async function prepareSchema(ds: DataSource): Promise<void> {
+  if (ds.options.type === 'mysql') await ds.runMigrations({ transaction: 'each' });
+}
+
+// better-sqlite3 is one connection: transactions from concurrent requests must take turns.
+const sqliteWriteLock = new Mutex();
+
+/** Runs `work` in one transaction. Publish events only after this resolves (after commit). */
+export function inTransaction<T>(ds: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  if (ds.options.type === 'better-sqlite3') return sqliteWriteLock.runExclusive(() => ds.transaction(work));
+  return ds.transaction(work);
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  if (!(err instanceof QueryFailedError)) return false;
+  const code = (err.driverError as { code?: string } | undefined)?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** Affected-row count of an UPDATE, across drivers. */
+export function affectedRows(result: { affected?: number | null }): number {
+  return result.affected ?? 0;
+}

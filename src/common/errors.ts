@@ -1,0 +1,65 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The error codes clients can rely on (`extensions.code`). Modules throw these typed errors;
+ * `formatError` in server.ts is the one place that maps anything else.
+ */
+export enum ErrorCode {
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  NOT_FOUND = 'NOT_FOUND',
+  CONFLICT = 'CONFLICT',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+export interface FieldProblem {
+  /** dotted path of the failing input field, e.g. `input.address.country` */
+  field: string;
+  message: string;
+}
+
+export class AppError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extensions } });
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Authentication required: send Authorization: Bearer <token>') {
+    super(ErrorCode.UNAUTHENTICATED, message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'Your role does not allow this operation') {
+    super(ErrorCode.FORBIDDEN, message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string, id?: string) {
+    super(ErrorCode.NOT_FOUND, id ? `${what} ${id} not found` : `${what} not found`);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(ErrorCode.CONFLICT, message);
+  }
+}
+
+export class UserInputError extends AppError {
+  constructor(problems: FieldProblem[]) {
+    super(
+      ErrorCode.BAD_USER_INPUT,
+      `Invalid input: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+      { fields: [...new Set(problems.map((p) => p.field))], problems },
+    );
+  }
+
+  static field(field: string, message: string): UserInputError {
+    return new UserInputError([{ field, message }]);
+  }
+}

@@ -1,0 +1,111 @@
+import { IsInt, IsOptional, Max, MaxLength, Min } from 'class-validator';
+import { ArgsType, type ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { UserInputError } from './errors';
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+@ObjectType()
+export class PageInfo {
+  @Field()
+  hasNextPage: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor: string | null;
+}
+
+@ArgsType()
+export class ConnectionArgs {
+  @Field(() => Int, { nullable: true, description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})` })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  first?: number;
+
+  @Field(() => String, { nullable: true, description: 'The endCursor of the previous page' })
+  @IsOptional()
+  @MaxLength(200)
+  after?: string;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+/** A Relay connection. `totalCount` is a thunk, so its COUNT query runs only when asked for. */
+export interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: PageInfo;
+  totalCount: () => Promise<number>;
+}
+
+/** Builds `<Name>Connection` and `<Name>Edge` object types for a node type. */
+export function ConnectionType<T extends object>(name: string, nodeType: ClassType<T>) {
+  @ObjectType(`${name}Edge`)
+  class EdgeType {
+    @Field({ description: 'Opaque cursor of this edge' })
+    cursor: string;
+
+    @Field(() => nodeType)
+    node: T;
+  }
+
+  @ObjectType()
+  abstract class ConnectionClass {
+    @Field(() => [EdgeType])
+    edges: EdgeType[];
+
+    @Field(() => PageInfo)
+    pageInfo: PageInfo;
+
+    // simple: graphql's default resolver calls the thunk, so the COUNT runs only when selected
+    @Field(() => Int, { simple: true, description: 'All items matching the filter, across pages' })
+    totalCount: number;
+  }
+  return ConnectionClass;
+}
+
+const CURSOR_PREFIX = 'k1:';
+
+/** Cursors are opaque to clients: base64url of the keyset position (the row id). */
+export function encodeCursor(id: string): string {
+  return Buffer.from(CURSOR_PREFIX + id, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined | null, field = 'after'): string | undefined {
+  if (cursor === undefined || cursor === null) return undefined;
+  const raw = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!raw.startsWith(CURSOR_PREFIX) || raw.length > 100) throw UserInputError.field(field, 'is not a valid cursor');
+  return raw.slice(CURSOR_PREFIX.length);
+}
+
+export interface PageRequest {
+  first: number;
+  afterId?: string;
+}
+
+export function pageRequest(args: ConnectionArgs): PageRequest {
+  return { first: args.first ?? DEFAULT_PAGE_SIZE, afterId: decodeCursor(args.after) };
+}
+
+/**
+ * Turns `first + 1` rows fetched in keyset order into a connection: the extra row only tells
+ * that there is a next page.
+ */
+export function toConnection<T extends { id: string }>(
+  rows: T[],
+  page: PageRequest,
+  count: () => Promise<number>,
+): Connection<T> {
+  const hasNextPage = rows.length > page.first;
+  const nodes = hasNextPage ? rows.slice(0, page.first) : rows;
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
+  let counted: Promise<number> | undefined;
+  return {
+    edges,
+    pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    totalCount: () => (counted ??= count()),
+  };
+}

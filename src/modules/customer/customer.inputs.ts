@@ -1,0 +1,162 @@
+import {
+  ArrayMaxSize,
+  IsDate,
+  IsEmail,
+  IsEnum,
+  IsFQDN,
+  IsInt,
+  IsISO31661Alpha2,
+  IsNotEmpty,
+  IsOptional,
+  IsPhoneNumber,
+  IsUUID,
+  MaxDate,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { Field, GraphQLISODateTime, ID, InputType, Int } from 'type-graphql';
+import { Cloud } from '../../common/enums';
+import { IsLegalCompanyName, IsPostalCodeForCountry } from '../../common/validation';
+
+@InputType({ description: 'The exact full address: street, city, state, postal code, country' })
+export class AddressInput {
+  @Field()
+  @IsNotEmpty()
+  @MaxLength(200)
+  addressLine1: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @MaxLength(200)
+  addressLine2?: string;
+
+  @Field()
+  @IsNotEmpty()
+  @MaxLength(100)
+  city: string;
+
+  @Field({ nullable: true, description: 'State or province, where the country has them' })
+  @IsOptional()
+  @MaxLength(100)
+  state?: string;
+
+  @Field()
+  @IsNotEmpty()
+  @MaxLength(20)
+  @IsPostalCodeForCountry('country')
+  postalCode: string;
+
+  @Field({ description: 'ISO 3166-1 alpha-2 code, e.g. US, DE' })
+  @IsISO31661Alpha2({ message: 'country must be an ISO 3166-1 alpha-2 code' })
+  country: string;
+}
+
+@InputType()
+export class ContactInput {
+  @Field()
+  @IsNotEmpty()
+  @MaxLength(100)
+  firstName: string;
+
+  @Field()
+  @IsNotEmpty()
+  @MaxLength(100)
+  lastName: string;
+
+  @Field()
+  @IsEmail()
+  @MaxLength(254)
+  email: string;
+
+  @Field({ description: 'International format, e.g. +1 425 555 0100' })
+  @MaxLength(32)
+  @IsPhoneNumber(undefined, { message: 'phoneNumber must be a valid phone number in international format (+…)' })
+  phoneNumber: string;
+}
+
+@InputType({ description: 'Acceptance of the customer agreement' })
+export class AgreementInput {
+  @Field()
+  @IsNotEmpty()
+  @MaxLength(200)
+  signatoryName: string;
+
+  @Field()
+  @IsEmail()
+  @MaxLength(254)
+  signatoryEmail: string;
+
+  @Field(() => GraphQLISODateTime)
+  @IsDate()
+  @MaxDate(() => new Date(Date.now() + 5 * 60_000), { message: 'acceptedAt cannot be in the future' })
+  acceptedAt: Date;
+}
+
+@InputType({ description: 'One line of an order: an offer and its number of licenses' })
+export class OrderLineInput {
+  @Field(() => ID)
+  @IsNotEmpty()
+  @MaxLength(64)
+  offerId: string;
+
+  @Field(() => Int)
+  @IsInt()
+  @Min(1)
+  quantity: number;
+}
+
+@InputType()
+export class CreateCustomerInput {
+  @Field({ description: 'The exact legal company name (no acronyms, no test names)' })
+  @IsNotEmpty()
+  @MaxLength(200)
+  @IsLegalCompanyName()
+  companyName: string;
+
+  @Field({ description: 'The tenant domain, unique, e.g. contoso.onmicrosoft.com' })
+  @MaxLength(253)
+  @IsFQDN({ require_tld: true }, { message: 'domain must be a valid domain name' })
+  domain: string;
+
+  @Field(() => Cloud, { nullable: true, description: "Defaults to the creating partner's cloud (PUBLIC for the operator)" })
+  @IsOptional()
+  @IsEnum(Cloud)
+  cloud?: Cloud;
+
+  @Field(() => AddressInput)
+  @ValidateNested()
+  address: AddressInput;
+
+  @Field(() => ContactInput)
+  @ValidateNested()
+  primaryContact: ContactInput;
+
+  @Field(() => AgreementInput)
+  @ValidateNested()
+  agreement: AgreementInput;
+
+  @Field(() => ID, { nullable: true, description: 'An indirect provider adds the customer on behalf of this reseller' })
+  @IsOptional()
+  @IsUUID()
+  indirectResellerId?: string;
+
+  @Field(() => [OrderLineInput], { nullable: true, description: 'The order placed with the new customer' })
+  @IsOptional()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  subscriptions?: OrderLineInput[];
+}
+
+@InputType()
+export class CustomerFilter {
+  @Field(() => ID, { nullable: true, description: 'Only customers associated with this indirect reseller' })
+  @IsOptional()
+  @MaxLength(64)
+  indirectResellerId?: string;
+
+  @Field({ nullable: true, description: 'Part of the company name or the domain' })
+  @IsOptional()
+  @MaxLength(200)
+  search?: string;
+}

@@ -1,0 +1,185 @@
+import { Brackets, type EntityManager } from 'typeorm';
+import { isOperator } from '../../common/auth/principal';
+import { Role } from '../../common/auth/roles';
+import { type AppDeps, principalOf, type RequestContext } from '../../common/context';
+import { inTransaction, isUniqueViolation } from '../../common/database';
+import { Cloud, PartnerType, RelationshipStatus } from '../../common/enums';
+import { ConflictError, NotFoundError, UserInputError } from '../../common/errors';
+import { newId } from '../../common/ids';
+import { type ConnectionArgs, pageRequest, toConnection } from '../../common/pagination';
+import { hashPassword, newTemporaryPassword } from '../../common/secrets';
+import { containsPattern, LIKE_ESCAPE } from '../../common/sql';
+import { ActivityAction } from '../activity/activity.entity';
+import type { ActivityEntry, ActivityService } from '../activity/activity.service';
+import type { Partner } from '../partner/partner.entity';
+import type { PartnerService } from '../partner/partner.service';
+import type { RelationshipService } from '../relationship/relationship.service';
+import type { SubscriptionService } from '../subscription/subscription.service';
+import { CustomerUser } from './customer-user.entity';
+import { Customer } from './customer.entity';
+import type { CreateCustomerInput, CustomerFilter } from './customer.inputs';
+import type { AdminCredentials } from './customer.types';
+
+export class CustomerService {
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly activity: ActivityService,
+    private readonly partners: PartnerService,
+    private readonly relationships: RelationshipService,
+    private readonly subscriptions: SubscriptionService,
+  ) {}
+
+  /**
+   * Creates the customer, its first admin user, the creating partner's ACTIVE relationship, the
+   * order lines and, for an indirect provider acting for a reseller, the reseller's relationship and
+   * admin access — all in one transaction. The temporary password is returned once and only hashed at rest.
+   */
+  async create(
+    ctx: RequestContext,
+    input: CreateCustomerInput,
+  ): Promise<{ customer: Customer; adminCredentials: AdminCredentials }> {
+    const p = principalOf(ctx);
+    const temporaryPassword = newTemporaryPassword(20);
+    const passwordHash = await hashPassword(temporaryPassword);
+    const domain = input.domain.toLowerCase();
+    try {
+      return await inTransaction(this.deps.ds, async (em) => {
+        const creator = p.partnerId ? await this.partners.current(ctx, em) : null;
+        const cloud = input.cloud ?? creator?.cloud ?? Cloud.PUBLIC;
+        if (creator && cloud !== creator.cloud) {
+          throw UserInputError.field('input.cloud', `must be your partner's cloud (${creator.cloud})`);
+        }
+        if (input.indirectResellerId) await this.requireResellerFor(em, creator, input.indirectResellerId);
+        if (await em.existsBy(Customer, { domain })) {
+          throw new ConflictError(`A customer with the domain ${domain} already exists`);
+        }
+        const at = new Date();
+        const customer = em.create(Customer, {
+          id: newId(),
+          companyName: input.companyName.trim(),
+          domain,
+          cloud,
+          address: {
+            addressLine1: input.address.addressLine1,
+            addressLine2: input.address.addressLine2 ?? null,
+            city: input.address.city,
+            state: input.address.state ?? null,
+            postalCode: input.address.postalCode,
+            country: input.address.country.toUpperCase(),
+          },
+          primaryContact: { ...input.primaryContact },
+          agreement: { ...input.agreement },
+          indirectResellerId: input.indirectResellerId ?? null,
+          createdAt: at,
+        });
+        await em.insert(Customer, customer);
+        const userName = `admin@${domain}`;
+        await em.insert(CustomerUser, {
+          id: newId(),
+          customerId: customer.id,
+          userName,
+          passwordHash,
+          role: Role.CUSTOMER_ADMIN,
+          mustChangePassword: true,
+          createdAt: at,
+        });
+
+        const entries: ActivityEntry[] = [
+          {
+            action: ActivityAction.CUSTOMER_CREATED,
+            partnerId: creator?.id ?? null,
+            customerId: customer.id,
+            subjectId: customer.id,
+            details: { indirectResellerId: customer.indirectResellerId },
+          },
+        ];
+        const push = (e: ActivityEntry | null) => e && entries.push(e);
+        if (creator) {
+          push(await this.relationships.establish(em, creator.id, customer.id, at));
+          // The partner that will administer the customer gets admin access: the reseller if one is named.
+          if (!customer.indirectResellerId) push(await this.relationships.grantDelegatedAdmin(em, creator.id, customer.id, at));
+        }
+        if (customer.indirectResellerId) {
+          push(await this.relationships.establish(em, customer.indirectResellerId, customer.id, at));
+          push(await this.relationships.grantDelegatedAdmin(em, customer.indirectResellerId, customer.id, at));
+        }
+        if (input.subscriptions?.length) {
+          if (!creator) throw UserInputError.field('input.subscriptions', 'only a partner can place an order');
+          for (const [i, line] of input.subscriptions.entries()) {
+            const placed = await this.subscriptions.placeInTransaction(em, creator, customer.id, {
+              ...line,
+              resellerId: customer.indirectResellerId,
+            }, `input.subscriptions[${i}]`, at);
+            entries.push(placed.entry);
+          }
+        }
+        await this.activity.record(em, ctx, entries, at);
+        return { customer, adminCredentials: { userName, temporaryPassword } };
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`A customer with the domain ${domain} already exists`);
+      throw err;
+    }
+  }
+
+  /** Partnerships are only formed within one cloud, so a partnered reseller shares the provider's cloud. */
+  private async requireResellerFor(em: EntityManager, creator: Partner | null, resellerId: string) {
+    const field = 'input.indirectResellerId';
+    if (!creator || creator.type !== PartnerType.INDIRECT_PROVIDER) {
+      throw UserInputError.field(field, 'only an indirect provider can add a customer on behalf of a reseller');
+    }
+    if (!(await this.partners.activePartnershipExists(em, creator.id, resellerId))) {
+      throw UserInputError.field(field, 'must be an indirect reseller in an ACTIVE partnership with you');
+    }
+  }
+
+  /**
+   * Who sees which customer: the operator every one, a customer's user its own, a partner's user
+   * those with which its partner has an ACTIVE reseller relationship.
+   */
+  private visibleQuery(ctx: RequestContext) {
+    const p = principalOf(ctx);
+    const qb = this.deps.ds.getRepository(Customer).createQueryBuilder('customer');
+    if (isOperator(p)) return qb;
+    if (p.partnerId) {
+      return qb.innerJoin(
+        'reseller_relationship',
+        'rr',
+        'rr.customerId = customer.id AND rr.partnerId = :viewerPartnerId AND rr.status = :activeStatus',
+        { viewerPartnerId: p.partnerId, activeStatus: RelationshipStatus.ACTIVE },
+      );
+    }
+    if (p.customerId) return qb.where('customer.id = :viewerCustomerId', { viewerCustomerId: p.customerId });
+    return qb.where('1 = 0');
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<Customer> {
+    const customer = await this.visibleQuery(ctx).andWhere('customer.id = :id', { id }).getOne();
+    if (!customer) throw new NotFoundError('Customer', id);
+    return customer;
+  }
+
+  async list(ctx: RequestContext, args: ConnectionArgs, filter?: CustomerFilter) {
+    const page = pageRequest(args);
+    const base = () => {
+      const qb = this.visibleQuery(ctx);
+      if (filter?.indirectResellerId) {
+        qb.andWhere('customer.indirectResellerId = :resellerId', { resellerId: filter.indirectResellerId });
+      }
+      if (filter?.search) {
+        qb.andWhere(
+          new Brackets((w) =>
+            w
+              .where(`customer.companyName LIKE :search ${LIKE_ESCAPE}`, { search: containsPattern(filter.search!) })
+              .orWhere(`customer.domain LIKE :search ${LIKE_ESCAPE}`),
+          ),
+        );
+      }
+      return qb;
+    };
+    const qb = base();
+    if (page.afterId) qb.andWhere('customer.id > :after', { after: page.afterId });
+    const rows = await qb.orderBy('customer.id', 'ASC').limit(page.first + 1).getMany();
+    return toConnection(rows, page, () => base().getCount());
+  }
+}

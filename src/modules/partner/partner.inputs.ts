@@ -1,0 +1,46 @@
+import { IsEmail, IsEnum, IsNotEmpty, IsOptional, Matches, MaxLength } from 'class-validator';
+import { Field, InputType } from 'type-graphql';
+import { Cloud, PartnerType } from '../../common/enums';
+
+@InputType()
+export class CreatePartnerInput {
+  @Field()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name: string;
+
+  @Field({ description: 'Microsoft Partner Network ID: 6 to 10 digits' })
+  @Matches(/^\d{6,10}$/, { message: 'mpnId must be 6 to 10 digits' })
+  mpnId: string;
+
+  @Field(() => PartnerType)
+  @IsEnum(PartnerType)
+  type: PartnerType;
+
+  @Field(() => Cloud)
+  @IsEnum(Cloud)
+  cloud: Cloud;
+
+  @Field()
+  @IsEmail()
+  @MaxLength(254)
+  contactEmail: string;
+}
+
+@InputType()
+export class PartnerFilter {
+  @Field(() => PartnerType, { nullable: true })
+  @IsOptional()
+  @IsEnum(PartnerType)
+  type?: PartnerType;
+
+  @Field(() => Cloud, { nullable: true })
+  @IsOptional()
+  @IsEnum(Cloud)
+  cloud?: Cloud;
+
+  @Field({ nullable: true, description: 'Part of the name or the MPN ID' })
+  @IsOptional()
+  @MaxLength(200)
+  search?: string;
+}

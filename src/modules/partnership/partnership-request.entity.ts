@@ -1,0 +1,77 @@
+import { Field, GraphQLISODateTime, ID, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { enumColumn, idColumn, nullableRefColumn, nullableTimeColumn, refColumn, timeColumn } from '../../common/columns';
+import { EmailDraft } from '../../common/email-draft';
+import { Cloud, InvitationStatus } from '../../common/enums';
+import { effectiveStatus } from '../invitation/customer-invitation.entity';
+import { Partner } from '../partner/partner.entity';
+
+/** An indirect provider's emailed request to an indirect reseller. Single use, expires like an invitation. */
+@ObjectType({ description: 'A partnership request emailed by an indirect provider to a reseller' })
+@Entity('partnership_request')
+@Index('IDX_partnership_request_provider_id', ['providerId', 'id'])
+export class PartnershipRequest {
+  @Field(() => ID)
+  @PrimaryColumn(idColumn)
+  id: string;
+
+  @Column(refColumn)
+  providerId: string;
+
+  @ManyToOne(() => Partner, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'providerId' })
+  providerRef?: Partner;
+
+  @Field()
+  @Column({ type: 'varchar', length: 254 })
+  resellerEmail: string;
+
+  @Field(() => Cloud)
+  @Column(enumColumn)
+  cloud: Cloud;
+
+  @Column({ type: 'varchar', length: 64, unique: true })
+  tokenHash: string;
+
+  @Column(enumColumn)
+  status: InvitationStatus;
+
+  @Column({ type: 'varchar', length: 200 })
+  createdByUserId: string;
+
+  @Field(() => GraphQLISODateTime)
+  @Column(timeColumn)
+  createdAt: Date;
+
+  @Field(() => GraphQLISODateTime)
+  @Column(timeColumn)
+  expiresAt: Date;
+
+  @Column(nullableRefColumn)
+  resellerId: string | null;
+
+  @Column(nullableRefColumn)
+  partnershipId: string | null;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  acceptedByUserId: string | null;
+
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  @Column(nullableTimeColumn)
+  acceptedAt: Date | null;
+
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  @Column(nullableTimeColumn)
+  revokedAt: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'The personalised link; only in the payload that created it' })
+  url?: string | null;
+
+  @Field(() => EmailDraft, { nullable: true, description: 'The draft email; only in the payload that created it' })
+  emailDraft?: EmailDraft | null;
+
+  @Field(() => InvitationStatus, { name: 'status' })
+  get effectiveStatus(): InvitationStatus {
+    return effectiveStatus(this.status, this.expiresAt);
+  }
+}

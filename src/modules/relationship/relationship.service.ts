@@ -1,0 +1,129 @@
+import type { EntityManager } from 'typeorm';
+import { type AppDeps, principalOf, type RequestContext } from '../../common/context';
+import { inTransaction } from '../../common/database';
+import { DelegatedAdminStatus, RelationshipStatus } from '../../common/enums';
+import { NotFoundError, UserInputError } from '../../common/errors';
+import { newId } from '../../common/ids';
+import { ActivityAction } from '../activity/activity.entity';
+import type { ActivityService, ActivityEntry } from '../activity/activity.service';
+import { Customer } from '../customer/customer.entity';
+import { Partner } from '../partner/partner.entity';
+import { DelegatedAdminPrivilege } from './delegated-admin-privilege.entity';
+import { ResellerRelationship } from './reseller-relationship.entity';
+
+/** Reseller relationships and delegated admin privileges: two separate states of a partner ↔ customer pair. */
+export class RelationshipService {
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly activity: ActivityService,
+  ) {}
+
+  async isActive(em: EntityManager, partnerId: string, customerId: string): Promise<boolean> {
+    return em.existsBy(ResellerRelationship, { partnerId, customerId, status: RelationshipStatus.ACTIVE });
+  }
+
+  /**
+   * Makes the relationship ACTIVE: creates it, or re-activates a REMOVED one.
+   * Returns the activity entry to record, or null when it was already ACTIVE.
+   */
+  async establish(em: EntityManager, partnerId: string, customerId: string, at: Date): Promise<ActivityEntry | null> {
+    const existing = await em.findOneBy(ResellerRelationship, { partnerId, customerId });
+    if (existing?.status === RelationshipStatus.ACTIVE) return null;
+    if (existing) {
+      await em.update(ResellerRelationship, { id: existing.id }, { status: RelationshipStatus.ACTIVE, establishedAt: at, removedAt: null });
+    } else {
+      await em.insert(ResellerRelationship, {
+        id: newId(),
+        partnerId,
+        customerId,
+        status: RelationshipStatus.ACTIVE,
+        establishedAt: at,
+        removedAt: null,
+      });
+    }
+    return {
+      action: ActivityAction.RELATIONSHIP_ESTABLISHED,
+      partnerId,
+      customerId,
+      details: { reactivated: Boolean(existing) },
+    };
+  }
+
+  /** Grants DAP, or restores REVOKED ones. Returns the activity entry, or null when already ACTIVE. */
+  async grantDelegatedAdmin(em: EntityManager, partnerId: string, customerId: string, at: Date): Promise<ActivityEntry | null> {
+    const existing = await em.findOneBy(DelegatedAdminPrivilege, { partnerId, customerId });
+    if (existing?.status === DelegatedAdminStatus.ACTIVE) return null;
+    if (existing) {
+      await em.update(DelegatedAdminPrivilege, { id: existing.id }, { status: DelegatedAdminStatus.ACTIVE, grantedAt: at, revokedAt: null });
+    } else {
+      await em.insert(DelegatedAdminPrivilege, {
+        id: newId(),
+        partnerId,
+        customerId,
+        status: DelegatedAdminStatus.ACTIVE,
+        grantedAt: at,
+        revokedAt: null,
+      });
+    }
+    return { action: ActivityAction.DELEGATED_ADMIN_GRANTED, partnerId, customerId, details: { restored: Boolean(existing) } };
+  }
+
+  /**
+   * The partner ends its relationship with a customer, attesting good faith. The customer leaves
+   * the partner's list; delegated admin privileges stay as they are; no notice is sent.
+   */
+  async remove(ctx: RequestContext, customerId: string, attestation: boolean): Promise<ResellerRelationship> {
+    if (attestation !== true) {
+      throw UserInputError.field(
+        'input.attestation',
+        'must be true: you represent that the decision was made in good faith, for a legitimate business purpose',
+      );
+    }
+    const partnerId = principalOf(ctx).partnerId!;
+    return inTransaction(this.deps.ds, async (em) => {
+      const now = new Date();
+      const result = await em.update(
+        ResellerRelationship,
+        { partnerId, customerId, status: RelationshipStatus.ACTIVE },
+        { status: RelationshipStatus.REMOVED, removedAt: now },
+      );
+      if (!result.affected) throw new NotFoundError('Customer', customerId);
+      await this.activity.record(
+        em,
+        ctx,
+        [{ action: ActivityAction.RELATIONSHIP_REMOVED, partnerId, customerId, attestation: true }],
+        now,
+      );
+      return em.findOneByOrFail(ResellerRelationship, { partnerId, customerId });
+    });
+  }
+
+  /** The customer revokes a partner's delegated admin privileges; the relationship stays. */
+  async revokeDelegatedAdmin(ctx: RequestContext, partnerId: string): Promise<DelegatedAdminPrivilege> {
+    const customerId = principalOf(ctx).customerId!;
+    return inTransaction(this.deps.ds, async (em) => {
+      const now = new Date();
+      const result = await em.update(
+        DelegatedAdminPrivilege,
+        { partnerId, customerId, status: DelegatedAdminStatus.ACTIVE },
+        { status: DelegatedAdminStatus.REVOKED, revokedAt: now },
+      );
+      if (!result.affected) throw new NotFoundError('Active delegated admin privileges for partner', partnerId);
+      await this.activity.record(
+        em,
+        ctx,
+        [{ action: ActivityAction.DELEGATED_ADMIN_REVOKED, partnerId, customerId }],
+        now,
+      );
+      return em.findOneByOrFail(DelegatedAdminPrivilege, { partnerId, customerId });
+    });
+  }
+
+  /** Context objects for payloads. */
+  async customerAndPartner(em: EntityManager, customerId: string, partnerId: string) {
+    return {
+      customer: await em.findOneByOrFail(Customer, { id: customerId }),
+      partner: await em.findOneByOrFail(Partner, { id: partnerId }),
+    };
+  }
+}

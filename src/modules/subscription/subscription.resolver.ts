@@ -1,0 +1,44 @@
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Can } from '../../common/auth/roles';
+import type { RequestContext } from '../../common/context';
+import { Offer } from '../offer/offer.entity';
+import { Partner } from '../partner/partner.entity';
+import { CustomerSubscription } from './subscription.entity';
+import { CreateSubscriptionInput, UpdateSubscriptionInput } from './subscription.inputs';
+import { CreateSubscriptionPayload, UpdateSubscriptionPayload } from './subscription.types';
+
+@Resolver(() => CustomerSubscription)
+export class SubscriptionResolver {
+  @Authorized(...Can.sellSubscriptions)
+  @Mutation(() => CreateSubscriptionPayload)
+  async createSubscription(
+    @Ctx() ctx: RequestContext,
+    @Arg('input', () => CreateSubscriptionInput) input: CreateSubscriptionInput,
+  ): Promise<CreateSubscriptionPayload> {
+    return { subscription: await ctx.services.subscriptions.create(ctx, input) };
+  }
+
+  @Authorized(...Can.sellSubscriptions)
+  @Mutation(() => UpdateSubscriptionPayload, { description: 'Change quantity, reseller of record or support contact' })
+  async updateSubscription(
+    @Ctx() ctx: RequestContext,
+    @Arg('input', () => UpdateSubscriptionInput) input: UpdateSubscriptionInput,
+  ): Promise<UpdateSubscriptionPayload> {
+    return { subscription: await ctx.services.subscriptions.update(ctx, input) };
+  }
+
+  @FieldResolver(() => Offer)
+  async offer(@Root() s: CustomerSubscription, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.offer.load(s.offerId);
+  }
+
+  @FieldResolver(() => Partner, { nullable: true, description: 'Reseller of record (MPN ID, for incentives)' })
+  reseller(@Root() s: CustomerSubscription, @Ctx() ctx: RequestContext) {
+    return s.resellerId ? ctx.loaders.partner.load(s.resellerId) : null;
+  }
+
+  @FieldResolver(() => Partner, { nullable: true, description: 'Designated support contact' })
+  supportContact(@Root() s: CustomerSubscription, @Ctx() ctx: RequestContext) {
+    return s.supportContactId ? ctx.loaders.partner.load(s.supportContactId) : null;
+  }
+}

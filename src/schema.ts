@@ -1,0 +1,32 @@
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { authChecker } from './common/auth/auth-checker';
+import { validateArgument } from './common/input-validation';
+import type { AppPubSub } from './common/pubsub';
+import { CustomerResolver } from './modules/customer/customer.resolver';
+import { OfferResolver } from './modules/offer/offer.resolver';
+import { PartnerResolver } from './modules/partner/partner.resolver';
+import { SubscriptionResolver } from './modules/subscription/subscription.resolver';
+import { ViewerResolver } from './modules/viewer/viewer.resolver';
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const RESOLVERS: NonEmptyArray<Function> = [
+  ViewerResolver,
+  PartnerResolver,
+  CustomerResolver,
+  OfferResolver,
+  SubscriptionResolver,
+];
+
+/** The executable schema. Also what `npm run schema:emit` prints into schema/schema.graphql. */
+export function buildAppSchema(pubSub: AppPubSub['pubSub']): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: RESOLVERS,
+    authChecker,
+    authMode: 'error',
+    validate: true,
+    validateFn: validateArgument,
+    pubSub,
+    emitSchemaFile: false,
+  });
+}

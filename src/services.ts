@@ -1,0 +1,20 @@
+import type { AppDeps } from './common/context';
+import { ActivityService } from './modules/activity/activity.service';
+import { CustomerService } from './modules/customer/customer.service';
+import { OfferService } from './modules/offer/offer.service';
+import { PartnerService } from './modules/partner/partner.service';
+import { RelationshipService } from './modules/relationship/relationship.service';
+import { SubscriptionService } from './modules/subscription/subscription.service';
+
+/** The services of one process, wired by hand in dependency order. Each method takes the request context first. */
+export function createServices(deps: AppDeps) {
+  const activity = new ActivityService(deps);
+  const partners = new PartnerService(deps, activity);
+  const relationships = new RelationshipService(deps, activity);
+  const offers = new OfferService(deps);
+  const subscriptions = new SubscriptionService(deps, activity, offers, partners, relationships);
+  const customers = new CustomerService(deps, activity, partners, relationships, subscriptions);
+  return { activity, partners, relationships, offers, subscriptions, customers };
+}
+
+export type Services = ReturnType<typeof createServices>;
