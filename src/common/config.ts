@@ -96,7 +96,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!jwksUrl && Buffer.byteLength(jwtSecret) < 32) {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes for HS256');
   }
-  const mysqlUrl = url(env, 'MYSQL_URL', 'mysql://root@127.0.0.1:3306/partner_center', ['mysql:'])!;
+  const mysqlUrl = url(env, 'MYSQL_URL', 'mysql://root@127.0.0.1:3306/partner_center', ['mysql:', 'mariadb:'])!;
   return {
     nodeEnv,
     port,

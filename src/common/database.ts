@@ -80,7 +80,8 @@ export function createDataSource(config: AppConfig): DataSource {
   if (config.dbType === 'mysql') {
     return new DataSource({
       ...common,
-      type: 'mysql',
+      // mariadb:// selects TypeORM's MariaDB dialect (same mysql2 client), which reads MariaDB's catalog correctly
+      type: new URL(config.mysqlUrl).protocol === 'mariadb:' ? 'mariadb' : 'mysql',
       ...parseMysqlUrl(config.mysqlUrl),
       charset: 'utf8mb4_unicode_ci',
       timezone: 'Z',
@@ -107,7 +108,7 @@ export function queryCounter(ds: DataSource): CountingLogger {
 
 /** Brings the schema up to date: migrations on MySQL, entity sync on SQLite (done at initialize). */
 export async function prepareSchema(ds: DataSource): Promise<void> {
-  if (ds.options.type === 'mysql') await ds.runMigrations({ transaction: 'each' });
+  if (ds.options.type === 'mysql' || ds.options.type === 'mariadb') await ds.runMigrations({ transaction: 'each' });
 }
 
 // better-sqlite3 is one connection: transactions from concurrent requests must take turns.

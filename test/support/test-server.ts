@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import { signDevToken } from '../../src/common/auth/jwt';
+import { Role } from '../../src/common/auth/roles';
+import { type AppConfig, loadConfig } from '../../src/common/config';
+import { parseMysqlUrl, queryCounter } from '../../src/common/database';
+import { type RunningServer, startServer } from '../../src/server';
+import { GqlClient, WsClient } from './client';
+
+export const TEST_JWT_SECRET = 'test-secret-for-e2e-tests-only-0123456789abcdef';
+
+export interface TestServer {
+  server: RunningServer;
+  url: string;
+  wsUrl: string;
+  client(token?: string): GqlClient;
+  ws(token?: string): WsClient;
+  tokens: {
+    operator(): Promise<string>;
+    partner(partnerId: string, role?: Role, sub?: string): Promise<string>;
+    customer(customerId: string, sub?: string): Promise<string>;
+  };
+  /** SQL statements run by the server so far. */
+  queryCount(): number;
+  stop(): Promise<void>;
+}
+
+const isMysql = () => process.env.DB_TYPE === 'mysql';
+
+/** A throwaway MariaDB database per test file, so files run in parallel without sharing rows. */
+async function createMysqlDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = process.env.MYSQL_URL || 'mysql://root@127.0.0.1:3306/partner_center';
+  const { host, port, username, password } = parseMysqlUrl(base);
+  const name = `pc_test_${randomBytes(6).toString('hex')}`;
+  const admin = await mysql.createConnection({ host, port, user: username, password });
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const conn = await mysql.createConnection({ host, port, user: username, password });
+      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await conn.end();
+    },
+  };
+}
+
+/** Starts the real server on an ephemeral port over a fresh database (SQLite file, or MariaDB when DB_TYPE=mysql). */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  let cleanup: () => Promise<void>;
+  const dbEnv: Record<string, string> = {};
+  if (isMysql()) {
+    const db = await createMysqlDatabase();
+    dbEnv.DB_TYPE = 'mysql';
+    dbEnv.MYSQL_URL = db.url;
+    cleanup = db.drop;
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'pc-test-'));
+    dbEnv.DB_TYPE = 'sqlite';
+    dbEnv.SQLITE_PATH = join(dir, 'test.sqlite');
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  }
+  const config: AppConfig = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    DEMO_SEED: 'false',
+    JWT_SECRET: TEST_JWT_SECRET,
+    PUBLIC_URL: 'https://partner.example.test',
+    LOG_LEVEL: process.env.LOG_LEVEL || 'fatal',
+    ...dbEnv,
+    ...env,
+  });
+  const server = await startServer(config);
+  const sign = (claims: Parameters<typeof signDevToken>[1]) => signDevToken(TEST_JWT_SECRET, claims, '1h');
+  return {
+    server,
+    url: server.url,
+    wsUrl: server.wsUrl,
+    client: (token) => new GqlClient(server.url, token),
+    ws: (token) => new WsClient(server.wsUrl, token),
+    tokens: {
+      operator: () => sign({ sub: 'operator-1', roles: [Role.PLATFORM_ADMIN] }),
+      partner: (partnerId, role = Role.GLOBAL_ADMIN, sub) =>
+        sign({ sub: sub ?? `user-${role.toLowerCase()}-${partnerId.slice(-6)}`, roles: [role], partnerId }),
+      customer: (customerId, sub) =>
+        sign({ sub: sub ?? `customer-admin-${customerId.slice(-6)}`, roles: [Role.CUSTOMER_ADMIN], customerId }),
+    },
+    queryCount: () => queryCounter(server.ds).count,
+    stop: async () => {
+      await server.stop();
+      await cleanup();
+    },
+  };
+}
