@@ -3,9 +3,12 @@ import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './common/auth/auth-checker';
 import { validateArgument } from './common/input-validation';
 import type { AppPubSub } from './common/pubsub';
+import { ActivityResolver } from './modules/activity/activity.resolver';
 import { CustomerResolver } from './modules/customer/customer.resolver';
+import { InvitationResolver } from './modules/invitation/invitation.resolver';
 import { OfferResolver } from './modules/offer/offer.resolver';
 import { PartnerResolver } from './modules/partner/partner.resolver';
+import { RelationshipResolver } from './modules/relationship/relationship.resolver';
 import { SubscriptionResolver } from './modules/subscription/subscription.resolver';
 import { ViewerResolver } from './modules/viewer/viewer.resolver';
 
@@ -16,6 +19,9 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   CustomerResolver,
   OfferResolver,
   SubscriptionResolver,
+  InvitationResolver,
+  RelationshipResolver,
+  ActivityResolver,
 ];
 
 /** The executable schema. Also what `npm run schema:emit` prints into schema/schema.graphql. */

@@ -1,6 +1,7 @@
 import type { AppDeps } from './common/context';
 import { ActivityService } from './modules/activity/activity.service';
 import { CustomerService } from './modules/customer/customer.service';
+import { InvitationService } from './modules/invitation/invitation.service';
 import { OfferService } from './modules/offer/offer.service';
 import { PartnerService } from './modules/partner/partner.service';
 import { RelationshipService } from './modules/relationship/relationship.service';
@@ -14,7 +15,8 @@ export function createServices(deps: AppDeps) {
   const offers = new OfferService(deps);
   const subscriptions = new SubscriptionService(deps, activity, offers, partners, relationships);
   const customers = new CustomerService(deps, activity, partners, relationships, subscriptions);
-  return { activity, partners, relationships, offers, subscriptions, customers };
+  const invitations = new InvitationService(deps, activity, partners, relationships);
+  return { activity, partners, relationships, offers, subscriptions, customers, invitations };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -6,8 +6,6 @@ import { NotFoundError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityService, ActivityEntry } from '../activity/activity.service';
-import { Customer } from '../customer/customer.entity';
-import { Partner } from '../partner/partner.entity';
 import { DelegatedAdminPrivilege } from './delegated-admin-privilege.entity';
 import { ResellerRelationship } from './reseller-relationship.entity';
 
@@ -117,13 +115,5 @@ export class RelationshipService {
       );
       return em.findOneByOrFail(DelegatedAdminPrivilege, { partnerId, customerId });
     });
-  }
-
-  /** Context objects for payloads. */
-  async customerAndPartner(em: EntityManager, customerId: string, partnerId: string) {
-    return {
-      customer: await em.findOneByOrFail(Customer, { id: customerId }),
-      partner: await em.findOneByOrFail(Partner, { id: partnerId }),
-    };
   }
 }

@@ -1,0 +1,280 @@
+import { pipe, filter } from '@graphql-yoga/subscription';
+import { type EntityManager, LessThan, LessThanOrEqual, MoreThan, type FindOptionsWhere } from 'typeorm';
+import { type AppDeps, principalOf, type RequestContext } from '../../common/context';
+import { inTransaction } from '../../common/database';
+import { cloudRequiresDelegatedAdmin, InvitationStatus, PartnerType } from '../../common/enums';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, UserInputError } from '../../common/errors';
+import { newId } from '../../common/ids';
+import { personalLink } from '../../common/links';
+import { type ConnectionArgs, pageRequest, toConnection } from '../../common/pagination';
+import { type InvitationAcceptedPayload, Topic } from '../../common/pubsub';
+import { hashToken, newLinkToken } from '../../common/secrets';
+import { ActivityAction } from '../activity/activity.entity';
+import type { ActivityEntry, ActivityService } from '../activity/activity.service';
+import { Customer } from '../customer/customer.entity';
+import { Partner } from '../partner/partner.entity';
+import type { PartnerService } from '../partner/partner.service';
+import type { RelationshipService } from '../relationship/relationship.service';
+import { CustomerInvitation, effectiveStatus } from './customer-invitation.entity';
+import { invitationDraft } from './invitation.email';
+import type { CreateCustomerInvitationInput, InvitationFilter } from './invitation.inputs';
+import type { InvitationPreview } from './invitation.types';
+
+/** Why a stored invitation cannot be answered any more, as a client-facing CONFLICT. */
+function notAnswerable(inv: CustomerInvitation): ConflictError {
+  const status = effectiveStatus(inv.status, inv.expiresAt);
+  return new ConflictError(`This invitation is ${status.toLowerCase()} and can no longer be answered`);
+}
+
+export class InvitationService {
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly activity: ActivityService,
+    private readonly partners: PartnerService,
+    private readonly relationships: RelationshipService,
+  ) {}
+
+  /**
+   * A partner invites a customer. The token (32 random bytes) is returned once; only its SHA-256 is
+   * stored. Sovereign clouds must ask for DAP. A three-party invitation names an indirect provider
+   * the (reseller) caller has an ACTIVE partnership with.
+   */
+  async create(ctx: RequestContext, input: CreateCustomerInvitationInput) {
+    const token = newLinkToken();
+    const invitation = await inTransaction(this.deps.ds, async (em) => {
+      const partner = await this.partners.current(ctx, em);
+      if (!input.includeDelegatedAdminPrivileges && cloudRequiresDelegatedAdmin(partner.cloud)) {
+        throw UserInputError.field(
+          'input.includeDelegatedAdminPrivileges',
+          `must be true in the ${partner.cloud} cloud: inviting without admin permissions exists only in PUBLIC`,
+        );
+      }
+      let provider: Partner | null = null;
+      if (input.indirectProviderId) {
+        provider = await em.findOneBy(Partner, { id: input.indirectProviderId });
+        const partnered =
+          partner.type === PartnerType.INDIRECT_RESELLER &&
+          provider?.type === PartnerType.INDIRECT_PROVIDER &&
+          (await this.partners.activePartnershipExists(em, provider.id, partner.id));
+        if (!partnered) {
+          throw UserInputError.field(
+            'input.indirectProviderId',
+            'must be an indirect provider in an ACTIVE partnership with you (and only an indirect reseller can name one)',
+          );
+        }
+      }
+      const now = new Date();
+      const inv = em.create(CustomerInvitation, {
+        id: newId(),
+        partnerId: partner.id,
+        indirectProviderId: provider?.id ?? null,
+        includeDelegatedAdminPrivileges: input.includeDelegatedAdminPrivileges,
+        customerEmail: input.customerEmail ?? null,
+        cloud: partner.cloud,
+        tokenHash: hashToken(token),
+        status: InvitationStatus.PENDING,
+        createdByUserId: principalOf(ctx).userId,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + this.deps.config.invitationTtlMs),
+        customerId: null,
+        answeredByUserId: null,
+        acceptedAt: null,
+        declinedAt: null,
+        revokedAt: null,
+      });
+      await em.insert(CustomerInvitation, inv);
+      await this.activity.record(
+        em,
+        ctx,
+        [
+          {
+            action: ActivityAction.INVITATION_CREATED,
+            partnerId: partner.id,
+            subjectId: inv.id,
+            details: { includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges, indirectProviderId: inv.indirectProviderId },
+          },
+        ],
+        now,
+      );
+      inv.url = personalLink(this.deps.config, 'invitations', token);
+      inv.emailDraft = invitationDraft({
+        partnerName: partner.name,
+        indirectProviderName: provider?.name ?? null,
+        includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges,
+        url: inv.url,
+        expiresAt: inv.expiresAt,
+      });
+      return inv;
+    });
+    return { invitation, token };
+  }
+
+  /** No login needed: only what the customer is agreeing to. Unknown tokens answer null. */
+  async preview(token: string): Promise<InvitationPreview | null> {
+    const inv = await this.deps.ds.getRepository(CustomerInvitation).findOne({
+      where: { tokenHash: hashToken(token) },
+      relations: { partner: true, indirectProvider: true },
+    });
+    if (!inv) return null;
+    return {
+      partnerName: inv.partner!.name,
+      indirectProviderName: inv.indirectProvider?.name ?? null,
+      includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges,
+      status: inv.effectiveStatus,
+      expiresAt: inv.expiresAt,
+    };
+  }
+
+  /** The partner's own invitations, newest first, optionally by status (EXPIRED is PENDING past expiry). */
+  async list(ctx: RequestContext, args: ConnectionArgs, filterBy?: InvitationFilter) {
+    const partnerId = principalOf(ctx).partnerId!;
+    const page = pageRequest(args);
+    const now = new Date();
+    const where: FindOptionsWhere<CustomerInvitation> = { partnerId };
+    switch (filterBy?.status) {
+      case undefined:
+      case null:
+        break;
+      case InvitationStatus.PENDING:
+        Object.assign(where, { status: InvitationStatus.PENDING, expiresAt: MoreThan(now) });
+        break;
+      case InvitationStatus.EXPIRED:
+        Object.assign(where, { status: InvitationStatus.PENDING, expiresAt: LessThanOrEqual(now) });
+        break;
+      default:
+        where.status = filterBy!.status;
+    }
+    const repo = this.deps.ds.getRepository(CustomerInvitation);
+    const rows = await repo.find({
+      where: page.afterId ? { ...where, id: LessThan(page.afterId) } : where,
+      order: { id: 'DESC' },
+      take: page.first + 1,
+    });
+    return toConnection(rows, page, () => repo.countBy(where));
+  }
+
+  /**
+   * The customer's admin accepts. One transaction: a conditional PENDING → ACCEPTED update (so of
+   * concurrent accepts exactly one wins), the relationships, DAP when asked, the activity rows.
+   * The push goes out only after the commit.
+   */
+  async accept(ctx: RequestContext, token: string) {
+    const p = principalOf(ctx);
+    const result = await inTransaction(this.deps.ds, async (em) => {
+      const { inv, customer } = await this.answerable(em, ctx, token);
+      const now = new Date();
+      const won = await em
+        .createQueryBuilder()
+        .update(CustomerInvitation)
+        .set({ status: InvitationStatus.ACCEPTED, acceptedAt: now, customerId: customer.id, answeredByUserId: p.userId })
+        .where('id = :id AND status = :pending AND expiresAt > :now', { id: inv.id, pending: InvitationStatus.PENDING, now })
+        .execute();
+      if (!won.affected) throw notAnswerable(await em.findOneByOrFail(CustomerInvitation, { id: inv.id }));
+
+      const partnerIds = [inv.partnerId, ...(inv.indirectProviderId ? [inv.indirectProviderId] : [])];
+      const entries: ActivityEntry[] = partnerIds.map((partnerId) => ({
+        action: ActivityAction.INVITATION_ACCEPTED,
+        partnerId,
+        customerId: customer.id,
+        subjectId: inv.id,
+        details: { includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges, invitingPartnerId: inv.partnerId },
+      }));
+      for (const partnerId of partnerIds) {
+        const e = await this.relationships.establish(em, partnerId, customer.id, now);
+        if (e) entries.push({ ...e, subjectId: inv.id });
+      }
+      if (inv.includeDelegatedAdminPrivileges) {
+        const e = await this.relationships.grantDelegatedAdmin(em, inv.partnerId, customer.id, now);
+        if (e) entries.push({ ...e, subjectId: inv.id });
+      }
+      await this.activity.record(em, ctx, entries, now);
+      const accepted = await em.findOneByOrFail(CustomerInvitation, { id: inv.id });
+      return { invitation: accepted, customer, audience: partnerIds };
+    });
+    // Committed: now, and only now, tell the dashboards.
+    const payload: InvitationAcceptedPayload = {
+      audiencePartnerIds: result.audience,
+      invitation: {
+        id: result.invitation.id,
+        status: result.invitation.status,
+        partnerId: result.invitation.partnerId,
+        indirectProviderId: result.invitation.indirectProviderId,
+        includeDelegatedAdminPrivileges: result.invitation.includeDelegatedAdminPrivileges,
+        acceptedAt: result.invitation.acceptedAt!.toISOString(),
+      },
+      customer: { id: result.customer.id, companyName: result.customer.companyName, domain: result.customer.domain },
+      occurredAt: result.invitation.acceptedAt!.toISOString(),
+    };
+    this.deps.pubSub.publish(Topic.INVITATION_ACCEPTED, payload);
+    return { invitation: result.invitation, customer: result.customer };
+  }
+
+  async decline(ctx: RequestContext, token: string) {
+    const p = principalOf(ctx);
+    return inTransaction(this.deps.ds, async (em) => {
+      const { inv, customer } = await this.answerable(em, ctx, token);
+      const now = new Date();
+      const won = await em
+        .createQueryBuilder()
+        .update(CustomerInvitation)
+        .set({ status: InvitationStatus.DECLINED, declinedAt: now, customerId: customer.id, answeredByUserId: p.userId })
+        .where('id = :id AND status = :pending AND expiresAt > :now', { id: inv.id, pending: InvitationStatus.PENDING, now })
+        .execute();
+      if (!won.affected) throw notAnswerable(await em.findOneByOrFail(CustomerInvitation, { id: inv.id }));
+      await this.activity.record(
+        em,
+        ctx,
+        [{ action: ActivityAction.INVITATION_DECLINED, partnerId: inv.partnerId, customerId: customer.id, subjectId: inv.id }],
+        now,
+      );
+      return em.findOneByOrFail(CustomerInvitation, { id: inv.id });
+    });
+  }
+
+  /** The inviting partner withdraws a PENDING invitation. */
+  async revoke(ctx: RequestContext, invitationId: string) {
+    const partnerId = principalOf(ctx).partnerId!;
+    return inTransaction(this.deps.ds, async (em) => {
+      const inv = await em.findOneBy(CustomerInvitation, { id: invitationId, partnerId });
+      if (!inv) throw new NotFoundError('Invitation', invitationId);
+      const now = new Date();
+      const won = await em
+        .createQueryBuilder()
+        .update(CustomerInvitation)
+        .set({ status: InvitationStatus.REVOKED, revokedAt: now })
+        .where('id = :id AND status = :pending AND expiresAt > :now', { id: inv.id, pending: InvitationStatus.PENDING, now })
+        .execute();
+      if (!won.affected) throw notAnswerable(inv);
+      await this.activity.record(em, ctx, [{ action: ActivityAction.INVITATION_REVOKED, partnerId, subjectId: inv.id }], now);
+      return em.findOneByOrFail(CustomerInvitation, { id: inv.id });
+    });
+  }
+
+  /** The invitation behind a token, and the caller's customer, which must be in the invitation's cloud. */
+  private async answerable(em: EntityManager, ctx: RequestContext, token: string) {
+    const customerId = principalOf(ctx).customerId!;
+    const inv = await em.findOneBy(CustomerInvitation, { tokenHash: hashToken(token) });
+    if (!inv) throw new NotFoundError('Invitation');
+    const customer = await em.findOneBy(Customer, { id: customerId });
+    if (!customer) throw new ForbiddenError('Your token names a customer that does not exist');
+    if (customer.cloud !== inv.cloud) {
+      throw new ForbiddenError(`This invitation comes from a partner in the ${inv.cloud} cloud; your organisation is in ${customer.cloud}`);
+    }
+    if (effectiveStatus(inv.status, inv.expiresAt) !== InvitationStatus.PENDING) throw notAnswerable(inv);
+    return { inv, customer };
+  }
+
+  /**
+   * The live feed of acceptances for one socket: filtered on the server by the socket's own
+   * authenticated partner, never by client arguments.
+   */
+  subscribeAccepted(ctx: RequestContext): AsyncIterable<InvitationAcceptedPayload> {
+    const partnerId = ctx.principal?.partnerId;
+    if (!ctx.principal) throw new UnauthenticatedError();
+    if (!partnerId) throw new ForbiddenError('invitationAccepted is for a partner’s users');
+    return pipe(
+      this.deps.pubSub.subscribe(Topic.INVITATION_ACCEPTED),
+      filter((payload: InvitationAcceptedPayload) => payload.audiencePartnerIds.includes(partnerId)),
+    );
+  }
+}
