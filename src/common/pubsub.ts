@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import Redis from 'ioredis';
@@ -48,7 +49,10 @@ export interface AppPubSub {
 /** In-process by default; across server instances through Redis when REDIS_URL is set. */
 export function createAppPubSub(config: AppConfig): AppPubSub {
   if (!config.redisUrl) {
-    return { pubSub: createPubSub<Events>(), close: async () => {} };
+    // one listener per live subscription: thousands of dashboards are normal, not a leak
+    const eventTarget = new EventTarget();
+    setMaxListeners(0, eventTarget);
+    return { pubSub: createPubSub<Events>({ eventTarget }), close: async () => {} };
   }
   const publishClient = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
   const subscribeClient = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
