@@ -8,6 +8,7 @@ import { CustomerResolver } from './modules/customer/customer.resolver';
 import { InvitationResolver } from './modules/invitation/invitation.resolver';
 import { OfferResolver } from './modules/offer/offer.resolver';
 import { PartnerResolver } from './modules/partner/partner.resolver';
+import { PartnershipResolver } from './modules/partnership/partnership.resolver';
 import { RelationshipResolver } from './modules/relationship/relationship.resolver';
 import { SubscriptionResolver } from './modules/subscription/subscription.resolver';
 import { ViewerResolver } from './modules/viewer/viewer.resolver';
@@ -22,6 +23,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   InvitationResolver,
   RelationshipResolver,
   ActivityResolver,
+  PartnershipResolver,
 ];
 
 /** The executable schema. Also what `npm run schema:emit` prints into schema/schema.graphql. */

@@ -3,6 +3,7 @@ import { ActivityService } from './modules/activity/activity.service';
 import { CustomerService } from './modules/customer/customer.service';
 import { InvitationService } from './modules/invitation/invitation.service';
 import { OfferService } from './modules/offer/offer.service';
+import { PartnershipService } from './modules/partnership/partnership.service';
 import { PartnerService } from './modules/partner/partner.service';
 import { RelationshipService } from './modules/relationship/relationship.service';
 import { SubscriptionService } from './modules/subscription/subscription.service';
@@ -16,7 +17,8 @@ export function createServices(deps: AppDeps) {
   const subscriptions = new SubscriptionService(deps, activity, offers, partners, relationships);
   const customers = new CustomerService(deps, activity, partners, relationships, subscriptions);
   const invitations = new InvitationService(deps, activity, partners, relationships);
-  return { activity, partners, relationships, offers, subscriptions, customers, invitations };
+  const partnerships = new PartnershipService(deps, activity, partners);
+  return { activity, partners, relationships, offers, subscriptions, customers, invitations, partnerships };
 }
 
 export type Services = ReturnType<typeof createServices>;

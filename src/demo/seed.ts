@@ -50,7 +50,16 @@ export async function seedDemo(deps: AppDeps, services: Services): Promise<void>
     subscriptions: [{ offerId: 'm365-business-premium', quantity: 25 }],
   });
   await services.customers.create(contoso, customerInput('Litware, Inc.', 'litware.onmicrosoft.com', 'Austin', 'TX', '73301', 'US', ['Liam', 'Ortiz', '+1 512 555 0199']));
-  await services.customers.create(asPartner('fabrikam'), customerInput('Wide World Importers Ltd', 'wideworldimporters.onmicrosoft.com', 'London', undefined, 'SW1A 1AA', 'GB', ['Olivia', 'Hughes', '+44 20 7946 0958']));
+  // Fabrikam (indirect provider) partners with Northwind (indirect reseller), then adds a customer on its behalf.
+  const { token } = await services.partnerships.request(asPartner('fabrikam'), DEMO_PARTNERS.northwind.contactEmail);
+  await services.partnerships.accept(asPartner('northwind'), token);
+  await services.customers.create(asPartner('fabrikam'), {
+    ...customerInput('Wide World Importers Ltd', 'wideworldimporters.onmicrosoft.com', 'London', undefined, 'SW1A 1AA', 'GB', ['Olivia', 'Hughes', '+44 20 7946 0958']),
+    indirectResellerId: ids.northwind,
+    subscriptions: [{ offerId: 'm365-e3', quantity: 120 }],
+  });
+  // A pending invitation, so the preview and acceptance can be tried at once.
+  await services.invitations.create(contoso, { includeDelegatedAdminPrivileges: true });
   await services.customers.create(asPartner('tailspin'), customerInput('Relecloud Federal Services Corporation', 'relecloud-fed.onmicrosoft.us', 'Arlington', 'VA', '22202', 'US', ['Noah', 'Price', '+1 703 555 0123']));
 }
 

@@ -14,7 +14,7 @@ import {
 import { Can } from '../../common/auth/roles';
 import type { RequestContext } from '../../common/context';
 import { ConnectionArgs } from '../../common/pagination';
-import type { InvitationAcceptedPayload } from '../../common/pubsub';
+import { type InvitationAcceptedPayload, partnerFeed, Topic } from '../../common/pubsub';
 import { InvitationStatus } from '../../common/enums';
 import { Partner } from '../partner/partner.entity';
 import { CustomerInvitation } from './customer-invitation.entity';
@@ -96,7 +96,8 @@ export class InvitationResolver {
 
   @Subscription(() => InvitationAcceptedEvent, {
     description: "Pushed when a customer accepts one of the viewer's partner's invitations (or a three-party one naming it)",
-    subscribe: ({ context }: SubscribeResolverData<unknown, unknown, RequestContext>) => context.services.invitations.subscribeAccepted(context),
+    subscribe: ({ context }: SubscribeResolverData<unknown, unknown, RequestContext>) =>
+      partnerFeed(context.deps.pubSub, context.principal, Topic.INVITATION_ACCEPTED),
   })
   invitationAccepted(@Root() payload: InvitationAcceptedPayload): InvitationAcceptedEvent {
     return {

@@ -1,9 +1,8 @@
-import { pipe, filter } from '@graphql-yoga/subscription';
 import { type EntityManager, LessThan, LessThanOrEqual, MoreThan, type FindOptionsWhere } from 'typeorm';
 import { type AppDeps, principalOf, type RequestContext } from '../../common/context';
 import { inTransaction } from '../../common/database';
 import { cloudRequiresDelegatedAdmin, InvitationStatus, PartnerType } from '../../common/enums';
-import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, UserInputError } from '../../common/errors';
+import { ConflictError, ForbiddenError, NotFoundError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { personalLink } from '../../common/links';
 import { type ConnectionArgs, pageRequest, toConnection } from '../../common/pagination';
@@ -262,19 +261,5 @@ export class InvitationService {
     }
     if (effectiveStatus(inv.status, inv.expiresAt) !== InvitationStatus.PENDING) throw notAnswerable(inv);
     return { inv, customer };
-  }
-
-  /**
-   * The live feed of acceptances for one socket: filtered on the server by the socket's own
-   * authenticated partner, never by client arguments.
-   */
-  subscribeAccepted(ctx: RequestContext): AsyncIterable<InvitationAcceptedPayload> {
-    const partnerId = ctx.principal?.partnerId;
-    if (!ctx.principal) throw new UnauthenticatedError();
-    if (!partnerId) throw new ForbiddenError('invitationAccepted is for a partner’s users');
-    return pipe(
-      this.deps.pubSub.subscribe(Topic.INVITATION_ACCEPTED),
-      filter((payload: InvitationAcceptedPayload) => payload.audiencePartnerIds.includes(partnerId)),
-    );
   }
 }

@@ -1,0 +1,120 @@
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  type SubscribeResolverData,
+} from 'type-graphql';
+import { Can, PARTNER_ROLES } from '../../common/auth/roles';
+import type { RequestContext } from '../../common/context';
+import type { PartnershipStatus } from '../../common/enums';
+import { ConnectionArgs } from '../../common/pagination';
+import { partnerFeed, type PartnershipChangedPayload, Topic } from '../../common/pubsub';
+import { Partner } from '../partner/partner.entity';
+import { Partnership } from './partnership.entity';
+import {
+  AcceptPartnershipRequestInput,
+  RemovePartnershipInput,
+  RequestPartnershipInput,
+  RevokePartnershipRequestInput,
+} from './partnership.inputs';
+import {
+  AcceptPartnershipRequestPayload,
+  PartnershipChange,
+  PartnershipChangedEvent,
+  PartnershipConnection,
+  PartnershipRequestConnection,
+  RemovePartnershipPayload,
+  RequestPartnershipPayload,
+  RevokePartnershipRequestPayload,
+} from './partnership.types';
+
+@Resolver(() => Partnership)
+export class PartnershipResolver {
+  @Authorized(...PARTNER_ROLES)
+  @Query(() => PartnershipConnection, { description: "An indirect provider's ACTIVE partnerships with its resellers" })
+  indirectResellers(@Ctx() ctx: RequestContext, @Args() args: ConnectionArgs) {
+    return ctx.services.partnerships.listActive(ctx, args, 'providerId');
+  }
+
+  @Authorized(...PARTNER_ROLES)
+  @Query(() => PartnershipConnection, { description: "An indirect reseller's ACTIVE partnerships with its providers" })
+  indirectProviders(@Ctx() ctx: RequestContext, @Args() args: ConnectionArgs) {
+    return ctx.services.partnerships.listActive(ctx, args, 'resellerId');
+  }
+
+  @Authorized(...PARTNER_ROLES)
+  @Query(() => PartnershipRequestConnection, { description: "The viewer's partner's own partnership requests, newest first" })
+  partnershipRequests(@Ctx() ctx: RequestContext, @Args() args: ConnectionArgs) {
+    return ctx.services.partnerships.listRequests(ctx, args);
+  }
+
+  @Authorized(...Can.requestPartnerships)
+  @Mutation(() => RequestPartnershipPayload, {
+    description: 'An indirect provider emails a partnership request: returns the link, an editable draft, and the token (once)',
+  })
+  requestPartnership(
+    @Ctx() ctx: RequestContext,
+    @Arg('input', () => RequestPartnershipInput) input: RequestPartnershipInput,
+  ): Promise<RequestPartnershipPayload> {
+    return ctx.services.partnerships.request(ctx, input.resellerEmail);
+  }
+
+  @Authorized(...Can.acceptOrRemovePartnerships)
+  @Mutation(() => AcceptPartnershipRequestPayload, { description: "An indirect reseller's admin accepts a partnership request" })
+  async acceptPartnershipRequest(
+    @Ctx() ctx: RequestContext,
+    @Arg('input', () => AcceptPartnershipRequestInput) input: AcceptPartnershipRequestInput,
+  ): Promise<AcceptPartnershipRequestPayload> {
+    return { partnership: await ctx.services.partnerships.accept(ctx, input.token) };
+  }
+
+  @Authorized(...Can.requestPartnerships)
+  @Mutation(() => RevokePartnershipRequestPayload, { description: 'The provider withdraws a pending partnership request' })
+  async revokePartnershipRequest(
+    @Ctx() ctx: RequestContext,
+    @Arg('input', () => RevokePartnershipRequestInput) input: RevokePartnershipRequestInput,
+  ): Promise<RevokePartnershipRequestPayload> {
+    return { request: await ctx.services.partnerships.revokeRequest(ctx, input.requestId) };
+  }
+
+  @Authorized(...Can.acceptOrRemovePartnerships)
+  @Mutation(() => RemovePartnershipPayload, {
+    description: 'Either side ends the partnership (confirm and attestation). Customers stay associated; DAP is unchanged.',
+  })
+  async removePartnership(
+    @Ctx() ctx: RequestContext,
+    @Arg('input', () => RemovePartnershipInput) input: RemovePartnershipInput,
+  ): Promise<RemovePartnershipPayload> {
+    return { partnership: await ctx.services.partnerships.remove(ctx, input.partnershipId, input.confirm, input.attestation) };
+  }
+
+  @Subscription(() => PartnershipChangedEvent, {
+    description: "Pushed to both sides when one of the viewer's partner's partnerships is accepted or removed",
+    subscribe: ({ context }: SubscribeResolverData<unknown, unknown, RequestContext>) =>
+      partnerFeed(context.deps.pubSub, context.principal, Topic.PARTNERSHIP_CHANGED),
+  })
+  partnershipChanged(@Root() payload: PartnershipChangedPayload): PartnershipChangedEvent {
+    return {
+      change: payload.change as PartnershipChange,
+      partnership: { ...payload.partnership, status: payload.partnership.status as PartnershipStatus },
+      occurredAt: new Date(payload.occurredAt),
+    };
+  }
+
+  @FieldResolver(() => Partner, { description: 'The indirect provider' })
+  provider(@Root() p: Partnership, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.partner.load(p.providerId);
+  }
+
+  @FieldResolver(() => Partner, { description: 'The indirect reseller' })
+  reseller(@Root() p: Partnership, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.partner.load(p.resellerId);
+  }
+}
