@@ -51,10 +51,20 @@ async function createMysqlDatabase(): Promise<{ url: string; drop: () => Promise
 }
 
 /** Starts the real server on an ephemeral port over a fresh database (SQLite file, or MariaDB when DB_TYPE=mysql). */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  opts: { sameDatabaseAs?: TestServer } = {},
+): Promise<TestServer> {
   let cleanup: () => Promise<void>;
   const dbEnv: Record<string, string> = {};
-  if (isMysql()) {
+  const shared = opts.sameDatabaseAs?.server.config;
+  if (shared) {
+    // a second server instance over the first one's database (the first one cleans it up)
+    dbEnv.DB_TYPE = shared.dbType;
+    dbEnv.SQLITE_PATH = shared.sqlitePath;
+    dbEnv.MYSQL_URL = shared.mysqlUrl;
+    cleanup = async () => {};
+  } else if (isMysql()) {
     const db = await createMysqlDatabase();
     dbEnv.DB_TYPE = 'mysql';
     dbEnv.MYSQL_URL = db.url;

@@ -1,0 +1,45 @@
+import { InvitationAcceptedDocument } from './generated/graphql';
+import { createPartner } from './support/factories';
+import { accept, invite, standaloneCustomer } from './support/invitations';
+import { startRedis } from './support/redis';
+import { startTestServer, type TestServer } from './support/test-server';
+
+/** With REDIS_URL, a push crosses server instances: accept on one, the dashboard is on the other. */
+let redis: Awaited<ReturnType<typeof startRedis>>;
+let a: TestServer;
+let b: TestServer;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  a = await startTestServer({ REDIS_URL: redis.url });
+  b = await startTestServer({ REDIS_URL: redis.url }, { sameDatabaseAs: a });
+});
+afterAll(async () => {
+  await b?.stop();
+  await a?.stop();
+  await redis?.stop();
+});
+
+it('delivers invitationAccepted from one server to a dashboard on another, and only to the inviting partner', async () => {
+  const inviter = await createPartner(a);
+  const other = await createPartner(a);
+  const customer = await standaloneCustomer(a);
+  const onB = b.ws(inviter.token);
+  const otherOnB = b.ws(other.token);
+  const onA = a.ws(inviter.token);
+  await Promise.all([onB.ready(), otherOnB.ready(), onA.ready()]);
+  const subs = [onB, otherOnB, onA].map((ws) => ws.subscribe(InvitationAcceptedDocument));
+  await new Promise((r) => setTimeout(r, 500));
+
+  const { invitation, token } = await invite(a, inviter.token);
+  await accept(a, customer.token, token);
+
+  const [fromB] = await subs[0].waitFor(1);
+  expect(fromB.invitationAccepted.invitation.id).toBe(invitation.id);
+  expect(fromB.invitationAccepted.customer.id).toBe(customer.id);
+  await subs[2].waitFor(1);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(subs[0].events).toHaveLength(1);
+  expect(subs[1].events).toHaveLength(0);
+  await Promise.all([onB.close(), otherOnB.close(), onA.close()]);
+});
