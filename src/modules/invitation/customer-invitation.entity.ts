@@ -3,6 +3,7 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typ
 import { enumColumn, idColumn, nullableRefColumn, nullableTimeColumn, refColumn, timeColumn } from '../../common/columns';
 import { EmailDraft } from '../../common/email-draft';
 import { Cloud, InvitationStatus } from '../../common/enums';
+import { effectiveStatus } from '../../common/single-use';
 import { Partner } from '../partner/partner.entity';
 
 /** A partner's request for a reseller relationship with a customer (optionally with DAP, optionally three-party). */
@@ -91,9 +92,4 @@ export class CustomerInvitation {
   get effectiveStatus(): InvitationStatus {
     return effectiveStatus(this.status, this.expiresAt);
   }
-}
-
-/** PENDING past its expiry reads as EXPIRED everywhere. */
-export function effectiveStatus(status: InvitationStatus, expiresAt: Date, now = new Date()): InvitationStatus {
-  return status === InvitationStatus.PENDING && expiresAt.getTime() <= now.getTime() ? InvitationStatus.EXPIRED : status;
 }

@@ -8,13 +8,14 @@ import { personalLink } from '../../common/links';
 import { type ConnectionArgs, pageRequest, toConnection } from '../../common/pagination';
 import { type InvitationAcceptedPayload, Topic } from '../../common/pubsub';
 import { hashToken, newLinkToken } from '../../common/secrets';
+import { claimPending, effectiveStatus } from '../../common/single-use';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityEntry, ActivityService } from '../activity/activity.service';
 import { Customer } from '../customer/customer.entity';
 import { Partner } from '../partner/partner.entity';
 import type { PartnerService } from '../partner/partner.service';
 import type { RelationshipService } from '../relationship/relationship.service';
-import { CustomerInvitation, effectiveStatus } from './customer-invitation.entity';
+import { CustomerInvitation } from './customer-invitation.entity';
 import { invitationDraft } from './invitation.email';
 import type { CreateCustomerInvitationInput, InvitationFilter } from './invitation.inputs';
 import type { InvitationPreview } from './invitation.types';
@@ -162,13 +163,8 @@ export class InvitationService {
     const result = await inTransaction(this.deps.ds, async (em) => {
       const { inv, customer } = await this.answerable(em, ctx, token);
       const now = new Date();
-      const won = await em
-        .createQueryBuilder()
-        .update(CustomerInvitation)
-        .set({ status: InvitationStatus.ACCEPTED, acceptedAt: now, customerId: customer.id, answeredByUserId: p.userId })
-        .where('id = :id AND status = :pending AND expiresAt > :now', { id: inv.id, pending: InvitationStatus.PENDING, now })
-        .execute();
-      if (!won.affected) throw notAnswerable(await em.findOneByOrFail(CustomerInvitation, { id: inv.id }));
+      const won = await claimPending(em, CustomerInvitation, inv.id, { status: InvitationStatus.ACCEPTED, acceptedAt: now, customerId: customer.id, answeredByUserId: p.userId }, now);
+      if (!won) throw notAnswerable(await em.findOneByOrFail(CustomerInvitation, { id: inv.id }));
 
       const partnerIds = [inv.partnerId, ...(inv.indirectProviderId ? [inv.indirectProviderId] : [])];
       const entries: ActivityEntry[] = partnerIds.map((partnerId) => ({
@@ -213,13 +209,8 @@ export class InvitationService {
     return inTransaction(this.deps.ds, async (em) => {
       const { inv, customer } = await this.answerable(em, ctx, token);
       const now = new Date();
-      const won = await em
-        .createQueryBuilder()
-        .update(CustomerInvitation)
-        .set({ status: InvitationStatus.DECLINED, declinedAt: now, customerId: customer.id, answeredByUserId: p.userId })
-        .where('id = :id AND status = :pending AND expiresAt > :now', { id: inv.id, pending: InvitationStatus.PENDING, now })
-        .execute();
-      if (!won.affected) throw notAnswerable(await em.findOneByOrFail(CustomerInvitation, { id: inv.id }));
+      const won = await claimPending(em, CustomerInvitation, inv.id, { status: InvitationStatus.DECLINED, declinedAt: now, customerId: customer.id, answeredByUserId: p.userId }, now);
+      if (!won) throw notAnswerable(await em.findOneByOrFail(CustomerInvitation, { id: inv.id }));
       await this.activity.record(
         em,
         ctx,
@@ -237,13 +228,8 @@ export class InvitationService {
       const inv = await em.findOneBy(CustomerInvitation, { id: invitationId, partnerId });
       if (!inv) throw new NotFoundError('Invitation', invitationId);
       const now = new Date();
-      const won = await em
-        .createQueryBuilder()
-        .update(CustomerInvitation)
-        .set({ status: InvitationStatus.REVOKED, revokedAt: now })
-        .where('id = :id AND status = :pending AND expiresAt > :now', { id: inv.id, pending: InvitationStatus.PENDING, now })
-        .execute();
-      if (!won.affected) throw notAnswerable(inv);
+      const won = await claimPending(em, CustomerInvitation, inv.id, { status: InvitationStatus.REVOKED, revokedAt: now }, now);
+      if (!won) throw notAnswerable(inv);
       await this.activity.record(em, ctx, [{ action: ActivityAction.INVITATION_REVOKED, partnerId, subjectId: inv.id }], now);
       return em.findOneByOrFail(CustomerInvitation, { id: inv.id });
     });

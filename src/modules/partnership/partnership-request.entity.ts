@@ -3,7 +3,7 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typ
 import { enumColumn, idColumn, nullableRefColumn, nullableTimeColumn, refColumn, timeColumn } from '../../common/columns';
 import { EmailDraft } from '../../common/email-draft';
 import { Cloud, InvitationStatus } from '../../common/enums';
-import { effectiveStatus } from '../invitation/customer-invitation.entity';
+import { effectiveStatus } from '../../common/single-use';
 import { Partner } from '../partner/partner.entity';
 
 /** An indirect provider's emailed request to an indirect reseller. Single use, expires like an invitation. */

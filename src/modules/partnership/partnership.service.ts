@@ -10,7 +10,7 @@ import { type PartnershipChangedPayload, Topic } from '../../common/pubsub';
 import { hashToken, newLinkToken } from '../../common/secrets';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityService } from '../activity/activity.service';
-import { effectiveStatus } from '../invitation/customer-invitation.entity';
+import { claimPending, effectiveStatus } from '../../common/single-use';
 import type { PartnerService } from '../partner/partner.service';
 import { partnershipRequestDraft } from './partnership.email';
 import { PartnershipRequest } from './partnership-request.entity';
@@ -76,13 +76,8 @@ export class PartnershipService {
         const now = new Date();
         const existing = await em.findOneBy(Partnership, { providerId: req.providerId, resellerId: reseller.id });
         const partnershipId = existing?.id ?? newId();
-        const won = await em
-          .createQueryBuilder()
-          .update(PartnershipRequest)
-          .set({ status: InvitationStatus.ACCEPTED, acceptedAt: now, resellerId: reseller.id, partnershipId, acceptedByUserId: principalOf(ctx).userId })
-          .where('id = :id AND status = :pending AND expiresAt > :now', { id: req.id, pending: InvitationStatus.PENDING, now })
-          .execute();
-        if (!won.affected) {
+        const won = await claimPending(em, PartnershipRequest, req.id, { status: InvitationStatus.ACCEPTED, acceptedAt: now, resellerId: reseller.id, partnershipId, acceptedByUserId: principalOf(ctx).userId }, now);
+        if (!won) {
           const status = effectiveStatus(req.status, req.expiresAt);
           throw new ConflictError(`This partnership request is ${status.toLowerCase()} and can no longer be accepted`);
         }
@@ -126,13 +121,8 @@ export class PartnershipService {
       const req = await em.findOneBy(PartnershipRequest, { id: requestId, providerId });
       if (!req) throw new NotFoundError('Partnership request', requestId);
       const now = new Date();
-      const won = await em
-        .createQueryBuilder()
-        .update(PartnershipRequest)
-        .set({ status: InvitationStatus.REVOKED, revokedAt: now })
-        .where('id = :id AND status = :pending AND expiresAt > :now', { id: req.id, pending: InvitationStatus.PENDING, now })
-        .execute();
-      if (!won.affected) {
+      const won = await claimPending(em, PartnershipRequest, req.id, { status: InvitationStatus.REVOKED, revokedAt: now }, now);
+      if (!won) {
         throw new ConflictError(`This partnership request is ${effectiveStatus(req.status, req.expiresAt).toLowerCase()}`);
       }
       await this.activity.record(em, ctx, [{ action: ActivityAction.PARTNERSHIP_REQUEST_REVOKED, partnerId: providerId, subjectId: req.id }], now);
