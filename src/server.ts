@@ -7,6 +7,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { DataSource } from 'typeorm';
 import { WebSocketServer } from 'ws';
@@ -42,6 +43,7 @@ export interface RunningServer {
 
 type SocketExtra = {
   principal?: Principal;
+  expiryTimer?: NodeJS.Timeout;
 };
 
 /**
@@ -76,12 +78,20 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
         const header = params.authorization ?? params.Authorization;
         if (header === undefined || header === null) return true;
         try {
-          ctx.extra.principal = await verifier.fromHeader(String(header));
+          const principal = await verifier.fromHeader(String(header));
+          ctx.extra.principal = principal;
+          // The socket lives no longer than its token: close it (4401) when the token expires.
+          if (principal?.expiresAt) {
+            const ms = Math.min(principal.expiresAt - Date.now(), 2 ** 31 - 1);
+            ctx.extra.expiryTimer = setTimeout(() => ctx.extra.socket.close(CloseCode.Unauthorized, 'Token expired'), ms);
+            ctx.extra.expiryTimer.unref();
+          }
           return true;
         } catch {
           return false;
         }
       },
+      onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
       // A fresh context, with fresh loaders, for every operation on the socket.
       context: (ctx) => buildContext(deps, services, ctx.extra.principal),
     },

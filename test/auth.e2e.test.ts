@@ -103,6 +103,18 @@ describe('WebSocket authentication', () => {
     expect(closed.code).toBe(4403);
   });
 
+  it('closes a socket when its token expires (4401)', async () => {
+    const shortLived = await new SignJWT({ roles: ['PLATFORM_ADMIN'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('operator')
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const ws = t.ws(shortLived);
+    await ws.ready();
+    const closed = await ws.closed;
+    expect(closed.code).toBe(4401);
+  });
+
   it('accepts a socket with a good token', async () => {
     const ws = t.ws(await t.tokens.operator());
     await ws.ready();

@@ -58,6 +58,7 @@ export function principalFromClaims(payload: JWTPayload): Principal {
     throw new UnauthenticatedError('Token "roles" claim must be a non-empty array of known roles');
   }
   const principal: Principal = { userId: sub, roles: roles as Role[] };
+  if (typeof payload.exp === 'number') principal.expiresAt = payload.exp * 1000;
   if (partnerId !== undefined) {
     if (typeof partnerId !== 'string' || partnerId.length === 0 || partnerId.length > 64) {
       throw new UnauthenticatedError('Token "partner_id" claim is malformed');

@@ -6,6 +6,8 @@ export interface Principal {
   roles: Role[];
   partnerId?: string;
   customerId?: string;
+  /** Token expiry (ms since epoch), when the token has one. */
+  expiresAt?: number;
 }
 
 export function isOperator(p: Principal): boolean {
