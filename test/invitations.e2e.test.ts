@@ -286,3 +286,20 @@ describe('expiry', () => {
     }
   });
 });
+
+describe('the operator', () => {
+  it('sees every partner’s invitations and reads a named partner’s trail', async () => {
+    const { invitation } = await invite(t, litware.token);
+    const operator = t.client(await t.tokens.operator());
+    const all = await operator.data(InvitationsDocument, { first: 100 });
+    expect(all.invitations.edges.map((e) => e.node.id)).toContain(invitation.id);
+    const mine = await t.client(contoso.token).data(InvitationsDocument, { first: 100 });
+    expect(mine.invitations.edges.map((e) => e.node.id)).not.toContain(invitation.id);
+
+    const res = await operator.request(ActivitiesDocument, {});
+    expect(res.errors?.[0].extensions?.fields).toEqual(['partnerId']);
+    const trail = await operator.data(ActivitiesDocument, { partnerId: litware.id });
+    expect(trail.activities.edges[0].node).toMatchObject({ action: 'INVITATION_CREATED', subjectId: invitation.id, partnerId: litware.id });
+    expect(await t.client(contoso.token).errorCode(ActivitiesDocument, { partnerId: litware.id })).toBe('NOT_FOUND');
+  });
+});

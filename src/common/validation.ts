@@ -29,7 +29,7 @@ export function IsPostalCodeForCountry(countryProperty: string, options?: Valida
   };
 }
 
-const PLACEHOLDER_NAMES = /\b(test|testing|dummy|sample|example|asdf|qwerty|foo|bar|lorem ipsum)\b/i;
+const PLACEHOLDER_NAMES = /\b(test|testing|dummy|sample|asdf|qwerty|lorem ipsum)\b/i;
 
 /**
  * The exact legal company name: no test or placeholder names, and not a bare acronym

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { type AppDeps, principalOf, type RequestContext } from '../../common/context';
-import { NotFoundError } from '../../common/errors';
+import { NotFoundError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { isOperator } from '../../common/auth/principal';
 import { type ConnectionArgs, pageRequest, toConnection } from '../../common/pagination';
@@ -44,8 +44,9 @@ export class ActivityService {
   /** A partner's own trail (the operator may name any partner), newest first. */
   async listForPartner(ctx: RequestContext, args: ConnectionArgs, partnerId?: string) {
     const p = principalOf(ctx);
-    const target = isOperator(p) && partnerId ? partnerId : p.partnerId;
-    if (!target || (partnerId && partnerId !== target)) throw new NotFoundError('Partner', partnerId);
+    if (isOperator(p) && !partnerId) throw UserInputError.field('partnerId', 'the operator names the partner whose trail to read');
+    const target = isOperator(p) ? partnerId! : p.partnerId!;
+    if (partnerId && partnerId !== target) throw new NotFoundError('Partner', partnerId);
     const page = pageRequest(args);
     const repo = this.deps.ds.getRepository(Activity);
     const rows = await repo.find({

@@ -1,4 +1,5 @@
 import { type EntityManager, LessThan, LessThanOrEqual, MoreThan, type FindOptionsWhere } from 'typeorm';
+import { isOperator } from '../../common/auth/principal';
 import { type AppDeps, principalOf, type RequestContext } from '../../common/context';
 import { inTransaction } from '../../common/database';
 import { cloudRequiresDelegatedAdmin, InvitationStatus, PartnerType } from '../../common/enums';
@@ -127,10 +128,11 @@ export class InvitationService {
 
   /** The partner's own invitations, newest first, optionally by status (EXPIRED is PENDING past expiry). */
   async list(ctx: RequestContext, args: ConnectionArgs, filterBy?: InvitationFilter) {
-    const partnerId = principalOf(ctx).partnerId!;
+    const p = principalOf(ctx);
     const page = pageRequest(args);
     const now = new Date();
-    const where: FindOptionsWhere<CustomerInvitation> = { partnerId };
+    // a partner's users see their own partner's invitations; the operator sees every one
+    const where: FindOptionsWhere<CustomerInvitation> = isOperator(p) ? {} : { partnerId: p.partnerId! };
     switch (filterBy?.status) {
       case undefined:
       case null:
