@@ -125,8 +125,3 @@ export function isUniqueViolation(err: unknown): boolean {
   const code = (err.driverError as { code?: string } | undefined)?.code;
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
-
-/** Affected-row count of an UPDATE, across drivers. */
-export function affectedRows(result: { affected?: number | null }): number {
-  return result.affected ?? 0;
-}

@@ -10,7 +10,6 @@ import { containsPattern, LIKE_ESCAPE } from '../../common/sql';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityService } from '../activity/activity.service';
 import { Partnership } from '../partnership/partnership.entity';
-import { ResellerRelationship } from '../relationship/reseller-relationship.entity';
 import { Partner } from './partner.entity';
 import type { CreatePartnerInput, PartnerFilter } from './partner.inputs';
 
@@ -121,10 +120,5 @@ export class PartnerService {
   /** Is there an ACTIVE partnership between this provider and reseller? */
   async activePartnershipExists(em: EntityManager, providerId: string, resellerId: string): Promise<boolean> {
     return em.existsBy(Partnership, { providerId, resellerId, status: PartnershipStatus.ACTIVE });
-  }
-
-  /** Partner ids related to a customer (any relationship status), for visibility checks. */
-  async hasRelationship(em: EntityManager, partnerId: string, customerId: string): Promise<boolean> {
-    return em.existsBy(ResellerRelationship, { partnerId, customerId });
   }
 }
