@@ -75,17 +75,24 @@ export async function startTestServer(
     dbEnv.SQLITE_PATH = join(dir, 'test.sqlite');
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
   }
-  const config: AppConfig = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    DEMO_SEED: 'false',
-    JWT_SECRET: TEST_JWT_SECRET,
-    PUBLIC_URL: 'https://partner.example.test',
-    LOG_LEVEL: process.env.LOG_LEVEL || 'fatal',
-    ...dbEnv,
-    ...env,
-  });
-  const server = await startServer(config);
+  let config: AppConfig;
+  let server: RunningServer;
+  try {
+    config = loadConfig({
+      NODE_ENV: 'test',
+      PORT: '0',
+      DEMO_SEED: 'false',
+      JWT_SECRET: TEST_JWT_SECRET,
+      PUBLIC_URL: 'https://partner.example.test',
+      LOG_LEVEL: process.env.LOG_LEVEL || 'fatal',
+      ...dbEnv,
+      ...env,
+    });
+    server = await startServer(config);
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
   const sign = (claims: Parameters<typeof signDevToken>[1]) => signDevToken(TEST_JWT_SECRET, claims, '1h');
   return {
     server,
