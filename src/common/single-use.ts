@@ -1,11 +1,23 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { InvitationStatus } from './enums';
+import { hashToken } from './secrets';
 
 /**
  * Single-use links (customer invitations, partnership requests) share one life cycle:
  * PENDING until answered, revoked or past `expiresAt`.
  */
+
+/** The columns every new single-use link starts with: only the token's hash, PENDING, who, when, until when. */
+export function pendingLinkFields(token: string, createdByUserId: string, ttlMs: number, now: Date) {
+  return {
+    tokenHash: hashToken(token),
+    status: InvitationStatus.PENDING,
+    createdByUserId,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + ttlMs),
+  };
+}
 
 /** PENDING past its expiry reads as EXPIRED everywhere. */
 export function effectiveStatus(status: InvitationStatus, expiresAt: Date, now = new Date()): InvitationStatus {

@@ -9,7 +9,7 @@ import { personalLink } from '../../common/links';
 import { type ConnectionArgs, pageRequest, toConnection } from '../../common/pagination';
 import { type InvitationAcceptedPayload, Topic } from '../../common/pubsub';
 import { hashToken, newLinkToken } from '../../common/secrets';
-import { claimPending, effectiveStatus } from '../../common/single-use';
+import { claimPending, effectiveStatus, pendingLinkFields } from '../../common/single-use';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityEntry, ActivityService } from '../activity/activity.service';
 import { Customer } from '../customer/customer.entity';
@@ -72,11 +72,7 @@ export class InvitationService {
         includeDelegatedAdminPrivileges: input.includeDelegatedAdminPrivileges,
         customerEmail: input.customerEmail ?? null,
         cloud: partner.cloud,
-        tokenHash: hashToken(token),
-        status: InvitationStatus.PENDING,
-        createdByUserId: principalOf(ctx).userId,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + this.deps.config.invitationTtlMs),
+        ...pendingLinkFields(token, principalOf(ctx).userId, this.deps.config.invitationTtlMs, now),
         customerId: null,
         answeredByUserId: null,
         acceptedAt: null,

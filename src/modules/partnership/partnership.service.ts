@@ -10,7 +10,7 @@ import { type PartnershipChangedPayload, Topic } from '../../common/pubsub';
 import { hashToken, newLinkToken } from '../../common/secrets';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityService } from '../activity/activity.service';
-import { claimPending, effectiveStatus } from '../../common/single-use';
+import { claimPending, effectiveStatus, pendingLinkFields } from '../../common/single-use';
 import type { PartnerService } from '../partner/partner.service';
 import { partnershipRequestDraft } from './partnership.email';
 import { PartnershipRequest } from './partnership-request.entity';
@@ -34,11 +34,7 @@ export class PartnershipService {
         providerId: provider.id,
         resellerEmail: resellerEmail.toLowerCase(),
         cloud: provider.cloud,
-        tokenHash: hashToken(token),
-        status: InvitationStatus.PENDING,
-        createdByUserId: principalOf(ctx).userId,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + this.deps.config.invitationTtlMs),
+        ...pendingLinkFields(token, principalOf(ctx).userId, this.deps.config.invitationTtlMs, now),
         resellerId: null,
         partnershipId: null,
         acceptedByUserId: null,
