@@ -14,16 +14,18 @@ import { WebSocketServer } from 'ws';
 import { TokenVerifier } from './common/auth/jwt';
 import type { Principal } from './common/auth/principal';
 import type { AppConfig } from './common/config';
-import { type AppDeps, buildContext, type RequestContext } from './common/context';
+import type { AppDeps } from './common/context';
 import { createDataSource, prepareSchema } from './common/database';
 import { AppError, ErrorCode } from './common/errors';
 import { formatError } from './common/format-error';
 import { logger } from './common/logger';
 import { createAppPubSub } from './common/pubsub';
 import { queryLimitsPlugin } from './common/query-limits';
+import { buildContext, type RequestContext } from './context';
 import { seedDemo } from './demo/seed';
 import { ensureCatalog } from './modules/offer/offer.service';
 import { buildAppSchema } from './schema';
+import { confirmCaller } from './scope/caller';
 import { createServices, type Services } from './services';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -72,13 +74,14 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   const wsCleanup = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       schema,
-      // Authenticate once per socket; a bad token is refused with close code 4403.
+      // Authenticate once per socket (signature, claims, the named partner or customer exists);
+      // a bad token is refused with close code 4403.
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const header = params.authorization ?? params.Authorization;
         if (header === undefined || header === null) return true;
         try {
-          const principal = await verifier.fromHeader(String(header));
+          const principal = await confirmCaller(ds, await verifier.fromHeader(String(header)));
           ctx.extra.principal = principal;
           // The socket lives no longer than its token: close it (4401) when the token expires.
           if (principal?.expiresAt) {
@@ -92,7 +95,7 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
         }
       },
       onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
-      // A fresh context, with fresh loaders, for every operation on the socket.
+      // A fresh context (a fresh scope with fresh loaders) for every operation on the socket.
       context: (ctx) => buildContext(deps, services, ctx.extra.principal),
     },
     wsServer,
@@ -139,7 +142,7 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
-          return buildContext(deps, services, await verifier.fromHeader(req.headers.authorization));
+          return buildContext(deps, services, await confirmCaller(ds, await verifier.fromHeader(req.headers.authorization)));
         } catch (err) {
           if (err instanceof AppError && err.extensions.code === ErrorCode.UNAUTHENTICATED) {
             err.extensions.http = { status: 401 };

@@ -8,16 +8,16 @@ import { PartnerService } from './modules/partner/partner.service';
 import { RelationshipService } from './modules/relationship/relationship.service';
 import { SubscriptionService } from './modules/subscription/subscription.service';
 
-/** The services of one process, wired by hand in dependency order. Each method takes the request context first. */
+/** The services of one process, wired by hand in dependency order. Each method takes the caller's scope first. */
 export function createServices(deps: AppDeps) {
   const activity = new ActivityService(deps);
   const partners = new PartnerService(deps, activity);
   const relationships = new RelationshipService(deps, activity);
   const offers = new OfferService(deps);
-  const subscriptions = new SubscriptionService(deps, activity, offers, partners, relationships);
-  const customers = new CustomerService(deps, activity, partners, relationships, subscriptions);
-  const invitations = new InvitationService(deps, activity, partners, relationships);
-  const partnerships = new PartnershipService(deps, activity, partners);
+  const subscriptions = new SubscriptionService(deps, activity, offers);
+  const customers = new CustomerService(deps, activity, relationships, subscriptions);
+  const invitations = new InvitationService(deps, activity, relationships);
+  const partnerships = new PartnershipService(deps, activity);
   return { activity, partners, relationships, offers, subscriptions, customers, invitations, partnerships };
 }
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Mutex } from 'async-mutex';
-import { DataSource, type EntityManager, type Logger as OrmLogger, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager, type Logger as OrmLogger, type ObjectLiteral, QueryFailedError, type SelectQueryBuilder } from 'typeorm';
 import { Activity } from '../modules/activity/activity.entity';
 import { CustomerUser } from '../modules/customer/customer-user.entity';
 import { Customer } from '../modules/customer/customer.entity';
@@ -118,6 +118,16 @@ const sqliteWriteLock = new Mutex();
 export function inTransaction<T>(ds: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
   if (ds.options.type === 'better-sqlite3') return sqliteWriteLock.runExclusive(() => ds.transaction(work));
   return ds.transaction(work);
+}
+
+/**
+ * Makes a read inside a transaction lock its rows until the commit (`SELECT … FOR UPDATE` on MySQL),
+ * so a rule checked on another row (a partnership or relationship being ACTIVE) still holds when the
+ * write lands. SQLite needs no row lock: its transactions already run one at a time (`inTransaction`).
+ */
+export function forUpdate<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): SelectQueryBuilder<T> {
+  const type = qb.connection.options.type;
+  return type === 'mysql' || type === 'mariadb' ? qb.setLock('pessimistic_write') : qb;
 }
 
 export function isUniqueViolation(err: unknown): boolean {

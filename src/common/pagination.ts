@@ -1,5 +1,6 @@
 import { IsInt, IsOptional, Max, MaxLength, Min } from 'class-validator';
 import { ArgsType, type ClassType, Field, Int, ObjectType } from 'type-graphql';
+import type { SelectQueryBuilder } from 'typeorm';
 import { UserInputError } from './errors';
 
 export const MAX_PAGE_SIZE = 100;
@@ -108,4 +109,21 @@ export function toConnection<T extends { id: string }>(
     pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
     totalCount: () => (counted ??= count()),
   };
+}
+
+/**
+ * One page of a query, keyset-paged on the row id (UUIDv7, so ASC is oldest first), with a lazy
+ * `totalCount`. The query comes already filtered (for tenant rows: from the caller's scope).
+ */
+export async function paginate<T extends { id: string }>(
+  qb: SelectQueryBuilder<T>,
+  args: ConnectionArgs,
+  order: 'ASC' | 'DESC' = 'ASC',
+): Promise<Connection<T>> {
+  const page = pageRequest(args);
+  const counter = qb.clone();
+  const rows = qb.clone();
+  if (page.afterId) rows.andWhere(`${qb.alias}.id ${order === 'ASC' ? '>' : '<'} :pageAfterId`, { pageAfterId: page.afterId });
+  const found = await rows.orderBy(`${qb.alias}.id`, order).limit(page.first + 1).getMany();
+  return toConnection(found, page, () => counter.getCount());
 }

@@ -2,9 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { createPubSub, filter, pipe } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import Redis from 'ioredis';
-import type { Principal } from './auth/principal';
 import type { AppConfig } from './config';
-import { ForbiddenError, UnauthenticatedError } from './errors';
 import { logger } from './logger';
 
 export const Topic = {
@@ -72,16 +70,14 @@ export function createAppPubSub(config: AppConfig): AppPubSub {
 
 /**
  * The live feed of one topic for one socket, filtered on the server by the socket's own
- * authenticated partner (never by client arguments): only events whose audience names it pass.
+ * authenticated partner (the caller's scope gives it, never a client argument): only events whose
+ * audience names it pass.
  */
 export function partnerFeed<K extends keyof Events>(
   pubSub: AppPubSub['pubSub'],
-  principal: Principal | undefined,
+  partnerId: string,
   topic: K,
 ): AsyncIterable<Events[K][0]> {
-  if (!principal) throw new UnauthenticatedError();
-  const partnerId = principal.partnerId;
-  if (!partnerId) throw new ForbiddenError('This subscription is for a partner’s users');
   return pipe(
     pubSub.subscribe(topic as typeof Topic.INVITATION_ACCEPTED) as AsyncIterable<Events[K][0]>,
     filter((payload: Events[K][0]) => payload.audiencePartnerIds.includes(partnerId)),

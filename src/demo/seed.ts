@@ -2,7 +2,8 @@ import { In } from 'typeorm';
 import { signDevToken } from '../common/auth/jwt';
 import type { Principal } from '../common/auth/principal';
 import { Role } from '../common/auth/roles';
-import { type AppDeps, buildContext } from '../common/context';
+import type { AppDeps } from '../common/context';
+import { Scope } from '../scope/scope';
 import { Cloud, PartnerType } from '../common/enums';
 import { logger } from '../common/logger';
 import type { CreateCustomerInput } from '../modules/customer/customer.inputs';
@@ -18,7 +19,7 @@ export const DEMO_PARTNERS = {
   tailspin: { name: 'Tailspin Federal Systems Inc.', mpnId: '4100004', type: PartnerType.DIRECT_RESELLER, cloud: Cloud.US_GOVERNMENT, contactEmail: 'gov@tailspin-federal.example' },
 } as const;
 
-const OPERATOR: Principal = { userId: 'demo-operator', roles: [Role.PLATFORM_ADMIN] };
+const OPERATOR: Principal = { kind: 'operator', userId: 'demo-operator', roles: [Role.PLATFORM_ADMIN] };
 
 function customerInput(companyName: string, domain: string, city: string, state: string | undefined, postalCode: string, country: string, contact: [string, string, string]): CreateCustomerInput {
   const [firstName, lastName, phoneNumber] = contact;
@@ -36,13 +37,13 @@ function customerInput(companyName: string, domain: string, city: string, state:
 export async function seedDemo(deps: AppDeps, services: Services): Promise<void> {
   if ((await deps.ds.getRepository(Partner).count()) > 0) return;
   logger.info('empty database: seeding demo data');
-  const operator = buildContext(deps, services, OPERATOR);
+  const operator = new Scope(deps.ds, OPERATOR);
   const ids: Record<string, string> = {};
   for (const [key, input] of Object.entries(DEMO_PARTNERS)) {
     ids[key] = (await services.partners.create(operator, { ...input })).id;
   }
   const asPartner = (key: string) =>
-    buildContext(deps, services, { userId: `demo-${key}-admin`, roles: [Role.GLOBAL_ADMIN], partnerId: ids[key] });
+    new Scope(deps.ds, { kind: 'partner', userId: `demo-${key}-admin`, roles: [Role.GLOBAL_ADMIN], partnerId: ids[key] });
 
   const contoso = asPartner('contoso');
   await services.customers.create(contoso, {

@@ -301,7 +301,7 @@ export type CreatePartnerMutationVariables = Exact<{
 }>;
 
 
-export type CreatePartnerMutation = { createPartner: { partner: { id: string, name: string, mpnId: string, type: PartnerType, cloud: Cloud, contactEmail: string } } };
+export type CreatePartnerMutation = { createPartner: { partner: { id: string, name: string, mpnId: string, type: PartnerType, cloud: Cloud, contactEmail: string | null } } };
 
 export type PartnerQueryVariables = Exact<{
   id: string | number;

@@ -57,27 +57,33 @@ export function principalFromClaims(payload: JWTPayload): Principal {
   if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => typeof r === 'string' && ROLE_NAMES.has(r))) {
     throw new UnauthenticatedError('Token "roles" claim must be a non-empty array of known roles');
   }
-  const principal: Principal = { userId: sub, roles: roles as Role[] };
+  const principal = principalOfKind(sub, roles as Role[], claimId(partnerId, 'partner_id'), claimId(customerId, 'customer_id'));
   if (typeof payload.exp === 'number') principal.expiresAt = payload.exp * 1000;
-  if (partnerId !== undefined) {
-    if (typeof partnerId !== 'string' || partnerId.length === 0 || partnerId.length > 64) {
-      throw new UnauthenticatedError('Token "partner_id" claim is malformed');
-    }
-    principal.partnerId = partnerId;
-  }
-  if (customerId !== undefined) {
-    if (typeof customerId !== 'string' || customerId.length === 0 || customerId.length > 64) {
-      throw new UnauthenticatedError('Token "customer_id" claim is malformed');
-    }
-    principal.customerId = customerId;
-  }
-  if (principal.roles.some((r) => PARTNER_ROLES.includes(r)) && !principal.partnerId) {
-    throw new UnauthenticatedError('A partner role needs a "partner_id" claim');
-  }
-  if (principal.roles.includes(Role.CUSTOMER_ADMIN) && !principal.customerId) {
-    throw new UnauthenticatedError('CUSTOMER_ADMIN needs a "customer_id" claim');
-  }
   return principal;
+}
+
+function claimId(value: unknown, claim: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > 64) {
+    throw new UnauthenticatedError(`Token "${claim}" claim is malformed`);
+  }
+  return value;
+}
+
+/**
+ * A token is exactly one kind of caller: the operator (PLATFORM_ADMIN alone, no ids), a partner's
+ * user (partner roles only, `partner_id`, no `customer_id`) or a customer's user (CUSTOMER_ADMIN
+ * alone, `customer_id`, no `partner_id`). Any other mix is UNAUTHENTICATED. That the named partner
+ * or customer exists is checked where the caller's scope is made (src/scope/caller.ts).
+ */
+function principalOfKind(userId: string, roles: Role[], partnerId?: string, customerId?: string): Principal {
+  const only = (allowed: readonly Role[]) => roles.every((r) => allowed.includes(r));
+  if (only([Role.PLATFORM_ADMIN]) && !partnerId && !customerId) return { kind: 'operator', userId, roles };
+  if (only(PARTNER_ROLES) && partnerId && !customerId) return { kind: 'partner', userId, roles, partnerId };
+  if (only([Role.CUSTOMER_ADMIN]) && customerId && !partnerId) return { kind: 'customer', userId, roles, customerId };
+  throw new UnauthenticatedError(
+    'Token claims are inconsistent: it must be an operator (PLATFORM_ADMIN, no ids), a partner user (partner roles and partner_id) or a customer user (CUSTOMER_ADMIN and customer_id)',
+  );
 }
 
 export interface DevTokenClaims {

@@ -1,6 +1,6 @@
 import { Arg, Args, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { Can } from '../../common/auth/roles';
-import type { RequestContext } from '../../common/context';
+import type { RequestContext } from '../../context';
 import { ConnectionArgs } from '../../common/pagination';
 import { Activity } from './activity.entity';
 import { ActivityConnection } from './activity.types';
@@ -16,6 +16,6 @@ export class ActivityResolver {
     @Args() args: ConnectionArgs,
     @Arg('partnerId', () => ID, { nullable: true }) partnerId?: string,
   ) {
-    return ctx.services.activity.listForPartner(ctx, args, partnerId);
+    return ctx.services.activity.listForPartner(ctx.scope, args, partnerId);
   }
 }

@@ -1,10 +1,9 @@
 import type { EntityManager } from 'typeorm';
-import { type AppDeps, principalOf, type RequestContext } from '../../common/context';
-import { NotFoundError, UserInputError } from '../../common/errors';
+import type { AppDeps } from '../../common/context';
+import { UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
-import { isOperator } from '../../common/auth/principal';
-import { type ConnectionArgs, pageRequest, toConnection } from '../../common/pagination';
-import { LessThan } from 'typeorm';
+import { type ConnectionArgs, paginate } from '../../common/pagination';
+import type { Scope } from '../../scope/scope';
 import { Activity, type ActivityAction } from './activity.entity';
 
 export interface ActivityEntry {
@@ -20,17 +19,18 @@ export interface ActivityEntry {
 export class ActivityService {
   constructor(private readonly deps: AppDeps) {}
 
-  async record(em: EntityManager, ctx: RequestContext, entries: ActivityEntry[], at = new Date()): Promise<void> {
-    const p = principalOf(ctx);
+  /** Writes the entries in the caller's transaction, each with the caller as the actor. */
+  async record(em: EntityManager, scope: Scope, entries: ActivityEntry[], at = new Date()): Promise<void> {
+    const actor = scope.caller;
     const rows = entries.map((e) =>
       em.create(Activity, {
         id: newId(),
         occurredAt: at,
         action: e.action,
-        actorUserId: p.userId,
-        actorRoles: p.roles,
-        actorPartnerId: p.partnerId ?? null,
-        actorCustomerId: p.customerId ?? null,
+        actorUserId: actor.userId,
+        actorRoles: actor.roles,
+        actorPartnerId: actor.partnerId ?? null,
+        actorCustomerId: actor.customerId ?? null,
         partnerId: e.partnerId ?? null,
         customerId: e.customerId ?? null,
         subjectId: e.subjectId ?? null,
@@ -41,19 +41,9 @@ export class ActivityService {
     await em.insert(Activity, rows);
   }
 
-  /** A partner's own trail (the operator may name any partner), newest first. */
-  async listForPartner(ctx: RequestContext, args: ConnectionArgs, partnerId?: string) {
-    const p = principalOf(ctx);
-    if (isOperator(p) && !partnerId) throw UserInputError.field('partnerId', 'the operator names the partner whose trail to read');
-    const target = isOperator(p) ? partnerId! : p.partnerId!;
-    if (partnerId && partnerId !== target) throw new NotFoundError('Partner', partnerId);
-    const page = pageRequest(args);
-    const repo = this.deps.ds.getRepository(Activity);
-    const rows = await repo.find({
-      where: { partnerId: target, ...(page.afterId ? { id: LessThan(page.afterId) } : {}) },
-      order: { id: 'DESC' },
-      take: page.first + 1,
-    });
-    return toConnection(rows, page, () => repo.countBy({ partnerId: target }));
+  /** A partner's trail, newest first: a partner's user reads its own; the operator names the partner. */
+  async listForPartner(scope: Scope, args: ConnectionArgs, partnerId?: string) {
+    if (scope.isOperator && !partnerId) throw UserInputError.field('partnerId', 'the operator names the partner whose trail to read');
+    return paginate(scope.activities(partnerId), args, 'DESC');
   }
 }

@@ -1,8 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { isOperator } from '../../common/auth/principal';
 import { Can } from '../../common/auth/roles';
-import { principalOf, type RequestContext } from '../../common/context';
 import { ConnectionArgs } from '../../common/pagination';
+import type { RequestContext } from '../../context';
 import { Partner } from '../partner/partner.entity';
 import { DelegatedAdminPrivilege } from '../relationship/delegated-admin-privilege.entity';
 import { ResellerRelationship } from '../relationship/reseller-relationship.entity';
@@ -16,7 +15,7 @@ export class CustomerResolver {
   @Authorized()
   @Query(() => Customer, { nullable: true, description: 'A customer the viewer may see; NOT_FOUND otherwise' })
   customer(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.customers.get(ctx, id);
+    return ctx.services.customers.get(ctx.scope, id);
   }
 
   @Authorized()
@@ -28,7 +27,7 @@ export class CustomerResolver {
     @Args() args: ConnectionArgs,
     @Arg('filter', () => CustomerFilter, { nullable: true }) filter?: CustomerFilter,
   ) {
-    return ctx.services.customers.list(ctx, args, filter);
+    return ctx.services.customers.list(ctx.scope, args, filter);
   }
 
   @Authorized(...Can.createCustomers)
@@ -36,42 +35,48 @@ export class CustomerResolver {
     description: 'Add a customer, its first admin user and optionally its first order. The credentials are shown only here.',
   })
   createCustomer(@Ctx() ctx: RequestContext, @Arg('input', () => CreateCustomerInput) input: CreateCustomerInput) {
-    return ctx.services.customers.create(ctx, input);
+    return ctx.services.customers.create(ctx.scope, input);
   }
 
   @FieldResolver(() => ResellerRelationship, {
     nullable: true,
     description: "The viewer's partner's reseller relationship with this customer",
   })
-  relationship(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.viewerRelationship?.load(customer.id) ?? null;
+  async relationship(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+    const { partnerId, loaders } = ctx.scope;
+    if (!partnerId) return null;
+    return (await loaders.relationshipsOfCustomer.load(customer.id)).find((r) => r.partnerId === partnerId) ?? null;
   }
 
   @FieldResolver(() => DelegatedAdminPrivilege, {
     nullable: true,
     description: "The viewer's partner's delegated admin privileges over this customer",
   })
-  delegatedAdminPrivileges(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.viewerDelegatedAdmin?.load(customer.id) ?? null;
+  async delegatedAdminPrivileges(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+    const { partnerId, loaders } = ctx.scope;
+    if (!partnerId) return null;
+    return (await loaders.delegatedAdminOfCustomer.load(customer.id)).find((d) => d.partnerId === partnerId) ?? null;
   }
 
-  @FieldResolver(() => Partner, { nullable: true, description: 'The indirect reseller the customer is associated with' })
+  @FieldResolver(() => Partner, {
+    nullable: true,
+    description: 'The indirect reseller the customer is associated with, when the viewer may see that partner',
+  })
   indirectReseller(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
-    return customer.indirectResellerId ? ctx.loaders.partner.load(customer.indirectResellerId) : null;
+    return customer.indirectResellerId ? ctx.scope.loaders.partner.load(customer.indirectResellerId) : null;
   }
 
   @FieldResolver(() => [CustomerPartner], {
     description: "Every partner of the customer, for the customer's own users and the operator; a partner sees its own entry",
   })
   async partners(@Root() customer: Customer, @Ctx() ctx: RequestContext): Promise<CustomerPartner[]> {
-    const p = principalOf(ctx);
+    const { loaders } = ctx.scope;
     const [relationships, privileges] = await Promise.all([
-      ctx.loaders.relationshipsOfCustomer.load(customer.id),
-      ctx.loaders.delegatedAdminOfCustomer.load(customer.id),
+      loaders.relationshipsOfCustomer.load(customer.id),
+      loaders.delegatedAdminOfCustomer.load(customer.id),
     ]);
-    const mayRead = (partnerId: string) => isOperator(p) || p.customerId === customer.id || p.partnerId === partnerId;
-    const partnerIds = [...new Set([...relationships, ...privileges].map((r) => r.partnerId))].filter(mayRead);
-    const partners = await ctx.loaders.partner.loadMany(partnerIds);
+    const partnerIds = [...new Set([...relationships, ...privileges].map((r) => r.partnerId))];
+    const partners = await loaders.partner.loadMany(partnerIds);
     return partnerIds.flatMap((partnerId, i) => {
       const partner = partners[i];
       if (!partner || partner instanceof Error) return [];
@@ -85,8 +90,11 @@ export class CustomerResolver {
     });
   }
 
-  @FieldResolver(() => SubscriptionConnection)
+  @FieldResolver(() => SubscriptionConnection, {
+    description:
+      'The subscriptions the viewer may read: those its partner sold or is reseller of record or support contact of (the customer and the operator: all)',
+  })
   subscriptions(@Root() customer: Customer, @Ctx() ctx: RequestContext, @Args() args: ConnectionArgs) {
-    return ctx.services.subscriptions.listForCustomer(customer.id, args);
+    return ctx.scope.loaders.subscriptions(customer.id, args);
   }
 }

@@ -1,18 +1,17 @@
 import { Brackets, type EntityManager } from 'typeorm';
-import { isOperator } from '../../common/auth/principal';
 import { Role } from '../../common/auth/roles';
-import { type AppDeps, principalOf, type RequestContext } from '../../common/context';
+import type { AppDeps } from '../../common/context';
 import { inTransaction, isUniqueViolation } from '../../common/database';
-import { Cloud, PartnerType, RelationshipStatus } from '../../common/enums';
-import { ConflictError, NotFoundError, UserInputError } from '../../common/errors';
+import { Cloud, PartnerType } from '../../common/enums';
+import { ConflictError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
-import { type ConnectionArgs, pageRequest, toConnection } from '../../common/pagination';
+import { type ConnectionArgs, paginate } from '../../common/pagination';
 import { hashPassword, newTemporaryPassword } from '../../common/secrets';
 import { containsPattern, LIKE_ESCAPE } from '../../common/sql';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityEntry, ActivityService } from '../activity/activity.service';
 import type { Partner } from '../partner/partner.entity';
-import type { PartnerService } from '../partner/partner.service';
+import type { Scope } from '../../scope/scope';
 import type { RelationshipService } from '../relationship/relationship.service';
 import type { SubscriptionService } from '../subscription/subscription.service';
 import { CustomerUser } from './customer-user.entity';
@@ -24,7 +23,6 @@ export class CustomerService {
   constructor(
     private readonly deps: AppDeps,
     private readonly activity: ActivityService,
-    private readonly partners: PartnerService,
     private readonly relationships: RelationshipService,
     private readonly subscriptions: SubscriptionService,
   ) {}
@@ -35,24 +33,24 @@ export class CustomerService {
    * admin access — all in one transaction. The temporary password is returned once and only hashed at rest.
    */
   async create(
-    ctx: RequestContext,
+    scope: Scope,
     input: CreateCustomerInput,
   ): Promise<{ customer: Customer; adminCredentials: AdminCredentials }> {
-    const p = principalOf(ctx);
     const temporaryPassword = newTemporaryPassword(20);
     const passwordHash = await hashPassword(temporaryPassword);
     const domain = input.domain.toLowerCase();
     try {
       return await inTransaction(this.deps.ds, async (em) => {
-        const creator = p.partnerId ? await this.partners.current(ctx, em) : null;
+        const creator = scope.isOperator ? null : await scope.ownPartner(em);
         const cloud = input.cloud ?? creator?.cloud ?? Cloud.PUBLIC;
         if (creator && cloud !== creator.cloud) {
           throw UserInputError.field('input.cloud', `must be your partner's cloud (${creator.cloud})`);
         }
-        if (input.indirectResellerId) await this.requireResellerFor(em, creator, input.indirectResellerId);
+        if (input.indirectResellerId) await this.requireResellerFor(em, scope, creator, input.indirectResellerId);
         if (await em.existsBy(Customer, { domain })) {
           throw new ConflictError(`A customer with the domain ${domain} already exists`);
         }
+        // taken after the partnership lock: a removal that committed first is older than this customer
         const at = new Date();
         const customer = em.create(Customer, {
           id: newId(),
@@ -106,14 +104,14 @@ export class CustomerService {
         if (input.subscriptions?.length) {
           if (!creator) throw UserInputError.field('input.subscriptions', 'only a partner can place an order');
           for (const [i, line] of input.subscriptions.entries()) {
-            const placed = await this.subscriptions.placeInTransaction(em, creator, customer.id, {
+            const placed = await this.subscriptions.placeInTransaction(em, scope, creator, customer.id, {
               ...line,
               resellerId: customer.indirectResellerId,
             }, `input.subscriptions[${i}]`, at);
             entries.push(placed.entry);
           }
         }
-        await this.activity.record(em, ctx, entries, at);
+        await this.activity.record(em, scope, entries, at);
         return { customer, adminCredentials: { userName, temporaryPassword } };
       });
     } catch (err) {
@@ -122,64 +120,39 @@ export class CustomerService {
     }
   }
 
-  /** Partnerships are only formed within one cloud, so a partnered reseller shares the provider's cloud. */
-  private async requireResellerFor(em: EntityManager, creator: Partner | null, resellerId: string) {
+  /**
+   * Partnerships are only formed within one cloud, so a partnered reseller shares the provider's cloud.
+   * The partnership stays locked until the commit: a concurrent removal waits for this customer, or
+   * has committed before and this one is refused.
+   */
+  private async requireResellerFor(em: EntityManager, scope: Scope, creator: Partner | null, resellerId: string) {
     const field = 'input.indirectResellerId';
     if (!creator || creator.type !== PartnerType.INDIRECT_PROVIDER) {
       throw UserInputError.field(field, 'only an indirect provider can add a customer on behalf of a reseller');
     }
-    if (!(await this.partners.activePartnershipExists(em, creator.id, resellerId))) {
+    if (!(await scope.lockActivePartnership(em, resellerId))) {
       throw UserInputError.field(field, 'must be an indirect reseller in an ACTIVE partnership with you');
     }
   }
 
-  /**
-   * Who sees which customer: the operator every one, a customer's user its own, a partner's user
-   * those with which its partner has an ACTIVE reseller relationship.
-   */
-  private visibleQuery(ctx: RequestContext) {
-    const p = principalOf(ctx);
-    const qb = this.deps.ds.getRepository(Customer).createQueryBuilder('customer');
-    if (isOperator(p)) return qb;
-    if (p.partnerId) {
-      return qb.innerJoin(
-        'reseller_relationship',
-        'rr',
-        'rr.customerId = customer.id AND rr.partnerId = :viewerPartnerId AND rr.status = :activeStatus',
-        { viewerPartnerId: p.partnerId, activeStatus: RelationshipStatus.ACTIVE },
+  get(scope: Scope, id: string): Promise<Customer> {
+    return scope.getOrThrow(Customer, id);
+  }
+
+  list(scope: Scope, args: ConnectionArgs, filter?: CustomerFilter) {
+    const qb = scope.customers();
+    if (filter?.indirectResellerId) {
+      qb.andWhere('customer.indirectResellerId = :resellerId', { resellerId: filter.indirectResellerId });
+    }
+    if (filter?.search) {
+      qb.andWhere(
+        new Brackets((w) =>
+          w
+            .where(`customer.companyName LIKE :search ${LIKE_ESCAPE}`, { search: containsPattern(filter.search!) })
+            .orWhere(`customer.domain LIKE :search ${LIKE_ESCAPE}`),
+        ),
       );
     }
-    if (p.customerId) return qb.where('customer.id = :viewerCustomerId', { viewerCustomerId: p.customerId });
-    return qb.where('1 = 0');
-  }
-
-  async get(ctx: RequestContext, id: string): Promise<Customer> {
-    const customer = await this.visibleQuery(ctx).andWhere('customer.id = :id', { id }).getOne();
-    if (!customer) throw new NotFoundError('Customer', id);
-    return customer;
-  }
-
-  async list(ctx: RequestContext, args: ConnectionArgs, filter?: CustomerFilter) {
-    const page = pageRequest(args);
-    const base = () => {
-      const qb = this.visibleQuery(ctx);
-      if (filter?.indirectResellerId) {
-        qb.andWhere('customer.indirectResellerId = :resellerId', { resellerId: filter.indirectResellerId });
-      }
-      if (filter?.search) {
-        qb.andWhere(
-          new Brackets((w) =>
-            w
-              .where(`customer.companyName LIKE :search ${LIKE_ESCAPE}`, { search: containsPattern(filter.search!) })
-              .orWhere(`customer.domain LIKE :search ${LIKE_ESCAPE}`),
-          ),
-        );
-      }
-      return qb;
-    };
-    const qb = base();
-    if (page.afterId) qb.andWhere('customer.id > :after', { after: page.afterId });
-    const rows = await qb.orderBy('customer.id', 'ASC').limit(page.first + 1).getMany();
-    return toConnection(rows, page, () => base().getCount());
+    return paginate(qb, args);
   }
 }

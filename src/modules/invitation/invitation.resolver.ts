@@ -12,7 +12,7 @@ import {
   type SubscribeResolverData,
 } from 'type-graphql';
 import { Can } from '../../common/auth/roles';
-import type { RequestContext } from '../../common/context';
+import type { RequestContext } from '../../context';
 import { ConnectionArgs } from '../../common/pagination';
 import { type InvitationAcceptedPayload, partnerFeed, Topic } from '../../common/pubsub';
 import { InvitationStatus } from '../../common/enums';
@@ -44,7 +44,7 @@ export class InvitationResolver {
     @Args() args: ConnectionArgs,
     @Arg('filter', () => InvitationFilter, { nullable: true }) filter?: InvitationFilter,
   ) {
-    return ctx.services.invitations.list(ctx, args, filter);
+    return ctx.services.invitations.list(ctx.scope, args, filter);
   }
 
   @Query(() => InvitationPreview, {
@@ -64,7 +64,7 @@ export class InvitationResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => CreateCustomerInvitationInput) input: CreateCustomerInvitationInput,
   ): Promise<CreateCustomerInvitationPayload> {
-    return ctx.services.invitations.create(ctx, input);
+    return ctx.services.invitations.create(ctx.scope, input);
   }
 
   @Authorized(...Can.answerInvitations)
@@ -73,7 +73,7 @@ export class InvitationResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => AcceptCustomerInvitationInput) input: AcceptCustomerInvitationInput,
   ) {
-    return ctx.services.invitations.accept(ctx, input.token);
+    return ctx.services.invitations.accept(ctx.scope, input.token);
   }
 
   @Authorized(...Can.answerInvitations)
@@ -82,7 +82,7 @@ export class InvitationResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => DeclineCustomerInvitationInput) input: DeclineCustomerInvitationInput,
   ): Promise<DeclineCustomerInvitationPayload> {
-    return { invitation: await ctx.services.invitations.decline(ctx, input.token) };
+    return { invitation: await ctx.services.invitations.decline(ctx.scope, input.token) };
   }
 
   @Authorized(...Can.inviteCustomers)
@@ -91,13 +91,13 @@ export class InvitationResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => RevokeCustomerInvitationInput) input: RevokeCustomerInvitationInput,
   ): Promise<RevokeCustomerInvitationPayload> {
-    return { invitation: await ctx.services.invitations.revoke(ctx, input.invitationId) };
+    return { invitation: await ctx.services.invitations.revoke(ctx.scope, input.invitationId) };
   }
 
   @Subscription(() => InvitationAcceptedEvent, {
     description: "Pushed when a customer accepts one of the viewer's partner's invitations (or a three-party one naming it)",
     subscribe: ({ context }: SubscribeResolverData<unknown, unknown, RequestContext>) =>
-      partnerFeed(context.deps.pubSub, context.principal, Topic.INVITATION_ACCEPTED),
+      partnerFeed(context.deps.pubSub, context.scope.ownPartnerId(), Topic.INVITATION_ACCEPTED),
   })
   invitationAccepted(@Root() payload: InvitationAcceptedPayload): InvitationAcceptedEvent {
     return {
@@ -113,11 +113,11 @@ export class InvitationResolver {
 
   @FieldResolver(() => Partner, { description: 'The inviting partner' })
   partner(@Root() inv: CustomerInvitation, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.partner.load(inv.partnerId);
+    return ctx.scope.loaders.partner.load(inv.partnerId);
   }
 
   @FieldResolver(() => Partner, { nullable: true, description: 'The indirect provider of a three-party invitation' })
   indirectProvider(@Root() inv: CustomerInvitation, @Ctx() ctx: RequestContext) {
-    return inv.indirectProviderId ? ctx.loaders.partner.load(inv.indirectProviderId) : null;
+    return inv.indirectProviderId ? ctx.scope.loaders.partner.load(inv.indirectProviderId) : null;
   }
 }

@@ -1,20 +1,19 @@
-import { type EntityManager, LessThan, LessThanOrEqual, MoreThan, type FindOptionsWhere } from 'typeorm';
-import { isOperator } from '../../common/auth/principal';
-import { type AppDeps, principalOf, type RequestContext } from '../../common/context';
+import type { EntityManager } from 'typeorm';
+import type { AppDeps } from '../../common/context';
 import { inTransaction } from '../../common/database';
 import { cloudRequiresDelegatedAdmin, InvitationStatus, PartnerType } from '../../common/enums';
 import { ConflictError, ForbiddenError, NotFoundError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { personalLink } from '../../common/links';
-import { type ConnectionArgs, pageRequest, toConnection } from '../../common/pagination';
+import { type ConnectionArgs, paginate } from '../../common/pagination';
 import { type InvitationAcceptedPayload, Topic } from '../../common/pubsub';
 import { hashToken, newLinkToken } from '../../common/secrets';
 import { claimPending, effectiveStatus, pendingLinkFields } from '../../common/single-use';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityEntry, ActivityService } from '../activity/activity.service';
-import { Customer } from '../customer/customer.entity';
+import type { Scope } from '../../scope/scope';
+import type { Customer } from '../customer/customer.entity';
 import { Partner } from '../partner/partner.entity';
-import type { PartnerService } from '../partner/partner.service';
 import type { RelationshipService } from '../relationship/relationship.service';
 import { CustomerInvitation } from './customer-invitation.entity';
 import { invitationDraft } from './invitation.email';
@@ -31,7 +30,6 @@ export class InvitationService {
   constructor(
     private readonly deps: AppDeps,
     private readonly activity: ActivityService,
-    private readonly partners: PartnerService,
     private readonly relationships: RelationshipService,
   ) {}
 
@@ -40,10 +38,10 @@ export class InvitationService {
    * stored. Sovereign clouds must ask for DAP. A three-party invitation names an indirect provider
    * the (reseller) caller has an ACTIVE partnership with.
    */
-  async create(ctx: RequestContext, input: CreateCustomerInvitationInput) {
+  async create(scope: Scope, input: CreateCustomerInvitationInput) {
     const token = newLinkToken();
     const invitation = await inTransaction(this.deps.ds, async (em) => {
-      const partner = await this.partners.current(ctx, em);
+      const partner = await scope.ownPartner(em);
       if (!input.includeDelegatedAdminPrivileges && cloudRequiresDelegatedAdmin(partner.cloud)) {
         throw UserInputError.field(
           'input.includeDelegatedAdminPrivileges',
@@ -52,11 +50,10 @@ export class InvitationService {
       }
       let provider: Partner | null = null;
       if (input.indirectProviderId) {
-        provider = await em.findOneBy(Partner, { id: input.indirectProviderId });
-        const partnered =
-          partner.type === PartnerType.INDIRECT_RESELLER &&
-          provider?.type === PartnerType.INDIRECT_PROVIDER &&
-          (await this.partners.activePartnershipExists(em, provider.id, partner.id));
+        // locked until the commit, so a concurrent removal of the partnership waits for this invitation
+        const partnership = partner.type === PartnerType.INDIRECT_RESELLER ? await scope.lockActivePartnership(em, input.indirectProviderId) : null;
+        provider = partnership ? await em.findOneBy(Partner, { id: partnership.providerId }) : null;
+        const partnered = provider?.type === PartnerType.INDIRECT_PROVIDER;
         if (!partnered) {
           throw UserInputError.field(
             'input.indirectProviderId',
@@ -72,7 +69,7 @@ export class InvitationService {
         includeDelegatedAdminPrivileges: input.includeDelegatedAdminPrivileges,
         customerEmail: input.customerEmail ?? null,
         cloud: partner.cloud,
-        ...pendingLinkFields(token, principalOf(ctx).userId, this.deps.config.invitationTtlMs, now),
+        ...pendingLinkFields(token, scope.caller.userId, this.deps.config.invitationTtlMs, now),
         customerId: null,
         answeredByUserId: null,
         acceptedAt: null,
@@ -82,7 +79,7 @@ export class InvitationService {
       await em.insert(CustomerInvitation, inv);
       await this.activity.record(
         em,
-        ctx,
+        scope,
         [
           {
             action: ActivityAction.INVITATION_CREATED,
@@ -123,32 +120,23 @@ export class InvitationService {
   }
 
   /** The partner's own invitations, newest first, optionally by status (EXPIRED is PENDING past expiry). */
-  async list(ctx: RequestContext, args: ConnectionArgs, filterBy?: InvitationFilter) {
-    const p = principalOf(ctx);
-    const page = pageRequest(args);
+  list(scope: Scope, args: ConnectionArgs, filterBy?: InvitationFilter) {
+    const qb = scope.invitations();
     const now = new Date();
-    // a partner's users see their own partner's invitations; the operator sees every one
-    const where: FindOptionsWhere<CustomerInvitation> = isOperator(p) ? {} : { partnerId: p.partnerId! };
     switch (filterBy?.status) {
       case undefined:
       case null:
         break;
       case InvitationStatus.PENDING:
-        Object.assign(where, { status: InvitationStatus.PENDING, expiresAt: MoreThan(now) });
+        qb.andWhere('invitation.status = :pending AND invitation.expiresAt > :now', { pending: InvitationStatus.PENDING, now });
         break;
       case InvitationStatus.EXPIRED:
-        Object.assign(where, { status: InvitationStatus.PENDING, expiresAt: LessThanOrEqual(now) });
+        qb.andWhere('invitation.status = :pending AND invitation.expiresAt <= :now', { pending: InvitationStatus.PENDING, now });
         break;
       default:
-        where.status = filterBy!.status;
+        qb.andWhere('invitation.status = :status', { status: filterBy!.status });
     }
-    const repo = this.deps.ds.getRepository(CustomerInvitation);
-    const rows = await repo.find({
-      where: page.afterId ? { ...where, id: LessThan(page.afterId) } : where,
-      order: { id: 'DESC' },
-      take: page.first + 1,
-    });
-    return toConnection(rows, page, () => repo.countBy(where));
+    return paginate(qb, args, 'DESC');
   }
 
   /**
@@ -156,12 +144,11 @@ export class InvitationService {
    * concurrent accepts exactly one wins), the relationships, DAP when asked, the activity rows.
    * The push goes out only after the commit.
    */
-  async accept(ctx: RequestContext, token: string) {
-    const p = principalOf(ctx);
+  async accept(scope: Scope, token: string) {
     const result = await inTransaction(this.deps.ds, async (em) => {
-      const { inv, customer } = await this.answerable(em, ctx, token);
+      const { inv, customer } = await this.answerable(em, scope, token);
       const now = new Date();
-      const won = await claimPending(em, CustomerInvitation, inv.id, { status: InvitationStatus.ACCEPTED, acceptedAt: now, customerId: customer.id, answeredByUserId: p.userId }, now);
+      const won = await claimPending(em, CustomerInvitation, inv.id, { status: InvitationStatus.ACCEPTED, acceptedAt: now, customerId: customer.id, answeredByUserId: scope.caller.userId }, now);
       if (!won) throw notAnswerable(await em.findOneByOrFail(CustomerInvitation, { id: inv.id }));
 
       const partnerIds = [inv.partnerId, ...(inv.indirectProviderId ? [inv.indirectProviderId] : [])];
@@ -180,7 +167,7 @@ export class InvitationService {
         const e = await this.relationships.grantDelegatedAdmin(em, inv.partnerId, customer.id, now);
         if (e) entries.push({ ...e, subjectId: inv.id });
       }
-      await this.activity.record(em, ctx, entries, now);
+      await this.activity.record(em, scope, entries, now);
       const accepted = await em.findOneByOrFail(CustomerInvitation, { id: inv.id });
       return { invitation: accepted, customer, audience: partnerIds };
     });
@@ -202,16 +189,15 @@ export class InvitationService {
     return { invitation: result.invitation, customer: result.customer };
   }
 
-  async decline(ctx: RequestContext, token: string) {
-    const p = principalOf(ctx);
+  async decline(scope: Scope, token: string) {
     return inTransaction(this.deps.ds, async (em) => {
-      const { inv, customer } = await this.answerable(em, ctx, token);
+      const { inv, customer } = await this.answerable(em, scope, token);
       const now = new Date();
-      const won = await claimPending(em, CustomerInvitation, inv.id, { status: InvitationStatus.DECLINED, declinedAt: now, customerId: customer.id, answeredByUserId: p.userId }, now);
+      const won = await claimPending(em, CustomerInvitation, inv.id, { status: InvitationStatus.DECLINED, declinedAt: now, customerId: customer.id, answeredByUserId: scope.caller.userId }, now);
       if (!won) throw notAnswerable(await em.findOneByOrFail(CustomerInvitation, { id: inv.id }));
       await this.activity.record(
         em,
-        ctx,
+        scope,
         [{ action: ActivityAction.INVITATION_DECLINED, partnerId: inv.partnerId, customerId: customer.id, subjectId: inv.id }],
         now,
       );
@@ -220,26 +206,25 @@ export class InvitationService {
   }
 
   /** The inviting partner withdraws a PENDING invitation. */
-  async revoke(ctx: RequestContext, invitationId: string) {
-    const partnerId = principalOf(ctx).partnerId!;
+  async revoke(scope: Scope, invitationId: string) {
     return inTransaction(this.deps.ds, async (em) => {
-      const inv = await em.findOneBy(CustomerInvitation, { id: invitationId, partnerId });
-      if (!inv) throw new NotFoundError('Invitation', invitationId);
+      const inv = await scope.lockForChange(em, CustomerInvitation, invitationId);
       const now = new Date();
       const won = await claimPending(em, CustomerInvitation, inv.id, { status: InvitationStatus.REVOKED, revokedAt: now }, now);
       if (!won) throw notAnswerable(inv);
-      await this.activity.record(em, ctx, [{ action: ActivityAction.INVITATION_REVOKED, partnerId, subjectId: inv.id }], now);
+      await this.activity.record(em, scope, [{ action: ActivityAction.INVITATION_REVOKED, partnerId: inv.partnerId, subjectId: inv.id }], now);
       return em.findOneByOrFail(CustomerInvitation, { id: inv.id });
     });
   }
 
-  /** The invitation behind a token, and the caller's customer, which must be in the invitation's cloud. */
-  private async answerable(em: EntityManager, ctx: RequestContext, token: string) {
-    const customerId = principalOf(ctx).customerId!;
+  /**
+   * The invitation behind a token (the link is the capability: whoever holds it may answer), and the
+   * caller's customer, which must be in the invitation's cloud.
+   */
+  private async answerable(em: EntityManager, scope: Scope, token: string) {
+    const customer: Customer = await scope.ownCustomer(em);
     const inv = await em.findOneBy(CustomerInvitation, { tokenHash: hashToken(token) });
     if (!inv) throw new NotFoundError('Invitation');
-    const customer = await em.findOneBy(Customer, { id: customerId });
-    if (!customer) throw new ForbiddenError('Your token names a customer that does not exist');
     if (customer.cloud !== inv.cloud) {
       throw new ForbiddenError(`This invitation comes from a partner in the ${inv.cloud} cloud; your organisation is in ${customer.cloud}`);
     }

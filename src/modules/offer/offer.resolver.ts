@@ -1,5 +1,5 @@
 import { Authorized, Ctx, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../../common/context';
+import type { RequestContext } from '../../context';
 import { Offer } from './offer.entity';
 
 @Resolver(() => Offer)

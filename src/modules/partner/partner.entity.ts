@@ -26,7 +26,7 @@ export class Partner {
   @Column(enumColumn)
   cloud: Cloud;
 
-  @Field()
+  /** GraphQL: PartnerResolver.contactEmail, which shows it only to those who may contact the partner. */
   @Column({ type: 'varchar', length: 254 })
   contactEmail: string;
 

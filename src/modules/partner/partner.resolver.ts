@@ -1,7 +1,7 @@
-import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Can } from '../../common/auth/roles';
-import type { RequestContext } from '../../common/context';
 import { ConnectionArgs } from '../../common/pagination';
+import type { RequestContext } from '../../context';
 import { Partner } from './partner.entity';
 import { CreatePartnerInput, PartnerFilter } from './partner.inputs';
 import { CreatePartnerPayload, PartnerConnection } from './partner.types';
@@ -11,17 +11,20 @@ export class PartnerResolver {
   @Authorized()
   @Query(() => Partner, { nullable: true, description: 'A partner the viewer may see; NOT_FOUND otherwise' })
   partner(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.partners.get(ctx, id);
+    return ctx.services.partners.get(ctx.scope, id);
   }
 
   @Authorized()
-  @Query(() => PartnerConnection, { description: 'Partners the viewer may see (the operator: all)' })
+  @Query(() => PartnerConnection, {
+    description:
+      'Partners the viewer may see: its own partner, its partnership counterparts and the partners on its subscriptions (the operator: all)',
+  })
   partners(
     @Ctx() ctx: RequestContext,
     @Args() args: ConnectionArgs,
     @Arg('filter', () => PartnerFilter, { nullable: true }) filter?: PartnerFilter,
   ) {
-    return ctx.services.partners.list(ctx, args, filter);
+    return ctx.services.partners.list(ctx.scope, args, filter);
   }
 
   @Authorized(...Can.onboardPartners)
@@ -30,6 +33,15 @@ export class PartnerResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => CreatePartnerInput) input: CreatePartnerInput,
   ): Promise<CreatePartnerPayload> {
-    return { partner: await ctx.services.partners.create(ctx, input) };
+    return { partner: await ctx.services.partners.create(ctx.scope, input) };
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "Null unless the viewer may contact this partner: its own partner, an ACTIVE partnership counterpart, a customer's own partner, the operator",
+  })
+  async contactEmail(@Root() partner: Partner, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return (await ctx.scope.loaders.partnerContactDetails.load(partner.id)) ? partner.contactEmail : null;
   }
 }

@@ -12,7 +12,7 @@ import {
   type SubscribeResolverData,
 } from 'type-graphql';
 import { Can, PARTNER_ROLES } from '../../common/auth/roles';
-import type { RequestContext } from '../../common/context';
+import type { RequestContext } from '../../context';
 import type { PartnershipStatus } from '../../common/enums';
 import { ConnectionArgs } from '../../common/pagination';
 import { partnerFeed, type PartnershipChangedPayload, Topic } from '../../common/pubsub';
@@ -40,19 +40,19 @@ export class PartnershipResolver {
   @Authorized(...PARTNER_ROLES)
   @Query(() => PartnershipConnection, { description: "An indirect provider's ACTIVE partnerships with its resellers" })
   indirectResellers(@Ctx() ctx: RequestContext, @Args() args: ConnectionArgs) {
-    return ctx.services.partnerships.listActive(ctx, args, 'providerId');
+    return ctx.services.partnerships.listActive(ctx.scope, args, 'provider');
   }
 
   @Authorized(...PARTNER_ROLES)
   @Query(() => PartnershipConnection, { description: "An indirect reseller's ACTIVE partnerships with its providers" })
   indirectProviders(@Ctx() ctx: RequestContext, @Args() args: ConnectionArgs) {
-    return ctx.services.partnerships.listActive(ctx, args, 'resellerId');
+    return ctx.services.partnerships.listActive(ctx.scope, args, 'reseller');
   }
 
   @Authorized(...PARTNER_ROLES)
   @Query(() => PartnershipRequestConnection, { description: "The viewer's partner's own partnership requests, newest first" })
   partnershipRequests(@Ctx() ctx: RequestContext, @Args() args: ConnectionArgs) {
-    return ctx.services.partnerships.listRequests(ctx, args);
+    return ctx.services.partnerships.listRequests(ctx.scope, args);
   }
 
   @Authorized(...Can.requestPartnerships)
@@ -63,7 +63,7 @@ export class PartnershipResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => RequestPartnershipInput) input: RequestPartnershipInput,
   ): Promise<RequestPartnershipPayload> {
-    return ctx.services.partnerships.request(ctx, input.resellerEmail);
+    return ctx.services.partnerships.request(ctx.scope, input.resellerEmail);
   }
 
   @Authorized(...Can.acceptOrRemovePartnerships)
@@ -72,7 +72,7 @@ export class PartnershipResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => AcceptPartnershipRequestInput) input: AcceptPartnershipRequestInput,
   ): Promise<AcceptPartnershipRequestPayload> {
-    return { partnership: await ctx.services.partnerships.accept(ctx, input.token) };
+    return { partnership: await ctx.services.partnerships.accept(ctx.scope, input.token) };
   }
 
   @Authorized(...Can.requestPartnerships)
@@ -81,7 +81,7 @@ export class PartnershipResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => RevokePartnershipRequestInput) input: RevokePartnershipRequestInput,
   ): Promise<RevokePartnershipRequestPayload> {
-    return { request: await ctx.services.partnerships.revokeRequest(ctx, input.requestId) };
+    return { request: await ctx.services.partnerships.revokeRequest(ctx.scope, input.requestId) };
   }
 
   @Authorized(...Can.acceptOrRemovePartnerships)
@@ -92,13 +92,13 @@ export class PartnershipResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => RemovePartnershipInput) input: RemovePartnershipInput,
   ): Promise<RemovePartnershipPayload> {
-    return { partnership: await ctx.services.partnerships.remove(ctx, input.partnershipId, input.confirm, input.attestation) };
+    return { partnership: await ctx.services.partnerships.remove(ctx.scope, input.partnershipId, input.confirm, input.attestation) };
   }
 
   @Subscription(() => PartnershipChangedEvent, {
     description: "Pushed to both sides when one of the viewer's partner's partnerships is accepted or removed",
     subscribe: ({ context }: SubscribeResolverData<unknown, unknown, RequestContext>) =>
-      partnerFeed(context.deps.pubSub, context.principal, Topic.PARTNERSHIP_CHANGED),
+      partnerFeed(context.deps.pubSub, context.scope.ownPartnerId(), Topic.PARTNERSHIP_CHANGED),
   })
   partnershipChanged(@Root() payload: PartnershipChangedPayload): PartnershipChangedEvent {
     return {
@@ -110,11 +110,11 @@ export class PartnershipResolver {
 
   @FieldResolver(() => Partner, { description: 'The indirect provider' })
   provider(@Root() p: Partnership, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.partner.load(p.providerId);
+    return ctx.scope.loaders.partner.load(p.providerId);
   }
 
   @FieldResolver(() => Partner, { description: 'The indirect reseller' })
   reseller(@Root() p: Partnership, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.partner.load(p.resellerId);
+    return ctx.scope.loaders.partner.load(p.resellerId);
   }
 }

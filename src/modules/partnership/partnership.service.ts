@@ -1,17 +1,16 @@
-import { type FindOptionsWhere, LessThan } from 'typeorm';
-import { type AppDeps, principalOf, type RequestContext } from '../../common/context';
+import type { AppDeps } from '../../common/context';
 import { inTransaction, isUniqueViolation } from '../../common/database';
 import { InvitationStatus, PartnershipStatus, PartnerType } from '../../common/enums';
 import { ConflictError, ForbiddenError, NotFoundError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { personalLink } from '../../common/links';
-import { type ConnectionArgs, pageRequest, toConnection } from '../../common/pagination';
+import { type ConnectionArgs, paginate } from '../../common/pagination';
 import { type PartnershipChangedPayload, Topic } from '../../common/pubsub';
 import { hashToken, newLinkToken } from '../../common/secrets';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityService } from '../activity/activity.service';
 import { claimPending, effectiveStatus, pendingLinkFields } from '../../common/single-use';
-import type { PartnerService } from '../partner/partner.service';
+import type { Scope } from '../../scope/scope';
 import { partnershipRequestDraft } from './partnership.email';
 import { PartnershipRequest } from './partnership-request.entity';
 import { Partnership } from './partnership.entity';
@@ -21,20 +20,19 @@ export class PartnershipService {
   constructor(
     private readonly deps: AppDeps,
     private readonly activity: ActivityService,
-    private readonly partners: PartnerService,
   ) {}
 
-  async request(ctx: RequestContext, resellerEmail: string) {
+  async request(scope: Scope, resellerEmail: string) {
     const token = newLinkToken();
     const request = await inTransaction(this.deps.ds, async (em) => {
-      const provider = await this.partners.currentOfType(ctx, [PartnerType.INDIRECT_PROVIDER], em);
+      const provider = await scope.ownPartner(em, [PartnerType.INDIRECT_PROVIDER]);
       const now = new Date();
       const req = em.create(PartnershipRequest, {
         id: newId(),
         providerId: provider.id,
         resellerEmail: resellerEmail.toLowerCase(),
         cloud: provider.cloud,
-        ...pendingLinkFields(token, principalOf(ctx).userId, this.deps.config.invitationTtlMs, now),
+        ...pendingLinkFields(token, scope.caller.userId, this.deps.config.invitationTtlMs, now),
         resellerId: null,
         partnershipId: null,
         acceptedByUserId: null,
@@ -44,7 +42,7 @@ export class PartnershipService {
       await em.insert(PartnershipRequest, req);
       await this.activity.record(
         em,
-        ctx,
+        scope,
         [{ action: ActivityAction.PARTNERSHIP_REQUESTED, partnerId: provider.id, subjectId: req.id, details: { resellerEmail: req.resellerEmail } }],
         now,
       );
@@ -59,11 +57,11 @@ export class PartnershipService {
    * An indirect reseller's admin accepts: single use (conditional PENDING → ACCEPTED), same cloud,
    * and one partnership row per pair (re-activated if it was removed). Both sides are told after commit.
    */
-  async accept(ctx: RequestContext, token: string): Promise<Partnership> {
+  async accept(scope: Scope, token: string): Promise<Partnership> {
     let partnership: Partnership;
     try {
       partnership = await inTransaction(this.deps.ds, async (em) => {
-        const reseller = await this.partners.currentOfType(ctx, [PartnerType.INDIRECT_RESELLER], em);
+        const reseller = await scope.ownPartner(em, [PartnerType.INDIRECT_RESELLER]);
         const req = await em.findOneBy(PartnershipRequest, { tokenHash: hashToken(token) });
         if (!req) throw new NotFoundError('Partnership request');
         if (req.cloud !== reseller.cloud) {
@@ -72,7 +70,7 @@ export class PartnershipService {
         const now = new Date();
         const existing = await em.findOneBy(Partnership, { providerId: req.providerId, resellerId: reseller.id });
         const partnershipId = existing?.id ?? newId();
-        const won = await claimPending(em, PartnershipRequest, req.id, { status: InvitationStatus.ACCEPTED, acceptedAt: now, resellerId: reseller.id, partnershipId, acceptedByUserId: principalOf(ctx).userId }, now);
+        const won = await claimPending(em, PartnershipRequest, req.id, { status: InvitationStatus.ACCEPTED, acceptedAt: now, resellerId: reseller.id, partnershipId, acceptedByUserId: scope.caller.userId }, now);
         if (!won) {
           const status = effectiveStatus(req.status, req.expiresAt);
           throw new ConflictError(`This partnership request is ${status.toLowerCase()} and can no longer be accepted`);
@@ -92,7 +90,7 @@ export class PartnershipService {
         }
         await this.activity.record(
           em,
-          ctx,
+          scope,
           [req.providerId, reseller.id].map((partnerId) => ({
             action: ActivityAction.PARTNERSHIP_ACCEPTED,
             partnerId,
@@ -111,17 +109,15 @@ export class PartnershipService {
     return partnership;
   }
 
-  async revokeRequest(ctx: RequestContext, requestId: string): Promise<PartnershipRequest> {
-    const providerId = principalOf(ctx).partnerId!;
+  async revokeRequest(scope: Scope, requestId: string): Promise<PartnershipRequest> {
     return inTransaction(this.deps.ds, async (em) => {
-      const req = await em.findOneBy(PartnershipRequest, { id: requestId, providerId });
-      if (!req) throw new NotFoundError('Partnership request', requestId);
+      const req = await scope.lockForChange(em, PartnershipRequest, requestId);
       const now = new Date();
       const won = await claimPending(em, PartnershipRequest, req.id, { status: InvitationStatus.REVOKED, revokedAt: now }, now);
       if (!won) {
         throw new ConflictError(`This partnership request is ${effectiveStatus(req.status, req.expiresAt).toLowerCase()}`);
       }
-      await this.activity.record(em, ctx, [{ action: ActivityAction.PARTNERSHIP_REQUEST_REVOKED, partnerId: providerId, subjectId: req.id }], now);
+      await this.activity.record(em, scope, [{ action: ActivityAction.PARTNERSHIP_REQUEST_REVOKED, partnerId: req.providerId, subjectId: req.id }], now);
       return em.findOneByOrFail(PartnershipRequest, { id: req.id });
     });
   }
@@ -129,8 +125,10 @@ export class PartnershipService {
   /**
    * Either side ends the partnership, confirming and attesting good faith. Customers associated with
    * the reseller stay associated and keep their relationships; DAP is unchanged; no notice is sent.
+   * The row is locked first, so work that checked the partnership (a customer created on the
+   * reseller's behalf) has committed before `removedAt` is taken, or waits and then finds it removed.
    */
-  async remove(ctx: RequestContext, partnershipId: string, confirm: boolean, attestation: boolean): Promise<Partnership> {
+  async remove(scope: Scope, partnershipId: string, confirm: boolean, attestation: boolean): Promise<Partnership> {
     const problems = [
       ...(confirm !== true ? [{ field: 'input.confirm', message: 'must be true to remove the partnership' }] : []),
       ...(attestation !== true
@@ -138,29 +136,20 @@ export class PartnershipService {
         : []),
     ];
     if (problems.length) throw new UserInputError(problems);
-    const partnerId = principalOf(ctx).partnerId!;
     const partnership = await inTransaction(this.deps.ds, async (em) => {
-      const found = await em.findOneBy(Partnership, [
-        { id: partnershipId, providerId: partnerId },
-        { id: partnershipId, resellerId: partnerId },
-      ]);
-      if (!found) throw new NotFoundError('Partnership', partnershipId);
+      const found = await scope.lockForChange(em, Partnership, partnershipId);
+      if (found.status !== PartnershipStatus.ACTIVE) throw new ConflictError('This partnership is already removed');
       const now = new Date();
-      const won = await em.update(
-        Partnership,
-        { id: found.id, status: PartnershipStatus.ACTIVE },
-        { status: PartnershipStatus.REMOVED, removedAt: now },
-      );
-      if (!won.affected) throw new ConflictError('This partnership is already removed');
+      await em.update(Partnership, { id: found.id }, { status: PartnershipStatus.REMOVED, removedAt: now });
       await this.activity.record(
         em,
-        ctx,
+        scope,
         [found.providerId, found.resellerId].map((p) => ({
           action: ActivityAction.PARTNERSHIP_REMOVED,
           partnerId: p,
           subjectId: found.id,
           attestation: true,
-          details: { providerId: found.providerId, resellerId: found.resellerId, removedBy: partnerId },
+          details: { providerId: found.providerId, resellerId: found.resellerId, removedBy: scope.partnerId },
         })),
         now,
       );
@@ -171,31 +160,14 @@ export class PartnershipService {
   }
 
   /** ACTIVE partnerships from one side: the provider's resellers, or the reseller's providers. */
-  async listActive(ctx: RequestContext, args: ConnectionArgs, side: 'providerId' | 'resellerId') {
-    const partnerId = principalOf(ctx).partnerId;
-    if (!partnerId) throw new ForbiddenError('This list is for a partner’s users');
-    const page = pageRequest(args);
-    const where: FindOptionsWhere<Partnership> = { [side]: partnerId, status: PartnershipStatus.ACTIVE };
-    const repo = this.deps.ds.getRepository(Partnership);
-    const rows = await repo.find({
-      where: page.afterId ? { ...where, id: LessThan(page.afterId) } : where,
-      order: { id: 'DESC' },
-      take: page.first + 1,
-    });
-    return toConnection(rows, page, () => repo.countBy(where));
+  listActive(scope: Scope, args: ConnectionArgs, side: 'provider' | 'reseller') {
+    const qb = scope.partnerships(undefined, side).andWhere('partnership.status = :active', { active: PartnershipStatus.ACTIVE });
+    return paginate(qb, args, 'DESC');
   }
 
   /** The provider's own requests, newest first. */
-  async listRequests(ctx: RequestContext, args: ConnectionArgs) {
-    const providerId = principalOf(ctx).partnerId!;
-    const page = pageRequest(args);
-    const repo = this.deps.ds.getRepository(PartnershipRequest);
-    const rows = await repo.find({
-      where: { providerId, ...(page.afterId ? { id: LessThan(page.afterId) } : {}) },
-      order: { id: 'DESC' },
-      take: page.first + 1,
-    });
-    return toConnection(rows, page, () => repo.countBy({ providerId }));
+  listRequests(scope: Scope, args: ConnectionArgs) {
+    return paginate(scope.partnershipRequests(), args, 'DESC');
   }
 
   private publish(p: Partnership, change: PartnershipChangedPayload['change']) {

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import { Can } from '../../common/auth/roles';
-import type { RequestContext } from '../../common/context';
+import type { RequestContext } from '../../context';
 import { ResellerRelationship } from './reseller-relationship.entity';
 import { RemoveCustomerRelationshipInput, RevokeDelegatedAdminPrivilegesInput } from './relationship.inputs';
 import { RemoveCustomerRelationshipPayload, RevokeDelegatedAdminPrivilegesPayload } from './relationship.types';
@@ -15,7 +15,7 @@ export class RelationshipResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => RemoveCustomerRelationshipInput) input: RemoveCustomerRelationshipInput,
   ): Promise<RemoveCustomerRelationshipPayload> {
-    const relationship = await ctx.services.relationships.remove(ctx, input.customerId, input.attestation);
+    const relationship = await ctx.services.relationships.remove(ctx.scope, input.customerId, input.attestation);
     return { customerId: input.customerId, relationship };
   }
 
@@ -27,8 +27,7 @@ export class RelationshipResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => RevokeDelegatedAdminPrivilegesInput) input: RevokeDelegatedAdminPrivilegesInput,
   ): Promise<RevokeDelegatedAdminPrivilegesPayload> {
-    const delegatedAdminPrivileges = await ctx.services.relationships.revokeDelegatedAdmin(ctx, input.partnerId);
-    const partner = await ctx.loaders.partner.load(input.partnerId);
-    return { partner: partner!, delegatedAdminPrivileges };
+    const delegatedAdminPrivileges = await ctx.services.relationships.revokeDelegatedAdmin(ctx.scope, input.partnerId);
+    return { partner: await ctx.services.partners.get(ctx.scope, input.partnerId), delegatedAdminPrivileges };
   }
 }

@@ -1,9 +1,10 @@
 import type { EntityManager } from 'typeorm';
-import { type AppDeps, principalOf, type RequestContext } from '../../common/context';
+import type { AppDeps } from '../../common/context';
 import { inTransaction } from '../../common/database';
 import { DelegatedAdminStatus, RelationshipStatus } from '../../common/enums';
-import { NotFoundError, UserInputError } from '../../common/errors';
+import { UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
+import type { Scope } from '../../scope/scope';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityService, ActivityEntry } from '../activity/activity.service';
 import { DelegatedAdminPrivilege } from './delegated-admin-privilege.entity';
@@ -15,10 +16,6 @@ export class RelationshipService {
     private readonly deps: AppDeps,
     private readonly activity: ActivityService,
   ) {}
-
-  async isActive(em: EntityManager, partnerId: string, customerId: string): Promise<boolean> {
-    return em.existsBy(ResellerRelationship, { partnerId, customerId, status: RelationshipStatus.ACTIVE });
-  }
 
   /**
    * Makes the relationship ACTIVE: creates it, or re-activates a REMOVED one.
@@ -70,50 +67,40 @@ export class RelationshipService {
    * The partner ends its relationship with a customer, attesting good faith. The customer leaves
    * the partner's list; delegated admin privileges stay as they are; no notice is sent.
    */
-  async remove(ctx: RequestContext, customerId: string, attestation: boolean): Promise<ResellerRelationship> {
+  async remove(scope: Scope, customerId: string, attestation: boolean): Promise<ResellerRelationship> {
     if (attestation !== true) {
       throw UserInputError.field(
         'input.attestation',
         'must be true: you represent that the decision was made in good faith, for a legitimate business purpose',
       );
     }
-    const partnerId = principalOf(ctx).partnerId!;
     return inTransaction(this.deps.ds, async (em) => {
+      const relationship = await scope.lockActiveRelationship(em, customerId);
       const now = new Date();
-      const result = await em.update(
-        ResellerRelationship,
-        { partnerId, customerId, status: RelationshipStatus.ACTIVE },
-        { status: RelationshipStatus.REMOVED, removedAt: now },
-      );
-      if (!result.affected) throw new NotFoundError('Customer', customerId);
+      await em.update(ResellerRelationship, { id: relationship.id }, { status: RelationshipStatus.REMOVED, removedAt: now });
       await this.activity.record(
         em,
-        ctx,
-        [{ action: ActivityAction.RELATIONSHIP_REMOVED, partnerId, customerId, attestation: true }],
+        scope,
+        [{ action: ActivityAction.RELATIONSHIP_REMOVED, partnerId: relationship.partnerId, customerId, attestation: true }],
         now,
       );
-      return em.findOneByOrFail(ResellerRelationship, { partnerId, customerId });
+      return em.findOneByOrFail(ResellerRelationship, { id: relationship.id });
     });
   }
 
   /** The customer revokes a partner's delegated admin privileges; the relationship stays. */
-  async revokeDelegatedAdmin(ctx: RequestContext, partnerId: string): Promise<DelegatedAdminPrivilege> {
-    const customerId = principalOf(ctx).customerId!;
+  async revokeDelegatedAdmin(scope: Scope, partnerId: string): Promise<DelegatedAdminPrivilege> {
     return inTransaction(this.deps.ds, async (em) => {
+      const privileges = await scope.lockActiveDelegatedAdmin(em, partnerId);
       const now = new Date();
-      const result = await em.update(
-        DelegatedAdminPrivilege,
-        { partnerId, customerId, status: DelegatedAdminStatus.ACTIVE },
-        { status: DelegatedAdminStatus.REVOKED, revokedAt: now },
-      );
-      if (!result.affected) throw new NotFoundError('Active delegated admin privileges for partner', partnerId);
+      await em.update(DelegatedAdminPrivilege, { id: privileges.id }, { status: DelegatedAdminStatus.REVOKED, revokedAt: now });
       await this.activity.record(
         em,
-        ctx,
-        [{ action: ActivityAction.DELEGATED_ADMIN_REVOKED, partnerId, customerId }],
+        scope,
+        [{ action: ActivityAction.DELEGATED_ADMIN_REVOKED, partnerId, customerId: privileges.customerId }],
         now,
       );
-      return em.findOneByOrFail(DelegatedAdminPrivilege, { partnerId, customerId });
+      return em.findOneByOrFail(DelegatedAdminPrivilege, { id: privileges.id });
     });
   }
 }

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { Can } from '../../common/auth/roles';
-import type { RequestContext } from '../../common/context';
+import type { RequestContext } from '../../context';
 import { Offer } from '../offer/offer.entity';
 import { Partner } from '../partner/partner.entity';
 import { CustomerSubscription } from './subscription.entity';
@@ -15,7 +15,7 @@ export class SubscriptionResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => CreateSubscriptionInput) input: CreateSubscriptionInput,
   ): Promise<CreateSubscriptionPayload> {
-    return { subscription: await ctx.services.subscriptions.create(ctx, input) };
+    return { subscription: await ctx.services.subscriptions.create(ctx.scope, input) };
   }
 
   @Authorized(...Can.sellSubscriptions)
@@ -24,21 +24,21 @@ export class SubscriptionResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => UpdateSubscriptionInput) input: UpdateSubscriptionInput,
   ): Promise<UpdateSubscriptionPayload> {
-    return { subscription: await ctx.services.subscriptions.update(ctx, input) };
+    return { subscription: await ctx.services.subscriptions.update(ctx.scope, input) };
   }
 
   @FieldResolver(() => Offer)
   async offer(@Root() s: CustomerSubscription, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.offer.load(s.offerId);
+    return ctx.scope.loaders.offer.load(s.offerId);
   }
 
-  @FieldResolver(() => Partner, { nullable: true, description: 'Reseller of record (MPN ID, for incentives)' })
+  @FieldResolver(() => Partner, { nullable: true, description: 'Reseller of record (MPN ID, for incentives), when the viewer may see that partner' })
   reseller(@Root() s: CustomerSubscription, @Ctx() ctx: RequestContext) {
-    return s.resellerId ? ctx.loaders.partner.load(s.resellerId) : null;
+    return s.resellerId ? ctx.scope.loaders.partner.load(s.resellerId) : null;
   }
 
-  @FieldResolver(() => Partner, { nullable: true, description: 'Designated support contact' })
+  @FieldResolver(() => Partner, { nullable: true, description: 'Designated support contact, when the viewer may see that partner' })
   supportContact(@Root() s: CustomerSubscription, @Ctx() ctx: RequestContext) {
-    return s.supportContactId ? ctx.loaders.partner.load(s.supportContactId) : null;
+    return s.supportContactId ? ctx.scope.loaders.partner.load(s.supportContactId) : null;
   }
 }

@@ -1,16 +1,14 @@
-import { type EntityManager, MoreThan } from 'typeorm';
-import { type AppDeps, type RequestContext } from '../../common/context';
+import type { EntityManager } from 'typeorm';
+import type { AppDeps } from '../../common/context';
 import { inTransaction } from '../../common/database';
 import { PartnerType } from '../../common/enums';
-import { NotFoundError, UserInputError } from '../../common/errors';
+import { UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
-import { type ConnectionArgs, pageRequest, toConnection } from '../../common/pagination';
+import type { Scope } from '../../scope/scope';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityEntry, ActivityService } from '../activity/activity.service';
 import type { OfferService } from '../offer/offer.service';
 import type { Partner } from '../partner/partner.entity';
-import type { PartnerService } from '../partner/partner.service';
-import type { RelationshipService } from '../relationship/relationship.service';
 import { CustomerSubscription } from './subscription.entity';
 import type { CreateSubscriptionInput, UpdateSubscriptionInput } from './subscription.inputs';
 
@@ -26,23 +24,22 @@ export class SubscriptionService {
     private readonly deps: AppDeps,
     private readonly activity: ActivityService,
     private readonly offers: OfferService,
-    private readonly partners: PartnerService,
-    private readonly relationships: RelationshipService,
   ) {}
 
   /**
    * A reseller of record or support contact must be an indirect reseller in an ACTIVE partnership
-   * with the selling provider. BAD_USER_INPUT naming `field` otherwise.
+   * with the selling provider, locked until the commit (a concurrent removal waits). BAD_USER_INPUT naming `field` otherwise.
    */
-  async requirePartneredReseller(em: EntityManager, seller: Partner, resellerId: string, field: string): Promise<void> {
-    if (seller.type !== PartnerType.INDIRECT_PROVIDER || !(await this.partners.activePartnershipExists(em, seller.id, resellerId))) {
+  private async requirePartneredReseller(em: EntityManager, scope: Scope, seller: Partner, resellerId: string, field: string) {
+    if (seller.type !== PartnerType.INDIRECT_PROVIDER || !(await scope.lockActivePartnership(em, resellerId))) {
       throw UserInputError.field(field, 'must be an indirect reseller in an ACTIVE partnership with you');
     }
   }
 
-  /** Places one order line inside the caller's transaction. */
+  /** Places one order line inside the caller's transaction; the caller's partner is the seller. */
   async placeInTransaction(
     em: EntityManager,
+    scope: Scope,
     seller: Partner,
     customerId: string,
     line: OrderLine,
@@ -50,9 +47,9 @@ export class SubscriptionService {
     at: Date,
   ): Promise<{ subscription: CustomerSubscription; entry: ActivityEntry }> {
     await this.offers.requireOrderable(em, line.offerId, line.quantity, field);
-    if (line.resellerId) await this.requirePartneredReseller(em, seller, line.resellerId, `${field}.resellerId`);
+    if (line.resellerId) await this.requirePartneredReseller(em, scope, seller, line.resellerId, `${field}.resellerId`);
     if (line.supportContactId) {
-      await this.requirePartneredReseller(em, seller, line.supportContactId, `${field}.supportContactId`);
+      await this.requirePartneredReseller(em, scope, seller, line.supportContactId, `${field}.supportContactId`);
     }
     const subscription = em.create(CustomerSubscription, {
       id: newId(),
@@ -78,39 +75,39 @@ export class SubscriptionService {
     };
   }
 
-  /** Sell to a customer the partner has an ACTIVE relationship with (NOT_FOUND otherwise). */
-  async create(ctx: RequestContext, input: CreateSubscriptionInput): Promise<CustomerSubscription> {
+  /** Sell to a customer the partner has an ACTIVE relationship with (NOT_FOUND otherwise), held until the commit. */
+  async create(scope: Scope, input: CreateSubscriptionInput): Promise<CustomerSubscription> {
     return inTransaction(this.deps.ds, async (em) => {
-      const seller = await this.partners.current(ctx, em);
-      if (!(await this.relationships.isActive(em, seller.id, input.customerId))) {
-        throw new NotFoundError('Customer', input.customerId);
-      }
+      const seller = await scope.ownPartner(em);
+      await scope.lockActiveRelationship(em, input.customerId);
       const at = new Date();
-      const { subscription, entry } = await this.placeInTransaction(em, seller, input.customerId, input, 'input', at);
-      await this.activity.record(em, ctx, [entry], at);
+      const { subscription, entry } = await this.placeInTransaction(em, scope, seller, input.customerId, input, 'input', at);
+      await this.activity.record(em, scope, [entry], at);
       return subscription;
     });
   }
 
-  async update(ctx: RequestContext, input: UpdateSubscriptionInput): Promise<CustomerSubscription> {
+  /**
+   * Only the partner that sold a subscription changes it, and only while its relationship with the
+   * customer is ACTIVE: anyone else gets NOT_FOUND, even a partner of the same customer.
+   */
+  async update(scope: Scope, input: UpdateSubscriptionInput): Promise<CustomerSubscription> {
     return inTransaction(this.deps.ds, async (em) => {
-      const seller = await this.partners.current(ctx, em);
-      const subscription = await em.findOneBy(CustomerSubscription, { id: input.subscriptionId });
-      if (!subscription || !(await this.relationships.isActive(em, seller.id, subscription.customerId))) {
-        throw new NotFoundError('Subscription', input.subscriptionId);
-      }
+      const seller = await scope.ownPartner(em);
+      const subscription = await scope.lockForChange(em, CustomerSubscription, input.subscriptionId);
+      await scope.lockActiveRelationship(em, subscription.customerId);
       const changes: Partial<CustomerSubscription> = {};
       if (input.quantity !== undefined && input.quantity !== null) {
         await this.offers.requireOrderable(em, subscription.offerId, input.quantity, 'input');
         changes.quantity = input.quantity;
       }
       if (input.resellerId !== undefined) {
-        if (input.resellerId) await this.requirePartneredReseller(em, seller, input.resellerId, 'input.resellerId');
+        if (input.resellerId) await this.requirePartneredReseller(em, scope, seller, input.resellerId, 'input.resellerId');
         changes.resellerId = input.resellerId;
       }
       if (input.supportContactId !== undefined) {
         if (input.supportContactId) {
-          await this.requirePartneredReseller(em, seller, input.supportContactId, 'input.supportContactId');
+          await this.requirePartneredReseller(em, scope, seller, input.supportContactId, 'input.supportContactId');
         }
         changes.supportContactId = input.supportContactId;
       }
@@ -119,11 +116,11 @@ export class SubscriptionService {
       await em.update(CustomerSubscription, { id: subscription.id }, changes);
       await this.activity.record(
         em,
-        ctx,
+        scope,
         [
           {
             action: ActivityAction.SUBSCRIPTION_UPDATED,
-            partnerId: seller.id,
+            partnerId: subscription.soldByPartnerId,
             customerId: subscription.customerId,
             subjectId: subscription.id,
             details: { ...changes, updatedAt: undefined },
@@ -133,17 +130,5 @@ export class SubscriptionService {
       );
       return em.findOneByOrFail(CustomerSubscription, { id: subscription.id });
     });
-  }
-
-  /** A customer's subscriptions; the caller has already been allowed to see the customer. */
-  async listForCustomer(customerId: string, args: ConnectionArgs) {
-    const page = pageRequest(args);
-    const repo = this.deps.ds.getRepository(CustomerSubscription);
-    const rows = await repo.find({
-      where: { customerId, ...(page.afterId ? { id: MoreThan(page.afterId) } : {}) },
-      order: { id: 'ASC' },
-      take: page.first + 1,
-    });
-    return toConnection(rows, page, () => repo.countBy({ customerId }));
   }
 }

@@ -1,6 +1,6 @@
-import { Authorized, Ctx, Field, FieldResolver, ID, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Ctx, Field, FieldResolver, ID, ObjectType, Query, Resolver } from 'type-graphql';
 import { Role } from '../../common/auth/roles';
-import { principalOf, type RequestContext } from '../../common/context';
+import type { RequestContext } from '../../context';
 import { Customer } from '../customer/customer.entity';
 import { Partner } from '../partner/partner.entity';
 
@@ -11,9 +11,6 @@ export class Viewer {
 
   @Field(() => [Role])
   roles: Role[];
-
-  partnerId?: string;
-  customerId?: string;
 }
 
 @Resolver(() => Viewer)
@@ -21,17 +18,19 @@ export class ViewerResolver {
   @Authorized()
   @Query(() => Viewer)
   viewer(@Ctx() ctx: RequestContext): Viewer {
-    const p = principalOf(ctx);
-    return { id: p.userId, roles: p.roles, partnerId: p.partnerId, customerId: p.customerId };
+    const { userId, roles } = ctx.scope.caller;
+    return { id: userId, roles };
   }
 
   @FieldResolver(() => Partner, { nullable: true, description: "The viewer's partner, for a partner's user" })
-  partner(@Root() viewer: Viewer, @Ctx() ctx: RequestContext) {
-    return viewer.partnerId ? ctx.loaders.partner.load(viewer.partnerId) : null;
+  partner(@Ctx() ctx: RequestContext) {
+    const { partnerId, loaders } = ctx.scope;
+    return partnerId ? loaders.partner.load(partnerId) : null;
   }
 
   @FieldResolver(() => Customer, { nullable: true, description: "The viewer's customer, for a customer's user" })
-  customer(@Root() viewer: Viewer, @Ctx() ctx: RequestContext) {
-    return viewer.customerId ? ctx.loaders.customer.load(viewer.customerId) : null;
+  customer(@Ctx() ctx: RequestContext) {
+    const { customerId, loaders } = ctx.scope;
+    return customerId ? loaders.customer.load(customerId) : null;
   }
 }

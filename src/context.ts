@@ -1,0 +1,19 @@
+import type { Principal } from './common/auth/principal';
+import type { AppDeps } from './common/context';
+import { Scope } from './scope/scope';
+import type { Services } from './services';
+
+/**
+ * Built fresh for every HTTP request and every WebSocket operation. `scope` is the caller's tenant
+ * boundary (with its loaders); services take it as their first argument.
+ */
+export interface RequestContext {
+  scope: Scope;
+  services: Services;
+  deps: AppDeps;
+}
+
+/** `principal` must come from a verified token that `confirmCaller` accepted. */
+export function buildContext(deps: AppDeps, services: Services, principal?: Principal): RequestContext {
+  return { scope: new Scope(deps.ds, principal), services, deps };
+}
