@@ -1,0 +1,324 @@
+import {
+  buildClientSchema,
+  getIntrospectionQuery,
+  getNamedType,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type IntrospectionQuery,
+  isLeafType,
+  isNonNullType,
+  isObjectType,
+} from 'graphql';
+import { Role } from '../src/common/auth/roles';
+import { CreateCustomerInvitationDocument, CreatePartnerDocument, CreateSubscriptionDocument, RequestPartnershipDocument } from './generated/graphql';
+import type { GqlResponse } from './support/client';
+import { createCustomer, customerInput, uniqueMpnId } from './support/factories';
+import { accept, invite, standaloneCustomer } from './support/invitations';
+import { partner } from './support/partnerships';
+import { startTestServer, type TestServer } from './support/test-server';
+
+/**
+ * Every operation of the schema, called by callers that have no business with a victim's data,
+ * with the ids of the victim's objects. The list of operations comes from introspection: an
+ * operation without a case below fails the test, so no operation goes unchecked.
+ *
+ * The victim: an indirect provider (V) with its reseller (R), a customer of its own (C), a customer it
+ * shares with an attacker (S) and subscriptions on both, a pending invitation and a pending
+ * partnership request. The attackers: a direct reseller that also serves S, an unrelated indirect
+ * provider and an unrelated indirect reseller (each with every partner role), an unrelated
+ * customer's admin, and an anonymous caller. After each call the victim's data, as the victim reads
+ * it, must be unchanged, and nothing the victim owns may appear in the answer.
+ */
+
+interface Victim {
+  provider: { id: string; name: string; mpnId: string; email: string };
+  reseller: { id: string; name: string; email: string };
+  customer: { id: string; domain: string };
+  shared: { id: string };
+  subscription: string; // V's subscription on the shared customer
+  privateSubscription: string; // V's subscription on its own customer
+  invitation: string;
+  partnership: string;
+  request: string;
+}
+
+type Vars = (v: Victim) => Record<string, unknown>;
+type OperationCase = { variables: Vars[] } | { trigger: (v: Victim) => Promise<void> };
+
+/** The id map: every Query, Mutation and Subscription field, with the victim ids each is tried with. */
+const CASES: Record<string, OperationCase> = {
+  // Query
+  viewer: { variables: [() => ({})] },
+  partner: { variables: [(v) => ({ id: v.provider.id }), (v) => ({ id: v.reseller.id })] },
+  partners: { variables: [() => ({ first: 100 }), () => ({ filter: { search: 'Victim' } })] },
+  customer: { variables: [(v) => ({ id: v.customer.id }), (v) => ({ id: v.shared.id })] },
+  customers: {
+    variables: [() => ({ first: 20 }), (v) => ({ filter: { indirectResellerId: v.reseller.id } }), () => ({ filter: { search: 'victim' } })],
+  },
+  invitations: { variables: [() => ({ first: 100 })] },
+  invitationPreview: { variables: [(v) => ({ token: v.invitation })] },
+  indirectResellers: { variables: [() => ({})] },
+  indirectProviders: { variables: [() => ({})] },
+  partnershipRequests: { variables: [() => ({})] },
+  offers: { variables: [() => ({})] },
+  activities: { variables: [() => ({}), (v) => ({ partnerId: v.provider.id }), (v) => ({ partnerId: v.reseller.id })] },
+  // Mutation
+  createPartner: {
+    variables: [(v) => ({ input: { name: 'Victim Impostor Ltd', mpnId: v.provider.mpnId, type: 'INDIRECT_PROVIDER', cloud: 'PUBLIC', contactEmail: 'x@x.example' } })],
+  },
+  createCustomer: { variables: [(v) => ({ input: customerInput({ companyName: 'Attacker Customer Limited', indirectResellerId: v.reseller.id }) })] },
+  createCustomerInvitation: { variables: [(v) => ({ input: { includeDelegatedAdminPrivileges: true, indirectProviderId: v.provider.id } })] },
+  acceptCustomerInvitation: { variables: [(v) => ({ input: { token: v.invitation } })] },
+  declineCustomerInvitation: { variables: [(v) => ({ input: { token: v.invitation } })] },
+  revokeCustomerInvitation: { variables: [(v) => ({ input: { invitationId: v.invitation } })] },
+  removeCustomerRelationship: {
+    variables: [(v) => ({ input: { customerId: v.customer.id, attestation: true } })],
+  },
+  revokeDelegatedAdminPrivileges: { variables: [(v) => ({ input: { partnerId: v.provider.id } }), (v) => ({ input: { partnerId: v.reseller.id } })] },
+  requestPartnership: { variables: [(v) => ({ input: { resellerEmail: v.reseller.email } })] },
+  acceptPartnershipRequest: { variables: [(v) => ({ input: { token: v.request } })] },
+  revokePartnershipRequest: { variables: [(v) => ({ input: { requestId: v.request } })] },
+  removePartnership: { variables: [(v) => ({ input: { partnershipId: v.partnership, confirm: true, attestation: true } })] },
+  createSubscription: {
+    variables: [
+      (v) => ({ input: { customerId: v.customer.id, offerId: 'm365-e3', quantity: 1 } }),
+      (v) => ({ input: { customerId: v.shared.id, offerId: 'm365-e3', quantity: 1, resellerId: v.reseller.id } }),
+    ],
+  },
+  updateSubscription: {
+    variables: [
+      (v) => ({ input: { subscriptionId: v.subscription, quantity: 9, resellerId: null, supportContactId: null } }),
+      (v) => ({ input: { subscriptionId: v.privateSubscription, quantity: 9 } }),
+    ],
+  },
+  // Subscription: the victim's own events must reach none of the attackers
+  invitationAccepted: {
+    trigger: async (v) => {
+      const { token } = await invite(t, victimToken);
+      const newcomer = await standaloneCustomer(t);
+      await accept(t, newcomer.token, token);
+      void v;
+    },
+  },
+  partnershipChanged: {
+    trigger: async () => {
+      const other = await onboard('INDIRECT_RESELLER', 'Victim Second Reseller Ltd', 'second@victim.example');
+      await partner(t, { id: victimId, name: '', token: victimToken }, other);
+    },
+  },
+};
+
+const ALLOWED_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT']);
+const PARTNER_ROLES = [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT, Role.USER_ADMIN, Role.BILLING_ADMIN];
+
+let t: TestServer;
+let schema: GraphQLSchema;
+let victim: Victim;
+let victimId: string;
+let victimToken: string;
+let resellerToken: string;
+let sharedToken: string;
+const attackers: { name: string; token?: string }[] = [];
+
+async function onboard(type: 'DIRECT_RESELLER' | 'INDIRECT_PROVIDER' | 'INDIRECT_RESELLER', name: string, contactEmail: string) {
+  const operator = t.client(await t.tokens.operator());
+  const mpnId = uniqueMpnId();
+  const { createPartner: res } = await operator.data(CreatePartnerDocument, { input: { name, mpnId, type, cloud: 'PUBLIC', contactEmail } });
+  return { id: res.partner.id, name, mpnId, email: contactEmail, token: await t.tokens.partner(res.partner.id) };
+}
+
+beforeAll(async () => {
+  t = await startTestServer();
+  const introspection = await t.client().raw<IntrospectionQuery>({ query: getIntrospectionQuery() });
+  schema = buildClientSchema(introspection.data!);
+
+  // the victim's world
+  const provider = await onboard('INDIRECT_PROVIDER', 'Victim Distribution Ltd', 'contact@victim-distribution.example');
+  const reseller = await onboard('INDIRECT_RESELLER', 'Victim Reseller Ltd', 'contact@victim-reseller.example');
+  victimId = provider.id;
+  victimToken = provider.token;
+  resellerToken = reseller.token;
+  const partnership = await partner(t, provider, reseller);
+  const own = await createCustomer(t, provider.token, {
+    companyName: 'Victim Own Customer Corporation',
+    domain: 'victim-own-customer.onmicrosoft.com',
+    indirectResellerId: reseller.id,
+  });
+  const shared = await createCustomer(t, provider.token, { companyName: 'Shared Customer Corporation', indirectResellerId: reseller.id });
+  sharedToken = await t.tokens.customer(shared.id);
+  const sell = async (customerId: string) =>
+    (
+      await t.client(provider.token).data(CreateSubscriptionDocument, {
+        input: { customerId, offerId: 'm365-e5', quantity: 4, resellerId: reseller.id, supportContactId: reseller.id },
+      })
+    ).createSubscription.subscription.id;
+  const { createCustomerInvitation } = await t.client(provider.token).data(CreateCustomerInvitationDocument, {
+    input: { includeDelegatedAdminPrivileges: true, customerEmail: 'it@victim-prospect.example' },
+  });
+  const { requestPartnership } = await t.client(provider.token).data(RequestPartnershipDocument, {
+    input: { resellerEmail: 'future@victim-reseller.example' },
+  });
+  victim = {
+    provider,
+    reseller,
+    customer: own,
+    shared,
+    subscription: await sell(shared.id),
+    privateSubscription: await sell(own.id),
+    invitation: createCustomerInvitation.invitation.id,
+    partnership,
+    request: requestPartnership.request.id,
+  };
+
+  // the attackers: every role of three unrelated partners (one of them a partner of the shared customer too),
+  // an unrelated customer's admin, and no token at all
+  const rival = await onboard('DIRECT_RESELLER', 'Rival Resale Ltd', 'contact@rival.example');
+  await accept(t, sharedToken, (await invite(t, rival.token)).token);
+  const rivalProvider = await onboard('INDIRECT_PROVIDER', 'Rival Distribution Ltd', 'contact@rival-distribution.example');
+  const rivalReseller = await onboard('INDIRECT_RESELLER', 'Rival Reseller Ltd', 'contact@rival-reseller.example');
+  await createCustomer(t, rival.token, { companyName: 'Rival Own Customer Limited' });
+  for (const p of [rival, rivalProvider, rivalReseller]) {
+    for (const role of PARTNER_ROLES) attackers.push({ name: `${p.name} ${role}`, token: await t.tokens.partner(p.id, role) });
+  }
+  const stranger = await standaloneCustomer(t);
+  attackers.push({ name: 'an unrelated customer admin', token: stranger.token }, { name: 'anonymous' });
+});
+afterAll(() => t.stop());
+
+/** Everything the victim side owns, as its own users read it. */
+async function victimView(): Promise<string> {
+  const everything = `{
+    viewer { id partner { id name mpnId contactEmail } }
+    customers(first: 20) { totalCount edges { node { ${selectionFor(schema.getType('Customer') as GraphQLObjectType, 4)} } } }
+    invitations(first: 100) { totalCount edges { node { id status acceptedAt declinedAt revokedAt } } }
+    partnershipRequests(first: 100) { totalCount edges { node { id status } } }
+    indirectResellers(first: 100) { totalCount edges { node { id status removedAt } } }
+    indirectProviders(first: 100) { totalCount edges { node { id status removedAt } } }
+    activities(first: 100) { totalCount }
+  }`;
+  const views = await Promise.all(
+    [victimToken, resellerToken].map((token) => t.client(token).raw({ query: everything })),
+  );
+  const sharedView = await t.client(sharedToken).raw({
+    query: `{ customer(id: "${victim.shared.id}") { ${selectionFor(schema.getType('Customer') as GraphQLObjectType, 4)} } }`,
+  });
+  for (const view of [...views, sharedView]) expect(view.errors).toBeUndefined();
+  return JSON.stringify([views.map((v) => v.data), sharedView.data]);
+}
+
+/** The strings that would betray the victim's data, whatever field they turn up in. */
+function secrets(v: Victim): string[] {
+  return [
+    v.provider.id, v.provider.name, v.provider.email, v.provider.mpnId,
+    v.reseller.id, v.reseller.name, v.reseller.email,
+    v.customer.id, v.customer.domain, 'Victim Own Customer Corporation',
+    v.subscription, v.privateSubscription, v.invitation, v.partnership, v.request,
+    'it@victim-prospect.example', 'future@victim-reseller.example',
+  ];
+}
+
+/** A selection of every field of a type down to `depth` object levels (fields needing arguments are skipped). */
+function selectionFor(type: GraphQLObjectType, depth: number): string {
+  const parts: string[] = [];
+  for (const field of Object.values(type.getFields())) {
+    if (field.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined)) continue;
+    const named = getNamedType(field.type);
+    if (isLeafType(named)) parts.push(field.name);
+    else if (isObjectType(named) && depth > 0) {
+      const inner = selectionFor(named, depth - 1);
+      if (inner) parts.push(`${field.name} { ${inner} }`);
+    }
+  }
+  return parts.join(' ');
+}
+
+/** An operation calling one root field with the given variables, selecting everything under it. */
+function operationFor(kind: 'query' | 'mutation' | 'subscription', field: GraphQLField<unknown, unknown>, variables: Record<string, unknown>): string {
+  const args = field.args.filter((a) => a.name in variables);
+  const defs = args.map((a) => `$${a.name}: ${a.type.toString()}`).join(', ');
+  const passed = args.map((a) => `${a.name}: $${a.name}`).join(', ');
+  const named = getNamedType(field.type);
+  const selection = isObjectType(named) ? `{ ${selectionFor(named, 4)} }` : '';
+  return `${kind} Probe${defs ? `(${defs})` : ''} { ${field.name}${passed ? `(${passed})` : ''} ${selection} }`;
+}
+
+function rootFields(): { kind: 'query' | 'mutation' | 'subscription'; field: GraphQLField<unknown, unknown> }[] {
+  const roots = [
+    ['query', schema.getQueryType()],
+    ['mutation', schema.getMutationType()],
+    ['subscription', schema.getSubscriptionType()],
+  ] as const;
+  return roots.flatMap(([kind, type]) => Object.values(type?.getFields() ?? {}).map((field) => ({ kind, field })));
+}
+
+/** Fails with a readable message when an answer carries a victim secret the caller did not send. */
+function expectNoLeak(res: GqlResponse<unknown>, sent: Record<string, unknown>, label: string) {
+  const echoed = JSON.stringify(sent);
+  const leaked = secrets(victim).filter((s) => !echoed.includes(s) && JSON.stringify(res).includes(s));
+  expect({ label, leaked }).toEqual({ label, leaked: [] });
+}
+
+it('has a case for every query, mutation and subscription of the schema', () => {
+  const missing = rootFields()
+    .map(({ field }) => field.name)
+    .filter((name) => !CASES[name]);
+  expect(missing).toEqual([]);
+  const stale = Object.keys(CASES).filter((name) => !rootFields().some(({ field }) => field.name === name));
+  expect(stale).toEqual([]);
+});
+
+it('pushes none of the victim’s events to another tenant’s sockets', async () => {
+  for (const { kind, field } of rootFields().filter((r) => r.kind === 'subscription')) {
+    const spec = CASES[field.name];
+    if (!spec || !('trigger' in spec)) throw new Error(`subscription ${field.name} needs a trigger case`);
+    const query = operationFor(kind, field, {});
+    const subscribe = (token?: string) => {
+      const ws = t.ws(token);
+      const events: unknown[] = [];
+      const errors: unknown[] = [];
+      const dispose = ws.client.subscribe({ query }, { next: (v) => (v.data ? events.push(v.data) : errors.push(v.errors)), error: (e) => errors.push(e), complete: () => {} });
+      return { ws, events, errors, dispose };
+    };
+    const control = subscribe(victimToken);
+    const spies = attackers.map((a) => ({ name: a.name, ...subscribe(a.token) }));
+    await Promise.all([control, ...spies].map((s) => s.ws.ready().catch(() => undefined)));
+    await new Promise((r) => setTimeout(r, 200));
+    await spec.trigger(victim);
+    for (let i = 0; i < 50 && control.events.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(control.events.length).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const spy of spies) expect({ who: spy.name, op: field.name, events: spy.events }).toEqual({ who: spy.name, op: field.name, events: [] });
+    await Promise.all([control, ...spies].map(async (s) => { s.dispose(); await s.ws.close(); }));
+  }
+});
+
+it('answers every query and mutation with nothing of the victim’s, and changes nothing of it', async () => {
+  let before = await victimView();
+  let calls = 0;
+  for (const { kind, field } of rootFields().filter((r) => r.kind !== 'subscription')) {
+    const spec = CASES[field.name];
+    if (!spec || !('variables' in spec)) throw new Error(`${kind} ${field.name} needs a variables case`);
+    for (const make of spec.variables) {
+      const variables = make(victim);
+      const query = operationFor(kind, field, variables);
+      for (const attacker of attackers) {
+        const label = `${attacker.name}: ${field.name}(${JSON.stringify(variables)})`;
+        const res = await t.client(attacker.token).raw({ query, variables });
+        calls++;
+        expect({ label, status: res.status < 500 }).toEqual({ label, status: true });
+        for (const err of res.errors ?? []) {
+          // a refusal by the cost or depth limit would prove nothing: bad input must name the field the victim's id was in
+          const code = String(err.extensions?.code);
+          const allowed = ALLOWED_CODES.has(code) && (code !== 'BAD_USER_INPUT' || Boolean(err.extensions?.fields?.length));
+          expect({ label, error: allowed ? 'allowed' : err }).toEqual({ label, error: 'allowed' });
+        }
+        expectNoLeak(res, variables, label);
+        const after = await victimView();
+        expect({ label, changed: after !== before }).toEqual({ label, changed: false });
+        before = after;
+      }
+    }
+  }
+  expect(calls).toBeGreaterThan(500);
+});
