@@ -15,7 +15,7 @@ import { TokenVerifier } from './common/auth/jwt';
 import type { Principal } from './common/auth/principal';
 import type { AppConfig } from './common/config';
 import type { AppDeps } from './common/context';
-import { createDataSource, prepareSchema } from './common/database';
+import { prepareSchema } from './common/database';
 import { AppError, ErrorCode } from './common/errors';
 import { formatError } from './common/format-error';
 import { logger } from './common/logger';
@@ -23,6 +23,7 @@ import { createAppPubSub } from './common/pubsub';
 import { queryLimitsPlugin } from './common/query-limits';
 import { buildContext, type RequestContext } from './context';
 import { seedDemo } from './demo/seed';
+import { appDataSource } from './entities';
 import { ensureCatalog } from './modules/offer/offer.service';
 import { buildAppSchema } from './schema';
 import { confirmCaller } from './scope/caller';
@@ -53,7 +54,7 @@ type SocketExtra = {
  * graphql-ws (WebSocket on /graphql), and the health endpoints.
  */
 export async function startServer(config: AppConfig, opts: { dataSource?: DataSource } = {}): Promise<RunningServer> {
-  const ds = opts.dataSource ?? createDataSource(config);
+  const ds = opts.dataSource ?? appDataSource(config);
   if (!ds.isInitialized) await ds.initialize();
   await prepareSchema(ds);
   await ensureCatalog(ds);

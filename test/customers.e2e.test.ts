@@ -227,6 +227,8 @@ describe('no N+1', () => {
     const ten = await measure(10);
     const fifty = await measure(50);
     expect(fifty).toBe(ten);
-    expect(ten).toBeLessThanOrEqual(12);
+    // the caller check, the page and its count, relationships, DAP, partners (two batches), their contact
+    // details (two), subscription ids ranked per customer, their rows, their counts, offers: none grows with N
+    expect(ten).toBeLessThanOrEqual(14);
   });
 });

@@ -1,34 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Mutex } from 'async-mutex';
-import { DataSource, type EntityManager, type Logger as OrmLogger, type ObjectLiteral, QueryFailedError, type SelectQueryBuilder } from 'typeorm';
-import { Activity } from '../modules/activity/activity.entity';
-import { CustomerUser } from '../modules/customer/customer-user.entity';
-import { Customer } from '../modules/customer/customer.entity';
-import { CustomerInvitation } from '../modules/invitation/customer-invitation.entity';
-import { Offer } from '../modules/offer/offer.entity';
-import { Partner } from '../modules/partner/partner.entity';
-import { PartnershipRequest } from '../modules/partnership/partnership-request.entity';
-import { Partnership } from '../modules/partnership/partnership.entity';
-import { DelegatedAdminPrivilege } from '../modules/relationship/delegated-admin-privilege.entity';
-import { ResellerRelationship } from '../modules/relationship/reseller-relationship.entity';
-import { CustomerSubscription } from '../modules/subscription/subscription.entity';
+import { DataSource, type DataSourceOptions, type EntityManager, type Logger as OrmLogger, type ObjectLiteral, QueryFailedError, type SelectQueryBuilder } from 'typeorm';
 import type { AppConfig } from './config';
 import { logger } from './logger';
-
-export const ENTITIES = [
-  Partner,
-  Customer,
-  CustomerUser,
-  ResellerRelationship,
-  DelegatedAdminPrivilege,
-  CustomerInvitation,
-  Partnership,
-  PartnershipRequest,
-  Offer,
-  CustomerSubscription,
-  Activity,
-];
 
 /** Counts every SQL statement; the N+1 test and the benchmarks read it. LOG_SQL=true prints them. */
 export class CountingLogger implements OrmLogger {
@@ -66,13 +41,13 @@ export function parseMysqlUrl(url: string) {
 }
 
 /**
- * The one DataSource factory, used by the app, the tests and the TypeORM CLI (ormconfig.ts).
- * SQLite (embedded default) builds its schema from the entities; MySQL only ever through migrations.
+ * The DataSource factory; the wiring (src/entities.ts) hands in the entity list. SQLite (embedded
+ * default) builds its schema from the entities; MySQL only ever through migrations.
  */
-export function createDataSource(config: AppConfig): DataSource {
+export function createDataSource(config: AppConfig, entities: DataSourceOptions['entities']): DataSource {
   const ormLogger = new CountingLogger();
   const common = {
-    entities: ENTITIES,
+    entities,
     logger: ormLogger,
     logging: ['query', 'error', 'warn'] as ('query' | 'error' | 'warn')[],
     maxQueryExecutionTime: 1000,

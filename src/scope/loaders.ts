@@ -7,7 +7,16 @@ import type { Partner } from '../modules/partner/partner.entity';
 import type { DelegatedAdminPrivilege } from '../modules/relationship/delegated-admin-privilege.entity';
 import type { ResellerRelationship } from '../modules/relationship/reseller-relationship.entity';
 import { CustomerSubscription } from '../modules/subscription/subscription.entity';
-import type { Scope } from './scope';
+
+/** The scoped queries the loaders are built from (the Scope provides them). */
+export interface ScopedQueries {
+  partners(): SelectQueryBuilder<Partner>;
+  withContactDetails(): SelectQueryBuilder<Partner>;
+  customers(): SelectQueryBuilder<Customer>;
+  relationships(): SelectQueryBuilder<ResellerRelationship>;
+  delegatedAdminPrivileges(): SelectQueryBuilder<DelegatedAdminPrivilege>;
+  subscriptions(): SelectQueryBuilder<CustomerSubscription>;
+}
 
 /** Rows of a scoped query by id, one `IN (...)` per batch, in key order (null where out of scope). */
 function byId<T extends ObjectLiteral & { id: string }>(query: () => SelectQueryBuilder<T>) {
@@ -38,7 +47,7 @@ interface ChildPageKey {
  * a window function picks the first `first + 1` of each customer in one query, whatever the number
  * of customers; keys asking for the same page size and cursor share it.
  */
-function subscriptionPages(scope: Scope, ds: DataSource) {
+function subscriptionPages(scope: ScopedQueries, ds: DataSource) {
   const pageKey = (page: PageRequest) => `${page.first}:${page.afterId ?? ''}`;
   return new DataLoader<ChildPageKey, CustomerSubscription[], string>(
     async (keys) => {
@@ -70,7 +79,7 @@ function subscriptionPages(scope: Scope, ds: DataSource) {
 }
 
 /** How many subscriptions of each customer the scope reads, one GROUP BY per batch. */
-function subscriptionCounts(scope: Scope) {
+function subscriptionCounts(scope: ScopedQueries) {
   return new DataLoader<string, number>(async (customerIds) => {
     const rows: { customerId: string; total: string | number }[] = await scope
       .subscriptions()
@@ -85,7 +94,7 @@ function subscriptionCounts(scope: Scope) {
 }
 
 /** The ids among a batch whose contact details the caller may read. */
-function contactDetails(scope: Scope) {
+function contactDetails(scope: ScopedQueries) {
   return new DataLoader<string, boolean>(async (ids) => {
     const rows = await scope
       .withContactDetails()
@@ -114,7 +123,7 @@ export interface Loaders {
 }
 
 /** One set per scope (so per request or WebSocket operation): batching and caching never cross callers. */
-export function createLoaders(scope: Scope, ds: DataSource): Loaders {
+export function createLoaders(scope: ScopedQueries, ds: DataSource): Loaders {
   const pages = subscriptionPages(scope, ds);
   const counts = subscriptionCounts(scope);
   return {

@@ -16,14 +16,14 @@ import { createLoaders, type Loaders } from './loaders';
 
 type Builder<T extends ObjectLiteral> = SelectQueryBuilder<T>;
 
-/** The entities `getOrThrow` and `lockForChange` know, with the name a NOT_FOUND uses and the query alias. */
-const TENANT_ENTITIES = new Map<EntityTarget<ObjectLiteral>, { label: string; alias: string }>([
-  [Customer, { label: 'Customer', alias: 'customer' }],
-  [Partner, { label: 'Partner', alias: 'partner' }],
-  [CustomerInvitation, { label: 'Invitation', alias: 'invitation' }],
-  [Partnership, { label: 'Partnership', alias: 'partnership' }],
-  [PartnershipRequest, { label: 'Partnership request', alias: 'request' }],
-  [CustomerSubscription, { label: 'Subscription', alias: 'subscription' }],
+/** The rows `getOrThrow` and `lockForChange` find by id: the name a NOT_FOUND uses, the alias, the scoped query. */
+const BY_ID = new Map<EntityTarget<ObjectLiteral>, { label: string; alias: string; read: (scope: Scope, em?: EntityManager) => Builder<ObjectLiteral> }>([
+  [Customer, { label: 'Customer', alias: 'customer', read: (scope, em) => scope.customers(em) }],
+  [Partner, { label: 'Partner', alias: 'partner', read: (scope, em) => scope.partners(em) }],
+  [CustomerInvitation, { label: 'Invitation', alias: 'invitation', read: (scope, em) => scope.invitations(em) }],
+  [Partnership, { label: 'Partnership', alias: 'partnership', read: (scope, em) => scope.partnerships(em) }],
+  [PartnershipRequest, { label: 'Partnership request', alias: 'request', read: (scope, em) => scope.partnershipRequests(em) }],
+  [CustomerSubscription, { label: 'Subscription', alias: 'subscription', read: (scope, em) => scope.subscriptions(em) }],
 ]);
 
 /**
@@ -257,11 +257,9 @@ export class Scope {
   }
 
   /** One row the caller may read, or NOT_FOUND (also for rows that exist outside the scope). */
-  async getOrThrow<T extends ObjectLiteral>(entity: EntityTarget<T>, id: string, em?: EntityManager): Promise<T> {
-    const { label, alias } = TENANT_ENTITIES.get(entity as EntityTarget<ObjectLiteral>)!;
-    const row = await this.reader(entity, em).andWhere(`${alias}.id = :scopeId`, { scopeId: id }).getOne();
-    if (!row) throw new NotFoundError(label, id);
-    return row;
+  getOrThrow<T extends ObjectLiteral>(entity: EntityTarget<T>, id: string, em?: EntityManager): Promise<T> {
+    const { qb, label } = this.byId(entity, id, em);
+    return oneOrThrow(qb, label, id);
   }
 
   // ---------------------------------------------------------------- writes: rows locked until the commit
@@ -270,29 +268,24 @@ export class Scope {
    * One row the caller may change, locked for the rest of the transaction; NOT_FOUND otherwise.
    * Subscriptions are changed only by the partner that sold them; other rows as `getOrThrow` reads them.
    */
-  async lockForChange<T extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<T>, id: string): Promise<T> {
-    const { label, alias } = TENANT_ENTITIES.get(entity as EntityTarget<ObjectLiteral>)!;
-    const qb = this.reader(entity, em).andWhere(`${alias}.id = :scopeId`, { scopeId: id });
+  lockForChange<T extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<T>, id: string): Promise<T> {
+    const { qb, label } = this.byId(entity, id, em);
     if (entity === CustomerSubscription) {
       qb.andWhere('subscription.soldByPartnerId = :scopeSeller', { scopeSeller: this.ownPartnerId() });
     }
-    const row = await forUpdate(qb).getOne();
-    if (!row) throw new NotFoundError(label, id);
-    return row;
+    return oneOrThrow(forUpdate(qb), label, id);
   }
 
   /**
    * The caller's partner's ACTIVE relationship with a customer, locked until the commit, so that a
    * concurrent removal waits for this transaction (or wins and this one finds none). NOT_FOUND without one.
    */
-  async lockActiveRelationship(em: EntityManager, customerId: string): Promise<ResellerRelationship> {
+  lockActiveRelationship(em: EntityManager, customerId: string): Promise<ResellerRelationship> {
     const qb = this.from(ResellerRelationship, 'relationship', em).andWhere(
       'relationship.partnerId = :ownPartnerId AND relationship.customerId = :customerId AND relationship.status = :active',
       { ownPartnerId: this.ownPartnerId(), customerId, active: RelationshipStatus.ACTIVE },
     );
-    const row = await forUpdate(qb).getOne();
-    if (!row) throw new NotFoundError('Customer', customerId);
-    return row;
+    return oneOrThrow(forUpdate(qb), 'Customer', customerId);
   }
 
   /**
@@ -312,14 +305,12 @@ export class Scope {
   }
 
   /** The customer's user's ACTIVE delegated admin privileges for a partner, locked; NOT_FOUND otherwise. */
-  async lockActiveDelegatedAdmin(em: EntityManager, partnerId: string): Promise<DelegatedAdminPrivilege> {
+  lockActiveDelegatedAdmin(em: EntityManager, partnerId: string): Promise<DelegatedAdminPrivilege> {
     const qb = this.from(DelegatedAdminPrivilege, 'dap', em).andWhere(
       'dap.customerId = :ownCustomerId AND dap.partnerId = :partnerId AND dap.status = :active',
       { ownCustomerId: this.ownCustomerId(), partnerId, active: DelegatedAdminStatus.ACTIVE },
     );
-    const row = await forUpdate(qb).getOne();
-    if (!row) throw new NotFoundError('Active delegated admin privileges for partner', partnerId);
-    return row;
+    return oneOrThrow(forUpdate(qb), 'Active delegated admin privileges for partner', partnerId);
   }
 
   // ---------------------------------------------------------------- internals
@@ -365,17 +356,16 @@ export class Scope {
     );
   }
 
-  private reader<T extends ObjectLiteral>(entity: EntityTarget<T>, em?: EntityManager): Builder<T> {
-    const readers = new Map<EntityTarget<ObjectLiteral>, () => Builder<ObjectLiteral>>([
-      [Customer, () => this.customers(em)],
-      [Partner, () => this.partners(em)],
-      [CustomerInvitation, () => this.invitations(em)],
-      [Partnership, () => this.partnerships(em)],
-      [PartnershipRequest, () => this.partnershipRequests(em)],
-      [CustomerSubscription, () => this.subscriptions(em)],
-    ]);
-    const read = readers.get(entity as EntityTarget<ObjectLiteral>);
-    if (!read) throw new Error(`No tenant rule for ${String(entity)}`);
-    return read() as Builder<T>;
+  private byId<T extends ObjectLiteral>(entity: EntityTarget<T>, id: string, em?: EntityManager) {
+    const known = BY_ID.get(entity as EntityTarget<ObjectLiteral>);
+    if (!known) throw new Error(`No tenant rule for ${String(entity)}`);
+    const qb = known.read(this, em).andWhere(`${known.alias}.id = :scopeId`, { scopeId: id }) as Builder<T>;
+    return { qb, label: known.label };
   }
+}
+
+async function oneOrThrow<T extends ObjectLiteral>(qb: Builder<T>, label: string, id: string): Promise<T> {
+  const row = await qb.getOne();
+  if (!row) throw new NotFoundError(label, id);
+  return row;
 }

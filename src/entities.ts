@@ -1,0 +1,33 @@
+import type { AppConfig } from './common/config';
+import { createDataSource } from './common/database';
+import { Activity } from './modules/activity/activity.entity';
+import { CustomerUser } from './modules/customer/customer-user.entity';
+import { Customer } from './modules/customer/customer.entity';
+import { CustomerInvitation } from './modules/invitation/customer-invitation.entity';
+import { Offer } from './modules/offer/offer.entity';
+import { Partner } from './modules/partner/partner.entity';
+import { PartnershipRequest } from './modules/partnership/partnership-request.entity';
+import { Partnership } from './modules/partnership/partnership.entity';
+import { DelegatedAdminPrivilege } from './modules/relationship/delegated-admin-privilege.entity';
+import { ResellerRelationship } from './modules/relationship/reseller-relationship.entity';
+import { CustomerSubscription } from './modules/subscription/subscription.entity';
+
+/** Every entity of the app: the tables of SQLite's schema and of the MySQL migrations. */
+export const ENTITIES = [
+  Partner,
+  Customer,
+  CustomerUser,
+  ResellerRelationship,
+  DelegatedAdminPrivilege,
+  CustomerInvitation,
+  Partnership,
+  PartnershipRequest,
+  Offer,
+  CustomerSubscription,
+  Activity,
+];
+
+/** The app's DataSource, used by the server, the tests and the TypeORM CLI (ormconfig.ts). */
+export function appDataSource(config: AppConfig) {
+  return createDataSource(config, ENTITIES);
+}
