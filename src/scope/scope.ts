@@ -132,23 +132,27 @@ export class Scope {
       operator: () => qb,
       partner: (partnerId) =>
         qb.andWhere(
-          new Brackets((w) =>
-            w
-              .where('partner.id = :scopePartnerId', { scopePartnerId: partnerId })
-              .orWhere('partner.id IN (SELECT sp.resellerId FROM partnership sp WHERE sp.providerId = :scopePartnerId)')
-              .orWhere('partner.id IN (SELECT sp.providerId FROM partnership sp WHERE sp.resellerId = :scopePartnerId)')
-              .orWhere('partner.id IN (SELECT ss.resellerId FROM subscription ss WHERE ss.soldByPartnerId = :scopePartnerId)')
-              .orWhere('partner.id IN (SELECT ss.supportContactId FROM subscription ss WHERE ss.soldByPartnerId = :scopePartnerId)'),
+          anyOf(
+            [
+              'partner.id = :scopePartnerId',
+              'partner.id IN (SELECT sp.resellerId FROM partnership sp WHERE sp.providerId = :scopePartnerId)',
+              'partner.id IN (SELECT sp.providerId FROM partnership sp WHERE sp.resellerId = :scopePartnerId)',
+              'partner.id IN (SELECT ss.resellerId FROM subscription ss WHERE ss.soldByPartnerId = :scopePartnerId)',
+              'partner.id IN (SELECT ss.supportContactId FROM subscription ss WHERE ss.soldByPartnerId = :scopePartnerId)',
+            ],
+            { scopePartnerId: partnerId },
           ),
         ),
       customer: (customerId) =>
         qb.andWhere(
-          new Brackets((w) =>
-            w
-              .where(this.partnersServingCustomer(), { scopeCustomerId: customerId })
-              .orWhere('partner.id IN (SELECT sc.indirectResellerId FROM customer sc WHERE sc.id = :scopeCustomerId)')
-              .orWhere('partner.id IN (SELECT ss.resellerId FROM subscription ss WHERE ss.customerId = :scopeCustomerId)')
-              .orWhere('partner.id IN (SELECT ss.supportContactId FROM subscription ss WHERE ss.customerId = :scopeCustomerId)'),
+          anyOf(
+            [
+              ...PARTNERS_SERVING_CUSTOMER,
+              'partner.id IN (SELECT sc.indirectResellerId FROM customer sc WHERE sc.id = :scopeCustomerId)',
+              'partner.id IN (SELECT ss.resellerId FROM subscription ss WHERE ss.customerId = :scopeCustomerId)',
+              'partner.id IN (SELECT ss.supportContactId FROM subscription ss WHERE ss.customerId = :scopeCustomerId)',
+            ],
+            { scopeCustomerId: customerId },
           ),
         ),
     });
@@ -164,18 +168,16 @@ export class Scope {
       operator: () => qb,
       partner: (partnerId) =>
         qb.andWhere(
-          new Brackets((w) =>
-            w
-              .where('partner.id = :scopePartnerId', { scopePartnerId: partnerId, scopeActive: PartnershipStatus.ACTIVE })
-              .orWhere(
-                'partner.id IN (SELECT sp.resellerId FROM partnership sp WHERE sp.providerId = :scopePartnerId AND sp.status = :scopeActive)',
-              )
-              .orWhere(
-                'partner.id IN (SELECT sp.providerId FROM partnership sp WHERE sp.resellerId = :scopePartnerId AND sp.status = :scopeActive)',
-              ),
+          anyOf(
+            [
+              'partner.id = :scopePartnerId',
+              'partner.id IN (SELECT sp.resellerId FROM partnership sp WHERE sp.providerId = :scopePartnerId AND sp.status = :scopeActive)',
+              'partner.id IN (SELECT sp.providerId FROM partnership sp WHERE sp.resellerId = :scopePartnerId AND sp.status = :scopeActive)',
+            ],
+            { scopePartnerId: partnerId, scopeActive: PartnershipStatus.ACTIVE },
           ),
         ),
-      customer: (customerId) => qb.andWhere(this.partnersServingCustomer(), { scopeCustomerId: customerId }),
+      customer: (customerId) => qb.andWhere(anyOf(PARTNERS_SERVING_CUSTOMER, { scopeCustomerId: customerId })),
     });
   }
 
@@ -348,20 +350,23 @@ export class Scope {
     });
   }
 
-  /** SQL: `partner` has (or had) a relationship or admin privileges with :scopeCustomerId. */
-  private partnersServingCustomer(): string {
-    return (
-      '(partner.id IN (SELECT sr.partnerId FROM reseller_relationship sr WHERE sr.customerId = :scopeCustomerId)' +
-      ' OR partner.id IN (SELECT sd.partnerId FROM delegated_admin_privilege sd WHERE sd.customerId = :scopeCustomerId))'
-    );
-  }
-
   private byId<T extends ObjectLiteral>(entity: EntityTarget<T>, id: string, em?: EntityManager) {
     const known = BY_ID.get(entity as EntityTarget<ObjectLiteral>);
     if (!known) throw new Error(`No tenant rule for ${String(entity)}`);
     const qb = known.read(this, em).andWhere(`${known.alias}.id = :scopeId`, { scopeId: id }) as Builder<T>;
     return { qb, label: known.label };
   }
+}
+
+/** The partners that have (or had) a relationship or admin privileges with :scopeCustomerId. */
+const PARTNERS_SERVING_CUSTOMER = [
+  'partner.id IN (SELECT sr.partnerId FROM reseller_relationship sr WHERE sr.customerId = :scopeCustomerId)',
+  'partner.id IN (SELECT sd.partnerId FROM delegated_admin_privilege sd WHERE sd.customerId = :scopeCustomerId)',
+];
+
+/** `(a OR b OR …)` as one condition, with the parameters they share. */
+function anyOf(conditions: string[], params: ObjectLiteral): Brackets {
+  return new Brackets((w) => conditions.forEach((condition, i) => (i === 0 ? w.where(condition, params) : w.orWhere(condition, params))));
 }
 
 async function oneOrThrow<T extends ObjectLiteral>(qb: Builder<T>, label: string, id: string): Promise<T> {
