@@ -10,6 +10,17 @@ import { Customer } from './customer.entity';
 import { CreateCustomerInput, CustomerFilter } from './customer.inputs';
 import { CreateCustomerPayload, CustomerConnection, CustomerPartner } from './customer.types';
 
+/** The viewer's partner's own row of a partner ↔ customer table (null for a caller that is no partner). */
+async function viewersOwn<T extends { partnerId: string }>(
+  ctx: RequestContext,
+  rowsOfCustomer: { load(customerId: string): Promise<T[]> },
+  customerId: string,
+): Promise<T | null> {
+  const { partnerId } = ctx.scope;
+  if (!partnerId) return null;
+  return (await rowsOfCustomer.load(customerId)).find((row) => row.partnerId === partnerId) ?? null;
+}
+
 @Resolver(() => Customer)
 export class CustomerResolver {
   @Authorized()
@@ -42,20 +53,16 @@ export class CustomerResolver {
     nullable: true,
     description: "The viewer's partner's reseller relationship with this customer",
   })
-  async relationship(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
-    const { partnerId, loaders } = ctx.scope;
-    if (!partnerId) return null;
-    return (await loaders.relationshipsOfCustomer.load(customer.id)).find((r) => r.partnerId === partnerId) ?? null;
+  relationship(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+    return viewersOwn(ctx, ctx.scope.loaders.relationshipsOfCustomer, customer.id);
   }
 
   @FieldResolver(() => DelegatedAdminPrivilege, {
     nullable: true,
     description: "The viewer's partner's delegated admin privileges over this customer",
   })
-  async delegatedAdminPrivileges(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
-    const { partnerId, loaders } = ctx.scope;
-    if (!partnerId) return null;
-    return (await loaders.delegatedAdminOfCustomer.load(customer.id)).find((d) => d.partnerId === partnerId) ?? null;
+  delegatedAdminPrivileges(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+    return viewersOwn(ctx, ctx.scope.loaders.delegatedAdminOfCustomer, customer.id);
   }
 
   @FieldResolver(() => Partner, {

@@ -1,4 +1,4 @@
-import { Brackets, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { Role } from '../../common/auth/roles';
 import type { AppDeps } from '../../common/context';
 import { inTransaction, isUniqueViolation } from '../../common/database';
@@ -7,7 +7,7 @@ import { ConflictError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import { hashPassword, newTemporaryPassword } from '../../common/secrets';
-import { containsPattern, LIKE_ESCAPE } from '../../common/sql';
+import { anyColumnContains } from '../../common/sql';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityEntry, ActivityService } from '../activity/activity.service';
 import type { Partner } from '../partner/partner.entity';
@@ -144,15 +144,7 @@ export class CustomerService {
     if (filter?.indirectResellerId) {
       qb.andWhere('customer.indirectResellerId = :resellerId', { resellerId: filter.indirectResellerId });
     }
-    if (filter?.search) {
-      qb.andWhere(
-        new Brackets((w) =>
-          w
-            .where(`customer.companyName LIKE :search ${LIKE_ESCAPE}`, { search: containsPattern(filter.search!) })
-            .orWhere(`customer.domain LIKE :search ${LIKE_ESCAPE}`),
-        ),
-      );
-    }
+    if (filter?.search) qb.andWhere(anyColumnContains(['customer.companyName', 'customer.domain'], filter.search));
     return paginate(qb, args);
   }
 }

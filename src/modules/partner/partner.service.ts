@@ -1,10 +1,9 @@
-import { Brackets } from 'typeorm';
 import type { AppDeps } from '../../common/context';
 import { inTransaction, isUniqueViolation } from '../../common/database';
 import { ConflictError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
-import { containsPattern, LIKE_ESCAPE } from '../../common/sql';
+import { anyColumnContains } from '../../common/sql';
 import type { Scope } from '../../scope/scope';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityService } from '../activity/activity.service';
@@ -45,15 +44,7 @@ export class PartnerService {
     const qb = scope.partners();
     if (filter?.type) qb.andWhere('partner.type = :type', { type: filter.type });
     if (filter?.cloud) qb.andWhere('partner.cloud = :cloud', { cloud: filter.cloud });
-    if (filter?.search) {
-      qb.andWhere(
-        new Brackets((w) =>
-          w
-            .where(`partner.name LIKE :search ${LIKE_ESCAPE}`, { search: containsPattern(filter.search!) })
-            .orWhere(`partner.mpnId LIKE :search ${LIKE_ESCAPE}`),
-        ),
-      );
-    }
+    if (filter?.search) qb.andWhere(anyColumnContains(['partner.name', 'partner.mpnId'], filter.search));
     return paginate(qb, args);
   }
 }
