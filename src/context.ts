@@ -11,9 +11,11 @@ export interface RequestContext {
   scope: Scope;
   services: Services;
   deps: AppDeps;
+  /** the client's address (express's req.ip, or the socket's remote address) */
+  ip: string;
 }
 
 /** `principal` must come from a verified token that `confirmCaller` accepted. */
-export function buildContext(deps: AppDeps, services: Services, principal?: Principal): RequestContext {
-  return { scope: new Scope(deps.ds, principal), services, deps };
+export function buildContext(deps: AppDeps, services: Services, principal?: Principal, ip = ''): RequestContext {
+  return { scope: new Scope(deps.ds, principal), services, deps, ip };
 }

@@ -146,7 +146,8 @@ describe('HTTP endpoints', () => {
     const costly =
       '{ customers(first: 100) { edges { node { id subscriptions(first: 100) { edges { node { id offer { id } reseller { id } supportContact { id } } } } } } } }';
     const res = await t.client(token).raw({ query: costly });
-    expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 5000 });
     expect(res.errors?.[0].message).toMatch(/costs \d+; the limit is 5000/);
     expect(t.queryCount()).toBe(before);
   });

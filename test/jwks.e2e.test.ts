@@ -23,6 +23,7 @@ beforeAll(async () => {
   const { port } = jwks.address() as AddressInfo;
   t = await startTestServer({
     NODE_ENV: 'production',
+    CORS_ORIGINS: 'https://portal.example.test',
     JWT_SECRET: '',
     JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
     JWT_ISSUER: 'https://login.partner.example',
@@ -65,5 +66,5 @@ it('refuses another key, another issuer, another audience, and HS256 tokens', as
 });
 
 it('refuses to start in production with the development secret', async () => {
-  await expect(startTestServer({ NODE_ENV: 'production', JWT_SECRET: '' })).rejects.toThrow(/JWT_SECRET/);
+  await expect(startTestServer({ NODE_ENV: 'production', CORS_ORIGINS: 'https://portal.example.test', JWT_SECRET: '' })).rejects.toThrow(/JWT_SECRET/);
 });

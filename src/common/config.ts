@@ -21,8 +21,23 @@ export interface AppConfig {
   demoSeed: boolean;
   invitationTtlMs: number;
   logLevel: string;
+  /** operation limits, the same on HTTP and WebSocket (src/pipeline/) */
   maxQueryComplexity: number;
   maxQueryDepth: number;
+  maxQueryAliases: number;
+  maxQueryDirectives: number;
+  maxQueryTokens: number;
+  /** the cost budget of a caller without a token (only `invitationPreview` answers it) */
+  anonymousMaxComplexity: number;
+  /** operations per minute per IP for callers without a token */
+  anonymousRateLimit: number;
+  maxSubscriptionsPerSocket: number;
+  /** browser origins allowed by CORS; `*` (any) is the development default, production must list them */
+  corsOrigins: string[] | '*';
+  /** express's `trust proxy` (hops or subnet list), so that the per-IP limit sees the client's address */
+  trustProxy: string | number | false;
+  /** how long SIGTERM waits for requests in flight before closing what is left */
+  shutdownGraceMs: number;
 }
 
 /** Development-only default secret. Clearly marked, and refused when NODE_ENV=production. */
@@ -79,6 +94,33 @@ function duration(env: Env, name: string, fallback: string): number {
   return value;
 }
 
+function corsOrigins(env: Env, nodeEnv: string): string[] | '*' {
+  const raw = (env.CORS_ORIGINS ?? '').trim();
+  if (raw === '' || raw === '*') {
+    if (nodeEnv === 'production') {
+      throw new ConfigError('CORS_ORIGINS', 'must list the allowed browser origins in production (comma-separated, e.g. https://portal.example.com)');
+    }
+    return '*';
+  }
+  return raw.split(',').map((origin) => {
+    const value = origin.trim();
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new ConfigError('CORS_ORIGINS', `must be comma-separated origins such as https://portal.example.com (got "${value}")`);
+    }
+    if (parsed.origin !== value.replace(/\/+$/, '')) throw new ConfigError('CORS_ORIGINS', `entries are origins, without a path (got "${value}")`);
+    return parsed.origin;
+  });
+}
+
+function trustProxy(env: Env): string | number | false {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || raw === 'false') return false;
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV || 'development';
   const dbType = (env.DB_TYPE || 'sqlite') as DbType;
@@ -114,5 +156,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     maxQueryComplexity: integer(env, 'MAX_QUERY_COMPLEXITY', 5000, 10, 1_000_000),
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 10, 2, 100),
+    maxQueryAliases: integer(env, 'MAX_QUERY_ALIASES', 30, 1, 10_000),
+    maxQueryDirectives: integer(env, 'MAX_QUERY_DIRECTIVES', 20, 1, 10_000),
+    maxQueryTokens: integer(env, 'MAX_QUERY_TOKENS', 3000, 100, 1_000_000),
+    anonymousMaxComplexity: integer(env, 'ANONYMOUS_MAX_COMPLEXITY', 50, 10, 1_000_000),
+    anonymousRateLimit: integer(env, 'ANONYMOUS_RATE_LIMIT', 60, 1, 1_000_000),
+    maxSubscriptionsPerSocket: integer(env, 'MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 10_000),
+    corsOrigins: corsOrigins(env, nodeEnv),
+    trustProxy: trustProxy(env),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 1000, 0, 60_000),
   };
 }

@@ -110,3 +110,37 @@ export function isUniqueViolation(err: unknown): boolean {
   const code = (err.driverError as { code?: string } | undefined)?.code;
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+/** Driver error codes that mean "the database cannot be reached or is locked right now", not a bug. */
+const UNAVAILABLE_CODES = new Set([
+  // network and connection state (mysql2)
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_LOCK_WAIT_TIMEOUT',
+  // the embedded file (better-sqlite3)
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+]);
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; driverError?: unknown; fatal?: unknown } | undefined, depth = 0; e && depth < 3; depth++) {
+    const code = typeof e.code === 'string' ? e.code : undefined;
+    if (code && (UNAVAILABLE_CODES.has(code) || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_BUSY'))) return true;
+    // TypeORM wraps the driver's error; a closed pool says so in words only
+    if (err instanceof Error && /Pool is closed|Can't add new command when connection is in closed state/.test(err.message)) return true;
+    e = e.driverError as typeof e;
+  }
+  return false;
+}

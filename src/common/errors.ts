@@ -10,6 +10,12 @@ export enum ErrorCode {
   BAD_USER_INPUT = 'BAD_USER_INPUT',
   NOT_FOUND = 'NOT_FOUND',
   CONFLICT = 'CONFLICT',
+  /** the operation does not fit this transport or a per-socket quota */
+  BAD_REQUEST = 'BAD_REQUEST',
+  /** too many operations from one address without a token: retry after `retryAfterSeconds` */
+  RATE_LIMITED = 'RATE_LIMITED',
+  /** the database cannot be reached: retry later (HTTP 503) */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -47,6 +53,21 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string) {
     super(ErrorCode.CONFLICT, message);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(ErrorCode.RATE_LIMITED, `Too many requests without a token from this address; retry in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
+      http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
+    });
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor() {
+    super(ErrorCode.SERVICE_UNAVAILABLE, 'The database is unavailable; retry shortly', { http: { status: 503 } });
   }
 }
 

@@ -1,0 +1,64 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { isDatabaseUnavailable, isUniqueViolation } from '../common/database';
+import { AppError, ErrorCode } from '../common/errors';
+import { logger } from '../common/logger';
+
+const CLIENT_CODES = new Set<string>([
+  ...Object.values(ErrorCode),
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/** What the log keeps of a refusal: its code, the fields it names and a bounded message, never the input values. */
+function logRefusal(formatted: GraphQLFormattedError, code: string) {
+  const fields = formatted.extensions?.fields;
+  const level = code === ErrorCode.BAD_USER_INPUT || code === 'GRAPHQL_VALIDATION_FAILED' || code === ErrorCode.RATE_LIMITED ? 'warn' : 'debug';
+  logger[level]({ code, fields, path: formatted.path, message: formatted.message.slice(0, 200) }, 'operation refused');
+}
+
+/** The formatted error without transport details (`http`) or internals (`stacktrace`). */
+function clientError(formatted: GraphQLFormattedError, extensions: Record<string, unknown>): GraphQLFormattedError {
+  const { http: _http, stacktrace: _stack, ...rest } = extensions;
+  return { ...formatted, extensions: rest };
+}
+
+/**
+ * The one place errors become responses, for HTTP and WebSocket alike: typed errors keep their
+ * code, a unique-key race is a CONFLICT, an unreachable database is SERVICE_UNAVAILABLE, and
+ * anything unexpected is logged with its stack and answered without internals.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const code = formatted.extensions?.code;
+  if (original instanceof AppError || (typeof code === 'string' && CLIENT_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR)) {
+    const refused = clientError(formatted, formatted.extensions ?? {});
+    logRefusal(refused, String(refused.extensions?.code));
+    return refused;
+  }
+  if (isUniqueViolation(original)) {
+    return { ...formatted, message: 'This conflicts with an existing record', extensions: { code: ErrorCode.CONFLICT } };
+  }
+  if (isDatabaseUnavailable(original)) {
+    logger.warn({ err: { message: (original as Error).message, code: (original as { code?: string }).code } }, 'database unavailable');
+    return {
+      message: 'The database is unavailable; retry shortly',
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+    };
+  }
+  // graphql-js's own errors about the document (over WebSocket they carry no code)
+  if (original instanceof GraphQLError && !original.originalError && !code) return formatted;
+  logger.error({ err: original, path: formatted.path }, 'unexpected error');
+  return {
+    message: 'Internal server error',
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}
