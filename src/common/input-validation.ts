@@ -1,6 +1,7 @@
 import { validate, type ValidationError } from 'class-validator';
 import type { ValidatorFn } from 'type-graphql';
 import { type FieldProblem, UserInputError } from './errors';
+import { normalizeText } from './text';
 
 /** The argument name a validated class arrives under: mutations take `input`, lists `filter`; ArgsTypes are top-level. */
 function argPrefix(value: object): string {
@@ -21,6 +22,31 @@ function flatten(errors: ValidationError[], path: string, out: FieldProblem[] = 
 }
 
 /**
+ * Normalises every string of an input object in place (src/common/text.ts), recursing into nested
+ * inputs and lists, and collects the strings it refuses. In a filter an empty string means "no filter".
+ */
+function normalizeStrings(value: object, path: string, problems: FieldProblem[], depth = 0): void {
+  if (depth > 10) return;
+  const isFilter = (value.constructor?.name ?? '').endsWith('Filter');
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const item = record[key];
+    const field = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+    if (typeof item === 'string') {
+      if (isFilter && item.trim() === '') {
+        record[key] = undefined;
+        continue;
+      }
+      const result = normalizeText(item);
+      if (result.ok) record[key] = result.value;
+      else problems.push({ field, message: `${key} ${result.problem}` });
+    } else if (item !== null && typeof item === 'object' && !(item instanceof Date)) {
+      normalizeStrings(item, field, problems, depth + 1);
+    }
+  }
+}
+
+/**
  * Validates every argument object with class-validator and answers BAD_USER_INPUT naming each
  * failing field as a dotted path (`input.address.country`, `input.subscriptions[0].quantity`).
  */
@@ -30,8 +56,13 @@ export const validateArgument: ValidatorFn = async (argValue) => {
   const problems: FieldProblem[] = [];
   for (const value of values) {
     if (value === null || typeof value !== 'object') continue;
+    const textProblems: FieldProblem[] = [];
+    normalizeStrings(value, argPrefix(value), textProblems);
+    problems.push(...textProblems);
     const errors = await validate(value, { forbidUnknownValues: false, validationError: { target: false, value: false } });
-    flatten(errors, argPrefix(value), problems);
+    // a field refused by the text rules is not reported twice
+    const refused = new Set(textProblems.map((p) => p.field));
+    problems.push(...flatten(errors, argPrefix(value)).filter((p) => !refused.has(p.field)));
   }
   if (problems.length) throw new UserInputError(problems);
 };

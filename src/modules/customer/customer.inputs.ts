@@ -12,6 +12,7 @@ import {
   IsUUID,
   MaxDate,
   MaxLength,
+  MinDate,
   Min,
   ValidateNested,
 } from 'class-validator';
@@ -89,6 +90,7 @@ export class AgreementInput {
 
   @Field(() => GraphQLISODateTime)
   @IsDate()
+  @MinDate(new Date('2000-01-01T00:00:00Z'), { message: 'acceptedAt cannot be before 2000-01-01' })
   @MaxDate(() => new Date(Date.now() + 5 * 60_000), { message: 'acceptedAt cannot be in the future' })
   acceptedAt: Date;
 }

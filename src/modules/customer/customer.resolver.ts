@@ -9,6 +9,7 @@ import { SubscriptionConnection } from '../subscription/subscription.types';
 import { Customer } from './customer.entity';
 import { CreateCustomerInput, CustomerFilter } from './customer.inputs';
 import { CreateCustomerPayload, CustomerConnection, CustomerPartner } from './customer.types';
+import { COST } from '../../common/cost';
 
 /** The viewer's partner's own row of a partner ↔ customer table (null for a caller that is no partner). */
 async function viewersOwn<T extends { partnerId: string }>(
@@ -43,13 +44,14 @@ export class CustomerResolver {
 
   @Authorized(...Can.createCustomers)
   @Mutation(() => CreateCustomerPayload, {
+    complexity: COST.heavyWrite,
     description: 'Add a customer, its first admin user and optionally its first order. The credentials are shown only here.',
   })
   createCustomer(@Ctx() ctx: RequestContext, @Arg('input', () => CreateCustomerInput) input: CreateCustomerInput) {
     return ctx.services.customers.create(ctx.scope, input);
   }
 
-  @FieldResolver(() => ResellerRelationship, {
+  @FieldResolver(() => ResellerRelationship, { complexity: COST.batched,
     nullable: true,
     description: "The viewer's partner's reseller relationship with this customer",
   })
@@ -57,7 +59,7 @@ export class CustomerResolver {
     return viewersOwn(ctx, ctx.scope.loaders.relationshipsOfCustomer, customer.id);
   }
 
-  @FieldResolver(() => DelegatedAdminPrivilege, {
+  @FieldResolver(() => DelegatedAdminPrivilege, { complexity: COST.batched,
     nullable: true,
     description: "The viewer's partner's delegated admin privileges over this customer",
   })
@@ -65,7 +67,7 @@ export class CustomerResolver {
     return viewersOwn(ctx, ctx.scope.loaders.delegatedAdminOfCustomer, customer.id);
   }
 
-  @FieldResolver(() => Partner, {
+  @FieldResolver(() => Partner, { complexity: COST.batched,
     nullable: true,
     description: 'The indirect reseller the customer is associated with, when the viewer may see that partner',
   })
@@ -73,7 +75,7 @@ export class CustomerResolver {
     return customer.indirectResellerId ? ctx.scope.loaders.partner.load(customer.indirectResellerId) : null;
   }
 
-  @FieldResolver(() => [CustomerPartner], {
+  @FieldResolver(() => [CustomerPartner], { complexity: COST.batched,
     description: "Every partner of the customer, for the customer's own users and the operator; a partner sees its own entry",
   })
   async partners(@Root() customer: Customer, @Ctx() ctx: RequestContext): Promise<CustomerPartner[]> {
@@ -97,7 +99,7 @@ export class CustomerResolver {
     });
   }
 
-  @FieldResolver(() => SubscriptionConnection, {
+  @FieldResolver(() => SubscriptionConnection, { complexity: COST.batched,
     description:
       'The subscriptions the viewer may read: those its partner sold or is reseller of record or support contact of (the customer and the operator: all)',
   })

@@ -34,6 +34,7 @@ import {
   InvitationPreview,
   RevokeCustomerInvitationPayload,
 } from './invitation.types';
+import { COST } from '../../common/cost';
 
 @Resolver(() => CustomerInvitation)
 export class InvitationResolver {
@@ -111,12 +112,12 @@ export class InvitationResolver {
     };
   }
 
-  @FieldResolver(() => Partner, { description: 'The inviting partner' })
+  @FieldResolver(() => Partner, { complexity: COST.batched, description: 'The inviting partner' })
   partner(@Root() inv: CustomerInvitation, @Ctx() ctx: RequestContext) {
     return ctx.scope.loaders.partner.load(inv.partnerId);
   }
 
-  @FieldResolver(() => Partner, { nullable: true, description: 'The indirect provider of a three-party invitation' })
+  @FieldResolver(() => Partner, { complexity: COST.batched, nullable: true, description: 'The indirect provider of a three-party invitation' })
   indirectProvider(@Root() inv: CustomerInvitation, @Ctx() ctx: RequestContext) {
     return inv.indirectProviderId ? ctx.scope.loaders.partner.load(inv.indirectProviderId) : null;
   }

@@ -5,6 +5,7 @@ import type { RequestContext } from '../../context';
 import { Partner } from './partner.entity';
 import { CreatePartnerInput, PartnerFilter } from './partner.inputs';
 import { CreatePartnerPayload, PartnerConnection } from './partner.types';
+import { COST } from '../../common/cost';
 
 @Resolver(() => Partner)
 export class PartnerResolver {
@@ -36,7 +37,7 @@ export class PartnerResolver {
     return { partner: await ctx.services.partners.create(ctx.scope, input) };
   }
 
-  @FieldResolver(() => String, {
+  @FieldResolver(() => String, { complexity: COST.batched,
     nullable: true,
     description:
       "Null unless the viewer may contact this partner: its own partner, an ACTIVE partnership counterpart, a customer's own partner, the operator",

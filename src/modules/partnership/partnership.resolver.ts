@@ -34,6 +34,7 @@ import {
   RequestPartnershipPayload,
   RevokePartnershipRequestPayload,
 } from './partnership.types';
+import { COST } from '../../common/cost';
 
 @Resolver(() => Partnership)
 export class PartnershipResolver {
@@ -108,12 +109,12 @@ export class PartnershipResolver {
     };
   }
 
-  @FieldResolver(() => Partner, { description: 'The indirect provider' })
+  @FieldResolver(() => Partner, { complexity: COST.batched, description: 'The indirect provider' })
   provider(@Root() p: Partnership, @Ctx() ctx: RequestContext) {
     return ctx.scope.loaders.partner.load(p.providerId);
   }
 
-  @FieldResolver(() => Partner, { description: 'The indirect reseller' })
+  @FieldResolver(() => Partner, { complexity: COST.batched, description: 'The indirect reseller' })
   reseller(@Root() p: Partnership, @Ctx() ctx: RequestContext) {
     return ctx.scope.loaders.partner.load(p.resellerId);
   }

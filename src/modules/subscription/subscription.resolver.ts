@@ -6,6 +6,7 @@ import { Partner } from '../partner/partner.entity';
 import { CustomerSubscription } from './subscription.entity';
 import { CreateSubscriptionInput, UpdateSubscriptionInput } from './subscription.inputs';
 import { CreateSubscriptionPayload, UpdateSubscriptionPayload } from './subscription.types';
+import { COST } from '../../common/cost';
 
 @Resolver(() => CustomerSubscription)
 export class SubscriptionResolver {
@@ -27,17 +28,17 @@ export class SubscriptionResolver {
     return { subscription: await ctx.services.subscriptions.update(ctx.scope, input) };
   }
 
-  @FieldResolver(() => Offer)
+  @FieldResolver(() => Offer, { complexity: COST.batched })
   async offer(@Root() s: CustomerSubscription, @Ctx() ctx: RequestContext) {
     return ctx.scope.loaders.offer.load(s.offerId);
   }
 
-  @FieldResolver(() => Partner, { nullable: true, description: 'Reseller of record (MPN ID, for incentives), when the viewer may see that partner' })
+  @FieldResolver(() => Partner, { complexity: COST.batched, nullable: true, description: 'Reseller of record (MPN ID, for incentives), when the viewer may see that partner' })
   reseller(@Root() s: CustomerSubscription, @Ctx() ctx: RequestContext) {
     return s.resellerId ? ctx.scope.loaders.partner.load(s.resellerId) : null;
   }
 
-  @FieldResolver(() => Partner, { nullable: true, description: 'Designated support contact, when the viewer may see that partner' })
+  @FieldResolver(() => Partner, { complexity: COST.batched, nullable: true, description: 'Designated support contact, when the viewer may see that partner' })
   supportContact(@Root() s: CustomerSubscription, @Ctx() ctx: RequestContext) {
     return s.supportContactId ? ctx.scope.loaders.partner.load(s.supportContactId) : null;
   }
