@@ -1,0 +1,289 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
+import { CreatePartnerDocument, InvitationAcceptedDocument } from './generated/graphql';
+import type { GqlError } from './support/client';
+import { createPartner, uniqueMpnId } from './support/factories';
+import { startTestServer, type TestServer } from './support/test-server';
+
+/**
+ * One pipeline: HTTP and WebSocket run the same limits (depth, aliases, tokens, cost with
+ * variables), the same variable checks and the same error formatting; the socket runs only
+ * subscriptions, a bounded number at a time; callers without a token get a small budget and a
+ * per-IP rate limit.
+ */
+let t: TestServer;
+let tight: TestServer;
+
+beforeAll(async () => {
+  t = await startTestServer({ ANONYMOUS_RATE_LIMIT: '1000' });
+  // a server with tiny limits, to show the same refusals on both transports
+  tight = await startTestServer({ MAX_QUERY_DEPTH: '2', MAX_QUERY_COMPLEXITY: '12', MAX_SUBSCRIPTIONS_PER_SOCKET: '3' }, { sameDatabaseAs: t });
+});
+afterAll(async () => {
+  await tight?.stop();
+  await t?.stop();
+});
+
+/** Sends one operation over a fresh socket and returns what came back (data or errors). */
+async function overSocket(server: TestServer, token: string | undefined, query: string, variables?: Record<string, unknown>) {
+  const ws = server.ws(token);
+  await ws.ready();
+  const result = await new Promise<{ data?: unknown; errors?: GqlError[] }>((resolve) => {
+    const timer = setTimeout(() => resolve({}), 1500); // a subscription that was accepted just waits
+    ws.client.subscribe(
+      { query, variables },
+      {
+        next: (v) => {
+          clearTimeout(timer);
+          resolve(v as { data?: unknown; errors?: GqlError[] });
+        },
+        error: (e) => {
+          clearTimeout(timer);
+          resolve({ errors: e as GqlError[] });
+        },
+        complete: () => {},
+      },
+    );
+  });
+  await ws.close();
+  return result;
+}
+
+/** a subscription small enough for the tight server's limits */
+const OccurredAtDocument = parse('subscription { invitationAccepted { occurredAt } }') as TypedDocumentNode<unknown, Record<string, never>>;
+
+const mutation = `mutation { createPartner(input: { name: "Socket Partner Ltd", mpnId: "5550001", type: DIRECT_RESELLER, cloud: PUBLIC, contactEmail: "a@b.example" }) { partner { id } } }`;
+
+describe('over WebSocket', () => {
+  it('refuses a mutation and a query before running them: only subscriptions use the socket', async () => {
+    const operator = await t.tokens.operator();
+    const before = t.queryCount();
+    const m = await overSocket(t, operator, mutation);
+    expect(m.errors?.[0].extensions?.code).toBe('BAD_REQUEST');
+    expect(m.errors?.[0].message).toMatch(/Only subscriptions run over WebSocket/);
+    const q = await overSocket(t, operator, '{ partners { totalCount } }');
+    expect(q.errors?.[0].extensions?.code).toBe('BAD_REQUEST');
+    expect(t.queryCount()).toBe(before); // nothing ran
+  });
+
+  it('refuses a subscription over the depth or cost limit before it runs, as HTTP refuses a query', async () => {
+    const partner = await createPartner(t);
+    const deep = 'subscription { invitationAccepted { invitation { id } } }';
+    const depth = await overSocket(tight, partner.token, deep);
+    expect(depth.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(depth.errors?.[0].message).toMatch(/depth limit of 2/i);
+    const overHttp = await tight.client(partner.token).raw({ query: '{ viewer { partner { id } } }' });
+    expect(overHttp.status).toBe(400);
+    expect(overHttp.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+
+    const costly = 'subscription { invitationAccepted { occurredAt a: occurredAt b: occurredAt } }';
+    const cost = await overSocket(tight, partner.token, costly);
+    expect(cost.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 12 });
+    const costlyHttp = await tight.client(partner.token).raw({ query: '{ offers { id name } }' });
+    expect(costlyHttp.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 12 });
+  });
+
+  it('refuses bad variables with BAD_USER_INPUT naming the variable, as over HTTP', async () => {
+    const partner = await createPartner(t);
+    const doc = 'subscription ($b: Boolean!) { invitationAccepted { occurredAt @include(if: $b) } }';
+    const res = await overSocket(t, partner.token, doc, { b: 'yes' });
+    expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['b'] });
+  });
+
+  it('accepts at most the configured number of live subscriptions per socket (the next one gets a clear error)', async () => {
+    const partner = await createPartner(t);
+    const ws = tight.ws(partner.token);
+    await ws.ready();
+    const subs = [1, 2, 3].map(() => ws.subscribe(OccurredAtDocument));
+    await new Promise((r) => setTimeout(r, 300));
+    const fourth = ws.subscribe(OccurredAtDocument);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(subs.every((s) => s.errors.length === 0)).toBe(true);
+    expect(fourth.errors).toHaveLength(1);
+    expect((fourth.errors[0] as GqlError[])[0]).toMatchObject({ extensions: { code: 'BAD_REQUEST', limit: 3 } });
+    // completing one frees a place
+    subs[0].dispose();
+    await new Promise((r) => setTimeout(r, 200));
+    const again = ws.subscribe(OccurredAtDocument);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(again.errors).toHaveLength(0);
+    await ws.close();
+  });
+
+  it('accepts 50 live subscriptions on one socket by default and refuses the 51st', async () => {
+    const partner = await createPartner(t);
+    const ws = t.ws(partner.token);
+    await ws.ready();
+    const subs = Array.from({ length: 51 }, () => ws.subscribe(InvitationAcceptedDocument));
+    await new Promise((r) => setTimeout(r, 800));
+    const refused = subs.filter((s) => s.errors.length > 0);
+    expect(refused).toHaveLength(1);
+    expect((refused[0].errors[0] as GqlError[])[0].message).toMatch(/already has 50 live subscriptions/);
+    await ws.close();
+  });
+});
+
+describe('document limits (HTTP)', () => {
+  it('refuses more aliases than the limit, and 10,000 aliases of __typename, with 400 and a code', async () => {
+    const token = await t.tokens.operator();
+    const aliases = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: offers { id }`).join(' ')} }`;
+    const res = await t.client(token).raw({ query: aliases });
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(res.errors?.[0].message).toMatch(/Aliases limit of 30/);
+    const typenames = `{ ${Array.from({ length: 10_000 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
+    const big = await t.client(token).raw({ query: typenames });
+    expect(big.status).toBe(400);
+    expect(big.errors?.[0].extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(big.errors?.[0].message).toMatch(/more th\w+ 3000 tokens/);
+  });
+
+  it('prices a list without `first` at the default page size, and `totalCount` above a plain field', async () => {
+    const pricing = await startTestServer({ MAX_QUERY_COMPLEXITY: '12' }, { sameDatabaseAs: t });
+    const token = await t.tokens.operator();
+    const costOf = async (query: string) => {
+      const res = await pricing.client(token).raw({ query });
+      return Number(/costs (\d+)/.exec(res.errors?.[0].message ?? '')?.[1]);
+    };
+    // every one of these is over this server's limit of 12, so its refusal tells its cost
+    const node = '{ id name mpnId }';
+    const defaultPage = await costOf(`{ partners { edges { node ${node} } } }`);
+    const explicit = await costOf(`{ partners(first: 20) { edges { node ${node} } } }`);
+    const one = await costOf(`{ partners(first: 1) { edges { node ${node} } } }`);
+    const counted = await costOf(`{ partners(first: 1) { totalCount edges { node ${node} } } }`);
+    expect(defaultPage).toBe(explicit);
+    expect(defaultPage).toBeGreaterThan(one);
+    expect(counted - one).toBeGreaterThan(1);
+    const twice = await costOf(`{ a: partners(first: 1) { edges { node ${node} } } b: partners(first: 1) { edges { node ${node} } } }`);
+    expect(twice).toBe(2 * one); // aliases count
+    await pricing.stop();
+  });
+});
+
+describe('bad variables', () => {
+  it('answers BAD_USER_INPUT naming each failing path, with 400, without echoing a large value', async () => {
+    const client = t.client(await t.tokens.operator());
+    const huge = 'x'.repeat(200_000);
+    const input = { name: 'Variables Ltd', mpnId: uniqueMpnId(), type: 'DIRECT_RESELLER', cloud: huge, contactEmail: 'a@b.example' };
+    const res = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${client.token}` },
+      body: JSON.stringify({ query: 'mutation ($input: CreatePartnerInput!) { createPartner(input: $input) { partner { id } } }', variables: { input } }),
+    });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(text.length).toBeLessThan(2000);
+    expect(JSON.parse(text).errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['input.cloud'] });
+
+    const missing = await client.raw({
+      query: 'mutation ($input: CreatePartnerInput!) { createPartner(input: $input) { partner { id } } }',
+      variables: { input: { name: 'Variables Ltd', mpnId: 7, type: 'DIRECT_RESELLER', extra: 1 } },
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.errors?.[0].extensions?.fields).toEqual(['input.mpnId', 'input.cloud', 'input.contactEmail', 'input.extra']);
+
+    const range = await client.raw({
+      query: 'query ($n: Int) { partners(first: $n) { totalCount } }',
+      variables: { n: 2 ** 40 },
+    });
+    expect(range.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['n'] });
+    const absent = await client.raw({ query: 'query ($n: Int!) { partners(first: $n) { totalCount } }' });
+    expect(absent.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['n'] });
+  });
+});
+
+describe('callers without a token', () => {
+  it('get a small budget: a few invitationPreview aliases, no more', async () => {
+    const anon = t.client();
+    const previews = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `p${i}: invitationPreview(token: "t${i}") { status }`).join(' ')} }`;
+    const few = await anon.raw({ query: previews(2) });
+    expect(few).toMatchObject({ status: 200, data: { p0: null, p1: null } });
+    const many = await anon.raw({ query: previews(20) });
+    expect(many.status).toBe(400);
+    expect(many.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 50 });
+    expect(many.errors?.[0].message).toMatch(/without a token/);
+  });
+
+  it('are rate-limited per IP (429 with Retry-After); callers with a token are not', async () => {
+    const limited = await startTestServer({ ANONYMOUS_RATE_LIMIT: '5' });
+    try {
+      const anon = limited.client();
+      const query = '{ invitationPreview(token: "nope") { status } }';
+      for (let i = 0; i < 5; i++) expect((await anon.raw({ query })).status).toBe(200);
+      const res = await fetch(limited.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      expect(res.status).toBe(429);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      const body = (await res.json()) as { errors: GqlError[] };
+      expect(body.errors[0].extensions?.code).toBe('RATE_LIMITED');
+      // the same limit over the socket
+      const overWs = await overSocket(limited, undefined, 'subscription { invitationAccepted { occurredAt } }');
+      expect(overWs.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+      const operator = limited.client(await limited.tokens.operator());
+      expect((await operator.raw({ query })).status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
+describe('HTTP hardening', () => {
+  const base = () => t.url.replace(/\/graphql$/, '');
+
+  it('answers JSON, never an HTML page or a stack, for malformed, oversized, non-JSON bodies and unknown routes', async () => {
+    const post = (body: string, type = 'application/json') => fetch(t.url, { method: 'POST', headers: { 'content-type': type }, body });
+    const cases: [Promise<Response>, number, string][] = [
+      [post('{"query": '), 400, 'BAD_REQUEST'],
+      [post(JSON.stringify({ query: 'x'.repeat(300 * 1024) })), 413, 'PAYLOAD_TOO_LARGE'],
+      [post('{ viewer { roles } }', 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [post('{}', 'application/json; charset=latin9'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [fetch(`${base()}/no/such/route`), 404, 'NOT_FOUND'],
+    ];
+    for (const [pending, status, code] of cases) {
+      const res = await pending;
+      const text = await res.text();
+      expect({ status: res.status, type: res.headers.get('content-type') }).toEqual({ status, type: expect.stringMatching(/^application\/json/) });
+      expect(JSON.parse(text).errors[0].extensions.code).toBe(code);
+      expect(text).not.toMatch(/<html|<pre|\bat \/|node_modules/i);
+    }
+  });
+
+  it('sends helmet security headers', async () => {
+    const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+  });
+
+  it('allows any origin in development and only the listed ones when CORS_ORIGINS is set', async () => {
+    const preflight = (url: string, origin: string) =>
+      fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect((await preflight(t.url, 'https://anything.example')).headers.get('access-control-allow-origin')).toBe('https://anything.example');
+    const listed = await startTestServer({ CORS_ORIGINS: 'https://portal.example.com' });
+    try {
+      expect((await preflight(listed.url, 'https://portal.example.com')).headers.get('access-control-allow-origin')).toBe('https://portal.example.com');
+      expect((await preflight(listed.url, 'https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await listed.stop();
+    }
+  });
+
+  it('keeps CSRF prevention on: a simple cross-site GET of a query is refused', async () => {
+    const res = await fetch(`${t.url}?query=${encodeURIComponent('{ __typename }')}`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/Cross-Site Request Forgery/);
+  });
+
+  it('refuses to start in production without CORS_ORIGINS', async () => {
+    await expect(startTestServer({ NODE_ENV: 'production' })).rejects.toThrow(/CORS_ORIGINS/);
+  });
+});
+
+it('createPartner over HTTP still works with the same pipeline', async () => {
+  const operator = t.client(await t.tokens.operator());
+  const res = await operator.data(CreatePartnerDocument, {
+    input: { name: 'Pipeline Partner Ltd', mpnId: uniqueMpnId(), type: 'DIRECT_RESELLER', cloud: 'PUBLIC', contactEmail: 'p@pipeline.example' },
+  });
+  expect(res.createPartner.partner.id).toBeTruthy();
+});
