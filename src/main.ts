@@ -25,10 +25,12 @@ async function main() {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'draining and shutting down');
+    // requests in flight get SHUTDOWN_GRACE_MS, then their connections are closed; past that
+    // plus a margin something is stuck
     const timer = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, 15_000);
+    }, config.shutdownGraceMs + 900);
     timer.unref();
     try {
       await server.stop();

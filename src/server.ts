@@ -74,6 +74,8 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT (one bounded shutdown); Apollo's own handler would race it
+    stopOnTerminationSignals: false,
     validationRules: apolloSide.validationRules,
     parseOptions: apolloSide.parseOptions,
     formatError: apolloSide.formatError,

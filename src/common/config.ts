@@ -11,6 +11,8 @@ export interface AppConfig {
   port: number;
   dbType: DbType;
   sqlitePath: string;
+  /** how long a SQLite statement waits for another process's lock before SERVICE_UNAVAILABLE */
+  sqliteBusyTimeoutMs: number;
   mysqlUrl: string;
   jwtSecret: string;
   jwksUrl?: string;
@@ -144,6 +146,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port,
     dbType,
     sqlitePath: env.SQLITE_PATH || 'data/partner-center.sqlite',
+    sqliteBusyTimeoutMs: integer(env, 'SQLITE_BUSY_TIMEOUT_MS', 5000, 0, 60_000),
     mysqlUrl,
     jwtSecret,
     jwksUrl,

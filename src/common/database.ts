@@ -73,7 +73,7 @@ export function createDataSource(config: AppConfig, entities: DataSourceOptions[
     database: config.sqlitePath,
     synchronize: true,
     enableWAL: config.sqlitePath !== ':memory:',
-    timeout: 5000,
+    timeout: config.sqliteBusyTimeoutMs,
   });
 }
 
@@ -135,12 +135,19 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e = err as { code?: unknown; driverError?: unknown; fatal?: unknown } | undefined, depth = 0; e && depth < 3; depth++) {
+  // TypeORM wraps the driver's error (driverError); graphql-js wraps a thrown non-Error (thrownValue)
+  type Wrapped = { code?: unknown; message?: unknown; driverError?: unknown; thrownValue?: unknown; originalError?: unknown; cause?: unknown };
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [err];
+  while (queue.length && seen.size < 8) {
+    const e = queue.shift() as Wrapped | undefined;
+    if (!e || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
     const code = typeof e.code === 'string' ? e.code : undefined;
     if (code && (UNAVAILABLE_CODES.has(code) || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_BUSY'))) return true;
-    // TypeORM wraps the driver's error; a closed pool says so in words only
-    if (err instanceof Error && /Pool is closed|Can't add new command when connection is in closed state/.test(err.message)) return true;
-    e = e.driverError as typeof e;
+    // a closed pool says so in words only
+    if (typeof e.message === 'string' && /Pool is closed|Can't add new command when connection is in closed state/.test(e.message)) return true;
+    queue.push(e.driverError, e.thrownValue, e.originalError, e.cause);
   }
   return false;
 }

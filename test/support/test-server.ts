@@ -50,31 +50,29 @@ async function createMysqlDatabase(): Promise<{ url: string; drop: () => Promise
   };
 }
 
+/** A new empty database for one server: a SQLite file in a temporary folder, or a MariaDB database when DB_TYPE=mysql. */
+export async function freshDatabase(): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
+  if (isMysql()) {
+    const db = await createMysqlDatabase();
+    return { env: { DB_TYPE: 'mysql', MYSQL_URL: db.url }, cleanup: db.drop };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'pc-test-'));
+  return {
+    env: { DB_TYPE: 'sqlite', SQLITE_PATH: join(dir, 'test.sqlite') },
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
 /** Starts the real server on an ephemeral port over a fresh database (SQLite file, or MariaDB when DB_TYPE=mysql). */
 export async function startTestServer(
   env: Record<string, string> = {},
   opts: { sameDatabaseAs?: TestServer } = {},
 ): Promise<TestServer> {
-  let cleanup: () => Promise<void>;
-  const dbEnv: Record<string, string> = {};
   const shared = opts.sameDatabaseAs?.server.config;
-  if (shared) {
-    // a second server instance over the first one's database (the first one cleans it up)
-    dbEnv.DB_TYPE = shared.dbType;
-    dbEnv.SQLITE_PATH = shared.sqlitePath;
-    dbEnv.MYSQL_URL = shared.mysqlUrl;
-    cleanup = async () => {};
-  } else if (isMysql()) {
-    const db = await createMysqlDatabase();
-    dbEnv.DB_TYPE = 'mysql';
-    dbEnv.MYSQL_URL = db.url;
-    cleanup = db.drop;
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), 'pc-test-'));
-    dbEnv.DB_TYPE = 'sqlite';
-    dbEnv.SQLITE_PATH = join(dir, 'test.sqlite');
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
-  }
+  // a second server instance over the first one's database (the first one cleans it up)
+  const { env: dbEnv, cleanup } = shared
+    ? { env: { DB_TYPE: shared.dbType, SQLITE_PATH: shared.sqlitePath, MYSQL_URL: shared.mysqlUrl }, cleanup: async () => {} }
+    : await freshDatabase();
   let config: AppConfig;
   let server: RunningServer;
   try {
