@@ -3,6 +3,19 @@ import { randomInt } from 'node:crypto';
 import Redis from 'ioredis';
 
 /**
+ * Whether redis-server can run here. Without it the Redis tests are skipped with a printed reason,
+ * unless REQUIRE_REDIS=1 (set by .ci/run, which installs it), where its absence is a failure.
+ */
+export function redisAvailable(): boolean {
+  const present = !spawnSync('redis-server', ['--version']).error;
+  if (!present && process.env.REQUIRE_REDIS === '1') {
+    throw new Error('REQUIRE_REDIS=1 but redis-server is not installed (apt-get install -y redis-server)');
+  }
+  if (!present) console.warn('SKIPPED: redis-server is not installed, so the cross-instance Redis test does not run here (apt-get install -y redis-server; .ci/run installs it and forbids this skip).');
+  return present;
+}
+
+/**
  * Starts a throwaway redis-server on a random loopback port (no persistence) and stops it after.
  * Needs the redis-server binary (Debian: apt-get install redis-server; .ci/run installs it).
  */
