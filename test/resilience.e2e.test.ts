@@ -111,7 +111,9 @@ describe('database outage', () => {
           locker?.exec('COMMIT');
           locker?.close();
         },
-        close: async () => locker?.close(),
+        close: async () => {
+          locker?.close();
+        },
       };
     }
   });

@@ -39,7 +39,11 @@ function normalizeStrings(value: object, path: string, problems: FieldProblem[],
       }
       const result = normalizeText(item);
       if (result.ok) record[key] = result.value;
-      else problems.push({ field, message: `${key} ${result.problem}` });
+      else {
+        problems.push({ field, message: `${key} ${result.problem}` });
+        // refused here: the field's own validators must not see it (some throw on broken Unicode)
+        record[key] = undefined;
+      }
     } else if (item !== null && typeof item === 'object' && !(item instanceof Date)) {
       normalizeStrings(item, field, problems, depth + 1);
     }

