@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,7 +17,10 @@ export function arg(name: string, fallback: number): number {
 }
 
 /** Starts the built server (dist/) as its own process on a fresh SQLite file, and waits until it is ready. */
-export async function startBenchServer(port: number): Promise<{ url: string; wsUrl: string; stop: () => Promise<void> }> {
+export async function startBenchServer(
+  port: number,
+  env: Record<string, string> = {},
+): Promise<{ url: string; wsUrl: string; pid: number; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'pc-bench-'));
   const child: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
     env: {
@@ -27,6 +30,8 @@ export async function startBenchServer(port: number): Promise<{ url: string; wsU
       JWT_SECRET: BENCH_SECRET,
       SQLITE_PATH: process.env.SQLITE_PATH ?? join(dir, 'bench.sqlite'),
       LOG_LEVEL: 'warn',
+      CORS_ORIGINS: 'https://bench.example',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -40,6 +45,7 @@ export async function startBenchServer(port: number): Promise<{ url: string; wsU
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
+    pid: child.pid!,
     url: `${base}/graphql`,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
     stop: async () => {
@@ -48,4 +54,24 @@ export async function startBenchServer(port: number): Promise<{ url: string; wsU
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** CPU time (user + system, ms) the process has used so far, from /proc (Linux). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+
+export async function pool<T>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await work(items[i], i);
+      }
+    }),
+  );
 }

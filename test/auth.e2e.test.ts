@@ -147,8 +147,8 @@ describe('HTTP endpoints', () => {
       '{ customers(first: 100) { edges { node { id subscriptions(first: 100) { edges { node { id offer { id } reseller { id } supportContact { id } } } } } } } }';
     const res = await t.client(token).raw({ query: costly });
     expect(res.status).toBe(400);
-    expect(res.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 5000 });
-    expect(res.errors?.[0].message).toMatch(/costs \d+; the limit is 5000/);
+    expect(res.errors?.[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 3000 });
+    expect(res.errors?.[0].message).toMatch(/costs \d+; the limit is 3000/);
     expect(t.queryCount()).toBe(before);
   });
 });

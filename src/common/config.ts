@@ -157,7 +157,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     demoSeed: bool(env, 'DEMO_SEED', dbType === 'sqlite'),
     invitationTtlMs: duration(env, 'INVITATION_TTL', '90d'),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
-    maxQueryComplexity: integer(env, 'MAX_QUERY_COMPLEXITY', 5000, 10, 1_000_000),
+    maxQueryComplexity: integer(env, 'MAX_QUERY_COMPLEXITY', 3000, 10, 1_000_000),
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 10, 2, 100),
     maxQueryAliases: integer(env, 'MAX_QUERY_ALIASES', 30, 1, 10_000),
     maxQueryDirectives: integer(env, 'MAX_QUERY_DIRECTIVES', 20, 1, 10_000),

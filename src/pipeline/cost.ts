@@ -51,8 +51,8 @@ function pageSize(first: unknown): number {
 
 /**
  * The cost model, in one estimator:
- * - a connection costs its own SQL, a COUNT when `totalCount` is selected, and its page size
- *   (`first`, or the default page size) times the cost of one edge;
+ * - a connection costs its own SQL, a COUNT when `totalCount` is selected, a scan when it is
+ *   searched, and its page size (`first`, or the default page size) times the cost of one edge;
  * - any other list of objects costs the default page size times one element;
  * - fields declare their own cost (`complexity`), root fields cost `COST.root`, others `COST.field`;
  * - introspection and `__typename` are free (the depth, alias and token limits bound them).
@@ -71,8 +71,11 @@ function costEstimator(fragments: Map<string, FragmentDefinitionNode>): Complexi
     const own = ownCost(field, type.name);
     const named = getNamedType(field.type);
     if (isObjectType(named) && isConnectionType(named.name)) {
-      const counts = selects((node as FieldNode).selectionSet, 'totalCount', fragments) ? COST.count : 0;
-      return own + counts + pageSize(args.first) * childComplexity;
+      // a nested connection's counts are batched per page by its loader, like its rows
+      const countCost = ROOT_TYPES.has(type.name) ? COST.count : COST.batched;
+      const counts = selects((node as FieldNode).selectionSet, 'totalCount', fragments) ? countCost : 0;
+      const searches = (args.filter as { search?: unknown } | undefined)?.search ? COST.search : 0;
+      return own + counts + searches + pageSize(args.first) * childComplexity;
     }
     const unwrapped = isNonNullType(field.type) ? field.type.ofType : field.type;
     if (isListType(unwrapped) && childComplexity > 0) return own + DEFAULT_PAGE_SIZE * childComplexity;

@@ -19,7 +19,12 @@ import type { AnonymousLimiter } from './rate-limit';
 export type SocketExtra = {
   principal?: Principal;
   expiryTimer?: NodeJS.Timeout;
+  /** subscribes refused for the per-socket limit so far */
+  refusedOverLimit?: number;
 };
+
+/** A client that keeps subscribing past the limit after this many refusals is cut off (close 1008). */
+const REFUSALS_BEFORE_CLOSE = 20;
 
 function withCode(err: GraphQLError, code: string): GraphQLError {
   return new GraphQLError(err.message, { nodes: err.nodes, source: err.source, positions: err.positions, extensions: { ...err.extensions, code } });
@@ -142,6 +147,14 @@ export class OperationPipeline {
         try {
           // graphql-ws has already registered this one
           if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
+            ctx.extra.refusedOverLimit = (ctx.extra.refusedOverLimit ?? 0) + 1;
+            if (ctx.extra.refusedOverLimit === REFUSALS_BEFORE_CLOSE) {
+              // say why, then stop reading what it has already sent
+              const { socket } = ctx.extra;
+              socket.close(1008, 'Too many subscriptions: the limit per socket was ignored');
+              socket.pause();
+              setTimeout(() => socket.terminate(), 1000).unref();
+            }
             return [
               new GraphQLError(`This socket already has ${limits.maxSubscriptionsPerSocket} live subscriptions, the limit; complete one first`, {
                 extensions: { code: ErrorCode.BAD_REQUEST, limit: limits.maxSubscriptionsPerSocket },
