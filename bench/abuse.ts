@@ -72,40 +72,36 @@ async function overSocket(wsUrl: string, token: string | undefined, query: strin
   return { ms, code: `ws ${code}` };
 }
 
-/** 5,000 subscribes on one socket: how long until the refusals stop (the server closes a socket that ignores them). */
+/**
+ * 5,000 subscribes on one socket: 50 are accepted; the time is that of the 51st one's refusal. The
+ * other 4,949 are then sent at once, and the server closes the socket that ignores its refusals.
+ */
 async function manySubscriptions(wsUrl: string, token: string): Promise<Outcome> {
   let onConnected!: () => void;
   const connected = new Promise<void>((r) => (onConnected = r));
   const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` }, on: { connected: () => onConnected() }, onNonLazyError: () => {} });
   await connected;
-  const start = performance.now();
-  let refused = 0;
-  let code = '';
-  let closeCode = 0;
-  await new Promise<void>((resolve) => {
-    client.on('closed', (e) => {
-      closeCode = (e as { code?: number }).code ?? 0;
-      resolve();
-    });
-    for (let i = 0; i < 5000; i++) {
+  const closed = new Promise<number>((resolve) => client.on('closed', (e) => resolve((e as { code?: number }).code ?? 0)));
+  const subscribe = () =>
+    new Promise<string>((resolve) =>
       client.subscribe(
         { query: 'subscription { invitationAccepted { occurredAt } }' },
-        {
-          next: () => {},
-          error: (e) => {
-            if (Array.isArray(e)) {
-              code = String(e[0]?.extensions?.code);
-              if (++refused === 4950) resolve();
-            }
-          },
-          complete: () => {},
-        },
-      );
-    }
-  });
+        { next: () => {}, error: (e) => resolve(Array.isArray(e) ? String(e[0]?.extensions?.code) : 'closed'), complete: () => {} },
+      ),
+    );
+  for (let i = 0; i < 50; i++) void subscribe();
+  await new Promise((r) => setTimeout(r, 200));
+  const start = performance.now();
+  const code = await subscribe();
   const ms = performance.now() - start;
+  // sent in chunks, so that this process (five such clients at once) still reads its sockets
+  for (let i = 0; i < 4949; i++) {
+    void subscribe();
+    if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+  }
+  const closeCode = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(0), 5000))]);
   await client.dispose();
-  return { ms, code: `ws ${code} ×${refused}${closeCode ? `, then close ${closeCode}` : ''}` };
+  return { ms, code: `ws ${code}${closeCode ? `; the flood that follows: close ${closeCode}` : ''}` };
 }
 
 async function main() {
@@ -146,7 +142,7 @@ async function main() {
       ['ws: 10,000 aliases', () => overSocket(server.wsUrl, token, `{ ${list(10_000, (i) => `a${i}: __typename`)} }`)],
       ['ws: subscription with 6,000 aliases', () => overSocket(server.wsUrl, token, wsQuery40k)],
       ['ws: createPartner mutation', () => overSocket(server.wsUrl, operator, 'mutation { createPartner(input: { name: "X Ltd", mpnId: "1234567", type: DIRECT_RESELLER, cloud: PUBLIC, contactEmail: "x@y.example" }) { partner { id } } }')],
-      ['ws: 5,000 subscriptions on one socket (time includes the client sending them)', () => manySubscriptions(server.wsUrl, token)],
+      ['ws: 5,000 subscriptions on one socket (the 51st)', () => manySubscriptions(server.wsUrl, token)],
       ['http: wrong-type variable', () => overHttp(server.url, token, json('query ($n: Int) { customers(first: $n) { totalCount } }', { n: 'many' }))],
       ['http: 200 KB anonymous bad variable', () => overHttp(server.url, undefined, json('query ($t: String!) { invitationPreview(token: $t) { status } }', { t: { big: 'x'.repeat(200_000) } }))],
       ['http: 2,000 aliases of customers { totalCount }', () => overHttp(server.url, token, json(`{ ${list(2000, (i) => `c${i}: customers(first: 1) { totalCount }`)} }`))],
