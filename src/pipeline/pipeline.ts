@@ -1,8 +1,9 @@
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
-import { type ExecutionArgs, GraphQLError, type GraphQLSchema, getOperationAST, parse, specifiedRules, validate } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, getOperationAST, parse, specifiedRules, validate } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import type { ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
+import { LRUCache } from 'lru-cache';
 import type { TokenVerifier } from '../common/auth/jwt';
 import type { Principal } from '../common/auth/principal';
 import type { AppDeps } from '../common/context';
@@ -50,6 +51,8 @@ export class OperationPipeline {
   readonly gate: OperationGate;
   readonly rules;
   readonly parseOptions;
+  /** parsed and validated subscription documents by their text, as Apollo keeps them for HTTP */
+  private readonly documents = new LRUCache<string, { document: DocumentNode } | { errors: readonly GraphQLError[] }>({ max: 1000 });
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -114,6 +117,23 @@ export class OperationPipeline {
     };
   }
 
+  /** Parsing (with the token limit) and validation (graphql's rules and the limit rules), cached by the document's text. */
+  private parseAndValidate(query: string): { document: DocumentNode } | { errors: readonly GraphQLError[] } {
+    const cached = this.documents.get(query);
+    if (cached) return cached;
+    let result: { document: DocumentNode } | { errors: readonly GraphQLError[] };
+    try {
+      const document = parse(query, this.parseOptions);
+      const invalid = validate(this.schema, document, [...specifiedRules, ...this.rules]);
+      result = invalid.length ? { errors: invalid.map((e) => withCode(e, VALIDATION_FAILED)) } : { document };
+    } catch (err) {
+      result = { errors: [withCode(asGraphQLError(err), 'GRAPHQL_PARSE_FAILED')] };
+    }
+    // only short documents are kept: a huge one is refused anyway and must not fill the cache
+    if (query.length <= 20_000) this.documents.set(query, result);
+    return result;
+  }
+
   /** graphql-ws's side: authentication once per socket, then every subscribe through the same steps. */
   websocketOptions(): ServerOptions<Record<string, unknown> | undefined, Extra & Partial<SocketExtra>> {
     const { schema, limits } = this;
@@ -161,14 +181,9 @@ export class OperationPipeline {
               }),
             ];
           }
-          let document;
-          try {
-            document = parse(payload.query, this.parseOptions);
-          } catch (err) {
-            return [withCode(asGraphQLError(err), 'GRAPHQL_PARSE_FAILED')];
-          }
-          const invalid = validate(schema, document, [...specifiedRules, ...this.rules]);
-          if (invalid.length) return invalid.map((e) => withCode(e, VALIDATION_FAILED));
+          const checked = this.parseAndValidate(payload.query);
+          if ('errors' in checked) return checked.errors;
+          const { document } = checked;
           const operation = getOperationAST(document, payload.operationName);
           if (!operation) {
             return [new GraphQLError('Name the operation to run (operationName)', { extensions: { code: ErrorCode.BAD_REQUEST } })];
