@@ -67,7 +67,7 @@ function shapes(invitationToken: string): Shape[] {
 }
 
 /** The largest size in [1, max] the server accepts, by bisection on its answers. */
-async function largestAccepted(client: GqlClient, shape: Shape): Promise<{ n: number; cost: number } | undefined> {
+async function largestAccepted(client: GqlClient, shape: Shape): Promise<{ n: number; cost: string } | undefined> {
   const accepted = async (n: number) => {
     const res = await client.raw({ query: shape.query(n) });
     const refusal = res.errors?.find((e) => e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' || e.extensions?.code === 'GRAPHQL_PARSE_FAILED');
@@ -84,10 +84,10 @@ async function largestAccepted(client: GqlClient, shape: Shape): Promise<{ n: nu
     if (await accepted(mid)) lo = mid;
     else hi = mid;
   }
-  // the cost the server computed, read from a refusal just above (or the limit when all were accepted)
+  // the cost the server computed, read from its refusal of the next size (none when the largest size fits)
+  if (lo === shape.max) return { n: lo, cost: 'within the limit at the largest size' };
   const above = await client.raw({ query: shape.query(lo + 1) });
-  const costAbove = Number(/costs (\d+)/.exec(above.errors?.[0]?.message ?? '')?.[1]);
-  return { n: lo, cost: Number.isFinite(costAbove) ? costAbove : NaN };
+  return { n: lo, cost: /costs (\d+)/.exec(above.errors?.[0]?.message ?? '')?.[1] ?? 'refused by another limit' };
 }
 
 async function measure(pid: number, client: GqlClient, query: string, runs: number) {
