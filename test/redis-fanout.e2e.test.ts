@@ -14,8 +14,8 @@ const itWithRedis = withRedis ? it : it.skip;
 beforeAll(async () => {
   if (!withRedis) return;
   redis = await startRedis();
-  a = await startTestServer({ REDIS_URL: redis.url });
-  b = await startTestServer({ REDIS_URL: redis.url }, { sameDatabaseAs: a });
+  a = await startTestServer({ REDIS_URL: redis.url, ANONYMOUS_RATE_LIMIT: '4' });
+  b = await startTestServer({ REDIS_URL: redis.url, ANONYMOUS_RATE_LIMIT: '4' }, { sameDatabaseAs: a });
 });
 afterAll(async () => {
   await b?.stop();
@@ -45,4 +45,12 @@ itWithRedis('delivers invitationAccepted from one server to a dashboard on anoth
   expect(subs[0].events).toHaveLength(1);
   expect(subs[1].events).toHaveLength(0);
   await Promise.all([onB.close(), otherOnB.close(), onA.close()]);
+});
+
+itWithRedis('counts the per-IP limit for callers without a token across instances (in Redis)', async () => {
+  const query = '{ invitationPreview(token: "no-such-token") { status } }';
+  const statuses = [];
+  for (const server of [a, b, a, b, a, b]) statuses.push((await server.client().raw({ query })).status);
+  // 4 per minute per address in all: the fifth and sixth, wherever they land, are refused
+  expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
 });
