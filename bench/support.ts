@@ -28,6 +28,7 @@ export async function startBenchServer(
       PORT: String(port),
       DEMO_SEED: 'false',
       JWT_SECRET: BENCH_SECRET,
+      WEBHOOK_SECRET_KEY: 'bench-webhook-key-for-local-benchmarks-only-0123456789',
       SQLITE_PATH: process.env.SQLITE_PATH ?? join(dir, 'bench.sqlite'),
       LOG_LEVEL: 'warn',
       CORS_ORIGINS: 'https://bench.example',

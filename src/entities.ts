@@ -1,5 +1,6 @@
 import type { AppConfig } from './common/config';
 import { createDataSource } from './common/database';
+import { EventAudience, EventRecord, EventSequence } from './events/event.entity';
 import { Activity } from './modules/activity/activity.entity';
 import { CustomerUser } from './modules/customer/customer-user.entity';
 import { Customer } from './modules/customer/customer.entity';
@@ -25,6 +26,9 @@ export const ENTITIES = [
   Offer,
   CustomerSubscription,
   Activity,
+  EventRecord,
+  EventAudience,
+  EventSequence,
 ];
 
 /** The app's DataSource, used by the server, the tests and the TypeORM CLI (ormconfig.ts). */

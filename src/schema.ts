@@ -3,6 +3,7 @@ import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './common/auth/auth-checker';
 import { validateArgument } from './common/input-validation';
 import type { AppPubSub } from './common/pubsub';
+import { EventResolver } from './events/event.resolver';
 import { ActivityResolver } from './modules/activity/activity.resolver';
 import { CustomerResolver } from './modules/customer/customer.resolver';
 import { InvitationResolver } from './modules/invitation/invitation.resolver';
@@ -24,6 +25,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   RelationshipResolver,
   ActivityResolver,
   PartnershipResolver,
+  EventResolver,
 ];
 
 /** The executable schema. Also what `npm run schema:emit` prints into schema/schema.graphql. */

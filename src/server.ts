@@ -53,7 +53,13 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   const pubsub = createAppPubSub(config);
   const deps: AppDeps = { config, ds, pubSub: pubsub.pubSub };
   const services = createServices(deps);
+  // the event hub and dispatcher first: the demo data's events and any left unpublished go out
+  await services.events.start();
   if (config.demoSeed) await seedDemo(deps, services);
+  const expirySweep = setInterval(() => {
+    services.invitations.expireDue().catch((err) => logger.warn({ err: (err as Error).message }, 'invitation expiry sweep failed'));
+  }, config.expirySweepMs);
+  expirySweep.unref();
 
   const schema = await buildAppSchema(pubsub.pubSub);
   const verifier = new TokenVerifier(config);
@@ -132,8 +138,10 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      clearInterval(expirySweep);
       await apollo.stop();
       wsServer.close();
+      await services.events.stop();
       await Promise.all([pubsub.close(), anonymous.close()]);
       if (ds.isInitialized) await ds.destroy();
     })());

@@ -1,4 +1,5 @@
 import type { AppDeps } from './common/context';
+import { EventService } from './events/event.service';
 import { ActivityService } from './modules/activity/activity.service';
 import { CustomerService } from './modules/customer/customer.service';
 import { InvitationService } from './modules/invitation/invitation.service';
@@ -10,15 +11,16 @@ import { SubscriptionService } from './modules/subscription/subscription.service
 
 /** The services of one process, wired by hand in dependency order. Each method takes the caller's scope first. */
 export function createServices(deps: AppDeps) {
+  const events = new EventService(deps);
   const activity = new ActivityService(deps);
   const partners = new PartnerService(deps, activity);
-  const relationships = new RelationshipService(deps, activity);
+  const relationships = new RelationshipService(deps, activity, events);
   const offers = new OfferService(deps);
-  const subscriptions = new SubscriptionService(deps, activity, offers);
-  const customers = new CustomerService(deps, activity, relationships, subscriptions);
-  const invitations = new InvitationService(deps, activity, relationships);
-  const partnerships = new PartnershipService(deps, activity);
-  return { activity, partners, relationships, offers, subscriptions, customers, invitations, partnerships };
+  const subscriptions = new SubscriptionService(deps, activity, events, offers);
+  const customers = new CustomerService(deps, activity, events, relationships, subscriptions);
+  const invitations = new InvitationService(deps, activity, events, relationships);
+  const partnerships = new PartnershipService(deps, activity, events);
+  return { events, activity, partners, relationships, offers, subscriptions, customers, invitations, partnerships };
 }
 
 export type Services = ReturnType<typeof createServices>;

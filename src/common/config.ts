@@ -40,7 +40,24 @@ export interface AppConfig {
   trustProxy: string | number | false;
   /** how long SIGTERM waits for requests in flight before closing what is left */
   shutdownGraceMs: number;
+  /** how often each server checks the event sequence for events it has not received (and, ×10, for unpublished rows) */
+  eventPollMs: number;
+  /** how often the server looks for invitations past their expiry (INVITATION_EXPIRED) */
+  expirySweepMs: number;
+  /** waits between webhook attempts: the n-th retry waits the n-th entry; after the last the endpoint is disabled */
+  webhookRetrySchedule: number[];
+  /** how long a webhook receiver has to answer */
+  webhookTimeoutMs: number;
+  /** how often the webhook worker looks for due deliveries (new events wake it at once) */
+  webhookPollMs: number;
+  /** hosts webhooks may reach even on a private or loopback address (production refuses those otherwise) */
+  webhookAllowedHosts: string[];
+  /** the key that encrypts webhook signing secrets at rest (AES-256-GCM); production must set its own */
+  webhookSecretKey: string;
 }
+
+/** Development-only key for webhook secrets at rest. Clearly marked, and refused when NODE_ENV=production. */
+export const DEV_WEBHOOK_SECRET_KEY = 'dev-only-webhook-key-change-me-do-not-use-in-production';
 
 /** Development-only default secret. Clearly marked, and refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me-do-not-use-in-production';
@@ -96,6 +113,15 @@ function duration(env: Env, name: string, fallback: string): number {
   return value;
 }
 
+function durationList(env: Env, name: string, fallback: string): number[] {
+  const raw = (env[name] || fallback).trim();
+  const values = raw.split(',').map((part) => ms(part.trim() as ms.StringValue));
+  if (!values.length || values.length > 20 || values.some((v) => typeof v !== 'number' || !Number.isFinite(v) || v <= 0)) {
+    throw new ConfigError(name, `must be 1 to 20 comma-separated positive durations such as 5s,5m,30m (got "${raw}")`);
+  }
+  return values;
+}
+
 function corsOrigins(env: Env, nodeEnv: string): string[] | '*' {
   const raw = (env.CORS_ORIGINS ?? '').trim();
   if (raw === '' || raw === '*') {
@@ -140,6 +166,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!jwksUrl && Buffer.byteLength(jwtSecret) < 32) {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes for HS256');
   }
+  const webhookSecretKey = env.WEBHOOK_SECRET_KEY || DEV_WEBHOOK_SECRET_KEY;
+  if (nodeEnv === 'production' && webhookSecretKey === DEV_WEBHOOK_SECRET_KEY) {
+    throw new ConfigError('WEBHOOK_SECRET_KEY', 'is the development default; production needs its own (at least 32 bytes)');
+  }
+  if (Buffer.byteLength(webhookSecretKey) < 32) throw new ConfigError('WEBHOOK_SECRET_KEY', 'must be at least 32 bytes');
   const mysqlUrl = url(env, 'MYSQL_URL', 'mysql://root@127.0.0.1:3306/partner_center', ['mysql:', 'mariadb:'])!;
   return {
     nodeEnv,
@@ -168,5 +199,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     corsOrigins: corsOrigins(env, nodeEnv),
     trustProxy: trustProxy(env),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 1000, 0, 60_000),
+    eventPollMs: duration(env, 'EVENT_POLL_INTERVAL', '1s'),
+    expirySweepMs: duration(env, 'EXPIRY_SWEEP_INTERVAL', '1m'),
+    webhookRetrySchedule: durationList(env, 'WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,14h,20h,24h'),
+    webhookTimeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '10s'),
+    webhookPollMs: duration(env, 'WEBHOOK_POLL_INTERVAL', '1s'),
+    webhookAllowedHosts: (env.WEBHOOK_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+    webhookSecretKey,
   };
 }

@@ -89,10 +89,36 @@ export async function prepareSchema(ds: DataSource): Promise<void> {
 // better-sqlite3 is one connection: transactions from concurrent requests must take turns.
 const sqliteWriteLock = new Mutex();
 
-/** Runs `work` in one transaction. Publish events only after this resolves (after commit). */
-export function inTransaction<T>(ds: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
-  if (ds.options.type === 'better-sqlite3') return sqliteWriteLock.runExclusive(() => ds.transaction(work));
-  return ds.transaction(work);
+/** Callbacks to run once the transaction of an EntityManager has committed (see `afterCommit`). */
+const commitHooks = new WeakMap<EntityManager, (() => void)[]>();
+
+/**
+ * Runs `fn` after the transaction `em` belongs to has committed, and never when it rolls back (the
+ * transactional outbox hands its rows to the dispatcher this way). `em` must come from `inTransaction`.
+ */
+export function afterCommit(em: EntityManager, fn: () => void): void {
+  const hooks = commitHooks.get(em);
+  if (!hooks) throw new Error('afterCommit needs the EntityManager of an inTransaction() call');
+  hooks.push(fn);
+}
+
+/** Runs `work` in one transaction; what `afterCommit` registered runs after the commit. */
+export async function inTransaction<T>(ds: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  const hooks: (() => void)[] = [];
+  const run = () =>
+    ds.transaction((em) => {
+      commitHooks.set(em, hooks);
+      return work(em);
+    });
+  const result = ds.options.type === 'better-sqlite3' ? await sqliteWriteLock.runExclusive(run) : await run();
+  for (const hook of hooks) {
+    try {
+      hook();
+    } catch (err) {
+      logger.error({ err }, 'after-commit hook failed');
+    }
+  }
+  return result;
 }
 
 /**

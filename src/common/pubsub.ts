@@ -1,44 +1,25 @@
 import { setMaxListeners } from 'node:events';
-import { createPubSub, filter, pipe } from '@graphql-yoga/subscription';
+import { createPubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import Redis from 'ioredis';
 import type { AppConfig } from './config';
 import { logger } from './logger';
 
-export const Topic = {
-  INVITATION_ACCEPTED: 'INVITATION_ACCEPTED',
-  PARTNERSHIP_CHANGED: 'PARTNERSHIP_CHANGED',
-} as const;
-
 /**
- * Event payloads are plain JSON (ISO date strings), because with REDIS_URL they cross servers.
- * `audiencePartnerIds` is who may receive the event; the subscription filter checks it against
- * the socket's authenticated identity.
+ * One topic: committed events from the outbox's dispatcher (src/events/). Payloads are plain JSON,
+ * because with REDIS_URL they cross servers; each process's event hub subscribes once and fans out.
  */
-export interface InvitationAcceptedPayload {
-  audiencePartnerIds: string[];
-  invitation: {
-    id: string;
-    status: string;
-    partnerId: string;
-    indirectProviderId: string | null;
-    includeDelegatedAdminPrivileges: boolean;
-    acceptedAt: string;
-  };
-  customer: { id: string; companyName: string; domain: string };
-  occurredAt: string;
-}
+export const EVENTS_TOPIC = 'EVENTS';
 
-export interface PartnershipChangedPayload {
-  audiencePartnerIds: string[];
-  partnership: { id: string; status: string; providerId: string; resellerId: string };
-  change: 'ACCEPTED' | 'REMOVED';
-  occurredAt: string;
+/** A stored event as published (its full shape is `StoredEvent` in src/events/outbox.ts). */
+export interface PublishedEvent {
+  position: number;
+  audience: string[];
+  [field: string]: unknown;
 }
 
 export type Events = {
-  [Topic.INVITATION_ACCEPTED]: [InvitationAcceptedPayload];
-  [Topic.PARTNERSHIP_CHANGED]: [PartnershipChangedPayload];
+  [EVENTS_TOPIC]: [PublishedEvent];
 };
 
 export interface AppPubSub {
@@ -49,7 +30,6 @@ export interface AppPubSub {
 /** In-process by default; across server instances through Redis when REDIS_URL is set. */
 export function createAppPubSub(config: AppConfig): AppPubSub {
   if (!config.redisUrl) {
-    // one listener per live subscription: thousands of dashboards are normal, not a leak
     const eventTarget = new EventTarget();
     setMaxListeners(0, eventTarget);
     return { pubSub: createPubSub<Events>({ eventTarget }), close: async () => {} };
@@ -68,18 +48,3 @@ export function createAppPubSub(config: AppConfig): AppPubSub {
   };
 }
 
-/**
- * The live feed of one topic for one socket, filtered on the server by the socket's own
- * authenticated partner (the caller's scope gives it, never a client argument): only events whose
- * audience names it pass.
- */
-export function partnerFeed<K extends keyof Events>(
-  pubSub: AppPubSub['pubSub'],
-  partnerId: string,
-  topic: K,
-): AsyncIterable<Events[K][0]> {
-  return pipe(
-    pubSub.subscribe(topic as typeof Topic.INVITATION_ACCEPTED) as AsyncIterable<Events[K][0]>,
-    filter((payload: Events[K][0]) => payload.audiencePartnerIds.includes(partnerId)),
-  );
-}

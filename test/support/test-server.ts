@@ -81,6 +81,7 @@ export async function startTestServer(
       PORT: '0',
       DEMO_SEED: 'false',
       JWT_SECRET: TEST_JWT_SECRET,
+      WEBHOOK_SECRET_KEY: 'test-webhook-key-for-e2e-tests-only-0123456789',
       PUBLIC_URL: 'https://partner.example.test',
       LOG_LEVEL: process.env.LOG_LEVEL || 'fatal',
       ...dbEnv,

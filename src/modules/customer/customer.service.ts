@@ -8,6 +8,9 @@ import { newId } from '../../common/ids';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import { hashPassword, newTemporaryPassword } from '../../common/secrets';
 import { anyColumnContains } from '../../common/sql';
+import { EventType } from '../../events/catalog';
+import type { EventService } from '../../events/event.service';
+import type { EventDraft } from '../../events/outbox';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityEntry, ActivityService } from '../activity/activity.service';
 import type { Partner } from '../partner/partner.entity';
@@ -23,6 +26,7 @@ export class CustomerService {
   constructor(
     private readonly deps: AppDeps,
     private readonly activity: ActivityService,
+    private readonly events: EventService,
     private readonly relationships: RelationshipService,
     private readonly subscriptions: SubscriptionService,
   ) {}
@@ -91,15 +95,28 @@ export class CustomerService {
             details: { indirectResellerId: customer.indirectResellerId },
           },
         ];
+        const drafts: EventDraft[] = [
+          {
+            type: EventType.CUSTOMER_CREATED,
+            partnerId: creator?.id ?? null,
+            customerId: customer.id,
+            data: { companyName: customer.companyName, domain: customer.domain, cloud: customer.cloud, indirectResellerId: customer.indirectResellerId },
+          },
+        ];
         const push = (e: ActivityEntry | null) => e && entries.push(e);
+        const grant = async (partnerId: string) => {
+          const e = await this.relationships.grantDelegatedAdmin(em, partnerId, customer.id, at);
+          if (e) drafts.push({ type: EventType.DELEGATED_ADMIN_GRANTED, partnerId, customerId: customer.id, data: { ...e.details } });
+          push(e);
+        };
         if (creator) {
           push(await this.relationships.establish(em, creator.id, customer.id, at));
           // The partner that will administer the customer gets admin access: the reseller if one is named.
-          if (!customer.indirectResellerId) push(await this.relationships.grantDelegatedAdmin(em, creator.id, customer.id, at));
+          if (!customer.indirectResellerId) await grant(creator.id);
         }
         if (customer.indirectResellerId) {
           push(await this.relationships.establish(em, customer.indirectResellerId, customer.id, at));
-          push(await this.relationships.grantDelegatedAdmin(em, customer.indirectResellerId, customer.id, at));
+          await grant(customer.indirectResellerId);
         }
         if (input.subscriptions?.length) {
           if (!creator) throw UserInputError.field('input.subscriptions', 'only a partner can place an order');
@@ -109,9 +126,11 @@ export class CustomerService {
               resellerId: customer.indirectResellerId,
             }, `input.subscriptions[${i}]`, at);
             entries.push(placed.entry);
+            drafts.push(placed.event);
           }
         }
         await this.activity.record(em, scope, entries, at);
+        await this.events.record(em, scope, drafts, at);
         return { customer, adminCredentials: { userName, temporaryPassword } };
       });
     } catch (err) {

@@ -14,7 +14,8 @@ import {
 import { Can } from '../../common/auth/roles';
 import type { RequestContext } from '../../context';
 import { ConnectionArgs } from '../../common/pagination';
-import { type InvitationAcceptedPayload, partnerFeed, Topic } from '../../common/pubsub';
+import { EventType } from '../../events/catalog';
+import type { StoredEvent } from '../../events/outbox';
 import { InvitationStatus } from '../../common/enums';
 import { Partner } from '../partner/partner.entity';
 import { CustomerInvitation } from './customer-invitation.entity';
@@ -35,6 +36,7 @@ import {
   RevokeCustomerInvitationPayload,
 } from './invitation.types';
 import { COST } from '../../common/cost';
+import type { InvitationAcceptedData } from './invitation.service';
 
 @Resolver(() => CustomerInvitation)
 export class InvitationResolver {
@@ -96,19 +98,24 @@ export class InvitationResolver {
   }
 
   @Subscription(() => InvitationAcceptedEvent, {
-    description: "Pushed when a customer accepts one of the viewer's partner's invitations (or a three-party one naming it)",
+    description:
+      "Pushed when a customer accepts one of the viewer's partner's invitations (or a three-party one naming it); a view of the `events` stream (INVITATION_ACCEPTED)",
     subscribe: ({ context }: SubscribeResolverData<unknown, unknown, RequestContext>) =>
-      partnerFeed(context.deps.pubSub, context.scope.ownPartnerId(), Topic.INVITATION_ACCEPTED),
+      context.services.events.stream(context.scope, undefined, [EventType.INVITATION_ACCEPTED], { onlyPartner: true }),
   })
-  invitationAccepted(@Root() payload: InvitationAcceptedPayload): InvitationAcceptedEvent {
+  invitationAccepted(@Root() event: StoredEvent): InvitationAcceptedEvent {
+    const d = event.data as unknown as InvitationAcceptedData;
     return {
       invitation: {
-        ...payload.invitation,
-        status: payload.invitation.status as InvitationStatus,
-        acceptedAt: new Date(payload.invitation.acceptedAt),
+        id: event.invitationId!,
+        partnerId: event.partnerId!,
+        status: d.invitation.status as InvitationStatus,
+        indirectProviderId: d.invitation.indirectProviderId,
+        includeDelegatedAdminPrivileges: d.invitation.includeDelegatedAdminPrivileges,
+        acceptedAt: new Date(d.invitation.acceptedAt),
       },
-      customer: payload.customer,
-      occurredAt: new Date(payload.occurredAt),
+      customer: { id: event.customerId!, companyName: d.customer.companyName, domain: d.customer.domain },
+      occurredAt: new Date(event.occurredAt),
     };
   }
 

@@ -6,9 +6,11 @@ import { ConflictError, ForbiddenError, NotFoundError, UserInputError } from '..
 import { newId } from '../../common/ids';
 import { personalLink } from '../../common/links';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
-import { type InvitationAcceptedPayload, Topic } from '../../common/pubsub';
 import { hashToken, newLinkToken } from '../../common/secrets';
 import { claimPending, effectiveStatus, pendingLinkFields } from '../../common/single-use';
+import { EventType } from '../../events/catalog';
+import type { EventDraft } from '../../events/outbox';
+import type { EventService } from '../../events/event.service';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityEntry, ActivityService } from '../activity/activity.service';
 import type { Scope } from '../../scope/scope';
@@ -20,6 +22,12 @@ import { invitationDraft } from './invitation.email';
 import type { CreateCustomerInvitationInput, InvitationFilter } from './invitation.inputs';
 import type { InvitationPreview } from './invitation.types';
 
+/** The `data` of INVITATION_ACCEPTED (what the invitationAccepted push shows). */
+export interface InvitationAcceptedData {
+  invitation: { status: string; indirectProviderId: string | null; includeDelegatedAdminPrivileges: boolean; acceptedAt: string };
+  customer: { companyName: string; domain: string };
+}
+
 /** Why a stored invitation cannot be answered any more, as a client-facing CONFLICT. */
 function notAnswerable(inv: CustomerInvitation): ConflictError {
   const status = effectiveStatus(inv.status, inv.expiresAt);
@@ -30,6 +38,7 @@ export class InvitationService {
   constructor(
     private readonly deps: AppDeps,
     private readonly activity: ActivityService,
+    private readonly events: EventService,
     private readonly relationships: RelationshipService,
   ) {}
 
@@ -90,6 +99,14 @@ export class InvitationService {
         ],
         now,
       );
+      await this.events.record(em, scope, [
+        {
+          type: EventType.INVITATION_CREATED,
+          partnerId: partner.id,
+          invitationId: inv.id,
+          data: { includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges, indirectProviderId: inv.indirectProviderId, expiresAt: inv.expiresAt.toISOString() },
+        },
+      ], now);
       inv.url = personalLink(this.deps.config, 'invitations', token);
       inv.emailDraft = invitationDraft({
         partnerName: partner.name,
@@ -131,7 +148,12 @@ export class InvitationService {
         qb.andWhere('invitation.status = :pending AND invitation.expiresAt > :now', { pending: InvitationStatus.PENDING, now });
         break;
       case InvitationStatus.EXPIRED:
-        qb.andWhere('invitation.status = :pending AND invitation.expiresAt <= :now', { pending: InvitationStatus.PENDING, now });
+        // stored EXPIRED by the sweep, or past expiry and not swept yet
+        qb.andWhere('(invitation.status = :expired OR (invitation.status = :pending AND invitation.expiresAt <= :now))', {
+          expired: InvitationStatus.EXPIRED,
+          pending: InvitationStatus.PENDING,
+          now,
+        });
         break;
       default:
         qb.andWhere('invitation.status = :status', { status: filterBy!.status });
@@ -141,11 +163,11 @@ export class InvitationService {
 
   /**
    * The customer's admin accepts. One transaction: a conditional PENDING → ACCEPTED update (so of
-   * concurrent accepts exactly one wins), the relationships, DAP when asked, the activity rows.
-   * The push goes out only after the commit.
+   * concurrent accepts exactly one wins), the relationships, DAP when asked, the activity rows and
+   * the events (pushed only after the commit).
    */
   async accept(scope: Scope, token: string) {
-    const result = await inTransaction(this.deps.ds, async (em) => {
+    return inTransaction(this.deps.ds, async (em) => {
       const { inv, customer } = await this.answerable(em, scope, token);
       const now = new Date();
       const won = await claimPending(em, CustomerInvitation, inv.id, { status: InvitationStatus.ACCEPTED, acceptedAt: now, customerId: customer.id, answeredByUserId: scope.caller.userId }, now);
@@ -163,30 +185,30 @@ export class InvitationService {
         const e = await this.relationships.establish(em, partnerId, customer.id, now);
         if (e) entries.push({ ...e, subjectId: inv.id });
       }
+      const data: InvitationAcceptedData = {
+        invitation: {
+          status: InvitationStatus.ACCEPTED,
+          indirectProviderId: inv.indirectProviderId,
+          includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges,
+          acceptedAt: now.toISOString(),
+        },
+        customer: { companyName: customer.companyName, domain: customer.domain },
+      };
+      const drafts: EventDraft[] = [
+        { type: EventType.INVITATION_ACCEPTED, partnerId: inv.partnerId, customerId: customer.id, invitationId: inv.id, data: { ...data } },
+      ];
       if (inv.includeDelegatedAdminPrivileges) {
         const e = await this.relationships.grantDelegatedAdmin(em, inv.partnerId, customer.id, now);
-        if (e) entries.push({ ...e, subjectId: inv.id });
+        if (e) {
+          entries.push({ ...e, subjectId: inv.id });
+          drafts.push({ type: EventType.DELEGATED_ADMIN_GRANTED, partnerId: inv.partnerId, customerId: customer.id, invitationId: inv.id, data: { ...e.details } });
+        }
       }
       await this.activity.record(em, scope, entries, now);
+      await this.events.record(em, scope, drafts, now);
       const accepted = await em.findOneByOrFail(CustomerInvitation, { id: inv.id });
-      return { invitation: accepted, customer, audience: partnerIds };
+      return { invitation: accepted, customer };
     });
-    // Committed: now, and only now, tell the dashboards.
-    const payload: InvitationAcceptedPayload = {
-      audiencePartnerIds: result.audience,
-      invitation: {
-        id: result.invitation.id,
-        status: result.invitation.status,
-        partnerId: result.invitation.partnerId,
-        indirectProviderId: result.invitation.indirectProviderId,
-        includeDelegatedAdminPrivileges: result.invitation.includeDelegatedAdminPrivileges,
-        acceptedAt: result.invitation.acceptedAt!.toISOString(),
-      },
-      customer: { id: result.customer.id, companyName: result.customer.companyName, domain: result.customer.domain },
-      occurredAt: result.invitation.acceptedAt!.toISOString(),
-    };
-    this.deps.pubSub.publish(Topic.INVITATION_ACCEPTED, payload);
-    return { invitation: result.invitation, customer: result.customer };
   }
 
   async decline(scope: Scope, token: string) {
@@ -201,6 +223,7 @@ export class InvitationService {
         [{ action: ActivityAction.INVITATION_DECLINED, partnerId: inv.partnerId, customerId: customer.id, subjectId: inv.id }],
         now,
       );
+      await this.events.record(em, scope, [{ type: EventType.INVITATION_DECLINED, partnerId: inv.partnerId, customerId: customer.id, invitationId: inv.id }], now);
       return em.findOneByOrFail(CustomerInvitation, { id: inv.id });
     });
   }
@@ -213,8 +236,40 @@ export class InvitationService {
       const won = await claimPending(em, CustomerInvitation, inv.id, { status: InvitationStatus.REVOKED, revokedAt: now }, now);
       if (!won) throw notAnswerable(inv);
       await this.activity.record(em, scope, [{ action: ActivityAction.INVITATION_REVOKED, partnerId: inv.partnerId, subjectId: inv.id }], now);
+      await this.events.record(em, scope, [{ type: EventType.INVITATION_REVOKED, partnerId: inv.partnerId, invitationId: inv.id }], now);
       return em.findOneByOrFail(CustomerInvitation, { id: inv.id });
     });
+  }
+
+  /**
+   * The server's sweep: invitations still PENDING past their expiry become EXPIRED, each with one
+   * INVITATION_EXPIRED event. The conditional update makes it once, even with several servers sweeping.
+   */
+  async expireDue(now = new Date(), batch = 200): Promise<number> {
+    const due = await this.deps.ds.manager
+      .createQueryBuilder(CustomerInvitation, 'invitation')
+      .select(['invitation.id', 'invitation.partnerId', 'invitation.expiresAt'])
+      .where('invitation.status = :pending AND invitation.expiresAt <= :now', { pending: InvitationStatus.PENDING, now })
+      .orderBy('invitation.expiresAt', 'ASC')
+      .limit(batch)
+      .getMany();
+    let expired = 0;
+    for (const inv of due) {
+      await inTransaction(this.deps.ds, async (em) => {
+        const result = await em
+          .createQueryBuilder()
+          .update(CustomerInvitation)
+          .set({ status: InvitationStatus.EXPIRED })
+          .where('id = :id AND status = :pending AND expiresAt <= :now', { id: inv.id, pending: InvitationStatus.PENDING, now })
+          .execute();
+        if (!result.affected) return;
+        expired++;
+        await this.events.record(em, null, [
+          { type: EventType.INVITATION_EXPIRED, partnerId: inv.partnerId, invitationId: inv.id, data: { expiresAt: inv.expiresAt.toISOString() } },
+        ], now);
+      });
+    }
+    return expired;
   }
 
   /**

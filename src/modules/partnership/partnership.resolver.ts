@@ -15,7 +15,8 @@ import { Can, PARTNER_ROLES } from '../../common/auth/roles';
 import type { RequestContext } from '../../context';
 import type { PartnershipStatus } from '../../common/enums';
 import { ConnectionArgs } from '../../common/pagination';
-import { partnerFeed, type PartnershipChangedPayload, Topic } from '../../common/pubsub';
+import { EventType } from '../../events/catalog';
+import type { StoredEvent } from '../../events/outbox';
 import { Partner } from '../partner/partner.entity';
 import { Partnership } from './partnership.entity';
 import {
@@ -97,15 +98,17 @@ export class PartnershipResolver {
   }
 
   @Subscription(() => PartnershipChangedEvent, {
-    description: "Pushed to both sides when one of the viewer's partner's partnerships is accepted or removed",
+    description:
+      "Pushed to both sides when one of the viewer's partner's partnerships is accepted or removed (a view of the `events` stream: PARTNERSHIP_ACCEPTED, PARTNERSHIP_REMOVED)",
     subscribe: ({ context }: SubscribeResolverData<unknown, unknown, RequestContext>) =>
-      partnerFeed(context.deps.pubSub, context.scope.ownPartnerId(), Topic.PARTNERSHIP_CHANGED),
+      context.services.events.stream(context.scope, undefined, [EventType.PARTNERSHIP_ACCEPTED, EventType.PARTNERSHIP_REMOVED], { onlyPartner: true }),
   })
-  partnershipChanged(@Root() payload: PartnershipChangedPayload): PartnershipChangedEvent {
+  partnershipChanged(@Root() event: StoredEvent): PartnershipChangedEvent {
+    const d = event.data as { providerId: string; resellerId: string; status: string };
     return {
-      change: payload.change as PartnershipChange,
-      partnership: { ...payload.partnership, status: payload.partnership.status as PartnershipStatus },
-      occurredAt: new Date(payload.occurredAt),
+      change: event.type === EventType.PARTNERSHIP_ACCEPTED ? PartnershipChange.ACCEPTED : PartnershipChange.REMOVED,
+      partnership: { id: event.partnershipId!, status: d.status as PartnershipStatus, providerId: d.providerId, resellerId: d.resellerId },
+      occurredAt: new Date(event.occurredAt),
     };
   }
 

@@ -5,8 +5,9 @@ import { ConflictError, ForbiddenError, NotFoundError, UserInputError } from '..
 import { newId } from '../../common/ids';
 import { personalLink } from '../../common/links';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
-import { type PartnershipChangedPayload, Topic } from '../../common/pubsub';
 import { hashToken, newLinkToken } from '../../common/secrets';
+import { EventType } from '../../events/catalog';
+import type { EventService } from '../../events/event.service';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityService } from '../activity/activity.service';
 import { claimPending, effectiveStatus, pendingLinkFields } from '../../common/single-use';
@@ -20,6 +21,7 @@ export class PartnershipService {
   constructor(
     private readonly deps: AppDeps,
     private readonly activity: ActivityService,
+    private readonly events: EventService,
   ) {}
 
   async request(scope: Scope, resellerEmail: string) {
@@ -46,6 +48,9 @@ export class PartnershipService {
         [{ action: ActivityAction.PARTNERSHIP_REQUESTED, partnerId: provider.id, subjectId: req.id, details: { resellerEmail: req.resellerEmail } }],
         now,
       );
+      await this.events.record(em, scope, [
+        { type: EventType.PARTNERSHIP_REQUESTED, partnerId: provider.id, data: { requestId: req.id, resellerEmail: req.resellerEmail, expiresAt: req.expiresAt.toISOString() } },
+      ], now);
       req.url = personalLink(this.deps.config, 'partnership-requests', token);
       req.emailDraft = partnershipRequestDraft(provider.name, req.url, req.expiresAt);
       return req;
@@ -99,13 +104,20 @@ export class PartnershipService {
           })),
           now,
         );
+        await this.events.record(em, scope, [
+          {
+            type: EventType.PARTNERSHIP_ACCEPTED,
+            partnerId: req.providerId,
+            partnershipId,
+            data: { requestId: req.id, providerId: req.providerId, resellerId: reseller.id, status: PartnershipStatus.ACTIVE },
+          },
+        ], now);
         return em.findOneByOrFail(Partnership, { id: partnershipId });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError('You are already partners');
       throw err;
     }
-    this.publish(partnership, 'ACCEPTED');
     return partnership;
   }
 
@@ -136,7 +148,7 @@ export class PartnershipService {
         : []),
     ];
     if (problems.length) throw new UserInputError(problems);
-    const partnership = await inTransaction(this.deps.ds, async (em) => {
+    return inTransaction(this.deps.ds, async (em) => {
       const found = await scope.lockForChange(em, Partnership, partnershipId);
       if (found.status !== PartnershipStatus.ACTIVE) throw new ConflictError('This partnership is already removed');
       const now = new Date();
@@ -153,10 +165,16 @@ export class PartnershipService {
         })),
         now,
       );
+      await this.events.record(em, scope, [
+        {
+          type: EventType.PARTNERSHIP_REMOVED,
+          partnerId: found.providerId,
+          partnershipId: found.id,
+          data: { providerId: found.providerId, resellerId: found.resellerId, status: PartnershipStatus.REMOVED, removedBy: scope.partnerId ?? null },
+        },
+      ], now);
       return em.findOneByOrFail(Partnership, { id: found.id });
     });
-    this.publish(partnership, 'REMOVED');
-    return partnership;
   }
 
   /** ACTIVE partnerships from one side: the provider's resellers, or the reseller's providers. */
@@ -168,15 +186,5 @@ export class PartnershipService {
   /** The provider's own requests, newest first. */
   listRequests(scope: Scope, args: ConnectionArgs) {
     return paginate(scope.partnershipRequests(), args, 'DESC');
-  }
-
-  private publish(p: Partnership, change: PartnershipChangedPayload['change']) {
-    const payload: PartnershipChangedPayload = {
-      audiencePartnerIds: [p.providerId, p.resellerId],
-      partnership: { id: p.id, status: p.status, providerId: p.providerId, resellerId: p.resellerId },
-      change,
-      occurredAt: (p.removedAt ?? p.establishedAt).toISOString(),
-    };
-    this.deps.pubSub.publish(Topic.PARTNERSHIP_CHANGED, payload);
   }
 }

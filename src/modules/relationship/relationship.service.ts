@@ -5,6 +5,8 @@ import { DelegatedAdminStatus, RelationshipStatus } from '../../common/enums';
 import { UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { Scope } from '../../scope/scope';
+import { EventType } from '../../events/catalog';
+import type { EventService } from '../../events/event.service';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityService, ActivityEntry } from '../activity/activity.service';
 import { DelegatedAdminPrivilege } from './delegated-admin-privilege.entity';
@@ -15,6 +17,7 @@ export class RelationshipService {
   constructor(
     private readonly deps: AppDeps,
     private readonly activity: ActivityService,
+    private readonly events: EventService,
   ) {}
 
   /**
@@ -84,6 +87,7 @@ export class RelationshipService {
         [{ action: ActivityAction.RELATIONSHIP_REMOVED, partnerId: relationship.partnerId, customerId, attestation: true }],
         now,
       );
+      await this.events.record(em, scope, [{ type: EventType.RELATIONSHIP_REMOVED, partnerId: relationship.partnerId, customerId }], now);
       return em.findOneByOrFail(ResellerRelationship, { id: relationship.id });
     });
   }
@@ -100,6 +104,7 @@ export class RelationshipService {
         [{ action: ActivityAction.DELEGATED_ADMIN_REVOKED, partnerId, customerId: privileges.customerId }],
         now,
       );
+      await this.events.record(em, scope, [{ type: EventType.DELEGATED_ADMIN_REVOKED, partnerId, customerId: privileges.customerId }], now);
       return em.findOneByOrFail(DelegatedAdminPrivilege, { id: privileges.id });
     });
   }

@@ -5,6 +5,9 @@ import { PartnerType } from '../../common/enums';
 import { UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { Scope } from '../../scope/scope';
+import { EventType } from '../../events/catalog';
+import type { EventService } from '../../events/event.service';
+import type { EventDraft } from '../../events/outbox';
 import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityEntry, ActivityService } from '../activity/activity.service';
 import type { OfferService } from '../offer/offer.service';
@@ -23,6 +26,7 @@ export class SubscriptionService {
   constructor(
     private readonly deps: AppDeps,
     private readonly activity: ActivityService,
+    private readonly events: EventService,
     private readonly offers: OfferService,
   ) {}
 
@@ -45,7 +49,7 @@ export class SubscriptionService {
     line: OrderLine,
     field: string,
     at: Date,
-  ): Promise<{ subscription: CustomerSubscription; entry: ActivityEntry }> {
+  ): Promise<{ subscription: CustomerSubscription; entry: ActivityEntry; event: EventDraft }> {
     await this.offers.requireOrderable(em, line.offerId, line.quantity, field);
     if (line.resellerId) await this.requirePartneredReseller(em, scope, seller, line.resellerId, `${field}.resellerId`);
     if (line.supportContactId) {
@@ -72,6 +76,13 @@ export class SubscriptionService {
         subjectId: subscription.id,
         details: { offerId: line.offerId, quantity: line.quantity, resellerId: line.resellerId ?? null },
       },
+      event: {
+        type: EventType.SUBSCRIPTION_CREATED,
+        partnerId: seller.id,
+        customerId,
+        subscriptionId: subscription.id,
+        data: { offerId: line.offerId, quantity: line.quantity, resellerId: subscription.resellerId, supportContactId: subscription.supportContactId },
+      },
     };
   }
 
@@ -81,8 +92,9 @@ export class SubscriptionService {
       const seller = await scope.ownPartner(em);
       await scope.lockActiveRelationship(em, input.customerId);
       const at = new Date();
-      const { subscription, entry } = await this.placeInTransaction(em, scope, seller, input.customerId, input, 'input', at);
+      const { subscription, entry, event } = await this.placeInTransaction(em, scope, seller, input.customerId, input, 'input', at);
       await this.activity.record(em, scope, [entry], at);
+      await this.events.record(em, scope, [event], at);
       return subscription;
     });
   }
@@ -128,7 +140,26 @@ export class SubscriptionService {
         ],
         at,
       );
-      return em.findOneByOrFail(CustomerSubscription, { id: subscription.id });
+      const updated = await em.findOneByOrFail(CustomerSubscription, { id: subscription.id });
+      const { updatedAt: _at, ...changed } = changes;
+      await this.events.record(em, scope, [
+        {
+          type: EventType.SUBSCRIPTION_UPDATED,
+          partnerId: updated.soldByPartnerId,
+          customerId: updated.customerId,
+          subscriptionId: updated.id,
+          // the audience is the readers after the change; a reseller that was just replaced learns it too
+          data: {
+            changed,
+            quantity: updated.quantity,
+            resellerId: updated.resellerId,
+            supportContactId: updated.supportContactId,
+            previousResellerId: subscription.resellerId,
+            previousSupportContactId: subscription.supportContactId,
+          },
+        },
+      ], at);
+      return updated;
     });
   }
 }

@@ -1,0 +1,108 @@
+import type { EntityManager } from 'typeorm';
+import type { AppDeps } from '../common/context';
+import { UnauthenticatedError, UserInputError } from '../common/errors';
+import { type ConnectionArgs, DEFAULT_PAGE_SIZE } from '../common/pagination';
+import type { Scope } from '../scope/scope';
+import { customerKey, type EventType, partnerKey } from './catalog';
+import { decodeEventCursor, encodeEventCursor } from './cursor';
+import { EventDispatcher } from './dispatcher';
+import { EventAudience, EventRecord } from './event.entity';
+import { toEventNode, type EventConnection, type EventFilter } from './event.types';
+import { EventHub, type EventListener } from './hub';
+import { type EventDraft, EventOutbox, ensureEventSequence, type StoredEvent } from './outbox';
+import { readEvents } from './reader';
+
+/**
+ * Events for the rest of the server: services `record` them in their transaction; callers read
+ * their audience's stream (`list`, `stream`). The operator receives every event; a partner's user
+ * its partner's (key `p:<id>`), a customer's user its customer's (`c:<id>`), as the catalog says.
+ */
+export class EventService {
+  readonly dispatcher: EventDispatcher;
+  readonly hub: EventHub;
+  private readonly outbox: EventOutbox;
+  private sweepTimer?: NodeJS.Timeout;
+
+  constructor(private readonly deps: AppDeps) {
+    this.dispatcher = new EventDispatcher(deps.ds, deps.pubSub);
+    this.hub = new EventHub(deps.ds, deps.pubSub, deps.config.eventPollMs);
+    this.outbox = new EventOutbox((events) => this.dispatcher.dispatch(events));
+  }
+
+  /** Writes events in the caller's transaction (call it last): `scope` names the actor, null for the server itself. */
+  record(em: EntityManager, scope: Scope | null, drafts: EventDraft[], at?: Date): Promise<StoredEvent[]> {
+    return this.outbox.record(em, scope ? scope.caller : null, drafts, at);
+  }
+
+  /** Starts the hub, hands on what an earlier process left unpublished, and keeps sweeping for such rows. */
+  async start(): Promise<void> {
+    await ensureEventSequence(this.deps.ds);
+    await this.hub.start();
+    await this.dispatcher.dispatchPending(0);
+    this.sweepTimer = setInterval(() => {
+      // rows another server committed but did not live to publish
+      this.dispatcher.dispatchPending(this.deps.config.eventPollMs * 10).catch(() => {});
+    }, this.deps.config.eventPollMs * 10);
+    this.sweepTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    await this.dispatcher.idle();
+    await this.hub.stop();
+  }
+
+  /** The caller's audience key; null for the operator (every event). */
+  viewerKey(scope: Scope): string | null {
+    if (scope.isOperator) return null;
+    if (scope.partnerId) return partnerKey(scope.partnerId);
+    if (scope.customerId) return customerKey(scope.customerId);
+    throw new UnauthenticatedError();
+  }
+
+  /** A page of the caller's events, oldest first. */
+  async list(scope: Scope, args: ConnectionArgs, filter?: EventFilter): Promise<EventConnection> {
+    const key = this.viewerKey(scope);
+    if (filter?.occurredFrom && filter.occurredBefore && filter.occurredFrom >= filter.occurredBefore) {
+      throw UserInputError.field('filter.occurredBefore', 'must be later than filter.occurredFrom');
+    }
+    const first = args.first ?? DEFAULT_PAGE_SIZE;
+    const range = {
+      key,
+      after: decodeEventCursor(args.after) ?? 0,
+      types: filter?.types ?? null,
+      customerId: filter?.customerId ?? null,
+      occurredFrom: filter?.occurredFrom ?? null,
+      occurredBefore: filter?.occurredBefore ?? null,
+    };
+    const rows = await readEvents(this.deps.ds, { ...range, limit: first + 1 });
+    const hasNextPage = rows.length > first;
+    const edges = rows.slice(0, first).map((e) => ({ cursor: encodeEventCursor(e.position), node: toEventNode(e) }));
+    let counted: Promise<number> | undefined;
+    return {
+      edges,
+      pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+      // a thunk: graphql's default resolver calls it only when totalCount is selected
+      totalCount: (() => (counted ??= this.count(range))) as unknown as number,
+    };
+  }
+
+  private count(range: { key: string | null; types: EventType[] | null; customerId: string | null; occurredFrom: Date | null; occurredBefore: Date | null }) {
+    const qb = this.deps.ds.manager.createQueryBuilder(EventRecord, 'event');
+    if (range.key !== null) qb.innerJoin(EventAudience, 'aud', 'aud.position = event.position AND aud.audience = :key', { key: range.key });
+    if (range.types?.length) qb.andWhere('event.type IN (:...types)', { types: range.types });
+    if (range.customerId) qb.andWhere('event.customerId = :customerId', { customerId: range.customerId });
+    if (range.occurredFrom) qb.andWhere('event.occurredAt >= :from', { from: range.occurredFrom });
+    if (range.occurredBefore) qb.andWhere('event.occurredAt < :before', { before: range.occurredBefore });
+    return qb.getCount();
+  }
+
+  /**
+   * The caller's live stream: the stored events after `after` first, then live ones, without gap or
+   * repeat. `onlyPartner` keeps the partner-only pushes (invitationAccepted, partnershipChanged) for partners' users.
+   */
+  stream(scope: Scope, after: string | undefined | null, types: EventType[] | null | undefined, opts: { onlyPartner?: boolean } = {}): EventListener {
+    const key = opts.onlyPartner ? partnerKey(scope.ownPartnerId()) : this.viewerKey(scope);
+    return this.hub.open({ key, after: decodeEventCursor(after), types });
+  }
+}

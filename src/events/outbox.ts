@@ -1,0 +1,149 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Principal } from '../common/auth/principal';
+import { afterCommit } from '../common/database';
+import { isUniqueViolation } from '../common/database';
+import { newId } from '../common/ids';
+import { audienceKeys, type EventSubject, type EventType } from './catalog';
+import { EventAudience, EventRecord, EventSequence } from './event.entity';
+
+const SEQUENCE = 'events';
+
+export type ActorKind = 'OPERATOR' | 'PARTNER_USER' | 'CUSTOMER_USER';
+
+export interface StoredActor {
+  kind: ActorKind;
+  userId: string;
+  partnerId: string | null;
+  customerId: string | null;
+}
+
+/**
+ * An event as stored, published (pubsub, across servers through Redis) and replayed: plain JSON.
+ * `audience` holds the keys of `event_audience` (`p:<partnerId>`, `c:<customerId>`).
+ */
+export interface StoredEvent {
+  position: number;
+  id: string;
+  type: EventType;
+  occurredAt: string;
+  actor: StoredActor | null;
+  partnerId: string | null;
+  customerId: string | null;
+  invitationId: string | null;
+  partnershipId: string | null;
+  subscriptionId: string | null;
+  data: Record<string, unknown>;
+  audience: string[];
+}
+
+/** What a service says happened; the outbox adds the position, id, time, actor and audience. */
+export interface EventDraft extends EventSubject {
+  type: EventType;
+  data?: Record<string, unknown>;
+}
+
+const ACTOR_KIND: Record<Principal['kind'], ActorKind> = { operator: 'OPERATOR', partner: 'PARTNER_USER', customer: 'CUSTOMER_USER' };
+
+export function toStoredEvent(row: EventRecord): StoredEvent {
+  return {
+    position: row.position,
+    id: row.id,
+    type: row.type as EventType,
+    occurredAt: row.occurredAt.toISOString(),
+    actor: row.actorKind
+      ? { kind: row.actorKind as ActorKind, userId: row.actorUserId ?? '', partnerId: row.actorPartnerId, customerId: row.actorCustomerId }
+      : null,
+    partnerId: row.partnerId,
+    customerId: row.customerId,
+    invitationId: row.invitationId,
+    partnershipId: row.partnershipId,
+    subscriptionId: row.subscriptionId,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    audience: row.audience ? row.audience.split(',') : [],
+  };
+}
+
+/** Creates the sequence row if this database has none yet (idempotent; safe with several servers starting). */
+export async function ensureEventSequence(ds: DataSource): Promise<void> {
+  if (await ds.manager.existsBy(EventSequence, { name: SEQUENCE })) return;
+  try {
+    await ds.manager.insert(EventSequence, { name: SEQUENCE, position: 0 });
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+  }
+}
+
+/** The last position handed out (committed). */
+export async function lastPosition(ds: DataSource): Promise<number> {
+  const row = await ds.manager.findOneBy(EventSequence, { name: SEQUENCE });
+  return row?.position ?? 0;
+}
+
+/**
+ * The transactional outbox. `record` writes events in the caller's transaction; after the commit
+ * (never on rollback) they go to `onCommitted` (the dispatcher).
+ */
+export class EventOutbox {
+  constructor(private readonly onCommitted: (events: StoredEvent[]) => void) {}
+
+  /**
+   * Call it last in the transaction: the sequence row stays locked (MySQL) until the commit, which
+   * is what keeps positions in commit order, so the shorter the better and after every other lock.
+   * `actor` is the signed-in caller, or null for the server itself.
+   */
+  async record(em: EntityManager, actor: Principal | null, drafts: EventDraft[], at = new Date()): Promise<StoredEvent[]> {
+    if (!drafts.length) return [];
+    await em
+      .createQueryBuilder()
+      .update(EventSequence)
+      .set({ position: () => `position + ${drafts.length}` })
+      .where('name = :name', { name: SEQUENCE })
+      .execute();
+    const { position: last } = await em.findOneByOrFail(EventSequence, { name: SEQUENCE });
+    const first = last - drafts.length + 1;
+    const events: StoredEvent[] = drafts.map((d, i) => {
+      const data = d.data ?? {};
+      return {
+        position: first + i,
+        id: newId(),
+        type: d.type,
+        occurredAt: at.toISOString(),
+        actor: actor
+          ? { kind: ACTOR_KIND[actor.kind], userId: actor.userId, partnerId: actor.partnerId ?? null, customerId: actor.customerId ?? null }
+          : null,
+        partnerId: d.partnerId ?? null,
+        customerId: d.customerId ?? null,
+        invitationId: d.invitationId ?? null,
+        partnershipId: d.partnershipId ?? null,
+        subscriptionId: d.subscriptionId ?? null,
+        data,
+        audience: audienceKeys(d.type, d, data),
+      };
+    });
+    await em.insert(
+      EventRecord,
+      events.map((e) => ({
+        position: e.position,
+        id: e.id,
+        type: e.type,
+        occurredAt: at,
+        actorKind: e.actor?.kind ?? null,
+        actorUserId: e.actor?.userId ?? null,
+        actorPartnerId: e.actor?.partnerId ?? null,
+        actorCustomerId: e.actor?.customerId ?? null,
+        partnerId: e.partnerId,
+        customerId: e.customerId,
+        invitationId: e.invitationId,
+        partnershipId: e.partnershipId,
+        subscriptionId: e.subscriptionId,
+        data: JSON.stringify(e.data),
+        audience: e.audience.join(','),
+        publishedAt: null,
+      })),
+    );
+    const audienceRows = events.flatMap((e) => e.audience.map((audience) => ({ audience, position: e.position })));
+    if (audienceRows.length) await em.insert(EventAudience, audienceRows);
+    afterCommit(em, () => this.onCommitted(events));
+    return events;
+  }
+}
