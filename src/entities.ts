@@ -1,6 +1,8 @@
 import type { AppConfig } from './common/config';
 import { createDataSource } from './common/database';
 import { EventAudience, EventRecord, EventSequence } from './events/event.entity';
+import { WebhookDelivery } from './modules/webhook/webhook-delivery.entity';
+import { WebhookEndpoint } from './modules/webhook/webhook-endpoint.entity';
 import { Activity } from './modules/activity/activity.entity';
 import { CustomerUser } from './modules/customer/customer-user.entity';
 import { Customer } from './modules/customer/customer.entity';
@@ -29,6 +31,8 @@ export const ENTITIES = [
   EventRecord,
   EventAudience,
   EventSequence,
+  WebhookEndpoint,
+  WebhookDelivery,
 ];
 
 /** The app's DataSource, used by the server, the tests and the TypeORM CLI (ormconfig.ts). */

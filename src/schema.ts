@@ -4,6 +4,7 @@ import { authChecker } from './common/auth/auth-checker';
 import { validateArgument } from './common/input-validation';
 import type { AppPubSub } from './common/pubsub';
 import { EventResolver } from './events/event.resolver';
+import { WebhookResolver } from './modules/webhook/webhook.resolver';
 import { ActivityResolver } from './modules/activity/activity.resolver';
 import { CustomerResolver } from './modules/customer/customer.resolver';
 import { InvitationResolver } from './modules/invitation/invitation.resolver';
@@ -26,6 +27,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ActivityResolver,
   PartnershipResolver,
   EventResolver,
+  WebhookResolver,
 ];
 
 /** The executable schema. Also what `npm run schema:emit` prints into schema/schema.graphql. */

@@ -55,6 +55,7 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   const services = createServices(deps);
   // the event hub and dispatcher first: the demo data's events and any left unpublished go out
   await services.events.start();
+  services.webhooks.start();
   if (config.demoSeed) await seedDemo(deps, services);
   const expirySweep = setInterval(() => {
     services.invitations.expireDue().catch((err) => logger.warn({ err: (err as Error).message }, 'invitation expiry sweep failed'));
@@ -141,6 +142,7 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
       clearInterval(expirySweep);
       await apollo.stop();
       wsServer.close();
+      await services.webhooks.stop();
       await services.events.stop();
       await Promise.all([pubsub.close(), anonymous.close()]);
       if (ds.isInitialized) await ds.destroy();

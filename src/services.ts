@@ -7,6 +7,7 @@ import { OfferService } from './modules/offer/offer.service';
 import { PartnershipService } from './modules/partnership/partnership.service';
 import { PartnerService } from './modules/partner/partner.service';
 import { RelationshipService } from './modules/relationship/relationship.service';
+import { WebhookService } from './modules/webhook/webhook.service';
 import { SubscriptionService } from './modules/subscription/subscription.service';
 
 /** The services of one process, wired by hand in dependency order. Each method takes the caller's scope first. */
@@ -20,7 +21,8 @@ export function createServices(deps: AppDeps) {
   const customers = new CustomerService(deps, activity, events, relationships, subscriptions);
   const invitations = new InvitationService(deps, activity, events, relationships);
   const partnerships = new PartnershipService(deps, activity, events);
-  return { events, activity, partners, relationships, offers, subscriptions, customers, invitations, partnerships };
+  const webhooks = new WebhookService(deps, events);
+  return { events, webhooks, activity, partners, relationships, offers, subscriptions, customers, invitations, partnerships };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -12,6 +12,8 @@ import { Partnership } from '../modules/partnership/partnership.entity';
 import { DelegatedAdminPrivilege } from '../modules/relationship/delegated-admin-privilege.entity';
 import { ResellerRelationship } from '../modules/relationship/reseller-relationship.entity';
 import { CustomerSubscription } from '../modules/subscription/subscription.entity';
+import { WebhookDelivery } from '../modules/webhook/webhook-delivery.entity';
+import { WebhookEndpoint } from '../modules/webhook/webhook-endpoint.entity';
 import { createLoaders, type Loaders } from './loaders';
 
 type Builder<T extends ObjectLiteral> = SelectQueryBuilder<T>;
@@ -24,6 +26,8 @@ const BY_ID = new Map<EntityTarget<ObjectLiteral>, { label: string; alias: strin
   [Partnership, { label: 'Partnership', alias: 'partnership', read: (scope, em) => scope.partnerships(em) }],
   [PartnershipRequest, { label: 'Partnership request', alias: 'request', read: (scope, em) => scope.partnershipRequests(em) }],
   [CustomerSubscription, { label: 'Subscription', alias: 'subscription', read: (scope, em) => scope.subscriptions(em) }],
+  [WebhookEndpoint, { label: 'Webhook endpoint', alias: 'endpoint', read: (scope, em) => scope.webhookEndpoints(em) }],
+  [WebhookDelivery, { label: 'Webhook delivery', alias: 'delivery', read: (scope, em) => scope.webhookDeliveries(em) }],
 ]);
 
 /**
@@ -36,6 +40,7 @@ const BY_ID = new Map<EntityTarget<ObjectLiteral>, { label: string; alias: strin
  * - A partner's user sees its partner's rows: customers it has an ACTIVE relationship with, its own
  *   invitations, partnerships, requests and audit trail, the subscriptions it sold (and those naming
  *   it as reseller of record or support contact), and other partners only as `partners()` allows.
+ *   Its webhook endpoints and their deliveries are its own too.
  * - A customer's user sees its own customer, its subscriptions, and the partners that serve it.
  * - An anonymous caller sees no tenant row.
  * Anything outside the scope answers NOT_FOUND, never "exists but forbidden".
@@ -255,6 +260,25 @@ export class Scope {
         if (trailOf && trailOf !== partnerId) throw new NotFoundError('Partner', trailOf);
         return qb.andWhere('activity.partnerId = :scopePartnerId', { scopePartnerId: partnerId });
       },
+    });
+  }
+
+  /** Webhook endpoints: a partner's own (secrets never leave the server), the operator all. */
+  webhookEndpoints(em?: EntityManager): Builder<WebhookEndpoint> {
+    const qb = this.from(WebhookEndpoint, 'endpoint', em);
+    return this.byKind(qb, {
+      operator: () => qb,
+      partner: (partnerId) => qb.andWhere('endpoint.partnerId = :scopePartnerId', { scopePartnerId: partnerId }),
+    });
+  }
+
+  /** Deliveries to the endpoints the caller may read. */
+  webhookDeliveries(em?: EntityManager): Builder<WebhookDelivery> {
+    const qb = this.from(WebhookDelivery, 'delivery', em);
+    return this.byKind(qb, {
+      operator: () => qb,
+      partner: (partnerId) =>
+        qb.andWhere('delivery.endpointId IN (SELECT se.id FROM webhook_endpoint se WHERE se.partnerId = :scopePartnerId)', { scopePartnerId: partnerId }),
     });
   }
 

@@ -33,4 +33,5 @@ export const Can = {
   acceptOrRemovePartnerships: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
   sellSubscriptions: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT],
   readPartnerData: [Role.PLATFORM_ADMIN, ...PARTNER_ROLES],
+  manageWebhooks: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
 } as const;
