@@ -50,7 +50,7 @@ export interface DeliveryView {
 /** An endpoint's deliveries as its partner reads them, oldest first. */
 export async function deliveries(t: TestServer, token: string, endpointId: string): Promise<{ enabled: boolean; deliveries: DeliveryView[] }> {
   const res = await t.client(token).raw<{ webhookEndpoints: { edges: { node: { id: string; enabled: boolean; deliveries: { edges: { node: DeliveryView }[] } } }[] } }>({
-    query: '{ webhookEndpoints(first: 100) { edges { node { id enabled deliveries(first: 100) { edges { node { id eventId attempt status responseStatus error nextAttemptAt } } } } } } }',
+    query: '{ webhookEndpoints(first: 5) { edges { node { id enabled deliveries(first: 20) { edges { node { id eventId attempt status responseStatus error nextAttemptAt } } } } } } }',
   });
   if (res.errors) throw new Error(JSON.stringify(res.errors));
   const node = res.data!.webhookEndpoints.edges.map((e) => e.node).find((n) => n.id === endpointId)!;
