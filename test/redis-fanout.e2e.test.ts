@@ -1,4 +1,5 @@
 import { InvitationAcceptedDocument } from './generated/graphql';
+import { readAll, stream } from './support/events';
 import { createPartner } from './support/factories';
 import { accept, invite, standaloneCustomer } from './support/invitations';
 import { redisAvailable, startRedis } from './support/redis';
@@ -14,8 +15,10 @@ const itWithRedis = withRedis ? it : it.skip;
 beforeAll(async () => {
   if (!withRedis) return;
   redis = await startRedis();
-  a = await startTestServer({ REDIS_URL: redis.url, ANONYMOUS_RATE_LIMIT: '4' });
-  b = await startTestServer({ REDIS_URL: redis.url, ANONYMOUS_RATE_LIMIT: '4' }, { sameDatabaseAs: a });
+  // the servers' own catch-up poll of the database is slowed to an hour: only Redis can carry a push in time
+  const env = { REDIS_URL: redis.url, ANONYMOUS_RATE_LIMIT: '4', EVENT_POLL_INTERVAL: '1h' };
+  a = await startTestServer(env);
+  b = await startTestServer(env, { sameDatabaseAs: a });
 });
 afterAll(async () => {
   await b?.stop();
@@ -45,6 +48,24 @@ itWithRedis('delivers invitationAccepted from one server to a dashboard on anoth
   expect(subs[0].events).toHaveLength(1);
   expect(subs[1].events).toHaveLength(0);
   await Promise.all([onB.close(), otherOnB.close(), onA.close()]);
+});
+
+itWithRedis('delivers each event made on one server once to live events subscribers on the other, in order', async () => {
+  const p = await createPartner(a);
+  const other = await createPartner(a);
+  const [onB, otherOnB] = [b.ws(p.token), b.ws(other.token)];
+  await Promise.all([onB.ready(), otherOnB.ready()]);
+  const [mine, theirs] = [stream(onB), stream(otherOnB)];
+  await new Promise((r) => setTimeout(r, 300));
+  // made on both servers, interleaved
+  for (let i = 0; i < 6; i++) await invite(i % 2 ? b : a, p.token);
+  const stored = await readAll(a, p.token);
+  expect(stored).toHaveLength(6);
+  await mine.waitFor(6);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(mine.events.map((e) => e.events.id)).toEqual(stored.map((e) => e.id));
+  expect(theirs.events).toEqual([]);
+  await Promise.all([onB.close(), otherOnB.close()]);
 });
 
 itWithRedis('counts the per-IP limit for callers without a token across instances (in Redis)', async () => {

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { CreatePartnerDocument } from './generated/graphql';
 import { WsClient } from './support/client';
 import { uniqueMpnId } from './support/factories';
-import { freshDatabase, startTestServer, TEST_JWT_SECRET, type TestServer } from './support/test-server';
+import { freshDatabase, spawnServer, startTestServer, type TestServer } from './support/test-server';
 import { Partner } from '../src/modules/partner/partner.entity';
 
 const isMysql = process.env.DB_TYPE === 'mysql';
@@ -14,17 +13,8 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('SIGTERM', () => {
   it('closes sockets with 1001 and exits 0 (main.ts bounds the shutdown at SHUTDOWN_GRACE_MS + 0.9 s)', async () => {
     const db = await freshDatabase();
-    const child = spawn(process.execPath, ['-r', 'ts-node/register', 'src/main.ts'], {
-      env: { ...process.env, ...db.env, TS_NODE_TRANSPILE_ONLY: 'true', NODE_ENV: 'development', PORT: '0', DEMO_SEED: 'false', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, url, output, exited } = await spawnServer(db.env);
     try {
-      for (let i = 0; i < 200 && !/GraphQL server ready/.test(out); i++) await pause(100);
-      const url = JSON.parse(out.split('\n').find((l) => l.includes('GraphQL server ready'))!).url as string;
       const ws = new WsClient(url.replace(/^http/, 'ws'));
       await ws.ready();
       child.kill('SIGTERM');
@@ -32,7 +22,7 @@ describe('SIGTERM', () => {
       expect((await ws.closed).code).toBe(1001);
       expect(await exited).toBe(0);
       console.log(`SIGTERM to exit: ${Date.now() - started} ms on ${db.env.DB_TYPE}`);
-      expect(out).toMatch(/stopped cleanly/);
+      expect(output()).toMatch(/stopped cleanly/);
     } finally {
       child.kill('SIGKILL');
       await db.cleanup();

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,4 +113,34 @@ export async function startTestServer(
       await cleanup();
     },
   };
+}
+
+/** The real entry point (src/main.ts) as its own process, on the given database; resolves once it listens. */
+export async function spawnServer(dbEnv: Record<string, string>, env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register', 'src/main.ts'], {
+    env: {
+      ...process.env,
+      ...dbEnv,
+      TS_NODE_TRANSPILE_ONLY: 'true',
+      NODE_ENV: 'development',
+      PORT: '0',
+      DEMO_SEED: 'false',
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  for (let i = 0; i < 300 && !/GraphQL server ready/.test(out) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+  const line = out.split('\n').find((l) => l.includes('GraphQL server ready'));
+  if (!line) {
+    child.kill('SIGKILL');
+    throw new Error(`the server did not start:\n${out}`);
+  }
+  const url = JSON.parse(line).url as string;
+  return { child, url, wsUrl: url.replace(/^http/, 'ws'), output: () => out, exited };
 }
