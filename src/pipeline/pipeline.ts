@@ -12,6 +12,7 @@ import { AppError, ErrorCode, ServiceUnavailableError } from '../common/errors';
 import { buildContext, type RequestContext } from '../context';
 import { confirmCaller } from '../scope/caller';
 import type { Services } from '../services';
+import { SharedSubscriptions } from './fanout';
 import { formatError } from './format-error';
 import { OperationGate } from './gate';
 import { limitRules, type OperationLimits, parseOptions, VALIDATION_FAILED } from './limits';
@@ -137,8 +138,11 @@ export class OperationPipeline {
   /** graphql-ws's side: authentication once per socket, then every subscribe through the same steps. */
   websocketOptions(): ServerOptions<Record<string, unknown> | undefined, Extra & Partial<SocketExtra>> {
     const { schema, limits } = this;
+    const shared = new SharedSubscriptions();
     return {
       schema,
+      // one execution per event and audience, not per subscriber (src/pipeline/fanout.ts)
+      subscribe: shared.subscribe,
       // Authenticate once per socket (signature, claims, the named partner or customer exists);
       // a bad token is refused with close code 4403.
       onConnect: async (ctx) => {
