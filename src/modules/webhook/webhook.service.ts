@@ -125,20 +125,7 @@ export class WebhookService {
         .select('MAX(d.attempt)', 'max')
         .where('d.endpointId = :endpointId AND d.eventId = :eventId', { endpointId: endpoint.id, eventId: original.eventId })
         .getRawOne<{ max: number | string }>();
-      const now = new Date();
-      const row = em.create(WebhookDelivery, {
-        id: newId(),
-        endpointId: endpoint.id,
-        eventId: original.eventId,
-        attempt: Number(last?.max ?? original.attempt) + 1,
-        status: WebhookDeliveryStatus.PENDING,
-        manual: true,
-        responseStatus: null,
-        error: null,
-        createdAt: now,
-        attemptedAt: null,
-        nextAttemptAt: now,
-      });
+      const row = em.create(WebhookDelivery, pendingAttempt(endpoint.id, original.eventId, Number(last?.max ?? original.attempt) + 1, new Date(), true));
       await em.insert(WebhookDelivery, row);
       afterCommit(em, () => this.wake());
       return row;
@@ -167,19 +154,7 @@ export class WebhookService {
       for (const endpoint of endpoints) {
         if (!e.audience.includes(partnerKey(endpoint.partnerId))) continue;
         if (endpoint.eventTypes.length && !endpoint.eventTypes.includes(e.type)) continue;
-        rows.push({
-          id: newId(),
-          endpointId: endpoint.id,
-          eventId: e.id,
-          attempt: 1,
-          status: WebhookDeliveryStatus.PENDING,
-          manual: false,
-          responseStatus: null,
-          error: null,
-          createdAt: now,
-          attemptedAt: null,
-          nextAttemptAt: now,
-        });
+        rows.push(pendingAttempt(endpoint.id, e.id, 1, now));
       }
     }
     if (!rows.length) return;
@@ -283,19 +258,7 @@ export class WebhookService {
           .createQueryBuilder()
           .insert()
           .into(WebhookDelivery)
-          .values({
-            id: newId(),
-            endpointId: endpoint.id,
-            eventId: delivery.eventId,
-            attempt: delivery.attempt + 1,
-            status: WebhookDeliveryStatus.PENDING,
-            manual: false,
-            responseStatus: null,
-            error: null,
-            createdAt: now,
-            attemptedAt: null,
-            nextAttemptAt: at,
-          })
+          .values({ ...pendingAttempt(endpoint.id, delivery.eventId, delivery.attempt + 1, now), nextAttemptAt: at })
           .orIgnore()
           .execute();
         return;
@@ -321,6 +284,23 @@ export class WebhookService {
       ], now);
     });
   }
+}
+
+/** A delivery attempt waiting for its time (`at`, now by default). */
+function pendingAttempt(endpointId: string, eventId: string, attempt: number, at: Date, manual = false): Partial<WebhookDelivery> {
+  return {
+    id: newId(),
+    endpointId,
+    eventId,
+    attempt,
+    status: WebhookDeliveryStatus.PENDING,
+    manual,
+    responseStatus: null,
+    error: null,
+    createdAt: at,
+    attemptedAt: null,
+    nextAttemptAt: at,
+  };
 }
 
 function dedupe<T>(values: T[]): T[] {
