@@ -83,6 +83,10 @@ export async function startTestServer(
       DEMO_SEED: 'false',
       JWT_SECRET: TEST_JWT_SECRET,
       WEBHOOK_SECRET_KEY: 'test-webhook-key-for-e2e-tests-only-0123456789',
+      // no background polling unless a test asks for it: tests that count SQL statements see only their own
+      // (one server gets its events through the pubsub; new events wake the webhook worker by themselves)
+      EVENT_POLL_INTERVAL: '1h',
+      WEBHOOK_POLL_INTERVAL: '1h',
       PUBLIC_URL: 'https://partner.example.test',
       LOG_LEVEL: process.env.LOG_LEVEL || 'fatal',
       ...dbEnv,
