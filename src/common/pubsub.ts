@@ -35,7 +35,9 @@ export function createAppPubSub(config: AppConfig): AppPubSub {
     return { pubSub: createPubSub<Events>({ eventTarget }), close: async () => {} };
   }
   const publishClient = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  const subscribeClient = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  // the event hub subscribes at start, possibly before the connection is ready: ioredis's ready
+  // check (INFO) would then fail on a connection already in subscriber mode
+  const subscribeClient = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3, enableReadyCheck: false });
   for (const client of [publishClient, subscribeClient]) {
     client.on('error', (err) => logger.error({ err }, 'redis error'));
   }
