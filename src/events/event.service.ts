@@ -6,11 +6,10 @@ import type { Scope } from '../scope/scope';
 import { customerKey, type EventType, partnerKey } from './catalog';
 import { decodeEventCursor, encodeEventCursor } from './cursor';
 import { EventDispatcher } from './dispatcher';
-import { EventAudience, EventRecord } from './event.entity';
 import { toEventNode, type EventConnection, type EventFilter } from './event.types';
 import { EventHub, type EventListener } from './hub';
 import { type EventDraft, EventOutbox, ensureEventSequence, type StoredEvent } from './outbox';
-import { readEvents } from './reader';
+import { type EventSelection, readEvents, selectEvents } from './reader';
 
 /**
  * Events for the rest of the server: services `record` them in their transaction; callers read
@@ -67,15 +66,15 @@ export class EventService {
       throw UserInputError.field('filter.occurredBefore', 'must be later than filter.occurredFrom');
     }
     const first = args.first ?? DEFAULT_PAGE_SIZE;
-    const range = {
+    const after = decodeEventCursor(args.after) ?? 0;
+    const selection: EventSelection = {
       key,
-      after: decodeEventCursor(args.after) ?? 0,
       types: filter?.types ?? null,
       customerId: filter?.customerId ?? null,
       occurredFrom: filter?.occurredFrom ?? null,
       occurredBefore: filter?.occurredBefore ?? null,
     };
-    const rows = await readEvents(this.deps.ds, { ...range, limit: first + 1 });
+    const rows = await readEvents(this.deps.ds, { ...selection, after, limit: first + 1 });
     const hasNextPage = rows.length > first;
     const edges = rows.slice(0, first).map((e) => ({ cursor: encodeEventCursor(e.position), node: toEventNode(e) }));
     let counted: Promise<number> | undefined;
@@ -83,18 +82,12 @@ export class EventService {
       edges,
       pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
       // a thunk: graphql's default resolver calls it only when totalCount is selected
-      totalCount: (() => (counted ??= this.count(range))) as unknown as number,
+      totalCount: (() => (counted ??= this.count(selection))) as unknown as number,
     };
   }
 
-  private count(range: { key: string | null; types: EventType[] | null; customerId: string | null; occurredFrom: Date | null; occurredBefore: Date | null }) {
-    const qb = this.deps.ds.manager.createQueryBuilder(EventRecord, 'event');
-    if (range.key !== null) qb.innerJoin(EventAudience, 'aud', 'aud.position = event.position AND aud.audience = :key', { key: range.key });
-    if (range.types?.length) qb.andWhere('event.type IN (:...types)', { types: range.types });
-    if (range.customerId) qb.andWhere('event.customerId = :customerId', { customerId: range.customerId });
-    if (range.occurredFrom) qb.andWhere('event.occurredAt >= :from', { from: range.occurredFrom });
-    if (range.occurredBefore) qb.andWhere('event.occurredAt < :before', { before: range.occurredBefore });
-    return qb.getCount();
+  private count(selection: EventSelection): Promise<number> {
+    return selectEvents(this.deps.ds, selection).qb.getCount();
   }
 
   /**

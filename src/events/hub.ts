@@ -65,10 +65,6 @@ export class EventHub {
     for (const l of [...this.everyone, ...[...this.byKey.values()].flatMap((s) => [...s])]) l.end();
   }
 
-  get position(): number {
-    return this.delivered;
-  }
-
   /** A listener for one subscription: replay after `after` (if given), then live, without gap or repeat. */
   open(req: StreamRequest): EventListener {
     const listener = new EventListener(this, this.ds, req, this.delivered);

@@ -1,7 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
-import { afterCommit } from '../common/database';
-import { isUniqueViolation } from '../common/database';
+import { afterCommit, isUniqueViolation } from '../common/database';
 import { newId } from '../common/ids';
 import { audienceKeys, type EventSubject, type EventType } from './catalog';
 import { EventAudience, EventRecord, EventSequence } from './event.entity';

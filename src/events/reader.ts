@@ -1,20 +1,39 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import type { EventType } from './catalog';
 import { EventAudience, EventRecord } from './event.entity';
 import { type StoredEvent, toStoredEvent } from './outbox';
 
-export interface EventRange {
+/** Who reads, and which events: the filter part of a range (Query.events counts with it too). */
+export interface EventSelection {
   /** the caller's audience key (`p:<partnerId>` or `c:<customerId>`); null reads every event (the operator) */
   key: string | null;
-  /** positions strictly after this one */
-  after: number;
-  /** and at most this one */
-  until?: number;
   types?: EventType[] | null;
   customerId?: string | null;
   occurredFrom?: Date | null;
   occurredBefore?: Date | null;
+}
+
+export interface EventRange extends EventSelection {
+  /** positions strictly after this one */
+  after: number;
+  /** and at most this one */
+  until?: number;
   limit: number;
+}
+
+/** The events a selection picks, and the column their position is ordered by (the audience row's, for a key). */
+export function selectEvents(ds: DataSource, sel: EventSelection): { qb: SelectQueryBuilder<EventRecord>; order: string } {
+  const qb = ds.manager.createQueryBuilder(EventRecord, 'event');
+  let order = 'event.position';
+  if (sel.key !== null) {
+    qb.innerJoin(EventAudience, 'aud', 'aud.position = event.position AND aud.audience = :key', { key: sel.key });
+    order = 'aud.position';
+  }
+  if (sel.types?.length) qb.andWhere('event.type IN (:...types)', { types: sel.types });
+  if (sel.customerId) qb.andWhere('event.customerId = :customerId', { customerId: sel.customerId });
+  if (sel.occurredFrom) qb.andWhere('event.occurredAt >= :from', { from: sel.occurredFrom });
+  if (sel.occurredBefore) qb.andWhere('event.occurredAt < :before', { before: sel.occurredBefore });
+  return { qb, order };
 }
 
 /**
@@ -23,18 +42,9 @@ export interface EventRange {
  * whatever the size of the table.
  */
 export async function readEvents(ds: DataSource, range: EventRange): Promise<StoredEvent[]> {
-  const qb = ds.manager.createQueryBuilder(EventRecord, 'event');
-  let order = 'event.position';
-  if (range.key !== null) {
-    qb.innerJoin(EventAudience, 'aud', 'aud.position = event.position AND aud.audience = :key', { key: range.key });
-    order = 'aud.position';
-  }
-  qb.where(`${order} > :after`, { after: range.after });
+  const { qb, order } = selectEvents(ds, range);
+  qb.andWhere(`${order} > :after`, { after: range.after });
   if (range.until !== undefined) qb.andWhere(`${order} <= :until`, { until: range.until });
-  if (range.types?.length) qb.andWhere('event.type IN (:...types)', { types: range.types });
-  if (range.customerId) qb.andWhere('event.customerId = :customerId', { customerId: range.customerId });
-  if (range.occurredFrom) qb.andWhere('event.occurredAt >= :from', { from: range.occurredFrom });
-  if (range.occurredBefore) qb.andWhere('event.occurredAt < :before', { before: range.occurredBefore });
   const rows = await qb.orderBy(order, 'ASC').limit(range.limit).getMany();
   return rows.map(toStoredEvent);
 }

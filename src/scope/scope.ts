@@ -198,20 +198,12 @@ export class Scope {
 
   /** Invitations: a partner's own (it created them), the operator all. */
   invitations(em?: EntityManager): Builder<CustomerInvitation> {
-    const qb = this.from(CustomerInvitation, 'invitation', em);
-    return this.byKind(qb, {
-      operator: () => qb,
-      partner: (partnerId) => qb.andWhere('invitation.partnerId = :scopePartnerId', { scopePartnerId: partnerId }),
-    });
+    return this.partnerOwnedRows(CustomerInvitation, 'invitation', 'partnerId', em);
   }
 
   /** Partnership requests: an indirect provider's own, the operator all. */
   partnershipRequests(em?: EntityManager): Builder<PartnershipRequest> {
-    const qb = this.from(PartnershipRequest, 'request', em);
-    return this.byKind(qb, {
-      operator: () => qb,
-      partner: (partnerId) => qb.andWhere('request.providerId = :scopePartnerId', { scopePartnerId: partnerId }),
-    });
+    return this.partnerOwnedRows(PartnershipRequest, 'request', 'providerId', em);
   }
 
   /**
@@ -265,11 +257,7 @@ export class Scope {
 
   /** Webhook endpoints: a partner's own (secrets never leave the server), the operator all. */
   webhookEndpoints(em?: EntityManager): Builder<WebhookEndpoint> {
-    const qb = this.from(WebhookEndpoint, 'endpoint', em);
-    return this.byKind(qb, {
-      operator: () => qb,
-      partner: (partnerId) => qb.andWhere('endpoint.partnerId = :scopePartnerId', { scopePartnerId: partnerId }),
-    });
+    return this.partnerOwnedRows(WebhookEndpoint, 'endpoint', 'partnerId', em);
   }
 
   /** Deliveries to the endpoints the caller may read. */
@@ -362,6 +350,15 @@ export class Scope {
     if (this.partnerId && rules.partner) return rules.partner(this.partnerId);
     if (this.customerId && rules.customer) return rules.customer(this.customerId);
     return qb.andWhere('1 = 0');
+  }
+
+  /** Rows of a table a partner owns through `column` (its own invitations, requests, endpoints); the operator all. */
+  private partnerOwnedRows<T extends ObjectLiteral>(entity: EntityTarget<T>, alias: string, column: string, em?: EntityManager): Builder<T> {
+    const qb = this.from(entity, alias, em);
+    return this.byKind(qb, {
+      operator: () => qb,
+      partner: (partnerId) => qb.andWhere(`${alias}.${column} = :scopePartnerId`, { scopePartnerId: partnerId }),
+    });
   }
 
   /** Rows of a partner ↔ customer table (relationships, DAP) that concern the caller. */

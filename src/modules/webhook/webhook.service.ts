@@ -31,7 +31,7 @@ const CONCURRENCY = 10;
  */
 export class WebhookService {
   private readonly box: SecretBox;
-  readonly policy: WebhookAddressPolicy;
+  private readonly policy: WebhookAddressPolicy;
   private timer?: NodeJS.Timeout;
   private working: Promise<void> | null = null;
   private again = false;
