@@ -170,6 +170,16 @@ describe('the catalog: each change emits its event once, to exactly its audience
     expect(empty.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['filter.occurredBefore'] });
     const anonymous = await t.client().raw({ query: '{ events { edges { cursor } } }' });
     expect(anonymous.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    // the same over the WebSocket: a bogus cursor and no token are refused, nothing streams
+    const bogus = stream(await ws(p.token), 'bm90LWEtY3Vyc29y');
+    const unsigned = t.ws();
+    sockets.push(unsigned);
+    await unsigned.ready();
+    const nobody = stream(unsigned);
+    await pause(300);
+    expect(JSON.stringify(bogus.errors)).toMatch(/BAD_USER_INPUT/);
+    expect(JSON.stringify(nobody.errors)).toMatch(/UNAUTHENTICATED/);
+    expect([...bogus.events, ...nobody.events]).toEqual([]);
   });
 });
 
