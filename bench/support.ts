@@ -20,8 +20,9 @@ export function arg(name: string, fallback: number): number {
 export async function startBenchServer(
   port: number,
   env: Record<string, string> = {},
-): Promise<{ url: string; wsUrl: string; pid: number; stop: () => Promise<void> }> {
+): Promise<{ url: string; wsUrl: string; pid: number; sqlitePath: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'pc-bench-'));
+  const sqlitePath = env.SQLITE_PATH ?? process.env.SQLITE_PATH ?? join(dir, 'bench.sqlite');
   const child: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
     env: {
       ...process.env,
@@ -29,7 +30,7 @@ export async function startBenchServer(
       DEMO_SEED: 'false',
       JWT_SECRET: BENCH_SECRET,
       WEBHOOK_SECRET_KEY: 'bench-webhook-key-for-local-benchmarks-only-0123456789',
-      SQLITE_PATH: process.env.SQLITE_PATH ?? join(dir, 'bench.sqlite'),
+      SQLITE_PATH: sqlitePath,
       LOG_LEVEL: 'warn',
       CORS_ORIGINS: 'https://bench.example',
       ...env,
@@ -47,6 +48,7 @@ export async function startBenchServer(
   }
   return {
     pid: child.pid!,
+    sqlitePath,
     url: `${base}/graphql`,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
     stop: async () => {
