@@ -20,10 +20,11 @@ export function arg(name: string, fallback: number): number {
 export async function startBenchServer(
   port: number,
   env: Record<string, string> = {},
+  nodeArgs: string[] = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
 ): Promise<{ url: string; wsUrl: string; pid: number; sqlitePath: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'pc-bench-'));
   const sqlitePath = env.SQLITE_PATH ?? process.env.SQLITE_PATH ?? join(dir, 'bench.sqlite');
-  const child: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
     env: {
       ...process.env,
       PORT: String(port),

@@ -1,5 +1,6 @@
 import type { AppConfig } from './common/config';
 import { createDataSource } from './common/database';
+import { Tally } from './counts/tally.entity';
 import { EventAudience, EventRecord, EventSequence } from './events/event.entity';
 import { WebhookDelivery } from './modules/webhook/webhook-delivery.entity';
 import { WebhookEndpoint } from './modules/webhook/webhook-endpoint.entity';
@@ -33,6 +34,7 @@ export const ENTITIES = [
   EventSequence,
   WebhookEndpoint,
   WebhookDelivery,
+  Tally,
 ];
 
 /** The app's DataSource, used by the server, the tests and the TypeORM CLI (ormconfig.ts). */

@@ -24,6 +24,7 @@ import { OperationPipeline, type SocketExtra } from './pipeline/pipeline';
 import { createAnonymousLimiter } from './pipeline/rate-limit';
 import { buildAppSchema } from './schema';
 import { createServices, type Services } from './services';
+import { ensureTallies } from './counts/tallies';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -49,6 +50,7 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   if (!ds.isInitialized) await ds.initialize();
   await prepareSchema(ds);
   await ensureCatalog(ds);
+  await ensureTallies(ds);
 
   const pubsub = createAppPubSub(config);
   const deps: AppDeps = { config, ds, pubSub: pubsub.pubSub };

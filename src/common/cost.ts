@@ -15,8 +15,10 @@ export const COST = {
   root: 10,
   /** a nested field that runs SQL, batched per page by a loader: priced per row */
   batched: 3,
-  /** `totalCount` of a root connection: a COUNT over every row it could list (a scan until counts are kept) */
+  /** `totalCount` of a filtered root connection (search, status, reseller…): a COUNT over the matching rows */
   count: 300,
+  /** `totalCount` of an unfiltered root connection: one counter row (src/counts/) */
+  tally: 10,
   /** a connection filtered by free-text search (`filter.search`): a LIKE scan */
   search: 300,
   /** a mutation that hashes a password or writes several tables */

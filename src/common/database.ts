@@ -89,29 +89,50 @@ export async function prepareSchema(ds: DataSource): Promise<void> {
 // better-sqlite3 is one connection: transactions from concurrent requests must take turns.
 const sqliteWriteLock = new Mutex();
 
-/** Callbacks to run once the transaction of an EntityManager has committed (see `afterCommit`). */
-const commitHooks = new WeakMap<EntityManager, (() => void)[]>();
+interface TransactionHooks {
+  /** run in order inside the transaction, after its work, before COMMIT (an error rolls back) */
+  beforeCommit: (() => Promise<void>)[];
+  /** run after COMMIT, never after a rollback */
+  afterCommit: (() => void)[];
+}
+
+/** The hooks of the transaction an EntityManager belongs to (see `beforeCommit`, `afterCommit`). */
+const transactionHooks = new WeakMap<EntityManager, TransactionHooks>();
+
+function hooksOf(em: EntityManager, caller: string): TransactionHooks {
+  const hooks = transactionHooks.get(em);
+  if (!hooks) throw new Error(`${caller} needs the EntityManager of an inTransaction() call`);
+  return hooks;
+}
+
+/**
+ * Runs `fn` inside the transaction of `em` once its work is done, just before COMMIT (the counters
+ * of src/counts/ write their deltas then, in one order, so two transactions never lock them crosswise).
+ */
+export function beforeCommit(em: EntityManager, fn: () => Promise<void>): void {
+  hooksOf(em, 'beforeCommit').beforeCommit.push(fn);
+}
 
 /**
  * Runs `fn` after the transaction `em` belongs to has committed, and never when it rolls back (the
  * transactional outbox hands its rows to the dispatcher this way). `em` must come from `inTransaction`.
  */
 export function afterCommit(em: EntityManager, fn: () => void): void {
-  const hooks = commitHooks.get(em);
-  if (!hooks) throw new Error('afterCommit needs the EntityManager of an inTransaction() call');
-  hooks.push(fn);
+  hooksOf(em, 'afterCommit').afterCommit.push(fn);
 }
 
-/** Runs `work` in one transaction; what `afterCommit` registered runs after the commit. */
+/** Runs `work` in one transaction; `beforeCommit` hooks run at its end, `afterCommit` ones after the commit. */
 export async function inTransaction<T>(ds: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
-  const hooks: (() => void)[] = [];
+  const hooks: TransactionHooks = { beforeCommit: [], afterCommit: [] };
   const run = () =>
-    ds.transaction((em) => {
-      commitHooks.set(em, hooks);
-      return work(em);
+    ds.transaction(async (em) => {
+      transactionHooks.set(em, hooks);
+      const result = await work(em);
+      for (const hook of hooks.beforeCommit) await hook();
+      return result;
     });
   const result = ds.options.type === 'better-sqlite3' ? await sqliteWriteLock.runExclusive(run) : await run();
-  for (const hook of hooks) {
+  for (const hook of hooks.afterCommit) {
     try {
       hook();
     } catch (err) {

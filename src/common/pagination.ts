@@ -111,19 +111,33 @@ export function toConnection<T extends { id: string }>(
   };
 }
 
+export interface PageOptions {
+  /** ASC (default): oldest first, UUIDv7 ids being in time order */
+  order?: 'ASC' | 'DESC';
+  /**
+   * The column the keyset orders and seeks on: one whose value is the row id, taken from the index
+   * the query already walks (a partner's customers: `scope_rr.customerId` of the relationship index),
+   * so a page reads about `first + 1` index entries whatever the list's size. Default `<alias>.id`.
+   */
+  key?: string;
+  /** an O(1) count for `totalCount` (a tally, src/counts/); without one the matching rows are counted */
+  count?: () => Promise<number>;
+}
+
 /**
- * One page of a query, keyset-paged on the row id (UUIDv7, so ASC is oldest first), with a lazy
- * `totalCount`. The query comes already filtered (for tenant rows: from the caller's scope).
+ * One page of a query, keyset-paged on the row id, with a lazy `totalCount`. The query comes
+ * already filtered (for tenant rows: from the caller's scope).
  */
 export async function paginate<T extends { id: string }>(
   qb: SelectQueryBuilder<T>,
   args: ConnectionArgs,
-  order: 'ASC' | 'DESC' = 'ASC',
+  options: PageOptions = {},
 ): Promise<Connection<T>> {
+  const { order = 'ASC', key = `${qb.alias}.id` } = options;
   const page = pageRequest(args);
-  const counter = qb.clone();
+  const counter = options.count ?? (() => qb.clone().getCount());
   const rows = qb.clone();
-  if (page.afterId) rows.andWhere(`${qb.alias}.id ${order === 'ASC' ? '>' : '<'} :pageAfterId`, { pageAfterId: page.afterId });
-  const found = await rows.orderBy(`${qb.alias}.id`, order).limit(page.first + 1).getMany();
-  return toConnection(found, page, () => counter.getCount());
+  if (page.afterId) rows.andWhere(`${key} ${order === 'ASC' ? '>' : '<'} :pageAfterId`, { pageAfterId: page.afterId });
+  const found = await rows.orderBy(key, order).limit(page.first + 1).getMany();
+  return toConnection(found, page, counter);
 }

@@ -1,12 +1,7 @@
-import { Column, Entity, Index, PrimaryColumn, type ValueTransformer } from 'typeorm';
-import { nullableRefColumn, nullableTimeColumn, timeColumn } from '../common/columns';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { bigintColumn, nullableRefColumn, nullableTimeColumn, timeColumn } from '../common/columns';
 
-/** MySQL returns BIGINT as a string; positions stay far below 2^53, so they are plain numbers here. */
-const bigintNumber: ValueTransformer = {
-  to: (v: number | undefined) => v,
-  from: (v: string | number | null) => (v === null ? null : Number(v)),
-};
-const positionColumn = { type: 'bigint' as const, transformer: bigintNumber };
+const positionColumn = bigintColumn;
 
 /**
  * The transactional outbox and the replayable stream in one table: one row per event, written in the

@@ -10,6 +10,7 @@ import { toEventNode, type EventConnection, type EventFilter } from './event.typ
 import { EventHub, type EventListener } from './hub';
 import { type EventDraft, EventOutbox, ensureEventSequence, type StoredEvent } from './outbox';
 import { type EventSelection, readEvents, selectEvents } from './reader';
+import { EVERYONE, readTally, TallyName } from '../counts/tallies';
 
 /**
  * Events for the rest of the server: services `record` them in their transaction; callers read
@@ -43,6 +44,11 @@ export class EventService {
       this.dispatcher.dispatchPending(this.deps.config.eventPollMs * 10).catch(() => {});
     }, this.deps.config.eventPollMs * 10);
     this.sweepTimer.unref();
+  }
+
+  /** Resolves when the events committed so far have been handed on (tests wait for it before counting SQL). */
+  settled(): Promise<void> {
+    return this.dispatcher.idle();
   }
 
   async stop(): Promise<void> {
@@ -86,7 +92,10 @@ export class EventService {
     };
   }
 
+  /** Unfiltered: the key's tally (one row); filtered: the matching rows, counted. */
   private count(selection: EventSelection): Promise<number> {
+    const filtered = selection.types?.length || selection.customerId || selection.occurredFrom || selection.occurredBefore;
+    if (!filtered) return readTally(this.deps.ds, TallyName.EVENTS, selection.key ?? EVERYONE);
     return selectEvents(this.deps.ds, selection).qb.getCount();
   }
 

@@ -4,6 +4,7 @@ import { afterCommit, isUniqueViolation } from '../common/database';
 import { newId } from '../common/ids';
 import { audienceKeys, type EventSubject, type EventType } from './catalog';
 import { EventAudience, EventRecord, EventSequence } from './event.entity';
+import { countChange, EVERYONE, TallyName } from '../counts/tallies';
 
 const SEQUENCE = 'events';
 
@@ -142,6 +143,8 @@ export class EventOutbox {
     );
     const audienceRows = events.flatMap((e) => e.audience.map((audience) => ({ audience, position: e.position })));
     if (audienceRows.length) await em.insert(EventAudience, audienceRows);
+    countChange(em, TallyName.EVENTS, EVERYONE, events.length);
+    for (const row of audienceRows) countChange(em, TallyName.EVENTS, row.audience);
     afterCommit(em, () => this.onCommitted(events));
     return events;
   }

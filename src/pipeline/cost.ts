@@ -45,6 +45,12 @@ function ownCost(field: GraphQLField<unknown, unknown>, parentTypeName: string):
   return ROOT_TYPES.has(parentTypeName) ? COST.root : COST.field;
 }
 
+/** True when a connection's `filter` argument narrows the list (any field set). */
+function isFiltered(filter: unknown): boolean {
+  if (!filter || typeof filter !== 'object') return false;
+  return Object.values(filter).some((v) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0));
+}
+
 function pageSize(first: unknown): number {
   return typeof first === 'number' ? Math.max(1, Math.min(first, MAX_PAGE_SIZE)) : DEFAULT_PAGE_SIZE;
 }
@@ -71,8 +77,9 @@ function costEstimator(fragments: Map<string, FragmentDefinitionNode>): Complexi
     const own = ownCost(field, type.name);
     const named = getNamedType(field.type);
     if (isObjectType(named) && isConnectionType(named.name)) {
-      // a nested connection's counts are batched per page by its loader, like its rows
-      const countCost = ROOT_TYPES.has(type.name) ? COST.count : COST.batched;
+      // a root list without a filter reads its counter row; a filtered one counts its rows; a nested
+      // connection's counts are batched per page by its loader, like its rows
+      const countCost = ROOT_TYPES.has(type.name) ? (isFiltered(args.filter) ? COST.count : COST.tally) : COST.batched;
       const counts = selects((node as FieldNode).selectionSet, 'totalCount', fragments) ? countCost : 0;
       const searches = (args.filter as { search?: unknown } | undefined)?.search ? COST.search : 0;
       return own + counts + searches + pageSize(args.first) * childComplexity;

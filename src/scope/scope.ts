@@ -15,6 +15,7 @@ import { CustomerSubscription } from '../modules/subscription/subscription.entit
 import { WebhookDelivery } from '../modules/webhook/webhook-delivery.entity';
 import { WebhookEndpoint } from '../modules/webhook/webhook-endpoint.entity';
 import { createLoaders, type Loaders } from './loaders';
+import { EVERYONE } from '../counts/tallies';
 
 type Builder<T extends ObjectLiteral> = SelectQueryBuilder<T>;
 
@@ -75,6 +76,14 @@ export class Scope {
     return this.principal?.kind === 'customer' ? this.principal.customerId : undefined;
   }
 
+  /**
+   * Whose counters (src/counts/) the caller's unfiltered lists read: its partner's, or everyone's for
+   * the operator; undefined for a customer's user (its lists are its own few rows, counted).
+   */
+  get tallyOwner(): string | undefined {
+    return this.isOperator ? EVERYONE : this.partnerId;
+  }
+
   /** The caller's partner id; FORBIDDEN for a caller that is not a partner's user. */
   ownPartnerId(): string {
     const id = this.caller.kind === 'partner' ? this.partnerId : undefined;
@@ -105,6 +114,14 @@ export class Scope {
 
   // ---------------------------------------------------------------- reads: one builder per tenant table
   // Callers add their own conditions with andWhere (never where, which would drop the scope's).
+
+  /**
+   * The keyset column of `customers()`: for a partner, the customer id in the relationship index
+   * (partnerId, status, customerId) the join walks, so pages come in index order without a sort.
+   */
+  get customerKey(): string {
+    return this.partnerId ? 'scope_rr.customerId' : 'customer.id';
+  }
 
   /** Customers: a partner's are those with an ACTIVE relationship; a customer's user its own. */
   customers(em?: EntityManager): Builder<Customer> {

@@ -5,6 +5,7 @@ import { newId } from '../../common/ids';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import type { Scope } from '../../scope/scope';
 import { Activity, type ActivityAction } from './activity.entity';
+import { countChange, EVERYONE, readTally, TallyName } from '../../counts/tallies';
 
 export interface ActivityEntry {
   action: ActivityAction;
@@ -39,11 +40,17 @@ export class ActivityService {
       }),
     );
     await em.insert(Activity, rows);
+    for (const row of rows) {
+      countChange(em, TallyName.ACTIVITIES, EVERYONE);
+      if (row.partnerId) countChange(em, TallyName.ACTIVITIES, row.partnerId);
+    }
   }
 
   /** A partner's trail, newest first: a partner's user reads its own; the operator names the partner. */
   async listForPartner(scope: Scope, args: ConnectionArgs, partnerId?: string) {
     if (scope.isOperator && !partnerId) throw UserInputError.field('partnerId', 'the operator names the partner whose trail to read');
-    return paginate(scope.activities(partnerId), args, 'DESC');
+    const qb = scope.activities(partnerId);
+    const owner = partnerId ?? scope.partnerId;
+    return paginate(qb, args, { order: 'DESC', count: owner ? () => readTally(this.deps.ds, TallyName.ACTIVITIES, owner) : undefined });
   }
 }

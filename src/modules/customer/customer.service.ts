@@ -21,6 +21,7 @@ import { CustomerUser } from './customer-user.entity';
 import { Customer } from './customer.entity';
 import type { CreateCustomerInput, CustomerFilter } from './customer.inputs';
 import type { AdminCredentials } from './customer.types';
+import { countChange, EVERYONE, readTally, TallyName } from '../../counts/tallies';
 
 export class CustomerService {
   constructor(
@@ -75,6 +76,7 @@ export class CustomerService {
           createdAt: at,
         });
         await em.insert(Customer, customer);
+        countChange(em, TallyName.CUSTOMERS, EVERYONE);
         const userName = `admin@${domain}`;
         await em.insert(CustomerUser, {
           id: newId(),
@@ -164,6 +166,11 @@ export class CustomerService {
       qb.andWhere('customer.indirectResellerId = :resellerId', { resellerId: filter.indirectResellerId });
     }
     if (filter?.search) qb.andWhere(anyColumnContains(['customer.companyName', 'customer.domain'], filter.search));
-    return paginate(qb, args);
+    const owner = scope.tallyOwner;
+    const tallied = owner && !filter?.indirectResellerId && !filter?.search;
+    return paginate(qb, args, {
+      key: scope.customerKey,
+      count: tallied ? () => readTally(this.deps.ds, TallyName.CUSTOMERS, owner) : undefined,
+    });
   }
 }

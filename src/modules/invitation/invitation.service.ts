@@ -21,6 +21,7 @@ import { CustomerInvitation } from './customer-invitation.entity';
 import { invitationDraft } from './invitation.email';
 import type { CreateCustomerInvitationInput, InvitationFilter } from './invitation.inputs';
 import type { InvitationPreview } from './invitation.types';
+import { countChange, EVERYONE, readTally, TallyName } from '../../counts/tallies';
 
 /** The `data` of INVITATION_ACCEPTED (what the invitationAccepted push shows). */
 export interface InvitationAcceptedData {
@@ -86,6 +87,8 @@ export class InvitationService {
         revokedAt: null,
       });
       await em.insert(CustomerInvitation, inv);
+      countChange(em, TallyName.INVITATIONS, inv.partnerId);
+      countChange(em, TallyName.INVITATIONS, EVERYONE);
       await this.activity.record(
         em,
         scope,
@@ -158,7 +161,9 @@ export class InvitationService {
       default:
         qb.andWhere('invitation.status = :status', { status: filterBy!.status });
     }
-    return paginate(qb, args, 'DESC');
+    const owner = scope.tallyOwner;
+    const tallied = owner && !filterBy?.status;
+    return paginate(qb, args, { order: 'DESC', count: tallied ? () => readTally(this.deps.ds, TallyName.INVITATIONS, owner) : undefined });
   }
 
   /**

@@ -9,6 +9,7 @@ import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityService } from '../activity/activity.service';
 import { Partner } from './partner.entity';
 import type { CreatePartnerInput, PartnerFilter } from './partner.inputs';
+import { countChange, EVERYONE, readTally, TallyName } from '../../counts/tallies';
 
 export class PartnerService {
   constructor(
@@ -25,6 +26,7 @@ export class PartnerService {
         }
         const partner = em.create(Partner, { id: newId(), ...input, createdAt: new Date() });
         await em.insert(Partner, partner);
+        countChange(em, TallyName.PARTNERS, EVERYONE);
         await this.activity.record(em, scope, [
           { action: ActivityAction.PARTNER_CREATED, partnerId: partner.id, subjectId: partner.id },
         ]);
@@ -45,6 +47,7 @@ export class PartnerService {
     if (filter?.type) qb.andWhere('partner.type = :type', { type: filter.type });
     if (filter?.cloud) qb.andWhere('partner.cloud = :cloud', { cloud: filter.cloud });
     if (filter?.search) qb.andWhere(anyColumnContains(['partner.name', 'partner.mpnId'], filter.search));
-    return paginate(qb, args);
+    const tallied = scope.isOperator && !filter?.type && !filter?.cloud && !filter?.search;
+    return paginate(qb, args, { count: tallied ? () => readTally(this.deps.ds, TallyName.PARTNERS, EVERYONE) : undefined });
   }
 }

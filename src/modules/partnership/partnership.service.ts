@@ -15,6 +15,7 @@ import type { Scope } from '../../scope/scope';
 import { partnershipRequestDraft } from './partnership.email';
 import { PartnershipRequest } from './partnership-request.entity';
 import { Partnership } from './partnership.entity';
+import { countChange, EVERYONE, readTally, TallyName } from '../../counts/tallies';
 
 /** Indirect provider ↔ indirect reseller partnerships: requested by email link, accepted once, removable by either side. */
 export class PartnershipService {
@@ -42,6 +43,7 @@ export class PartnershipService {
         revokedAt: null,
       });
       await em.insert(PartnershipRequest, req);
+      countChange(em, TallyName.PARTNERSHIP_REQUESTS, req.providerId);
       await this.activity.record(
         em,
         scope,
@@ -81,6 +83,8 @@ export class PartnershipService {
           throw new ConflictError(`This partnership request is ${status.toLowerCase()} and can no longer be accepted`);
         }
         if (existing?.status === PartnershipStatus.ACTIVE) throw new ConflictError('You are already partners');
+        for (const owner of [req.providerId, EVERYONE]) countChange(em, TallyName.PARTNERSHIPS_AS_PROVIDER, owner);
+        for (const owner of [reseller.id, EVERYONE]) countChange(em, TallyName.PARTNERSHIPS_AS_RESELLER, owner);
         if (existing) {
           await em.update(Partnership, { id: existing.id }, { status: PartnershipStatus.ACTIVE, establishedAt: now, removedAt: null });
         } else {
@@ -153,6 +157,8 @@ export class PartnershipService {
       if (found.status !== PartnershipStatus.ACTIVE) throw new ConflictError('This partnership is already removed');
       const now = new Date();
       await em.update(Partnership, { id: found.id }, { status: PartnershipStatus.REMOVED, removedAt: now });
+      for (const owner of [found.providerId, EVERYONE]) countChange(em, TallyName.PARTNERSHIPS_AS_PROVIDER, owner, -1);
+      for (const owner of [found.resellerId, EVERYONE]) countChange(em, TallyName.PARTNERSHIPS_AS_RESELLER, owner, -1);
       await this.activity.record(
         em,
         scope,
@@ -180,11 +186,17 @@ export class PartnershipService {
   /** ACTIVE partnerships from one side: the provider's resellers, or the reseller's providers. */
   listActive(scope: Scope, args: ConnectionArgs, side: 'provider' | 'reseller') {
     const qb = scope.partnerships(undefined, side).andWhere('partnership.status = :active', { active: PartnershipStatus.ACTIVE });
-    return paginate(qb, args, 'DESC');
+    const owner = scope.tallyOwner;
+    const tally = side === 'provider' ? TallyName.PARTNERSHIPS_AS_PROVIDER : TallyName.PARTNERSHIPS_AS_RESELLER;
+    return paginate(qb, args, { order: 'DESC', count: owner ? () => readTally(this.deps.ds, tally, owner) : undefined });
   }
 
   /** The provider's own requests, newest first. */
   listRequests(scope: Scope, args: ConnectionArgs) {
-    return paginate(scope.partnershipRequests(), args, 'DESC');
+    const { partnerId } = scope;
+    return paginate(scope.partnershipRequests(), args, {
+      order: 'DESC',
+      count: partnerId ? () => readTally(this.deps.ds, TallyName.PARTNERSHIP_REQUESTS, partnerId) : undefined,
+    });
   }
 }

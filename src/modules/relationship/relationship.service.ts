@@ -11,6 +11,7 @@ import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityService, ActivityEntry } from '../activity/activity.service';
 import { DelegatedAdminPrivilege } from './delegated-admin-privilege.entity';
 import { ResellerRelationship } from './reseller-relationship.entity';
+import { countChange, TallyName } from '../../counts/tallies';
 
 /** Reseller relationships and delegated admin privileges: two separate states of a partner ↔ customer pair. */
 export class RelationshipService {
@@ -27,6 +28,7 @@ export class RelationshipService {
   async establish(em: EntityManager, partnerId: string, customerId: string, at: Date): Promise<ActivityEntry | null> {
     const existing = await em.findOneBy(ResellerRelationship, { partnerId, customerId });
     if (existing?.status === RelationshipStatus.ACTIVE) return null;
+    countChange(em, TallyName.CUSTOMERS, partnerId);
     if (existing) {
       await em.update(ResellerRelationship, { id: existing.id }, { status: RelationshipStatus.ACTIVE, establishedAt: at, removedAt: null });
     } else {
@@ -81,6 +83,7 @@ export class RelationshipService {
       const relationship = await scope.lockActiveRelationship(em, customerId);
       const now = new Date();
       await em.update(ResellerRelationship, { id: relationship.id }, { status: RelationshipStatus.REMOVED, removedAt: now });
+      countChange(em, TallyName.CUSTOMERS, relationship.partnerId, -1);
       await this.activity.record(
         em,
         scope,

@@ -105,12 +105,12 @@ export class WebhookService {
 
   list(scope: Scope, args: ConnectionArgs) {
     scope.ownPartnerId();
-    return paginate(scope.webhookEndpoints(), args, 'ASC');
+    return paginate(scope.webhookEndpoints(), args);
   }
 
   /** An endpoint's deliveries, newest first (the endpoint was read through the caller's scope). */
   deliveries(scope: Scope, endpoint: WebhookEndpoint, args: ConnectionArgs) {
-    return paginate(scope.webhookDeliveries().andWhere('delivery.endpointId = :endpointId', { endpointId: endpoint.id }), args, 'DESC');
+    return paginate(scope.webhookDeliveries().andWhere('delivery.endpointId = :endpointId', { endpointId: endpoint.id }), args, { order: 'DESC' });
   }
 
   /** A new, manual attempt of a delivery's event to its endpoint, sent at once (it schedules no retry). */
