@@ -24,12 +24,13 @@ async function countAndWalk(token: string, field: string, args = ''): Promise<{ 
   let walked = 0;
   let totalCount = -1;
   for (let pages = 0; pages < 100; pages++) {
-    const res = await t.client(token).raw<Record<string, { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: unknown[] }>>({
+    type Page = { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: unknown[] };
+    const res: { data?: Record<string, Page> | null; errors?: unknown[] } = await t.client(token).raw<Record<string, { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: unknown[] }>>({
       query: `query ($after: String) { list: ${field}(first: 7, after: $after${args}) { totalCount pageInfo { hasNextPage endCursor } edges { cursor } } }`,
       variables: { after },
     });
     if (res.errors?.length) throw new Error(`${field}: ${JSON.stringify(res.errors)}`);
-    const list = res.data!.list;
+    const list: Page = res.data!.list;
     totalCount = list.totalCount;
     walked += list.edges.length;
     if (!list.pageInfo.hasNextPage) break;
