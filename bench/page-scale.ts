@@ -13,13 +13,14 @@
  * as it does for a database from before them. Each size is measured on a freshly started server
  * (after 20 requests of the same query to warm it), as the p50 and p90 of `runs` sequential requests.
  */
-import { randomUUID } from 'node:crypto';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createPool, type Pool } from 'mysql2/promise';
 import { signDevToken } from '../src/common/auth/jwt';
+import { newId } from '../src/common/ids';
 import { Role } from '../src/common/auth/roles';
 import { DASHBOARD_QUERY, freshMysqlDatabase } from './dashboard';
 import { arg, BENCH_SECRET, percentile, startBenchServer } from './support';
@@ -90,7 +91,7 @@ async function seedCustomers(w: Writer, providerId: string, resellerId: string, 
       const relationships: unknown[][] = [];
       const privileges: unknown[][] = [];
       for (let i = s; i < Math.min(to, s + CHUNK); i++) {
-        const id = randomUUID();
+        const id = newId();
         ids.push(id);
         const viaReseller = i % 2 === 1;
         customers.push([
@@ -98,12 +99,12 @@ async function seedCustomers(w: Writer, providerId: string, resellerId: string, 
           '1 Main Street', null, 'Seattle', 'WA', '98052', 'US', 'Ada', 'Lovelace', `admin@scale-${i}.example.com`, '+1 425 555 0100',
           'Ada Lovelace', `admin@scale-${i}.example.com`, stamp,
         ]);
-        relationships.push([randomUUID(), providerId, id, 'ACTIVE', stamp, null]);
+        relationships.push([newId(), providerId, id, 'ACTIVE', stamp, null]);
         if (viaReseller) {
-          relationships.push([randomUUID(), resellerId, id, 'ACTIVE', stamp, null]);
-          privileges.push([randomUUID(), resellerId, id, 'ACTIVE', stamp, null]);
+          relationships.push([newId(), resellerId, id, 'ACTIVE', stamp, null]);
+          privileges.push([newId(), resellerId, id, 'ACTIVE', stamp, null]);
         } else {
-          privileges.push([randomUUID(), providerId, id, 'ACTIVE', stamp, null]);
+          privileges.push([newId(), providerId, id, 'ACTIVE', stamp, null]);
         }
       }
       statements.push(
@@ -150,14 +151,14 @@ async function main() {
   await first.stop();
   const writer = db === 'sqlite' ? sqliteWriter(env.SQLITE_PATH) : mysqlWriter(env.MYSQL_URL);
 
-  const providerId = randomUUID();
-  const resellerId = randomUUID();
+  const providerId = newId();
+  const resellerId = newId();
   await writer.batch([
     insert('partner', ['id', 'name', 'mpnId', 'type', 'cloud', 'contactEmail', 'createdAt'], [
       [providerId, 'Scale Provider Ltd', '7000001', 'INDIRECT_PROVIDER', 'PUBLIC', 'p@scale.example', stamp],
       [resellerId, 'Scale Reseller Ltd', '7000002', 'INDIRECT_RESELLER', 'PUBLIC', 'r@scale.example', stamp],
     ]),
-    insert('partnership', ['id', 'providerId', 'resellerId', 'status', 'establishedAt', 'removedAt'], [[randomUUID(), providerId, resellerId, 'ACTIVE', stamp, null]]),
+    insert('partnership', ['id', 'providerId', 'resellerId', 'status', 'establishedAt', 'removedAt'], [[newId(), providerId, resellerId, 'ACTIVE', stamp, null]]),
   ]);
   const token = await signDevToken(BENCH_SECRET, { sub: 'scale-admin', roles: [Role.GLOBAL_ADMIN], partnerId: providerId });
 

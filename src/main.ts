@@ -1,3 +1,4 @@
+import './common/runtime-mode'; // first: sets the libraries' mode before they load
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './common/config';
 import { logger } from './common/logger';

@@ -7,6 +7,7 @@ import ms from 'ms';
 export type DbType = 'sqlite' | 'mysql';
 
 export interface AppConfig {
+  /** the server's profile: APP_ENV, else NODE_ENV, else development (see src/common/runtime-mode.ts) */
   nodeEnv: string;
   port: number;
   dbType: DbType;
@@ -150,7 +151,7 @@ function trustProxy(env: Env): string | number | false {
 }
 
 export function loadConfig(env: Env = process.env): AppConfig {
-  const nodeEnv = env.NODE_ENV || 'development';
+  const nodeEnv = env.APP_ENV || env.NODE_ENV || 'development';
   const dbType = (env.DB_TYPE || 'sqlite') as DbType;
   if (dbType !== 'sqlite' && dbType !== 'mysql') {
     throw new ConfigError('DB_TYPE', `must be "sqlite" or "mysql" (got "${env.DB_TYPE}")`);

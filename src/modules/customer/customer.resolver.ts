@@ -56,6 +56,7 @@ export class CustomerResolver {
     description: "The viewer's partner's reseller relationship with this customer",
   })
   relationship(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+    if (customer.viewerRelationship) return customer.viewerRelationship;
     return viewersOwn(ctx, ctx.scope.loaders.relationshipsOfCustomer, customer.id);
   }
 
@@ -64,6 +65,7 @@ export class CustomerResolver {
     description: "The viewer's partner's delegated admin privileges over this customer",
   })
   delegatedAdminPrivileges(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+    if (customer.viewerRelationship) return customer.viewerPrivileges ?? null;
     return viewersOwn(ctx, ctx.scope.loaders.delegatedAdminOfCustomer, customer.id);
   }
 
