@@ -126,7 +126,7 @@ export class Scope {
   /**
    * Customers: a partner's are those with an ACTIVE relationship; a customer's user its own. For a
    * partner, the rows come with its own relationship and admin privileges (`viewerRelationship`,
-   * `viewerPrivileges`) from the same statement, which the nested fields then need not read again.
+   * `viewerPrivileges`, see CustomerResolver) from the same statement, so those fields need no query.
    */
   customers(em?: EntityManager): Builder<Customer> {
     const qb = this.from(Customer, 'customer', em);

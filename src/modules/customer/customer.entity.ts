@@ -3,8 +3,6 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typ
 import { enumColumn, idColumn, nullableRefColumn, timeColumn } from '../../common/columns';
 import { Cloud } from '../../common/enums';
 import { Partner } from '../partner/partner.entity';
-import type { DelegatedAdminPrivilege } from '../relationship/delegated-admin-privilege.entity';
-import type { ResellerRelationship } from '../relationship/reseller-relationship.entity';
 
 @ObjectType({ description: 'The exact full address of the customer' })
 export class Address {
@@ -111,10 +109,4 @@ export class Customer {
   @Field(() => GraphQLISODateTime)
   @Column(timeColumn)
   createdAt: Date;
-
-  /** Read for a partner with the row (Scope.customers): its own relationship with the customer. */
-  viewerRelationship?: ResellerRelationship;
-
-  /** Read for a partner with the row (Scope.customers): its own admin privileges over the customer, or null. */
-  viewerPrivileges?: DelegatedAdminPrivilege | null;
 }

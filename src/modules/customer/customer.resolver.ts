@@ -11,6 +11,12 @@ import { CreateCustomerInput, CustomerFilter } from './customer.inputs';
 import { CreateCustomerPayload, CustomerConnection, CustomerPartner } from './customer.types';
 import { COST } from '../../common/cost';
 
+/**
+ * A customer as a partner's user reads it through the scope (Scope.customers): with that partner's own
+ * relationship and admin privileges (null: none) mapped onto the row by the same statement.
+ */
+type ViewedCustomer = Customer & { viewerRelationship?: ResellerRelationship; viewerPrivileges?: DelegatedAdminPrivilege | null };
+
 /** The viewer's partner's own row of a partner ↔ customer table (null for a caller that is no partner). */
 async function viewersOwn<T extends { partnerId: string }>(
   ctx: RequestContext,
@@ -56,7 +62,8 @@ export class CustomerResolver {
     description: "The viewer's partner's reseller relationship with this customer",
   })
   relationship(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
-    if (customer.viewerRelationship) return customer.viewerRelationship;
+    const { viewerRelationship } = customer as ViewedCustomer;
+    if (viewerRelationship) return viewerRelationship;
     return viewersOwn(ctx, ctx.scope.loaders.relationshipsOfCustomer, customer.id);
   }
 
@@ -65,7 +72,8 @@ export class CustomerResolver {
     description: "The viewer's partner's delegated admin privileges over this customer",
   })
   delegatedAdminPrivileges(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
-    if (customer.viewerRelationship) return customer.viewerPrivileges ?? null;
+    const viewed = customer as ViewedCustomer;
+    if (viewed.viewerRelationship) return viewed.viewerPrivileges ?? null;
     return viewersOwn(ctx, ctx.scope.loaders.delegatedAdminOfCustomer, customer.id);
   }
 
