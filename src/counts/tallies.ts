@@ -104,6 +104,14 @@ export async function readTally(ds: DataSource, name: TallyName, owner: string):
   return row?.total ?? 0;
 }
 
+/**
+ * `paginate`'s `count` from a tally: one row read. Without an owner (a filtered list, or a caller
+ * the tally does not cover) undefined, so the list counts its rows.
+ */
+export function tallyCount(ds: DataSource, name: TallyName, owner: string | undefined | false): (() => Promise<number>) | undefined {
+  return owner ? () => readTally(ds, name, owner) : undefined;
+}
+
 /** Every tally recounted from the tables, as rows. */
 async function recount(em: EntityManager): Promise<Tally[]> {
   const rows: Tally[] = [];

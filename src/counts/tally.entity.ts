@@ -2,8 +2,8 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintColumn } from '../common/columns';
 
 /**
- * One counter: how many rows a list has for one owner (a partner, an audience key, an endpoint, or
- * `*` for everyone), kept in the transaction of every change, so `totalCount` reads one row.
+ * One counter: how many rows a list has for one owner (a partner, an audience key, or `*` for
+ * everyone), kept in the transaction of every change, so `totalCount` reads one row.
  * See src/counts/tallies.ts for the lists counted and how each is rebuilt.
  */
 @Entity('tally')

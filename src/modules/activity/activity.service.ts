@@ -5,7 +5,7 @@ import { newId } from '../../common/ids';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import type { Scope } from '../../scope/scope';
 import { Activity, type ActivityAction } from './activity.entity';
-import { countChange, EVERYONE, readTally, TallyName } from '../../counts/tallies';
+import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
 
 export interface ActivityEntry {
   action: ActivityAction;
@@ -49,8 +49,7 @@ export class ActivityService {
   /** A partner's trail, newest first: a partner's user reads its own; the operator names the partner. */
   async listForPartner(scope: Scope, args: ConnectionArgs, partnerId?: string) {
     if (scope.isOperator && !partnerId) throw UserInputError.field('partnerId', 'the operator names the partner whose trail to read');
-    const qb = scope.activities(partnerId);
-    const owner = partnerId ?? scope.partnerId;
-    return paginate(qb, args, { order: 'DESC', count: owner ? () => readTally(this.deps.ds, TallyName.ACTIVITIES, owner) : undefined });
+    const count = tallyCount(this.deps.ds, TallyName.ACTIVITIES, partnerId ?? scope.partnerId);
+    return paginate(scope.activities(partnerId), args, { order: 'DESC', count });
   }
 }

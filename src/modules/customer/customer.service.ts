@@ -21,7 +21,7 @@ import { CustomerUser } from './customer-user.entity';
 import { Customer } from './customer.entity';
 import type { CreateCustomerInput, CustomerFilter } from './customer.inputs';
 import type { AdminCredentials } from './customer.types';
-import { countChange, EVERYONE, readTally, TallyName } from '../../counts/tallies';
+import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
 
 export class CustomerService {
   constructor(
@@ -166,11 +166,7 @@ export class CustomerService {
       qb.andWhere('customer.indirectResellerId = :resellerId', { resellerId: filter.indirectResellerId });
     }
     if (filter?.search) qb.andWhere(anyColumnContains(['customer.companyName', 'customer.domain'], filter.search));
-    const owner = scope.tallyOwner;
-    const tallied = owner && !filter?.indirectResellerId && !filter?.search;
-    return paginate(qb, args, {
-      key: scope.customerKey,
-      count: tallied ? () => readTally(this.deps.ds, TallyName.CUSTOMERS, owner) : undefined,
-    });
+    const unfiltered = !filter?.indirectResellerId && !filter?.search;
+    return paginate(qb, args, { key: scope.customerKey, count: tallyCount(this.deps.ds, TallyName.CUSTOMERS, unfiltered && scope.tallyOwner) });
   }
 }

@@ -21,7 +21,7 @@ import { CustomerInvitation } from './customer-invitation.entity';
 import { invitationDraft } from './invitation.email';
 import type { CreateCustomerInvitationInput, InvitationFilter } from './invitation.inputs';
 import type { InvitationPreview } from './invitation.types';
-import { countChange, EVERYONE, readTally, TallyName } from '../../counts/tallies';
+import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
 
 /** The `data` of INVITATION_ACCEPTED (what the invitationAccepted push shows). */
 export interface InvitationAcceptedData {
@@ -161,9 +161,7 @@ export class InvitationService {
       default:
         qb.andWhere('invitation.status = :status', { status: filterBy!.status });
     }
-    const owner = scope.tallyOwner;
-    const tallied = owner && !filterBy?.status;
-    return paginate(qb, args, { order: 'DESC', count: tallied ? () => readTally(this.deps.ds, TallyName.INVITATIONS, owner) : undefined });
+    return paginate(qb, args, { order: 'DESC', count: tallyCount(this.deps.ds, TallyName.INVITATIONS, !filterBy?.status && scope.tallyOwner) });
   }
 
   /**

@@ -9,7 +9,7 @@ import { ActivityAction } from '../activity/activity.entity';
 import type { ActivityService } from '../activity/activity.service';
 import { Partner } from './partner.entity';
 import type { CreatePartnerInput, PartnerFilter } from './partner.inputs';
-import { countChange, EVERYONE, readTally, TallyName } from '../../counts/tallies';
+import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
 
 export class PartnerService {
   constructor(
@@ -47,7 +47,7 @@ export class PartnerService {
     if (filter?.type) qb.andWhere('partner.type = :type', { type: filter.type });
     if (filter?.cloud) qb.andWhere('partner.cloud = :cloud', { cloud: filter.cloud });
     if (filter?.search) qb.andWhere(anyColumnContains(['partner.name', 'partner.mpnId'], filter.search));
-    const tallied = scope.isOperator && !filter?.type && !filter?.cloud && !filter?.search;
-    return paginate(qb, args, { count: tallied ? () => readTally(this.deps.ds, TallyName.PARTNERS, EVERYONE) : undefined });
+    const unfiltered = !filter?.type && !filter?.cloud && !filter?.search;
+    return paginate(qb, args, { count: tallyCount(this.deps.ds, TallyName.PARTNERS, unfiltered && scope.isOperator && EVERYONE) });
   }
 }

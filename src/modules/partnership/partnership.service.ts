@@ -15,7 +15,7 @@ import type { Scope } from '../../scope/scope';
 import { partnershipRequestDraft } from './partnership.email';
 import { PartnershipRequest } from './partnership-request.entity';
 import { Partnership } from './partnership.entity';
-import { countChange, EVERYONE, readTally, TallyName } from '../../counts/tallies';
+import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
 
 /** Indirect provider ↔ indirect reseller partnerships: requested by email link, accepted once, removable by either side. */
 export class PartnershipService {
@@ -186,17 +186,12 @@ export class PartnershipService {
   /** ACTIVE partnerships from one side: the provider's resellers, or the reseller's providers. */
   listActive(scope: Scope, args: ConnectionArgs, side: 'provider' | 'reseller') {
     const qb = scope.partnerships(undefined, side).andWhere('partnership.status = :active', { active: PartnershipStatus.ACTIVE });
-    const owner = scope.tallyOwner;
     const tally = side === 'provider' ? TallyName.PARTNERSHIPS_AS_PROVIDER : TallyName.PARTNERSHIPS_AS_RESELLER;
-    return paginate(qb, args, { order: 'DESC', count: owner ? () => readTally(this.deps.ds, tally, owner) : undefined });
+    return paginate(qb, args, { order: 'DESC', count: tallyCount(this.deps.ds, tally, scope.tallyOwner) });
   }
 
   /** The provider's own requests, newest first. */
   listRequests(scope: Scope, args: ConnectionArgs) {
-    const { partnerId } = scope;
-    return paginate(scope.partnershipRequests(), args, {
-      order: 'DESC',
-      count: partnerId ? () => readTally(this.deps.ds, TallyName.PARTNERSHIP_REQUESTS, partnerId) : undefined,
-    });
+    return paginate(scope.partnershipRequests(), args, { order: 'DESC', count: tallyCount(this.deps.ds, TallyName.PARTNERSHIP_REQUESTS, scope.partnerId) });
   }
 }
