@@ -21,6 +21,7 @@ import { seedDemo } from './demo/seed';
 import { appDataSource } from './entities';
 import { ensureCatalog } from './modules/offer/offer.service';
 import { corsPolicy, jsonErrors, notFound, requireJsonBody, securityHeaders } from './pipeline/http';
+import { OperationCompiler } from './pipeline/execution';
 import { OperationPipeline, type SocketExtra } from './pipeline/pipeline';
 import { createAnonymousLimiter } from './pipeline/rate-limit';
 import { buildAppSchema } from './schema';
@@ -81,7 +82,8 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
 
   const apolloSide = pipeline.apolloOptions();
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    // the schema, with operations compiled once and run as functions (src/pipeline/execution.ts)
+    gateway: new OperationCompiler(schema).asGateway(),
     introspection: true,
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT (one bounded shutdown); Apollo's own handler would race it

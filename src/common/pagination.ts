@@ -1,6 +1,7 @@
 import { IsInt, IsOptional, Max, MaxLength, Min } from 'class-validator';
 import { ArgsType, type ClassType, Field, Int, ObjectType } from 'type-graphql';
 import type { SelectQueryBuilder } from 'typeorm';
+import { readMany } from './entity-reader';
 import { UserInputError } from './errors';
 
 export const MAX_PAGE_SIZE = 100;
@@ -35,11 +36,26 @@ export interface Edge<T> {
   node: T;
 }
 
-/** A Relay connection. `totalCount` is a thunk, so its COUNT query runs only when asked for. */
+/** A Relay connection. `totalCount` is a lazy getter, so its count runs only when the field is selected. */
 export interface Connection<T> {
   edges: Edge<T>[];
   pageInfo: PageInfo;
-  totalCount: () => Promise<number>;
+  readonly totalCount: Promise<number>;
+}
+
+/**
+ * A connection of `edges` whose `totalCount` runs `count` the first time the field is read (only
+ * when selected: a plain property read, for graphql-js and compiled operations alike), and once.
+ */
+export function connectionOf<T>(edges: Edge<T>[], hasNextPage: boolean, count: () => Promise<number>): Connection<T> {
+  let counted: Promise<number> | undefined;
+  return {
+    edges,
+    pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    get totalCount() {
+      return (counted ??= count());
+    },
+  };
 }
 
 /** Builds `<Name>Connection` and `<Name>Edge` object types for a node type. */
@@ -61,8 +77,8 @@ export function ConnectionType<T extends object>(name: string, nodeType: ClassTy
     @Field(() => PageInfo)
     pageInfo: PageInfo;
 
-    // simple: graphql's default resolver calls the thunk, so the COUNT runs only when selected
-    @Field(() => Int, { simple: true, description: 'All items matching the filter, across pages' })
+    // not simple: a lazy getter's Promise (connectionOf), awaited by the field's resolver; the count runs only when selected
+    @Field(() => Int, { simple: false, description: 'All items matching the filter, across pages' })
     totalCount: number;
   }
   return ConnectionClass;
@@ -102,13 +118,11 @@ export function toConnection<T extends { id: string }>(
 ): Connection<T> {
   const hasNextPage = rows.length > page.first;
   const nodes = hasNextPage ? rows.slice(0, page.first) : rows;
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
-  let counted: Promise<number> | undefined;
-  return {
-    edges,
-    pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
-    totalCount: () => (counted ??= count()),
-  };
+  return connectionOf(
+    nodes.map((node) => ({ cursor: encodeCursor(node.id), node })),
+    hasNextPage,
+    count,
+  );
 }
 
 export interface PageOptions {
@@ -138,6 +152,6 @@ export async function paginate<T extends { id: string }>(
   const counter = options.count ?? (() => qb.clone().getCount());
   const rows = qb.clone();
   if (page.afterId) rows.andWhere(`${key} ${order === 'ASC' ? '>' : '<'} :pageAfterId`, { pageAfterId: page.afterId });
-  const found = await rows.orderBy(key, order).limit(page.first + 1).getMany();
+  const found = await readMany(rows.orderBy(key, order).limit(page.first + 1));
   return toConnection(found, page, counter);
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { AppDeps } from '../common/context';
 import { UnauthenticatedError, UserInputError } from '../common/errors';
-import { type ConnectionArgs, DEFAULT_PAGE_SIZE } from '../common/pagination';
+import { type ConnectionArgs, connectionOf, DEFAULT_PAGE_SIZE } from '../common/pagination';
 import type { Scope } from '../scope/scope';
 import { customerKey, type EventType, partnerKey } from './catalog';
 import { decodeEventCursor, encodeEventCursor } from './cursor';
@@ -83,13 +83,7 @@ export class EventService {
     const rows = await readEvents(this.deps.ds, { ...selection, after, limit: first + 1 });
     const hasNextPage = rows.length > first;
     const edges = rows.slice(0, first).map((e) => ({ cursor: encodeEventCursor(e.position), node: toEventNode(e) }));
-    let counted: Promise<number> | undefined;
-    return {
-      edges,
-      pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
-      // a thunk: graphql's default resolver calls it only when totalCount is selected
-      totalCount: (() => (counted ??= this.count(selection))) as unknown as number,
-    };
+    return connectionOf(edges, hasNextPage, () => this.count(selection)) as unknown as EventConnection;
   }
 
   /** Unfiltered: the key's tally (one row); filtered: the matching rows, counted. */

@@ -97,7 +97,8 @@ export class EventConnection {
   @Field(() => PageInfo)
   pageInfo: PageInfo;
 
-  @Field(() => Int, { simple: true, description: 'All events matching the filter that the viewer receives' })
+  // not simple: a lazy getter's Promise (connectionOf), awaited by the field's resolver
+  @Field(() => Int, { simple: false, description: 'All events matching the filter that the viewer receives' })
   totalCount: number;
 }
 

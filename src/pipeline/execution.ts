@@ -1,0 +1,98 @@
+import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
+import { type DocumentNode, execute, type ExecutionResult, GraphQLError, type GraphQLSchema } from 'graphql';
+import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import { logger } from '../common/logger';
+
+type Compiled = CompiledQuery | null;
+
+/**
+ * graphql-jit's errors inherit graphql's GraphQLError but leave `extensions` undefined when the
+ * thrown error has none; Apollo's error formatting (and ours) expects graphql-js's own errors, as
+ * execute() makes them: same message, path, locations, original error and extensions.
+ */
+function asGraphQLError(error: GraphQLError): GraphQLError {
+  const converted = new GraphQLError(error.message, {
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions ?? (error.originalError as GraphQLError | undefined)?.extensions,
+  });
+  (converted as { locations?: GraphQLError['locations'] }).locations = error.locations;
+  return converted;
+}
+
+/**
+ * Compiled operations: graphql-jit turns a validated document into a function once, and every later
+ * request with the same document (Apollo's document store hands back the same parsed object for the
+ * same text) runs that function instead of walking the document with graphql-js. An operation the
+ * compiler refuses runs with graphql-js, as before.
+ *
+ * The cache is per document object and operation name, so it lives as long as Apollo keeps the
+ * document (a bounded LRU), and never holds a document Apollo has let go of.
+ */
+export class OperationCompiler {
+  private readonly compiled = new WeakMap<DocumentNode, Map<string, Compiled>>();
+
+  constructor(private readonly schema: GraphQLSchema) {}
+
+  private compile(document: DocumentNode, operationName: string | null | undefined): Compiled {
+    const key = operationName ?? '';
+    let byName = this.compiled.get(document);
+    if (!byName) this.compiled.set(document, (byName = new Map()));
+    if (byName.has(key)) return byName.get(key)!;
+    let result: Compiled = null;
+    try {
+      const compiled = compileQuery(this.schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
+      if (isCompiledQuery(compiled)) result = compiled;
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'operation not compiled; it runs with graphql-js');
+    }
+    byName.set(key, result);
+    return result;
+  }
+
+  /** Runs an operation: compiled when possible, with graphql-js otherwise. */
+  async run(args: {
+    document: DocumentNode;
+    operationName?: string | null;
+    variables?: Record<string, unknown> | null;
+    contextValue: unknown;
+  }): Promise<ExecutionResult> {
+    const compiled = this.compile(args.document, args.operationName);
+    if (compiled) {
+      const result = await compiled.query(undefined, args.contextValue, args.variables ?? {});
+      return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
+    }
+    return execute({
+      schema: this.schema,
+      document: args.document,
+      operationName: args.operationName,
+      variableValues: args.variables,
+      contextValue: args.contextValue,
+    });
+  }
+
+  /**
+   * Apollo Server runs operations through a "gateway" executor when one is given: this one serves the
+   * server's own schema and runs every operation with `run`.
+   */
+  asGateway(): GatewayInterface {
+    const executor: GatewayExecutor = (requestContext) =>
+      this.run({
+        document: requestContext.document,
+        operationName: requestContext.operationName,
+        variables: requestContext.request.variables,
+        contextValue: requestContext.context,
+      }) as ReturnType<GatewayExecutor>;
+    const { schema } = this;
+    return {
+      async load() {
+        return { executor };
+      },
+      onSchemaLoadOrUpdate(callback) {
+        callback({ apiSchema: schema, coreSupergraphSdl: '' });
+        return () => {};
+      },
+      async stop() {},
+    };
+  }
+}
