@@ -1,6 +1,7 @@
 import type { Driver, EntityMetadata, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { DriverUtils } from 'typeorm/driver/DriverUtils';
+import { JOINED } from './selection';
 
 type Raw = Record<string, unknown>;
 /** Builds the entity of one alias from a raw row; undefined when the row has none (a LEFT JOIN that found nothing). */
@@ -62,19 +63,65 @@ function hydrator(driver: Driver, metadata: EntityMetadata, alias: string): Hydr
  * partial selects, relation ids, eager relations, entity listeners or subscribers) has no plan and is
  * read by TypeORM.
  */
+/** The columns of `metadata` that `properties` (paths relative to the entity) read, with the primary key; undefined when one is no column. */
+function columnsFor(metadata: EntityMetadata, properties: readonly string[]): ColumnMetadata[] | undefined {
+  const columns = metadata.columns.filter((column) => !column.isVirtual);
+  const covers = (property: string, path: string) => path === property || path.startsWith(`${property}.`) || property.startsWith(`${path}.`);
+  if (!properties.every((property) => columns.some((column) => covers(property, column.propertyPath)))) return undefined;
+  return columns.filter((column) => column.isPrimary || properties.some((property) => covers(property, column.propertyPath)));
+}
+
+/**
+ * Narrows the SELECT to what `properties` read: property paths of the main entity (`companyName`,
+ * `address.city`, a whole embedded `address`), and of entities joined onto a property
+ * (`@viewerRelationship.status`; `@viewerRelationship` whole; see JOINED). Primary keys are always selected (a
+ * joined entity nobody reads: only its key). Unchanged when a property is no column (a getter, a
+ * relation): then every column is read.
+ */
+function selectOnly(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly string[]): void {
+  const { mainAlias, joinAttributes } = qb.expressionMap;
+  const joined = new Map(joinAttributes.map((join) => [join.mapToPropertyPropertyName!, join]));
+  const own: string[] = [];
+  const ofJoin = new Map<string, string[]>(joinAttributes.map((join) => [join.mapToPropertyPropertyName!, []]));
+  for (const path of properties) {
+    const property = path.startsWith(JOINED) ? path.slice(JOINED.length) : path;
+    const head = property.split('.', 1)[0];
+    if (!joined.has(head)) {
+      if (property === path) own.push(property); // a JOINED path into a property this query does not join: not read from it
+    } else if (head === property) ofJoin.delete(head); // the whole joined entity
+    else ofJoin.get(head)?.push(property.slice(head.length + 1));
+  }
+  const selects: string[] = [];
+  const main = columnsFor(mainAlias!.metadata, own);
+  if (!main) return;
+  selects.push(...main.map((column) => `${mainAlias!.name}.${column.propertyPath}`));
+  for (const [property, join] of joined) {
+    const paths = ofJoin.get(property);
+    const columns = paths && columnsFor(join.metadata!, paths);
+    if (paths && !columns) return;
+    if (columns) selects.push(...columns.map((column) => `${join.alias.name}.${column.propertyPath}`));
+    else selects.push(join.alias.name);
+  }
+  qb.select(selects);
+}
+
 function plan(qb: SelectQueryBuilder<ObjectLiteral>): { main: Hydrate; joins: { property: string; hydrate: Hydrate }[] } | undefined {
   const map = qb.expressionMap;
   const main = map.mainAlias;
   if (!main?.hasMetadata) return undefined;
-  if (map.relationIdAttributes.length || map.selects.length !== 1 + map.joinAttributes.length) return undefined;
-  if (map.selects[0].selection !== main.name || main.metadata.eagerRelations.length || main.metadata.listeners.length) return undefined;
+  if (map.relationIdAttributes.length || main.metadata.eagerRelations.length || main.metadata.listeners.length) return undefined;
+  // each alias whole, or some of its columns; nothing else (no raw expressions)
+  const aliases = [main.name, ...map.joinAttributes.map((join) => join.alias.name)];
+  const selected = (alias: string) => map.selects.some((select) => select.selection === alias || select.selection.startsWith(`${alias}.`));
+  if (!map.selects.every((select) => aliases.some((alias) => select.selection === alias || select.selection.startsWith(`${alias}.`)))) return undefined;
+  if (!aliases.every(selected)) return undefined;
   if (qb.connection.subscribers.length) return undefined;
   const { driver } = qb.connection;
   const joins: { property: string; hydrate: Hydrate }[] = [];
   for (const join of map.joinAttributes) {
     const property = join.mapToPropertyPropertyName;
     if (join.isMappingMany || !join.isSelected || join.relation || !property || join.mapToPropertyParentAlias !== main.name) return undefined;
-    if (!map.selects.some((select) => select.selection === join.alias.name) || join.metadata!.listeners.length) return undefined;
+    if (join.metadata!.listeners.length) return undefined;
     joins.push({ property, hydrate: hydrator(driver, join.metadata!, join.alias.name) });
   }
   return { main: hydrator(driver, main.metadata, main.name), joins };
@@ -87,9 +134,14 @@ function plan(qb: SelectQueryBuilder<ObjectLiteral>): { main: Hydrate; joins: { 
  * `getMany()` makes: same class, same property values, embedded objects, joined entities on their
  * mapped property (null when the join found nothing); rows are distinct by the main entity's
  * primary key, as `getMany()` groups them. A query outside the plan's shapes is read by `getMany()`.
+ *
+ * With `properties` (what the GraphQL selection reads, `selectedProperties`), only their columns and
+ * the primary key are selected: such entities are partial, and go nowhere but to the response.
  */
-export async function readMany<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): Promise<T[]> {
-  const shape = plan(qb as SelectQueryBuilder<ObjectLiteral>);
+export async function readMany<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, properties?: readonly string[]): Promise<T[]> {
+  const any = qb as SelectQueryBuilder<ObjectLiteral>;
+  const shape = plan(any);
+  if (shape && properties) selectOnly(any, properties);
   if (!shape) return qb.getMany();
   const raws = await qb.getRawMany<Raw>();
   const primary = qb.expressionMap.mainAlias!.metadata.primaryColumns;

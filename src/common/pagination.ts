@@ -84,6 +84,9 @@ export function ConnectionType<T extends object>(name: string, nodeType: ClassTy
   return ConnectionClass;
 }
 
+/** Where a connection's nodes are in its selection, for `selectedProperties`. */
+export const CONNECTION_NODES = ['edges', 'node'] as const;
+
 const CURSOR_PREFIX = 'k1:';
 
 /** Cursors are opaque to clients: base64url of the keyset position (the row id). */
@@ -134,6 +137,11 @@ export interface PageOptions {
    * so a page reads about `first + 1` index entries whatever the list's size. Default `<alias>.id`.
    */
   key?: string;
+  /**
+   * The properties the response reads of each node (`selectedProperties(info, CONNECTION_NODES)`):
+   * only their columns are selected. Without it, every column.
+   */
+  select?: readonly string[];
   /** an O(1) count for `totalCount` (a tally, src/counts/); without one the matching rows are counted */
   count?: () => Promise<number>;
 }
@@ -152,6 +160,6 @@ export async function paginate<T extends { id: string }>(
   const counter = options.count ?? (() => qb.clone().getCount());
   const rows = qb.clone();
   if (page.afterId) rows.andWhere(`${key} ${order === 'ASC' ? '>' : '<'} :pageAfterId`, { pageAfterId: page.afterId });
-  const found = await readMany(rows.orderBy(key, order).limit(page.first + 1));
+  const found = await readMany(rows.orderBy(key, order).limit(page.first + 1), options.select);
   return toConnection(found, page, counter);
 }

@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { beforeCommit, inTransaction } from '../common/database';
 import { PartnershipStatus, RelationshipStatus } from '../common/enums';
 import { logger } from '../common/logger';
+import { Statement } from '../common/statements';
 import { Tally } from './tally.entity';
 
 /**
@@ -99,9 +100,16 @@ async function writeDeltas(em: EntityManager, deltas: { name: TallyName; owner: 
 }
 
 /** A tally's value; a tally without a row is 0. */
+const tallyTotal = new Statement<{ name: string; owner: string }, { total: string | number }>((ds, values) =>
+  ds
+    .createQueryBuilder(Tally, 'tally')
+    .select('tally.total', 'total')
+    .where('tally.name = :name AND tally.owner = :owner', { name: values.name, owner: values.owner }),
+);
+
 export async function readTally(ds: DataSource, name: TallyName, owner: string): Promise<number> {
-  const row = await ds.manager.findOne(Tally, { where: { name, owner }, select: { total: true } });
-  return row?.total ?? 0;
+  const [row] = await tallyTotal.rows(ds, { name, owner });
+  return row ? Number(row.total) : 0; // MySQL hands BIGINT back as a string
 }
 
 /**

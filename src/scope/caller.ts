@@ -1,8 +1,16 @@
 import type { DataSource } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
 import { UnauthenticatedError } from '../common/errors';
+import { Statement } from '../common/statements';
 import { Customer } from '../modules/customer/customer.entity';
 import { Partner } from '../modules/partner/partner.entity';
+
+const partnerExists = new Statement<{ id: string }, { found: number }>((ds, values) =>
+  ds.createQueryBuilder(Partner, 'partner').select('1', 'found').where('partner.id = :id', { id: values.id }).limit(1),
+);
+const customerExists = new Statement<{ id: string }, { found: number }>((ds, values) =>
+  ds.createQueryBuilder(Customer, 'customer').select('1', 'found').where('customer.id = :id', { id: values.id }).limit(1),
+);
 
 /**
  * The last check of a sign-in, after the token's signature and the consistency of its claims:
@@ -13,9 +21,9 @@ export async function confirmCaller(ds: DataSource, principal: Principal | undef
   if (!principal) return undefined;
   const exists =
     principal.kind === 'partner'
-      ? await ds.getRepository(Partner).existsBy({ id: principal.partnerId! })
+      ? (await partnerExists.rows(ds, { id: principal.partnerId! })).length > 0
       : principal.kind === 'customer'
-        ? await ds.getRepository(Customer).existsBy({ id: principal.customerId! })
+        ? (await customerExists.rows(ds, { id: principal.customerId! })).length > 0
         : true;
   if (!exists) throw new UnauthenticatedError(`Your token names a ${principal.kind} that does not exist`);
   return principal;

@@ -1,6 +1,8 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Can } from '../../common/auth/roles';
-import { ConnectionArgs } from '../../common/pagination';
+import { CONNECTION_NODES, ConnectionArgs } from '../../common/pagination';
+import { Reads, selectedProperties } from '../../common/selection';
 import type { RequestContext } from '../../context';
 import { Partner } from '../partner/partner.entity';
 import { DelegatedAdminPrivilege } from '../relationship/delegated-admin-privilege.entity';
@@ -43,9 +45,10 @@ export class CustomerResolver {
   customers(
     @Ctx() ctx: RequestContext,
     @Args() args: ConnectionArgs,
+    @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => CustomerFilter, { nullable: true }) filter?: CustomerFilter,
   ) {
-    return ctx.services.customers.list(ctx.scope, args, filter);
+    return ctx.services.customers.list(ctx.scope, args, filter, selectedProperties(info, CONNECTION_NODES));
   }
 
   @Authorized(...Can.createCustomers)
@@ -61,6 +64,7 @@ export class CustomerResolver {
     nullable: true,
     description: "The viewer's partner's reseller relationship with this customer",
   })
+  @Reads({ returns: 'viewerRelationship' })
   relationship(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
     const { viewerRelationship } = customer as ViewedCustomer;
     if (viewerRelationship) return viewerRelationship;
@@ -71,6 +75,7 @@ export class CustomerResolver {
     nullable: true,
     description: "The viewer's partner's delegated admin privileges over this customer",
   })
+  @Reads({ returns: 'viewerPrivileges' })
   delegatedAdminPrivileges(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
     const viewed = customer as ViewedCustomer;
     if (viewed.viewerRelationship) return viewed.viewerPrivileges ?? null;
@@ -81,6 +86,7 @@ export class CustomerResolver {
     nullable: true,
     description: 'The indirect reseller the customer is associated with, when the viewer may see that partner',
   })
+  @Reads('indirectResellerId')
   indirectReseller(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
     return customer.indirectResellerId ? ctx.scope.loaders.partner.load(customer.indirectResellerId) : null;
   }
@@ -88,6 +94,7 @@ export class CustomerResolver {
   @FieldResolver(() => [CustomerPartner], { complexity: COST.batched,
     description: "Every partner of the customer, for the customer's own users and the operator; a partner sees its own entry",
   })
+  @Reads()
   async partners(@Root() customer: Customer, @Ctx() ctx: RequestContext): Promise<CustomerPartner[]> {
     const { loaders } = ctx.scope;
     const [relationships, privileges] = await Promise.all([
@@ -113,6 +120,7 @@ export class CustomerResolver {
     description:
       'The subscriptions the viewer may read: those its partner sold or is reseller of record or support contact of (the customer and the operator: all)',
   })
+  @Reads()
   subscriptions(@Root() customer: Customer, @Ctx() ctx: RequestContext, @Args() args: ConnectionArgs) {
     return ctx.scope.loaders.subscriptions(customer.id, args);
   }

@@ -160,13 +160,14 @@ export class CustomerService {
     return scope.getOrThrow(Customer, id);
   }
 
-  list(scope: Scope, args: ConnectionArgs, filter?: CustomerFilter) {
+  /** A page of the caller's customers; `select`: the properties the response reads (selectedProperties). */
+  list(scope: Scope, args: ConnectionArgs, filter?: CustomerFilter, select?: readonly string[]) {
     const qb = scope.customers();
     if (filter?.indirectResellerId) {
       qb.andWhere('customer.indirectResellerId = :resellerId', { resellerId: filter.indirectResellerId });
     }
     if (filter?.search) qb.andWhere(anyColumnContains(['customer.companyName', 'customer.domain'], filter.search));
     const unfiltered = !filter?.indirectResellerId && !filter?.search;
-    return paginate(qb, args, { key: scope.customerKey, count: tallyCount(this.deps.ds, TallyName.CUSTOMERS, unfiltered && scope.tallyOwner) });
+    return paginate(qb, args, { key: scope.customerKey, select, count: tallyCount(this.deps.ds, TallyName.CUSTOMERS, unfiltered && scope.tallyOwner) });
   }
 }
