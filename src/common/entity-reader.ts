@@ -1,4 +1,4 @@
-import type { Driver, EntityMetadata, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type { Driver, EntityMetadata, ObjectLiteral, QueryRunner, SelectQueryBuilder } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { DriverUtils } from 'typeorm/driver/DriverUtils';
 import { JOINED } from './selection';
@@ -15,6 +15,24 @@ function isPlain(column: ColumnMetadata): boolean {
 }
 
 /**
+ * The conversion of one column's raw value. Plain strings stay as they are; a datetime in the form
+ * TypeORM writes it to SQLite (`YYYY-MM-DD HH:MM:SS.SSS`, UTC) or a Date from mysql2 is converted
+ * here, with the result the driver gives (`prepareHydratedValue`: the same instant); everything else,
+ * and any other form, goes to the driver.
+ */
+function converter(driver: Driver, column: ColumnMetadata): ((value: unknown) => unknown) | undefined {
+  if (isPlain(column)) return undefined;
+  const byDriver = (value: unknown) => driver.prepareHydratedValue(value, column);
+  if ((column.type !== 'datetime' && column.type !== Date) || column.transformer) return byDriver;
+  return (value) => {
+    if (value instanceof Date) return value;
+    if (typeof value !== 'string' || value.length !== 23 || value[10] !== ' ' || value[19] !== '.') return byDriver(value);
+    const n = (from: number, to: number) => Number(value.slice(from, to));
+    return new Date(Date.UTC(n(0, 4), n(5, 7) - 1, n(8, 10), n(11, 13), n(14, 16), n(17, 19), n(20, 23)));
+  };
+}
+
+/**
  * How one alias's entity is built from a raw row, compiled once per driver, entity and alias:
  * the raw key of each column (as TypeORM names it in its SELECT), the conversion (none for plain
  * strings, the driver's `prepareHydratedValue` otherwise: dates, numbers, JSON, transformers), and
@@ -26,7 +44,7 @@ function compileHydrate(driver: Driver, metadata: EntityMetadata, alias: string)
     .map((column) => ({
       column,
       key: DriverUtils.buildAlias(driver, undefined, alias, column.databaseName),
-      plain: isPlain(column),
+      convert: converter(driver, column),
       direct: !column.embeddedMetadata,
     }));
   const primaryKeys = metadata.primaryColumns.map((column) => DriverUtils.buildAlias(driver, undefined, alias, column.databaseName));
@@ -34,10 +52,10 @@ function compileHydrate(driver: Driver, metadata: EntityMetadata, alias: string)
     // a joined row that is not there (every primary column null): no entity, as TypeORM
     if (primaryKeys.every((key) => raw[key] === null || raw[key] === undefined)) return undefined;
     const entity = metadata.create(undefined, { fromDeserializer: true });
-    for (const { column, key, plain, direct } of columns) {
+    for (const { column, key, convert, direct } of columns) {
       const value = raw[key];
       if (value === undefined) continue;
-      const hydrated = plain ? value : driver.prepareHydratedValue(value, column);
+      const hydrated = convert && (value !== null || column.transformer) ? convert(value) : value;
       if (direct) entity[column.propertyName] = hydrated;
       else column.setEntityValue(entity, hydrated);
     }
@@ -128,8 +146,70 @@ function plan(qb: SelectQueryBuilder<ObjectLiteral>): { main: Hydrate; joins: { 
 }
 
 /**
+ * What TypeORM's SQL text (with `:named` parameters) is made of: aliases, selects, joins, conditions,
+ * order, limit, locks. Two builders with the same key build the same text; values are parameters, and
+ * are not part of it.
+ */
+function statementKey(qb: SelectQueryBuilder<ObjectLiteral>): string {
+  const m = qb.expressionMap;
+  return JSON.stringify([
+    m.queryType,
+    m.subQuery,
+    m.aliases.map((alias) => [alias.type, alias.name, alias.hasMetadata ? alias.metadata.tablePath : alias.tablePath, alias.subQuery]),
+    m.selects,
+    m.selectDistinct,
+    m.selectDistinctOn,
+    m.joinAttributes.map((join) => [join.direction, join.alias.name, join.alias.hasMetadata ? join.alias.metadata.tablePath : String(join.entityOrProperty), join.condition, join.mapToProperty, join.isMappingMany]),
+    m.wheres,
+    m.havings,
+    m.groupBys,
+    m.orderBys,
+    m.limit,
+    m.offset,
+    m.take,
+    m.skip,
+    m.lockMode,
+    m.lockVersion,
+    m.lockTables,
+    m.onLocked,
+    m.withDeleted,
+    m.comment,
+    m.useIndex,
+    m.commonTableExpressions.length,
+    m.maxExecutionTime,
+    m.relationIdAttributes.length,
+  ]);
+}
+
+const SQL_CACHE_LIMIT = 1000;
+const sqlTexts = new WeakMap<object, Map<string, string>>();
+/** Outside production every cached text is checked against a fresh build, so a key that misses a difference fails the tests. */
+const verifyCachedSql = process.env.NODE_ENV !== 'production';
+
+/**
+ * `qb.getQueryAndParameters()`, with the SQL text built once per statement shape (`statementKey`)
+ * and database: building it (aliases, column lists, property names) costs more than running a page.
+ * The parameters are bound as TypeORM binds them, each time.
+ */
+function queryAndParameters(qb: SelectQueryBuilder<ObjectLiteral>): [string, unknown[]] {
+  const { driver } = qb.connection;
+  let texts = sqlTexts.get(driver);
+  if (!texts) sqlTexts.set(driver, (texts = new Map()));
+  const key = statementKey(qb);
+  let text = texts.get(key);
+  if (text === undefined) {
+    if (texts.size >= SQL_CACHE_LIMIT) texts.clear();
+    texts.set(key, (text = qb.getQuery()));
+  } else if (verifyCachedSql && text !== qb.getQuery()) {
+    throw new Error(`statementKey missed a difference between two statements: ${text} / ${qb.getQuery()}`);
+  }
+  return driver.escapeQueryWithParameters(text, qb.getParameters());
+}
+
+/**
  * `qb.getMany()` for the hot lists, without TypeORM's general result transformer: the raw rows
- * are read with `getRawMany()` (same SQL, same parameters, same query runner or transaction) and
+ * are read with the builder's SQL and parameters (its text cached, `queryAndParameters`), on its query
+ * runner or transaction, and
  * turned into entities by a mapper compiled per entity and alias. The entities are the same as
  * `getMany()` makes: same class, same property values, embedded objects, joined entities on their
  * mapped property (null when the join found nothing); rows are distinct by the main entity's
@@ -143,7 +223,11 @@ export async function readMany<T extends ObjectLiteral>(qb: SelectQueryBuilder<T
   const shape = plan(any);
   if (shape && properties) selectOnly(any, properties);
   if (!shape) return qb.getMany();
-  const raws = await qb.getRawMany<Raw>();
+  const [sql, parameters] = queryAndParameters(any);
+  // on the builder's own query runner (a transaction's) when it has one, as getRawMany runs it; else one
+  // from the pool for this statement
+  const { queryRunner } = qb as unknown as { queryRunner?: QueryRunner };
+  const raws: Raw[] = await qb.connection.query(sql, parameters, queryRunner);
   const primary = qb.expressionMap.mainAlias!.metadata.primaryColumns;
   const keyOf = (entity: ObjectLiteral) => (primary.length === 1 ? entity[primary[0].propertyName] : primary.map((c) => c.getEntityValue(entity)).join('\u0000'));
   const seen = new Set<unknown>();

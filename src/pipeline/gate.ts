@@ -22,6 +22,13 @@ export interface OperationRequest {
  * 3. cost: priced with those variables, against the caller's budget (a much smaller one without a token).
  */
 export class OperationGate {
+  /**
+   * Costs already computed, by document (the parsed object Apollo and the socket cache hand back for
+   * the same text) and operation name with variables: the price depends on nothing else. Only short
+   * variable sets are kept, at most COSTS_PER_DOCUMENT per document.
+   */
+  private readonly costs = new WeakMap<DocumentNode, Map<string, number>>();
+
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly limits: OperationLimits,
@@ -39,7 +46,7 @@ export class OperationGate {
     const budget = req.principal ? this.limits.maxQueryComplexity : this.limits.anonymousMaxComplexity;
     let cost: number;
     try {
-      cost = operationCost(this.schema, req.document, req.operationName ?? req.operation.name?.value, req.variables ?? {});
+      cost = this.price(req);
     } catch (err) {
       // e.g. more nodes than the estimator walks: far beyond any budget
       throw new GraphQLError(`The operation is too large to price: ${(err as Error).message}`, {
@@ -54,4 +61,23 @@ export class OperationGate {
     }
     return { cost };
   }
+
+  private price(req: OperationRequest): number {
+    const operationName = req.operationName ?? req.operation.name?.value;
+    const variables = req.variables ?? {};
+    const key = `${operationName ?? ''}\u0000${JSON.stringify(variables)}`;
+    let known = this.costs.get(req.document);
+    const cached = known?.get(key);
+    if (cached !== undefined) return cached;
+    const cost = operationCost(this.schema, req.document, operationName, variables);
+    if (key.length <= MAX_CACHED_KEY) {
+      if (!known) this.costs.set(req.document, (known = new Map()));
+      if (known.size >= COSTS_PER_DOCUMENT) known.clear();
+      known.set(key, cost);
+    }
+    return cost;
+  }
 }
+
+const MAX_CACHED_KEY = 2000;
+const COSTS_PER_DOCUMENT = 100;

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { type DataSource, In, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
+import { readMany } from '../common/entity-reader';
 import { type Connection, pageRequest, type PageRequest, toConnection, type ConnectionArgs } from '../common/pagination';
 import type { Customer } from '../modules/customer/customer.entity';
 import { Offer } from '../modules/offer/offer.entity';
@@ -22,7 +23,7 @@ export interface ScopedQueries {
 function byId<T extends ObjectLiteral & { id: string }>(query: () => SelectQueryBuilder<T>) {
   return new DataLoader<string, T | null>(async (ids) => {
     const qb = query();
-    const rows = await qb.andWhere(`${qb.alias}.id IN (:...loaderIds)`, { loaderIds: [...ids] }).getMany();
+    const rows = await readMany(qb.andWhere(`${qb.alias}.id IN (:...loaderIds)`, { loaderIds: [...ids] }));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });
@@ -32,7 +33,7 @@ function byId<T extends ObjectLiteral & { id: string }>(query: () => SelectQuery
 function byCustomer<T extends ObjectLiteral & { customerId: string }>(query: () => SelectQueryBuilder<T>) {
   return new DataLoader<string, T[]>(async (customerIds) => {
     const qb = query();
-    const rows = await qb.andWhere(`${qb.alias}.customerId IN (:...loaderIds)`, { loaderIds: [...customerIds] }).getMany();
+    const rows = await readMany(qb.andWhere(`${qb.alias}.customerId IN (:...loaderIds)`, { loaderIds: [...customerIds] }));
     return customerIds.map((id) => rows.filter((r) => r.customerId === id));
   });
 }

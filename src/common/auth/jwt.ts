@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, SignJWT } from 'jose';
 import type { AppConfig } from '../config';
 import { UnauthenticatedError } from '../errors';
@@ -5,6 +6,9 @@ import type { Principal } from './principal';
 import { PARTNER_ROLES, Role } from './roles';
 
 const ROLE_NAMES = new Set<string>(Object.values(Role));
+const CLOCK_TOLERANCE_S = 5;
+const VERIFIED_TTL_MS = 60_000;
+const MAX_CACHED_TOKEN = 4096;
 
 /**
  * Verifies bearer tokens: HS256 with JWT_SECRET, or RS/ES keys from JWKS_URL in production.
@@ -13,6 +17,13 @@ const ROLE_NAMES = new Set<string>(Object.values(Role));
 export class TokenVerifier {
   private readonly jwks?: JWTVerifyGetKey;
   private readonly secret: Uint8Array;
+  /**
+   * Tokens verified lately, by their exact text: a dashboard sends the same token with every request,
+   * and checking its signature costs more than a page of its data. An entry is used until the token
+   * expires (with jose's clock tolerance) and for at most VERIFIED_TTL_MS, so a key withdrawn from
+   * the JWKS stops being honoured within that time (jose itself keeps JWKS keys for minutes).
+   */
+  private readonly verified = new LRUCache<string, { principal: Principal; until: number }>({ max: 10_000 });
 
   constructor(private readonly config: AppConfig) {
     this.secret = new TextEncoder().encode(config.jwtSecret);
@@ -28,12 +39,24 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const now = Date.now();
+    const known = this.verified.get(token);
+    if (known && now < known.until) return { ...known.principal, roles: [...known.principal.roles] };
+    const principal = await this.verifySignature(token);
+    if (token.length <= MAX_CACHED_TOKEN) {
+      const expires = principal.expiresAt === undefined ? Infinity : principal.expiresAt + CLOCK_TOLERANCE_S * 1000;
+      this.verified.set(token, { principal: { ...principal, roles: [...principal.roles] }, until: Math.min(expires, now + VERIFIED_TTL_MS) });
+    }
+    return principal;
+  }
+
+  private async verifySignature(token: string): Promise<Principal> {
     let payload: JWTPayload;
     try {
       const options = {
         issuer: this.config.jwtIssuer,
         audience: this.config.jwtAudience,
-        clockTolerance: 5,
+        clockTolerance: CLOCK_TOLERANCE_S,
       };
       payload = this.jwks
         ? (await jwtVerify(token, this.jwks, { ...options, algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'] })).payload
