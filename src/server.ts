@@ -74,6 +74,8 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
 
   const app = express();
   app.disable('x-powered-by');
+  // no ETag: GraphQL answers are per caller and rarely repeat; hashing every body costs more than it saves
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   const httpServer = createServer(app);
 

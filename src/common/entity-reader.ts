@@ -33,20 +33,17 @@ function converter(driver: Driver, column: ColumnMetadata): ((value: unknown) =>
 }
 
 /**
- * How one alias's entity is built from a raw row, compiled once per driver, entity and alias:
- * the raw key of each column (as TypeORM names it in its SELECT), the conversion (none for plain
- * strings, the driver's `prepareHydratedValue` otherwise: dates, numbers, JSON, transformers), and
- * where the value goes (embedded columns into their embedded object, as TypeORM does).
+ * How one alias's entity is built from a raw row, for the columns the statement selects: the raw key
+ * of each column (as TypeORM names it in its SELECT), the conversion (`converter`), and where the
+ * value goes (embedded columns into their embedded object, as TypeORM does).
  */
-function compileHydrate(driver: Driver, metadata: EntityMetadata, alias: string): Hydrate {
-  const columns = metadata.columns
-    .filter((column) => !column.isVirtual)
-    .map((column) => ({
-      column,
-      key: DriverUtils.buildAlias(driver, undefined, alias, column.databaseName),
-      convert: converter(driver, column),
-      direct: !column.embeddedMetadata,
-    }));
+function compileHydrate(driver: Driver, metadata: EntityMetadata, alias: string, selected: readonly ColumnMetadata[]): Hydrate {
+  const columns = selected.map((column) => ({
+    column,
+    key: DriverUtils.buildAlias(driver, undefined, alias, column.databaseName),
+    convert: converter(driver, column),
+    direct: !column.embeddedMetadata,
+  }));
   const primaryKeys = metadata.primaryColumns.map((column) => DriverUtils.buildAlias(driver, undefined, alias, column.databaseName));
   return (raw) => {
     // a joined row that is not there (every primary column null): no entity, as TypeORM
@@ -63,24 +60,14 @@ function compileHydrate(driver: Driver, metadata: EntityMetadata, alias: string)
   };
 }
 
-const compiled = new WeakMap<Driver, Map<EntityMetadata, Map<string, Hydrate>>>();
-
-function hydrator(driver: Driver, metadata: EntityMetadata, alias: string): Hydrate {
-  let byEntity = compiled.get(driver);
-  if (!byEntity) compiled.set(driver, (byEntity = new Map()));
-  let byAlias = byEntity.get(metadata);
-  if (!byAlias) byEntity.set(metadata, (byAlias = new Map()));
-  let hydrate = byAlias.get(alias);
-  if (!hydrate) byAlias.set(alias, (hydrate = compileHydrate(driver, metadata, alias)));
-  return hydrate;
+/** The columns of an alias the builder selects: all for the alias itself, else those named `alias.path`. */
+function selectedColumns(qb: SelectQueryBuilder<ObjectLiteral>, alias: string, metadata: EntityMetadata): ColumnMetadata[] {
+  const selections = qb.expressionMap.selects.map((select) => select.selection);
+  const columns = metadata.columns.filter((column) => !column.isVirtual);
+  if (selections.includes(alias)) return columns;
+  return columns.filter((column) => selections.includes(`${alias}.${column.propertyPath}`));
 }
 
-/**
- * The plan for a query the fast path can read: whole entities of the main alias, plus entities
- * joined with `…JoinAndMapOne` onto a property. Anything else (relation joins, many-mapping,
- * partial selects, relation ids, eager relations, entity listeners or subscribers) has no plan and is
- * read by TypeORM.
- */
 /** The columns of `metadata` that `properties` (paths relative to the entity) read, with the primary key; undefined when one is no column. */
 function columnsFor(metadata: EntityMetadata, properties: readonly string[]): ColumnMetadata[] | undefined {
   const columns = metadata.columns.filter((column) => !column.isVirtual);
@@ -123,26 +110,47 @@ function selectOnly(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly 
   qb.select(selects);
 }
 
-function plan(qb: SelectQueryBuilder<ObjectLiteral>): { main: Hydrate; joins: { property: string; hydrate: Hydrate }[] } | undefined {
+interface ReadPlan {
+  /** the SQL text, with TypeORM's `:named` parameters */
+  sql: string;
+  main: Hydrate;
+  joins: { property: string; hydrate: Hydrate }[];
+  primary: ColumnMetadata[];
+}
+
+/**
+ * The plan for a query the fast path can read: whole entities (or the columns `properties` read) of
+ * the main alias, plus entities joined with `…JoinAndMapOne` onto a property. Anything else (relation
+ * joins, many-mapping, raw selects, relation ids, eager relations, entity listeners or subscribers)
+ * has no plan and is read by TypeORM. Narrows the builder's SELECT (`selectOnly`).
+ */
+function plan(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly string[] | undefined): ReadPlan | null {
   const map = qb.expressionMap;
   const main = map.mainAlias;
-  if (!main?.hasMetadata) return undefined;
-  if (map.relationIdAttributes.length || main.metadata.eagerRelations.length || main.metadata.listeners.length) return undefined;
+  if (!main?.hasMetadata) return null;
+  if (map.relationIdAttributes.length || main.metadata.eagerRelations.length || main.metadata.listeners.length) return null;
   // each alias whole, or some of its columns; nothing else (no raw expressions)
   const aliases = [main.name, ...map.joinAttributes.map((join) => join.alias.name)];
   const selected = (alias: string) => map.selects.some((select) => select.selection === alias || select.selection.startsWith(`${alias}.`));
-  if (!map.selects.every((select) => aliases.some((alias) => select.selection === alias || select.selection.startsWith(`${alias}.`)))) return undefined;
-  if (!aliases.every(selected)) return undefined;
-  if (qb.connection.subscribers.length) return undefined;
-  const { driver } = qb.connection;
-  const joins: { property: string; hydrate: Hydrate }[] = [];
+  if (!map.selects.every((select) => aliases.some((alias) => select.selection === alias || select.selection.startsWith(`${alias}.`)))) return null;
+  if (!aliases.every(selected)) return null;
+  if (qb.connection.subscribers.length) return null;
   for (const join of map.joinAttributes) {
     const property = join.mapToPropertyPropertyName;
-    if (join.isMappingMany || !join.isSelected || join.relation || !property || join.mapToPropertyParentAlias !== main.name) return undefined;
-    if (join.metadata!.listeners.length) return undefined;
-    joins.push({ property, hydrate: hydrator(driver, join.metadata!, join.alias.name) });
+    if (join.isMappingMany || !join.isSelected || join.relation || !property || join.mapToPropertyParentAlias !== main.name) return null;
+    if (join.metadata!.listeners.length) return null;
   }
-  return { main: hydrator(driver, main.metadata, main.name), joins };
+  if (properties) selectOnly(qb, properties);
+  const { driver } = qb.connection;
+  return {
+    sql: qb.getQuery(),
+    main: compileHydrate(driver, main.metadata, main.name, selectedColumns(qb, main.name, main.metadata)),
+    joins: map.joinAttributes.map((join) => ({
+      property: join.mapToPropertyPropertyName!,
+      hydrate: compileHydrate(driver, join.metadata!, join.alias.name, selectedColumns(qb, join.alias.name, join.metadata!)),
+    })),
+    primary: main.metadata.primaryColumns,
+  };
 }
 
 /**
@@ -181,36 +189,36 @@ function statementKey(qb: SelectQueryBuilder<ObjectLiteral>): string {
   ]);
 }
 
-const SQL_CACHE_LIMIT = 1000;
-const sqlTexts = new WeakMap<object, Map<string, string>>();
-/** Outside production every cached text is checked against a fresh build, so a key that misses a difference fails the tests. */
-const verifyCachedSql = process.env.NODE_ENV !== 'production';
+const PLAN_CACHE_LIMIT = 1000;
+const plans = new WeakMap<Driver, Map<string, ReadPlan | null>>();
+/** Outside production every cached plan's SQL is checked against a fresh build, so a key that misses a difference fails the tests. */
+const verifyCachedPlans = process.env.NODE_ENV !== 'production';
 
 /**
- * `qb.getQueryAndParameters()`, with the SQL text built once per statement shape (`statementKey`)
- * and database: building it (aliases, column lists, property names) costs more than running a page.
- * The parameters are bound as TypeORM binds them, each time.
+ * The read plan of a builder, made once per statement shape (`statementKey`), selection and database:
+ * building the SQL text (aliases, column lists, property names) and the mappers costs more than
+ * running a page.
  */
-function queryAndParameters(qb: SelectQueryBuilder<ObjectLiteral>): [string, unknown[]] {
+function cachedPlan(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly string[] | undefined): ReadPlan | null {
   const { driver } = qb.connection;
-  let texts = sqlTexts.get(driver);
-  if (!texts) sqlTexts.set(driver, (texts = new Map()));
-  const key = statementKey(qb);
-  let text = texts.get(key);
-  if (text === undefined) {
-    if (texts.size >= SQL_CACHE_LIMIT) texts.clear();
-    texts.set(key, (text = qb.getQuery()));
-  } else if (verifyCachedSql && text !== qb.getQuery()) {
-    throw new Error(`statementKey missed a difference between two statements: ${text} / ${qb.getQuery()}`);
+  let cache = plans.get(driver);
+  if (!cache) plans.set(driver, (cache = new Map()));
+  const key = `${statementKey(qb)}\u0000${properties?.join('\u0000') ?? '*'}`;
+  let found = cache.get(key);
+  if (found === undefined) {
+    if (cache.size >= PLAN_CACHE_LIMIT) cache.clear();
+    cache.set(key, (found = plan(qb, properties)));
+  } else if (verifyCachedPlans && found && found.sql !== plan(qb.clone(), properties)?.sql) {
+    throw new Error(`statementKey missed a difference between two statements: ${found.sql} / ${plan(qb.clone(), properties)?.sql}`);
   }
-  return driver.escapeQueryWithParameters(text, qb.getParameters());
+  return found;
 }
 
 /**
- * `qb.getMany()` for the hot lists, without TypeORM's general result transformer: the raw rows
- * are read with the builder's SQL and parameters (its text cached, `queryAndParameters`), on its query
- * runner or transaction, and
- * turned into entities by a mapper compiled per entity and alias. The entities are the same as
+ * `qb.getMany()` for the hot lists, without TypeORM's general result transformer: the raw rows are
+ * read with the builder's SQL (its text and mappers made once per statement shape, `cachedPlan`) and
+ * parameters, on its query runner or transaction, and turned into entities by mappers compiled for
+ * the selected columns of each entity and alias. The entities are the same as
  * `getMany()` makes: same class, same property values, embedded objects, joined entities on their
  * mapped property (null when the join found nothing); rows are distinct by the main entity's
  * primary key, as `getMany()` groups them. A query outside the plan's shapes is read by `getMany()`.
@@ -219,16 +227,15 @@ function queryAndParameters(qb: SelectQueryBuilder<ObjectLiteral>): [string, unk
  * the primary key are selected: such entities are partial, and go nowhere but to the response.
  */
 export async function readMany<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, properties?: readonly string[]): Promise<T[]> {
-  const any = qb as SelectQueryBuilder<ObjectLiteral>;
-  const shape = plan(any);
-  if (shape && properties) selectOnly(any, properties);
+  const shape = cachedPlan(qb as SelectQueryBuilder<ObjectLiteral>, properties);
   if (!shape) return qb.getMany();
-  const [sql, parameters] = queryAndParameters(any);
+  // bound as TypeORM binds them (getQueryAndParameters)
+  const [sql, parameters] = qb.connection.driver.escapeQueryWithParameters(shape.sql, qb.getParameters());
   // on the builder's own query runner (a transaction's) when it has one, as getRawMany runs it; else one
   // from the pool for this statement
   const { queryRunner } = qb as unknown as { queryRunner?: QueryRunner };
   const raws: Raw[] = await qb.connection.query(sql, parameters, queryRunner);
-  const primary = qb.expressionMap.mainAlias!.metadata.primaryColumns;
+  const { primary } = shape;
   const keyOf = (entity: ObjectLiteral) => (primary.length === 1 ? entity[primary[0].propertyName] : primary.map((c) => c.getEntityValue(entity)).join('\u0000'));
   const seen = new Set<unknown>();
   const entities: T[] = [];

@@ -107,7 +107,23 @@ function propertiesOf(type: GraphQLNamedType, sets: readonly SelectionSetNode[],
  * - anything else (a resolver without `@Reads`) is unknown: undefined, and the list reads every column.
  * `@skip`/`@include` are not evaluated: a field they may leave out is counted as read.
  */
-export function selectedProperties(info: GraphQLResolveInfo, path: readonly string[]): string[] | undefined {
+export function selectedProperties(info: GraphQLResolveInfo, path: readonly string[]): readonly string[] | undefined {
+  // the answer depends only on the document (cached documents are the same objects) and the path
+  const node = info.fieldNodes.length === 1 ? info.fieldNodes[0] : undefined;
+  const key = path.join('.');
+  const known = node && answers.get(node);
+  if (known?.has(key)) return known.get(key);
+  const answer = walk(info, path);
+  if (node) {
+    if (known) known.set(key, answer);
+    else answers.set(node, new Map([[key, answer]]));
+  }
+  return answer;
+}
+
+const answers = new WeakMap<FieldNode, Map<string, string[] | undefined>>();
+
+function walk(info: GraphQLResolveInfo, path: readonly string[]): string[] | undefined {
   let type = getNamedType(info.returnType);
   let sets = setsOf(info.fieldNodes);
   for (const step of path) {
