@@ -172,8 +172,9 @@ export class Scope {
               'partner.id = :scopePartnerId',
               'partner.id IN (SELECT sp.resellerId FROM partnership sp WHERE sp.providerId = :scopePartnerId)',
               'partner.id IN (SELECT sp.providerId FROM partnership sp WHERE sp.resellerId = :scopePartnerId)',
-              'partner.id IN (SELECT ss.resellerId FROM subscription ss WHERE ss.soldByPartnerId = :scopePartnerId)',
-              'partner.id IN (SELECT ss.supportContactId FROM subscription ss WHERE ss.soldByPartnerId = :scopePartnerId)',
+              // one index lookup per partner row (IDX_subscription_seller_*), however many subscriptions the partner sold
+              'EXISTS (SELECT 1 FROM subscription ss WHERE ss.soldByPartnerId = :scopePartnerId AND ss.resellerId = partner.id)',
+              'EXISTS (SELECT 1 FROM subscription ss WHERE ss.soldByPartnerId = :scopePartnerId AND ss.supportContactId = partner.id)',
             ],
             { scopePartnerId: partnerId },
           ),

@@ -9,6 +9,12 @@ import { Partner } from '../partner/partner.entity';
 @ObjectType('CustomerSubscription', { description: "A customer's subscription to an offer" })
 @Entity('subscription')
 @Index('IDX_subscription_customer_id', ['customerId', 'id'])
+// who may read a subscription (Scope.subscriptions) and which partners a seller knows through them
+// (Scope.partners): each an index lookup, not a scan of every subscription
+@Index('IDX_subscription_seller_reseller', ['soldByPartnerId', 'resellerId'])
+@Index('IDX_subscription_seller_support', ['soldByPartnerId', 'supportContactId'])
+@Index('IDX_subscription_reseller', ['resellerId'])
+@Index('IDX_subscription_support', ['supportContactId'])
 export class CustomerSubscription {
   @Field(() => ID)
   @PrimaryColumn(idColumn)
