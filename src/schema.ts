@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from 'graphql';
+import { type GraphQLSchema, isObjectType } from 'graphql';
 import { buildSchema, getMetadataStorage, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './common/auth/auth-checker';
 import { validateArgument } from './common/input-validation';
@@ -52,9 +52,9 @@ export function readPlainFieldsAsProperties(): void {
 }
 
 /** The executable schema. Also what `npm run schema:emit` prints into schema/schema.graphql. */
-export function buildAppSchema(pubSub: AppPubSub['pubSub']): Promise<GraphQLSchema> {
+export async function buildAppSchema(pubSub: AppPubSub['pubSub']): Promise<GraphQLSchema> {
   readPlainFieldsAsProperties();
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers: RESOLVERS,
     authChecker,
     authMode: 'error',
@@ -63,4 +63,44 @@ export function buildAppSchema(pubSub: AppPubSub['pubSub']): Promise<GraphQLSche
     pubSub,
     emitSchemaFile: false,
   });
+  callFieldResolversDirectly(schema);
+  return schema;
+}
+
+type Method = (...values: unknown[]) => unknown;
+
+/**
+ * type-graphql calls a field resolver through a generic wrapper: it builds the resolver data, asks its
+ * container for the resolver, runs the (empty) middleware chain, sorts and maps the parameters and
+ * converts the root, for every object of a list (a page of 50 customers: 50 calls per field). A field
+ * resolver that takes only the root, the context and the info, with no `@Authorized`, middlewares or
+ * arguments (so nothing to validate), is called directly here instead, with the same values in the same
+ * order; a root that is not an instance of the declared class still goes through type-graphql (which
+ * converts it).
+ */
+export function callFieldResolversDirectly(schema: GraphQLSchema): void {
+  const storage = getMetadataStorage();
+  const instances = new Map<Function, object>(); // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+  for (const resolver of storage.fieldResolvers) {
+    if (resolver.kind !== 'external' || !RESOLVERS.includes(resolver.target) || resolver.roles || resolver.middlewares?.length) continue;
+    if (storage.authorizedResolver.some((a) => a.target === resolver.target) || storage.resolverMiddlewares.some((m) => m.target === resolver.target)) continue;
+    const params = [...(resolver.params ?? [])].sort((a, b) => a.index - b.index);
+    if (!params.every((p) => (p.kind === 'root' || p.kind === 'context') ? !p.propertyName : p.kind === 'info')) continue;
+    if (params.some((p, i) => p.index !== i)) continue;
+    const objectClass = resolver.getObjectType?.();
+    const typeName = storage.objectTypes.find((o) => o.target === objectClass)?.name;
+    const type = typeName ? schema.getType(typeName) : undefined;
+    if (!objectClass || !isObjectType(type)) continue;
+    const field = type.getFields()[resolver.schemaName];
+    const wrapped = field?.resolve;
+    if (!wrapped) continue;
+    if (!instances.has(resolver.target)) instances.set(resolver.target, new (resolver.target as new () => object)());
+    const instance = instances.get(resolver.target)!;
+    const method = (instance as Record<string, Method>)[resolver.methodName].bind(instance);
+    const kinds = params.map((p) => p.kind);
+    field.resolve = (root, args, context, info) => {
+      if (!(root instanceof objectClass)) return wrapped(root, args, context, info);
+      return method(...kinds.map((kind) => (kind === 'root' ? root : kind === 'context' ? context : info)));
+    };
+  }
 }
