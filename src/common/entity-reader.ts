@@ -1,11 +1,15 @@
-import type { Driver, EntityMetadata, ObjectLiteral, QueryRunner, SelectQueryBuilder } from 'typeorm';
+import { type Driver, type EntityMetadata, type ObjectLiteral, QueryFailedError, type QueryRunner, type SelectQueryBuilder } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { DriverUtils } from 'typeorm/driver/DriverUtils';
 import { JOINED } from './selection';
 
-type Raw = Record<string, unknown>;
+/** A raw row: an object keyed by column alias, or (better-sqlite3's raw mode) an array in SELECT order. */
+type Raw = Record<string | number, unknown>;
 /** Builds the entity of one alias from a raw row; undefined when the row has none (a LEFT JOIN that found nothing). */
 type Hydrate = (raw: Raw) => ObjectLiteral | undefined;
+/** Where a column alias is found in a raw row: the alias itself, or its position. */
+type Slot = (key: string) => string | number;
+const byKey: Slot = (key) => key;
 
 /** Column types whose raw values both drivers hand back as the entity keeps them (strings, or null). */
 const PLAIN_TYPES = new Set<unknown>(['varchar', 'nvarchar', 'char', 'nchar', 'text', 'tinytext', 'mediumtext', 'longtext', 'uuid', String]);
@@ -37,14 +41,14 @@ function converter(driver: Driver, column: ColumnMetadata): ((value: unknown) =>
  * of each column (as TypeORM names it in its SELECT), the conversion (`converter`), and where the
  * value goes (embedded columns into their embedded object, as TypeORM does).
  */
-function compileHydrate(driver: Driver, metadata: EntityMetadata, alias: string, selected: readonly ColumnMetadata[]): Hydrate {
+function compileHydrate(driver: Driver, metadata: EntityMetadata, alias: string, selected: readonly ColumnMetadata[], slot: Slot = byKey): Hydrate {
   const columns = selected.map((column) => ({
     column,
-    key: DriverUtils.buildAlias(driver, undefined, alias, column.databaseName),
+    key: slot(DriverUtils.buildAlias(driver, undefined, alias, column.databaseName)),
     convert: converter(driver, column),
     direct: !column.embeddedMetadata,
   }));
-  const primaryKeys = metadata.primaryColumns.map((column) => DriverUtils.buildAlias(driver, undefined, alias, column.databaseName));
+  const primaryKeys = metadata.primaryColumns.map((column) => slot(DriverUtils.buildAlias(driver, undefined, alias, column.databaseName)));
   return (raw) => {
     // a joined row that is not there (every primary column null): no entity, as TypeORM
     if (primaryKeys.every((key) => raw[key] === null || raw[key] === undefined)) return undefined;
@@ -110,12 +114,19 @@ function selectOnly(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly 
   qb.select(selects);
 }
 
-interface ReadPlan {
-  /** the SQL text, with TypeORM's `:named` parameters */
-  sql: string;
+interface Hydrators {
   main: Hydrate;
   joins: { property: string; hydrate: Hydrate }[];
+}
+
+interface ReadPlan extends Hydrators {
+  /** the SQL text, with TypeORM's `:named` parameters */
+  sql: string;
   primary: ColumnMetadata[];
+  /** the same hydrators for rows by position (`slot` from a statement's columns) */
+  positional: (slot: Slot) => Hydrators;
+  /** better-sqlite3 statements of this plan in raw mode, by SQL text, with their positional hydrators */
+  sqlite?: Map<string, { statement: SqliteStatement; hydrators: Hydrators }>;
 }
 
 /**
@@ -142,15 +153,60 @@ function plan(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly string
   }
   if (properties) selectOnly(qb, properties);
   const { driver } = qb.connection;
-  return {
-    sql: qb.getQuery(),
-    main: compileHydrate(driver, main.metadata, main.name, selectedColumns(qb, main.name, main.metadata)),
-    joins: map.joinAttributes.map((join) => ({
+  const mainColumns = selectedColumns(qb, main.name, main.metadata);
+  const joinColumns = map.joinAttributes.map((join) => selectedColumns(qb, join.alias.name, join.metadata!));
+  const hydrators = (slot: Slot): Hydrators => ({
+    main: compileHydrate(driver, main.metadata, main.name, mainColumns, slot),
+    joins: map.joinAttributes.map((join, i) => ({
       property: join.mapToPropertyPropertyName!,
-      hydrate: compileHydrate(driver, join.metadata!, join.alias.name, selectedColumns(qb, join.alias.name, join.metadata!)),
+      hydrate: compileHydrate(driver, join.metadata!, join.alias.name, joinColumns[i], slot),
     })),
-    primary: main.metadata.primaryColumns,
-  };
+  });
+  return { sql: qb.getQuery(), primary: main.metadata.primaryColumns, ...hydrators(byKey), positional: hydrators };
+}
+
+interface SqliteStatement {
+  raw(toggle: boolean): SqliteStatement;
+  all(...parameters: unknown[]): unknown[];
+  columns(): { name: string }[];
+}
+
+/** better-sqlite3's own connection, when that is the driver (one connection: the same one TypeORM uses). */
+function sqliteDatabase(qb: SelectQueryBuilder<ObjectLiteral>): { prepare(sql: string): SqliteStatement } | undefined {
+  const driver = qb.connection.driver as unknown as { options: { type: string }; databaseConnection?: { prepare(sql: string): SqliteStatement } };
+  return driver.options.type === 'better-sqlite3' ? driver.databaseConnection : undefined;
+}
+
+const SQLITE_STATEMENTS_PER_PLAN = 20;
+
+/**
+ * Rows of a plan's SQL on better-sqlite3, read in raw mode (arrays, not an object per row), with the
+ * plan's hydrators by position. Logged like every statement (the SQL counter), errors wrapped as
+ * TypeORM wraps them.
+ */
+function readSqlite(
+  qb: SelectQueryBuilder<ObjectLiteral>,
+  db: { prepare(sql: string): SqliteStatement },
+  plan: ReadPlan,
+  sql: string,
+  parameters: unknown[],
+): { rows: Raw[]; hydrators: Hydrators } {
+  const statements = (plan.sqlite ??= new Map());
+  let prepared = statements.get(sql);
+  if (!prepared) {
+    if (statements.size >= SQLITE_STATEMENTS_PER_PLAN) statements.clear();
+    const statement = db.prepare(sql).raw(true);
+    const positions = new Map(statement.columns().map((column, i) => [column.name, i]));
+    prepared = { statement, hydrators: plan.positional((key) => positions.get(key) ?? -1) };
+    statements.set(sql, prepared);
+  }
+  const bound = parameters.map((p) => (typeof p === 'boolean' ? +p : p)); // as TypeORM binds booleans
+  qb.connection.logger.logQuery(sql, bound);
+  try {
+    return { rows: prepared.statement.all(...bound) as Raw[], hydrators: prepared.hydrators };
+  } catch (err) {
+    throw new QueryFailedError(sql, bound, err as Error);
+  }
 }
 
 /**
@@ -231,22 +287,29 @@ export async function readMany<T extends ObjectLiteral>(qb: SelectQueryBuilder<T
   if (!shape) return qb.getMany();
   // bound as TypeORM binds them (getQueryAndParameters)
   const [sql, parameters] = qb.connection.driver.escapeQueryWithParameters(shape.sql, qb.getParameters());
-  // on the builder's own query runner (a transaction's) when it has one, as getRawMany runs it; else one
-  // from the pool for this statement
-  const { queryRunner } = qb as unknown as { queryRunner?: QueryRunner };
-  const raws: Raw[] = await qb.connection.query(sql, parameters, queryRunner);
+  const sqlite = sqliteDatabase(qb as SelectQueryBuilder<ObjectLiteral>);
+  let raws: Raw[];
+  let hydrators: Hydrators = shape;
+  if (sqlite) {
+    ({ rows: raws, hydrators } = readSqlite(qb as SelectQueryBuilder<ObjectLiteral>, sqlite, shape, sql, parameters));
+  } else {
+    // on the builder's own query runner (a transaction's) when it has one, as getRawMany runs it; else
+    // one from the pool for this statement
+    const { queryRunner } = qb as unknown as { queryRunner?: QueryRunner };
+    raws = await qb.connection.query(sql, parameters, queryRunner);
+  }
   const { primary } = shape;
   const keyOf = (entity: ObjectLiteral) => (primary.length === 1 ? entity[primary[0].propertyName] : primary.map((c) => c.getEntityValue(entity)).join('\u0000'));
   const seen = new Set<unknown>();
   const entities: T[] = [];
   for (const raw of raws) {
-    const entity = shape.main(raw);
+    const entity = hydrators.main(raw);
     if (!entity) continue;
     const key = keyOf(entity);
     if (seen.has(key)) continue;
     seen.add(key);
     // null when the join found nothing, as TypeORM maps it
-    for (const join of shape.joins) entity[join.property] = join.hydrate(raw) ?? null;
+    for (const join of hydrators.joins) entity[join.property] = join.hydrate(raw) ?? null;
     entities.push(entity as T);
   }
   return entities;
