@@ -1,7 +1,8 @@
-import { type Driver, type EntityMetadata, type ObjectLiteral, QueryFailedError, type QueryRunner, type SelectQueryBuilder } from 'typeorm';
+import type { Driver, EntityMetadata, ObjectLiteral, QueryRunner, SelectQueryBuilder } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { DriverUtils } from 'typeorm/driver/DriverUtils';
 import { JOINED } from './selection';
+import { allRows, type SqliteDatabase, type SqliteStatement, sqliteDatabase } from './sqlite-direct';
 
 /** A raw row: an object keyed by column alias, or (better-sqlite3's raw mode) an array in SELECT order. */
 type Raw = Record<string | number, unknown>;
@@ -125,8 +126,8 @@ interface ReadPlan extends Hydrators {
   primary: ColumnMetadata[];
   /** the same hydrators for rows by position (`slot` from a statement's columns) */
   positional: (slot: Slot) => Hydrators;
-  /** better-sqlite3 statements of this plan in raw mode, by SQL text, with their positional hydrators */
-  sqlite?: Map<string, { statement: SqliteStatement; hydrators: Hydrators }>;
+  /** better-sqlite3 statements of this plan in raw mode (on connection `db`), by SQL text, with their positional hydrators */
+  sqlite?: { db: SqliteDatabase; statements: Map<string, { statement: SqliteStatement; hydrators: Hydrators }> };
 }
 
 /**
@@ -165,18 +166,6 @@ function plan(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly string
   return { sql: qb.getQuery(), primary: main.metadata.primaryColumns, ...hydrators(byKey), positional: hydrators };
 }
 
-interface SqliteStatement {
-  raw(toggle: boolean): SqliteStatement;
-  all(...parameters: unknown[]): unknown[];
-  columns(): { name: string }[];
-}
-
-/** better-sqlite3's own connection, when that is the driver (one connection: the same one TypeORM uses). */
-function sqliteDatabase(qb: SelectQueryBuilder<ObjectLiteral>): { prepare(sql: string): SqliteStatement } | undefined {
-  const driver = qb.connection.driver as unknown as { options: { type: string }; databaseConnection?: { prepare(sql: string): SqliteStatement } };
-  return driver.options.type === 'better-sqlite3' ? driver.databaseConnection : undefined;
-}
-
 const SQLITE_STATEMENTS_PER_PLAN = 20;
 
 /**
@@ -186,12 +175,13 @@ const SQLITE_STATEMENTS_PER_PLAN = 20;
  */
 function readSqlite(
   qb: SelectQueryBuilder<ObjectLiteral>,
-  db: { prepare(sql: string): SqliteStatement },
+  db: SqliteDatabase,
   plan: ReadPlan,
   sql: string,
   parameters: unknown[],
 ): { rows: Raw[]; hydrators: Hydrators } {
-  const statements = (plan.sqlite ??= new Map());
+  if (plan.sqlite?.db !== db) plan.sqlite = { db, statements: new Map() }; // first use, or the data source reconnected
+  const { statements } = plan.sqlite;
   let prepared = statements.get(sql);
   if (!prepared) {
     if (statements.size >= SQLITE_STATEMENTS_PER_PLAN) statements.clear();
@@ -200,13 +190,7 @@ function readSqlite(
     prepared = { statement, hydrators: plan.positional((key) => positions.get(key) ?? -1) };
     statements.set(sql, prepared);
   }
-  const bound = parameters.map((p) => (typeof p === 'boolean' ? +p : p)); // as TypeORM binds booleans
-  qb.connection.logger.logQuery(sql, bound);
-  try {
-    return { rows: prepared.statement.all(...bound) as Raw[], hydrators: prepared.hydrators };
-  } catch (err) {
-    throw new QueryFailedError(sql, bound, err as Error);
-  }
+  return { rows: allRows(qb.connection, prepared.statement, sql, parameters) as Raw[], hydrators: prepared.hydrators };
 }
 
 /**
@@ -287,7 +271,7 @@ export async function readMany<T extends ObjectLiteral>(qb: SelectQueryBuilder<T
   if (!shape) return qb.getMany();
   // bound as TypeORM binds them (getQueryAndParameters)
   const [sql, parameters] = qb.connection.driver.escapeQueryWithParameters(shape.sql, qb.getParameters());
-  const sqlite = sqliteDatabase(qb as SelectQueryBuilder<ObjectLiteral>);
+  const sqlite = sqliteDatabase(qb.connection);
   let raws: Raw[];
   let hydrators: Hydrators = shape;
   if (sqlite) {

@@ -1,4 +1,5 @@
 import type { DataSource, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { allRows, type SqliteDatabase, type SqliteStatement, sqliteDatabase } from './sqlite-direct';
 
 /** Stands for a named value while a statement is built: the parameters come back in SQL order as these. */
 const PLACEHOLDER = '\u0000statement-value:';
@@ -12,7 +13,7 @@ type Values = Record<string, string | number>;
  * them as parameters only (`where('t.id = :id', { id: values.id })`); aliases of `select` name the row's keys.
  */
 export class Statement<V extends Values, Row extends ObjectLiteral> {
-  private readonly built = new WeakMap<DataSource, { sql: string; order: (keyof V | { constant: unknown })[] }>();
+  private readonly built = new WeakMap<DataSource, { sql: string; order: (keyof V | { constant: unknown })[]; sqlite?: { db: SqliteDatabase; statement: SqliteStatement } }>();
 
   constructor(private readonly build: (ds: DataSource, values: V) => SelectQueryBuilder<ObjectLiteral>) {}
 
@@ -26,15 +27,17 @@ export class Statement<V extends Values, Row extends ObjectLiteral> {
       );
       this.built.set(ds, (built = { sql, order }));
     }
+    // better-sqlite3: prepared on its connection (again if the data source has reconnected)
+    const db = sqliteDatabase(ds);
+    if (db && built.sqlite?.db !== db) built.sqlite = { db, statement: db.prepare(built.sql) };
     return built;
   }
 
   /** The rows, as the driver returns them (no entity hydration). */
   async rows(ds: DataSource, values: V): Promise<Row[]> {
-    const { sql, order } = this.prepare(ds);
-    return ds.query(
-      sql,
-      order.map((key) => (typeof key === 'object' ? key.constant : values[key])),
-    );
+    const { sql, order, sqlite } = this.prepare(ds);
+    const parameters = order.map((key) => (typeof key === 'object' ? key.constant : values[key]));
+    // better-sqlite3: its prepared statement, directly; other drivers through TypeORM
+    return sqlite ? (allRows(ds, sqlite.statement, sql, parameters) as Row[]) : ds.query(sql, parameters);
   }
 }

@@ -1,0 +1,35 @@
+import { type DataSource, QueryFailedError } from 'typeorm';
+
+/** The part of better-sqlite3's API the direct reads use. */
+export interface SqliteStatement {
+  raw(toggle: boolean): SqliteStatement;
+  all(...parameters: unknown[]): unknown[];
+  columns(): { name: string }[];
+}
+
+export interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement;
+}
+
+/**
+ * better-sqlite3's own connection when that is the driver: the one connection TypeORM uses too, so a
+ * read here sees exactly what a read through TypeORM would. Undefined for other drivers.
+ */
+export function sqliteDatabase(ds: DataSource): SqliteDatabase | undefined {
+  const driver = ds.driver as unknown as { options: { type: string }; databaseConnection?: SqliteDatabase };
+  return driver.options.type === 'better-sqlite3' ? driver.databaseConnection : undefined;
+}
+
+/**
+ * Runs a prepared SELECT on better-sqlite3 as TypeORM's query runner would, minus its awaits: booleans
+ * bound as 0/1, the statement logged (the SQL counter), a failure wrapped in QueryFailedError.
+ */
+export function allRows(ds: DataSource, statement: SqliteStatement, sql: string, parameters: unknown[]): unknown[] {
+  const bound = parameters.map((p) => (typeof p === 'boolean' ? +p : p));
+  ds.logger.logQuery(sql, bound);
+  try {
+    return statement.all(...bound);
+  } catch (err) {
+    throw new QueryFailedError(sql, bound, err as Error);
+  }
+}
