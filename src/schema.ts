@@ -91,6 +91,9 @@ export function callFieldResolversDirectly(schema: GraphQLSchema): void {
     const typeName = storage.objectTypes.find((o) => o.target === objectClass)?.name;
     const type = typeName ? schema.getType(typeName) : undefined;
     if (!objectClass || !isObjectType(type)) continue;
+    // a root declared as another class would be converted by type-graphql: leave those to it
+    const rootParam = params.find((p) => p.kind === 'root');
+    if (rootParam?.kind === 'root' && rootParam.getType && rootParam.getType() !== objectClass) continue;
     const field = type.getFields()[resolver.schemaName];
     const wrapped = field?.resolve;
     if (!wrapped) continue;
