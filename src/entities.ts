@@ -5,6 +5,7 @@ import { EventAudience, EventRecord, EventSequence } from './events/event.entity
 import { WebhookDelivery } from './modules/webhook/webhook-delivery.entity';
 import { WebhookEndpoint } from './modules/webhook/webhook-endpoint.entity';
 import { Activity } from './modules/activity/activity.entity';
+import { AdminRelationship } from './modules/admin-relationship/admin-relationship.entity';
 import { CustomerUser } from './modules/customer/customer-user.entity';
 import { Customer } from './modules/customer/customer.entity';
 import { CustomerInvitation } from './modules/invitation/customer-invitation.entity';
@@ -35,6 +36,7 @@ export const ENTITIES = [
   WebhookEndpoint,
   WebhookDelivery,
   Tally,
+  AdminRelationship,
 ];
 
 /** The app's DataSource, used by the server, the tests and the TypeORM CLI (ormconfig.ts). */

@@ -6,6 +6,7 @@ import type { AppPubSub } from './common/pubsub';
 import { EventResolver } from './events/event.resolver';
 import { WebhookResolver } from './modules/webhook/webhook.resolver';
 import { ActivityResolver } from './modules/activity/activity.resolver';
+import { AdminRelationshipResolver } from './modules/admin-relationship/admin-relationship.resolver';
 import { CustomerResolver } from './modules/customer/customer.resolver';
 import { InvitationResolver } from './modules/invitation/invitation.resolver';
 import { OfferResolver } from './modules/offer/offer.resolver';
@@ -28,6 +29,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   PartnershipResolver,
   EventResolver,
   WebhookResolver,
+  AdminRelationshipResolver,
 ];
 
 /**

@@ -11,6 +11,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { DataSource } from 'typeorm';
 import { WebSocketServer } from 'ws';
 import { TokenVerifier } from './common/auth/jwt';
+import { type Clock, systemClock } from './common/clock';
 import type { AppConfig } from './common/config';
 import type { AppDeps } from './common/context';
 import { prepareSchema } from './common/database';
@@ -47,7 +48,7 @@ export interface RunningServer {
  * Wiring: one HTTP server carries Apollo (POST/GET /graphql, Sandbox on GET from a browser),
  * graphql-ws (WebSocket on /graphql), and the health endpoints.
  */
-export async function startServer(config: AppConfig, opts: { dataSource?: DataSource } = {}): Promise<RunningServer> {
+export async function startServer(config: AppConfig, opts: { dataSource?: DataSource; clock?: Clock } = {}): Promise<RunningServer> {
   const ds = opts.dataSource ?? appDataSource(config);
   if (!ds.isInitialized) await ds.initialize();
   await prepareSchema(ds);
@@ -55,14 +56,16 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   await ensureTallies(ds);
 
   const pubsub = createAppPubSub(config);
-  const deps: AppDeps = { config, ds, pubSub: pubsub.pubSub };
+  const deps: AppDeps = { config, ds, pubSub: pubsub.pubSub, clock: opts.clock ?? systemClock };
   const services = createServices(deps);
   // the event hub and dispatcher first: the demo data's events and any left unpublished go out
   await services.events.start();
   services.webhooks.start();
   if (config.demoSeed) await seedDemo(deps, services);
+  // what time does: invitations past their expiry, admin relationships' request expiry, end dates and reminders
   const expirySweep = setInterval(() => {
     services.invitations.expireDue().catch((err) => logger.warn({ err: (err as Error).message }, 'invitation expiry sweep failed'));
+    services.adminRelationships.sweep().catch((err) => logger.warn({ err: (err as Error).message }, 'admin relationship sweep failed'));
   }, config.expirySweepMs);
   expirySweep.unref();
 

@@ -1,6 +1,7 @@
 import type { AppDeps } from './common/context';
 import { EventService } from './events/event.service';
 import { ActivityService } from './modules/activity/activity.service';
+import { AdminRelationshipService } from './modules/admin-relationship/admin-relationship.service';
 import { CustomerService } from './modules/customer/customer.service';
 import { InvitationService } from './modules/invitation/invitation.service';
 import { OfferService } from './modules/offer/offer.service';
@@ -22,7 +23,8 @@ export function createServices(deps: AppDeps) {
   const invitations = new InvitationService(deps, activity, events, relationships);
   const partnerships = new PartnershipService(deps, activity, events);
   const webhooks = new WebhookService(deps, events);
-  return { events, webhooks, activity, partners, relationships, offers, subscriptions, customers, invitations, partnerships };
+  const adminRelationships = new AdminRelationshipService(deps, activity, events);
+  return { events, webhooks, activity, partners, relationships, offers, subscriptions, customers, invitations, partnerships, adminRelationships };
 }
 
 export type Services = ReturnType<typeof createServices>;

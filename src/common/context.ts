@@ -1,10 +1,13 @@
 import type { DataSource } from 'typeorm';
+import type { Clock } from './clock';
 import type { AppConfig } from './config';
 import type { AppPubSub } from './pubsub';
 
-/** What lives for the whole process: config, database and pubsub. Services are built from it. */
+/** What lives for the whole process: config, database, pubsub and clock. Services are built from it. */
 export interface AppDeps {
   config: AppConfig;
   ds: DataSource;
   pubSub: AppPubSub['pubSub'];
+  /** the time time-bound rules read (src/common/clock.ts): the system's, or a test's */
+  clock: Clock;
 }

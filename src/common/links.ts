@@ -1,7 +1,7 @@
 import type { AppConfig } from './config';
 
 /** A personalised link: PUBLIC_URL plus a path carrying the single-use token. */
-export function personalLink(config: AppConfig, path: 'invitations' | 'partnership-requests', token: string): string {
+export function personalLink(config: AppConfig, path: 'invitations' | 'partnership-requests' | 'admin-relationships', token: string): string {
   return `${config.publicUrl}/${path}/${encodeURIComponent(token)}`;
 }
 

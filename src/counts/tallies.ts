@@ -30,6 +30,8 @@ export enum TallyName {
   PARTNERSHIPS_AS_RESELLER = 'partnerships_as_reseller',
   /** `*`: every partner */
   PARTNERS = 'partners',
+  /** a partner's admin relationships (any status); `*`: all */
+  ADMIN_RELATIONSHIPS = 'admin_relationships',
 }
 
 /** The owner of a tally over every row. */
@@ -57,6 +59,10 @@ const REBUILD: Record<TallyName, string[]> = {
     `SELECT '${EVERYONE}', COUNT(*) FROM partnership WHERE status = '${PartnershipStatus.ACTIVE}'`,
   ],
   [TallyName.PARTNERS]: [`SELECT '${EVERYONE}', COUNT(*) FROM partner`],
+  [TallyName.ADMIN_RELATIONSHIPS]: [
+    'SELECT partnerId, COUNT(*) FROM admin_relationship GROUP BY partnerId',
+    `SELECT '${EVERYONE}', COUNT(*) FROM admin_relationship`,
+  ],
 };
 
 /** The row that records which definitions the stored tallies were built with (its owner is their hash). */

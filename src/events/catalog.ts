@@ -21,6 +21,14 @@ export enum EventType {
   SUBSCRIPTION_CREATED = 'SUBSCRIPTION_CREATED',
   SUBSCRIPTION_UPDATED = 'SUBSCRIPTION_UPDATED',
   WEBHOOK_ENDPOINT_DISABLED = 'WEBHOOK_ENDPOINT_DISABLED',
+  ADMIN_RELATIONSHIP_CREATED = 'ADMIN_RELATIONSHIP_CREATED',
+  ADMIN_RELATIONSHIP_APPROVED = 'ADMIN_RELATIONSHIP_APPROVED',
+  ADMIN_RELATIONSHIP_REJECTED = 'ADMIN_RELATIONSHIP_REJECTED',
+  ADMIN_RELATIONSHIP_UPDATED = 'ADMIN_RELATIONSHIP_UPDATED',
+  ADMIN_RELATIONSHIP_EXTENDED = 'ADMIN_RELATIONSHIP_EXTENDED',
+  ADMIN_RELATIONSHIP_EXPIRING = 'ADMIN_RELATIONSHIP_EXPIRING',
+  ADMIN_RELATIONSHIP_EXPIRED = 'ADMIN_RELATIONSHIP_EXPIRED',
+  ADMIN_RELATIONSHIP_TERMINATED = 'ADMIN_RELATIONSHIP_TERMINATED',
 }
 registerEnumType(EventType, { name: 'EventType', description: 'What happened (see the event catalog in the README)' });
 
@@ -31,6 +39,7 @@ export interface EventSubject {
   invitationId?: string | null;
   partnershipId?: string | null;
   subscriptionId?: string | null;
+  adminRelationshipId?: string | null;
 }
 
 /** Who receives an event: partners' users and customers' users (the operator receives every event). */
@@ -120,6 +129,44 @@ export const EVENT_CATALOG: Record<EventType, CatalogEntry> = {
   [EventType.WEBHOOK_ENDPOINT_DISABLED]: {
     description: 'A webhook endpoint was disabled after its last retry failed. data: endpointId, url, eventId. To: the endpoint’s partner.',
     audience: partnerOnly,
+  },
+  // admin relationships: every event goes to the partner and, once one is known (named in the request, or the one
+  // that answered it), the customer. data of each: adminRelationship (displayName, roles, duration, autoExtend,
+  // status, activatedAt, endsAt) and what the type adds.
+  [EventType.ADMIN_RELATIONSHIP_CREATED]: {
+    description: 'A partner asked for admin roles. data: adminRelationship, requestExpiresAt. To: the partner, and the customer when the request names one.',
+    audience: partnerAndCustomer,
+  },
+  [EventType.ADMIN_RELATIONSHIP_APPROVED]: {
+    description: 'The customer approved: the access runs from now to endsAt. data: adminRelationship. To: the partner, the customer.',
+    audience: partnerAndCustomer,
+  },
+  [EventType.ADMIN_RELATIONSHIP_REJECTED]: {
+    description: 'The customer rejected the request. data: adminRelationship. To: the partner, the customer.',
+    audience: partnerAndCustomer,
+  },
+  [EventType.ADMIN_RELATIONSHIP_UPDATED]: {
+    description: 'The partner turned auto-extension on or off. data: adminRelationship, changed. To: the partner, the customer.',
+    audience: partnerAndCustomer,
+  },
+  [EventType.ADMIN_RELATIONSHIP_EXTENDED]: {
+    description:
+      'endsAt moved 180 days later: by auto-extension at the end date (actor null) or by the partner. data: adminRelationship, previousEndsAt, extendedBy (AUTO_EXTEND | PARTNER). To: the partner, the customer.',
+    audience: partnerAndCustomer,
+  },
+  [EventType.ADMIN_RELATIONSHIP_EXPIRING]: {
+    description:
+      'A reminder, once each at 30, 7 and 1 days before endsAt (from the server’s sweep). data: adminRelationship, daysBefore. To: the partner, the customer.',
+    audience: partnerAndCustomer,
+  },
+  [EventType.ADMIN_RELATIONSHIP_EXPIRED]: {
+    description:
+      'Not approved within 90 days, or endsAt passed without auto-extension (from the server’s sweep). data: adminRelationship, reason (NOT_APPROVED_IN_TIME | END_DATE_REACHED). To: the partner, and the customer when known.',
+    audience: partnerAndCustomer,
+  },
+  [EventType.ADMIN_RELATIONSHIP_TERMINATED]: {
+    description: 'Either side ended it (or the partner withdrew the request). data: adminRelationship, terminatedBy (PARTNER | CUSTOMER). To: the partner, the customer.',
+    audience: partnerAndCustomer,
   },
 };
 

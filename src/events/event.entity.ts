@@ -54,6 +54,9 @@ export class EventRecord {
   @Column(nullableRefColumn)
   subscriptionId: string | null;
 
+  @Column(nullableRefColumn)
+  adminRelationshipId: string | null;
+
   /** JSON */
   @Column({ type: 'text' })
   data: string;

@@ -60,6 +60,9 @@ export class EventNode {
   @Field(() => ID, { nullable: true })
   subscriptionId: string | null;
 
+  @Field(() => ID, { nullable: true })
+  adminRelationshipId: string | null;
+
   @Field(() => GraphQLJSONObject, { description: 'The details of this type (see the event catalog)' })
   data: Record<string, unknown>;
 }
@@ -76,6 +79,7 @@ export function toEventNode(e: StoredEvent): EventNode {
     invitationId: e.invitationId,
     partnershipId: e.partnershipId,
     subscriptionId: e.subscriptionId,
+    adminRelationshipId: e.adminRelationshipId,
     data: e.data,
   };
 }

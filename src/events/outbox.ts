@@ -32,6 +32,7 @@ export interface StoredEvent {
   invitationId: string | null;
   partnershipId: string | null;
   subscriptionId: string | null;
+  adminRelationshipId: string | null;
   data: Record<string, unknown>;
   audience: string[];
 }
@@ -58,6 +59,7 @@ export function toStoredEvent(row: EventRecord): StoredEvent {
     invitationId: row.invitationId,
     partnershipId: row.partnershipId,
     subscriptionId: row.subscriptionId,
+    adminRelationshipId: row.adminRelationshipId,
     data: JSON.parse(row.data) as Record<string, unknown>,
     audience: row.audience ? row.audience.split(',') : [],
   };
@@ -116,6 +118,7 @@ export class EventOutbox {
         invitationId: d.invitationId ?? null,
         partnershipId: d.partnershipId ?? null,
         subscriptionId: d.subscriptionId ?? null,
+        adminRelationshipId: d.adminRelationshipId ?? null,
         data,
         audience: audienceKeys(d.type, d, data),
       };
@@ -136,6 +139,7 @@ export class EventOutbox {
         invitationId: e.invitationId,
         partnershipId: e.partnershipId,
         subscriptionId: e.subscriptionId,
+        adminRelationshipId: e.adminRelationshipId,
         data: JSON.stringify(e.data),
         audience: e.audience.join(','),
         publishedAt: null,

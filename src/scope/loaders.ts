@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
-import { type DataSource, In, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
+import { type DataSource, type EntityTarget, In, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import { readMany } from '../common/entity-reader';
 import { type Connection, pageRequest, type PageRequest, toConnection, type ConnectionArgs } from '../common/pagination';
+import { AdminRelationship } from '../modules/admin-relationship/admin-relationship.entity';
 import type { Customer } from '../modules/customer/customer.entity';
 import { Offer } from '../modules/offer/offer.entity';
 import type { Partner } from '../modules/partner/partner.entity';
@@ -17,6 +18,7 @@ export interface ScopedQueries {
   relationships(): SelectQueryBuilder<ResellerRelationship>;
   delegatedAdminPrivileges(): SelectQueryBuilder<DelegatedAdminPrivilege>;
   subscriptions(): SelectQueryBuilder<CustomerSubscription>;
+  adminRelationships(): SelectQueryBuilder<AdminRelationship>;
 }
 
 /** Rows of a scoped query by id, one `IN (...)` per batch, in key order (null where out of scope). */
@@ -43,26 +45,30 @@ interface ChildPageKey {
   page: PageRequest;
 }
 
+type CustomerRow = ObjectLiteral & { id: string; customerId: string | null };
+
 /**
- * One page of each customer's subscriptions (as the scope reads them) for a whole list of customers:
- * a window function picks the first `first + 1` of each customer in one query, whatever the number
- * of customers; keys asking for the same page size and cursor share it.
+ * One page of each customer's rows of a table (as the scope reads them: its subscriptions, its admin
+ * relationships) for a whole list of customers: a window function picks the first `first + 1` of
+ * each customer in one query, whatever the number of customers; keys asking for the same page size
+ * and cursor share it.
  */
-function subscriptionPages(scope: ScopedQueries, ds: DataSource) {
+function childPages<T extends CustomerRow>(entity: EntityTarget<T>, query: () => SelectQueryBuilder<T>, ds: DataSource) {
   const pageKey = (page: PageRequest) => `${page.first}:${page.afterId ?? ''}`;
-  return new DataLoader<ChildPageKey, CustomerSubscription[], string>(
+  return new DataLoader<ChildPageKey, T[], string>(
     async (keys) => {
       const groups = new Map<string, ChildPageKey[]>();
       for (const key of keys) groups.set(pageKey(key.page), [...(groups.get(pageKey(key.page)) ?? []), key]);
-      const pages = new Map<string, CustomerSubscription[]>();
+      const pages = new Map<string, T[]>();
       for (const [group, groupKeys] of groups) {
         const { first, afterId } = groupKeys[0].page;
-        const ranked = scope
-          .subscriptions()
-          .select('subscription.id', 'id')
-          .addSelect('ROW_NUMBER() OVER (PARTITION BY subscription.customerId ORDER BY subscription.id)', 'position')
-          .andWhere('subscription.customerId IN (:...pageCustomerIds)', { pageCustomerIds: groupKeys.map((k) => k.customerId) });
-        if (afterId) ranked.andWhere('subscription.id > :pageAfterId', { pageAfterId: afterId });
+        const qb = query();
+        const alias = qb.alias;
+        const ranked = qb
+          .select(`${alias}.id`, 'id')
+          .addSelect(`ROW_NUMBER() OVER (PARTITION BY ${alias}.customerId ORDER BY ${alias}.id)`, 'position')
+          .andWhere(`${alias}.customerId IN (:...pageCustomerIds)`, { pageCustomerIds: groupKeys.map((k) => k.customerId) });
+        if (afterId) ranked.andWhere(`${alias}.id > :pageAfterId`, { pageAfterId: afterId });
         const ids: { id: string }[] = await ds
           .createQueryBuilder()
           .select('ranked.id', 'id')
@@ -70,7 +76,7 @@ function subscriptionPages(scope: ScopedQueries, ds: DataSource) {
           .where('ranked.position <= :pageLimit', { pageLimit: first + 1 })
           .setParameters(ranked.getParameters())
           .getRawMany();
-        const rows = ids.length ? await ds.getRepository(CustomerSubscription).findBy({ id: In(ids.map((r) => r.id)) }) : [];
+        const rows = ids.length ? await ds.getRepository(entity).findBy({ id: In(ids.map((r) => r.id)) } as never) : [];
         pages.set(group, rows.sort((a, b) => (a.id < b.id ? -1 : 1)));
       }
       return keys.map((key) => pages.get(pageKey(key.page))!.filter((row) => row.customerId === key.customerId));
@@ -79,15 +85,16 @@ function subscriptionPages(scope: ScopedQueries, ds: DataSource) {
   );
 }
 
-/** How many subscriptions of each customer the scope reads, one GROUP BY per batch. */
-function subscriptionCounts(scope: ScopedQueries) {
+/** How many rows of each customer the scope reads, one GROUP BY per batch. */
+function childCounts<T extends CustomerRow>(query: () => SelectQueryBuilder<T>) {
   return new DataLoader<string, number>(async (customerIds) => {
-    const rows: { customerId: string; total: string | number }[] = await scope
-      .subscriptions()
-      .select('subscription.customerId', 'customerId')
+    const qb = query();
+    const alias = qb.alias;
+    const rows: { customerId: string; total: string | number }[] = await qb
+      .select(`${alias}.customerId`, 'customerId')
       .addSelect('COUNT(*)', 'total')
-      .andWhere('subscription.customerId IN (:...countCustomerIds)', { countCustomerIds: [...customerIds] })
-      .groupBy('subscription.customerId')
+      .andWhere(`${alias}.customerId IN (:...countCustomerIds)`, { countCustomerIds: [...customerIds] })
+      .groupBy(`${alias}.customerId`)
       .getRawMany();
     const counts = new Map(rows.map((r) => [r.customerId, Number(r.total)]));
     return customerIds.map((id) => counts.get(id) ?? 0);
@@ -121,12 +128,28 @@ export interface Loaders {
   subscriptionCount: DataLoader<string, number>;
   /** A page of a customer's subscriptions as the caller may read them. */
   subscriptions(customerId: string, args: ConnectionArgs): Promise<Connection<CustomerSubscription>>;
+  /** A page of a customer's admin relationships as the caller may read them (a partner: its own). */
+  adminRelationships(customerId: string, args: ConnectionArgs): Promise<Connection<AdminRelationship>>;
+}
+
+/** A page of each customer's rows, and their count, through one loader each per scope. */
+function childConnections<T extends CustomerRow>(entity: EntityTarget<T>, query: () => SelectQueryBuilder<T>, ds: DataSource) {
+  const pages = childPages(entity, query, ds);
+  const counts = childCounts(query);
+  return {
+    counts,
+    page: async (customerId: string, args: ConnectionArgs): Promise<Connection<T>> => {
+      const page = pageRequest(args);
+      const rows = await pages.load({ customerId, page });
+      return toConnection(rows, page, () => counts.load(customerId));
+    },
+  };
 }
 
 /** One set per scope (so per request or WebSocket operation): batching and caching never cross callers. */
 export function createLoaders(scope: ScopedQueries, ds: DataSource): Loaders {
-  const pages = subscriptionPages(scope, ds);
-  const counts = subscriptionCounts(scope);
+  const subscriptions = childConnections(CustomerSubscription, () => scope.subscriptions(), ds);
+  const adminRelationships = childConnections(AdminRelationship, () => scope.adminRelationships(), ds);
   return {
     partner: byId(() => scope.partners()),
     partnerContactDetails: contactDetails(scope),
@@ -134,11 +157,8 @@ export function createLoaders(scope: ScopedQueries, ds: DataSource): Loaders {
     offer: byId(() => ds.getRepository(Offer).createQueryBuilder('offer')),
     relationshipsOfCustomer: byCustomer(() => scope.relationships()),
     delegatedAdminOfCustomer: byCustomer(() => scope.delegatedAdminPrivileges()),
-    subscriptionCount: counts,
-    subscriptions: async (customerId, args) => {
-      const page = pageRequest(args);
-      const rows = await pages.load({ customerId, page });
-      return toConnection(rows, page, () => counts.load(customerId));
-    },
+    subscriptionCount: subscriptions.counts,
+    subscriptions: subscriptions.page,
+    adminRelationships: adminRelationships.page,
   };
 }

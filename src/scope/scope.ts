@@ -4,6 +4,7 @@ import { forUpdate } from '../common/database';
 import { DelegatedAdminStatus, PartnershipStatus, type PartnerType, RelationshipStatus } from '../common/enums';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../common/errors';
 import { Activity } from '../modules/activity/activity.entity';
+import { AdminRelationship } from '../modules/admin-relationship/admin-relationship.entity';
 import { Customer } from '../modules/customer/customer.entity';
 import { CustomerInvitation } from '../modules/invitation/customer-invitation.entity';
 import { Partner } from '../modules/partner/partner.entity';
@@ -29,6 +30,7 @@ const BY_ID = new Map<EntityTarget<ObjectLiteral>, { label: string; alias: strin
   [CustomerSubscription, { label: 'Subscription', alias: 'subscription', read: (scope, em) => scope.subscriptions(em) }],
   [WebhookEndpoint, { label: 'Webhook endpoint', alias: 'endpoint', read: (scope, em) => scope.webhookEndpoints(em) }],
   [WebhookDelivery, { label: 'Webhook delivery', alias: 'delivery', read: (scope, em) => scope.webhookDeliveries(em) }],
+  [AdminRelationship, { label: 'Admin relationship', alias: 'admin_relationship', read: (scope, em) => scope.adminRelationships(em) }],
 ]);
 
 /**
@@ -41,8 +43,9 @@ const BY_ID = new Map<EntityTarget<ObjectLiteral>, { label: string; alias: strin
  * - A partner's user sees its partner's rows: customers it has an ACTIVE relationship with, its own
  *   invitations, partnerships, requests and audit trail, the subscriptions it sold (and those naming
  *   it as reseller of record or support contact), and other partners only as `partners()` allows.
- *   Its webhook endpoints and their deliveries are its own too.
- * - A customer's user sees its own customer, its subscriptions, and the partners that serve it.
+ *   Its webhook endpoints and their deliveries are its own too, as are its admin relationships.
+ * - A customer's user sees its own customer, its subscriptions, its admin relationships, and the
+ *   partners that serve it.
  * - An anonymous caller sees no tenant row.
  * Anything outside the scope answers NOT_FOUND, never "exists but forbidden".
  */
@@ -286,6 +289,15 @@ export class Scope {
     });
   }
 
+  /**
+   * Admin relationships: a partner's own (it asked for them); a customer's user those with its customer
+   * (addressed to it, or answered by it); the operator all. An open request that names no customer is
+   * its partner's alone until a customer answers it.
+   */
+  adminRelationships(em?: EntityManager): Builder<AdminRelationship> {
+    return this.partnerCustomerRows(AdminRelationship, 'admin_relationship', em);
+  }
+
   /** Webhook endpoints: a partner's own (secrets never leave the server), the operator all. */
   webhookEndpoints(em?: EntityManager): Builder<WebhookEndpoint> {
     return this.partnerOwnedRows(WebhookEndpoint, 'endpoint', 'partnerId', em);
@@ -392,7 +404,7 @@ export class Scope {
     });
   }
 
-  /** Rows of a partner ↔ customer table (relationships, DAP) that concern the caller. */
+  /** Rows of a partner ↔ customer table (relationships, DAP, admin relationships) that concern the caller. */
   private partnerCustomerRows<T extends ObjectLiteral>(entity: EntityTarget<T>, alias: string, em?: EntityManager): Builder<T> {
     const qb = this.from(entity, alias, em);
     return this.byKind(qb, {
@@ -410,10 +422,11 @@ export class Scope {
   }
 }
 
-/** The partners that have (or had) a relationship or admin privileges with :scopeCustomerId. */
+/** The partners that have (or had) a relationship, admin privileges or an admin relationship with :scopeCustomerId. */
 const PARTNERS_SERVING_CUSTOMER = [
   'partner.id IN (SELECT sr.partnerId FROM reseller_relationship sr WHERE sr.customerId = :scopeCustomerId)',
   'partner.id IN (SELECT sd.partnerId FROM delegated_admin_privilege sd WHERE sd.customerId = :scopeCustomerId)',
+  'partner.id IN (SELECT sa.partnerId FROM admin_relationship sa WHERE sa.customerId = :scopeCustomerId)',
 ];
 
 /** `(a OR b OR …)` as one condition, with the parameters they share. */

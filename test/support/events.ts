@@ -14,10 +14,11 @@ export interface EventView {
   invitationId: string | null;
   partnershipId: string | null;
   subscriptionId: string | null;
+  adminRelationshipId: string | null;
   data: Record<string, unknown>;
 }
 
-export const EVENT_FIELDS = 'id cursor type occurredAt actor { kind userId partnerId customerId } partnerId customerId invitationId partnershipId subscriptionId data';
+export const EVENT_FIELDS = 'id cursor type occurredAt actor { kind userId partnerId customerId } partnerId customerId invitationId partnershipId subscriptionId adminRelationshipId data';
 
 const STREAM = parse(`subscription Stream($after: String, $types: [EventType!]) { events(after: $after, types: $types) { ${EVENT_FIELDS} } }`) as TypedDocumentNode<
   { events: EventView },

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { signDevToken } from '../../src/common/auth/jwt';
+import type { Clock } from '../../src/common/clock';
 import { Role } from '../../src/common/auth/roles';
 import { type AppConfig, loadConfig } from '../../src/common/config';
 import { parseMysqlUrl, queryCounter } from '../../src/common/database';
@@ -67,7 +68,7 @@ export async function freshDatabase(): Promise<{ env: Record<string, string>; cl
 /** Starts the real server on an ephemeral port over a fresh database (SQLite file, or MariaDB when DB_TYPE=mysql). */
 export async function startTestServer(
   env: Record<string, string> = {},
-  opts: { sameDatabaseAs?: TestServer } = {},
+  opts: { sameDatabaseAs?: TestServer; clock?: Clock } = {},
 ): Promise<TestServer> {
   const shared = opts.sameDatabaseAs?.server.config;
   // a second server instance over the first one's database (the first one cleans it up)
@@ -92,7 +93,7 @@ export async function startTestServer(
       ...dbEnv,
       ...env,
     });
-    server = await startServer(config);
+    server = await startServer(config, { clock: opts.clock });
   } catch (err) {
     await cleanup();
     throw err;

@@ -34,4 +34,9 @@ export const Can = {
   sellSubscriptions: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT],
   readPartnerData: [Role.PLATFORM_ADMIN, ...PARTNER_ROLES],
   manageWebhooks: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
+  /** ask for, change and extend admin relationships (granular delegated admin) */
+  requestAdminRelationships: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
+  answerAdminRelationships: [Role.CUSTOMER_ADMIN],
+  /** either side ends an admin relationship */
+  terminateAdminRelationships: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.CUSTOMER_ADMIN],
 } as const;

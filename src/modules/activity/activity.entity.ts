@@ -19,6 +19,13 @@ export enum ActivityAction {
   PARTNERSHIP_REMOVED = 'PARTNERSHIP_REMOVED',
   SUBSCRIPTION_CREATED = 'SUBSCRIPTION_CREATED',
   SUBSCRIPTION_UPDATED = 'SUBSCRIPTION_UPDATED',
+  ADMIN_RELATIONSHIP_CREATED = 'ADMIN_RELATIONSHIP_CREATED',
+  ADMIN_RELATIONSHIP_APPROVED = 'ADMIN_RELATIONSHIP_APPROVED',
+  ADMIN_RELATIONSHIP_REJECTED = 'ADMIN_RELATIONSHIP_REJECTED',
+  ADMIN_RELATIONSHIP_UPDATED = 'ADMIN_RELATIONSHIP_UPDATED',
+  ADMIN_RELATIONSHIP_EXTENDED = 'ADMIN_RELATIONSHIP_EXTENDED',
+  ADMIN_RELATIONSHIP_EXPIRED = 'ADMIN_RELATIONSHIP_EXPIRED',
+  ADMIN_RELATIONSHIP_TERMINATED = 'ADMIN_RELATIONSHIP_TERMINATED',
 }
 registerEnumType(ActivityAction, { name: 'ActivityAction' });
 
@@ -40,7 +47,7 @@ export class Activity {
   @Column({ type: 'varchar', length: 64 })
   action: ActivityAction;
 
-  @Field({ description: 'The user (token subject) who made the change' })
+  @Field({ description: 'The user (token subject) who made the change; `system` for what the server does by itself (expiry, auto-extension)' })
   @Column({ type: 'varchar', length: 200 })
   actorUserId: string;
 
@@ -64,7 +71,7 @@ export class Activity {
   @Column(nullableRefColumn)
   customerId: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'The invitation, partnership, request or subscription concerned' })
+  @Field(() => ID, { nullable: true, description: 'The invitation, partnership, request, subscription or admin relationship concerned' })
   @Column({ type: 'varchar', length: 64, nullable: true })
   subjectId: string | null;
 

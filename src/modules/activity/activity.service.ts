@@ -7,6 +7,9 @@ import type { Scope } from '../../scope/scope';
 import { Activity, type ActivityAction } from './activity.entity';
 import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
 
+/** The actor of the changes the server makes by itself. */
+export const SYSTEM_ACTOR = { userId: 'system', roles: [] as string[], partnerId: undefined, customerId: undefined };
+
 export interface ActivityEntry {
   action: ActivityAction;
   partnerId?: string | null;
@@ -20,9 +23,12 @@ export interface ActivityEntry {
 export class ActivityService {
   constructor(private readonly deps: AppDeps) {}
 
-  /** Writes the entries in the caller's transaction, each with the caller as the actor. */
-  async record(em: EntityManager, scope: Scope, entries: ActivityEntry[], at = new Date()): Promise<void> {
-    const actor = scope.caller;
+  /**
+   * Writes the entries in the caller's transaction, each with the caller as the actor; with a null
+   * scope, the server itself (`SYSTEM_ACTOR`: a sweep's expiry or auto-extension).
+   */
+  async record(em: EntityManager, scope: Scope | null, entries: ActivityEntry[], at = new Date()): Promise<void> {
+    const actor = scope ? scope.caller : SYSTEM_ACTOR;
     const rows = entries.map((e) =>
       em.create(Activity, {
         id: newId(),

@@ -8,6 +8,7 @@ import { Partner } from '../partner/partner.entity';
 import { DelegatedAdminPrivilege } from '../relationship/delegated-admin-privilege.entity';
 import { ResellerRelationship } from '../relationship/reseller-relationship.entity';
 import { SubscriptionConnection } from '../subscription/subscription.types';
+import { AdminRelationshipConnection } from '../admin-relationship/admin-relationship.types';
 import { Customer } from './customer.entity';
 import { CreateCustomerInput, CustomerFilter } from './customer.inputs';
 import { CreateCustomerPayload, CustomerConnection, CustomerPartner } from './customer.types';
@@ -123,5 +124,15 @@ export class CustomerResolver {
   @Reads()
   subscriptions(@Root() customer: Customer, @Ctx() ctx: RequestContext, @Args() args: ConnectionArgs) {
     return ctx.scope.loaders.subscriptions(customer.id, args);
+  }
+
+  @FieldResolver(() => AdminRelationshipConnection, {
+    complexity: COST.batched,
+    description:
+      "The admin relationships with this customer the viewer may read: its partner's own (the customer's users and the operator: all), oldest first",
+  })
+  @Reads()
+  adminRelationships(@Root() customer: Customer, @Ctx() ctx: RequestContext, @Args() args: ConnectionArgs) {
+    return ctx.scope.loaders.adminRelationships(customer.id, args);
   }
 }

@@ -1,0 +1,70 @@
+import { DAY_MS } from '../../common/clock';
+import { AdminRole } from './admin-relationship.entity';
+
+/**
+ * The time rules of admin relationships, in one place:
+ * - a duration is ISO 8601 in days, from P1D to P730D; the access runs from approval for that long;
+ * - a request not approved within 90 days expires;
+ * - auto-extension (and extendAdminRelationships) adds 180 days at a time, never with GLOBAL_ADMINISTRATOR,
+ *   and never to more than 730 days ahead;
+ * - reminders (ADMIN_RELATIONSHIP_EXPIRING) go out once each at 30, 7 and 1 days before endsAt.
+ */
+export const MIN_DURATION_DAYS = 1;
+export const MAX_DURATION_DAYS = 730;
+export const REQUEST_TTL_DAYS = 90;
+export const EXTENSION_DAYS = 180;
+/** the reminders, in days before endsAt, latest last */
+export const REMINDER_DAYS = [30, 7, 1] as const;
+
+const DAYS_DURATION = /^P(\d{1,4})D$/;
+
+/** The days of an ISO 8601 duration in days (`P90D`) within bounds, or undefined. */
+export function durationDays(duration: unknown): number | undefined {
+  if (typeof duration !== 'string') return undefined;
+  const match = DAYS_DURATION.exec(duration);
+  if (!match) return undefined;
+  const days = Number(match[1]);
+  return days >= MIN_DURATION_DAYS && days <= MAX_DURATION_DAYS ? days : undefined;
+}
+
+export const DURATION_RULE = `an ISO 8601 duration in days, from P${MIN_DURATION_DAYS}D to P${MAX_DURATION_DAYS}D (e.g. P90D)`;
+
+/** Auto-extension (and manual extension) is not allowed when the roles include GLOBAL_ADMINISTRATOR. */
+export function extendable(roles: readonly string[]): boolean {
+  return !roles.includes(AdminRole.GLOBAL_ADMINISTRATOR);
+}
+
+/** The roles in catalog order (the stored and shown order). */
+export function inCatalogOrder(roles: readonly AdminRole[]): AdminRole[] {
+  const order = Object.values(AdminRole);
+  return [...roles].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+}
+
+/** The display name as its uniqueness is judged: letter case ignored. */
+export function displayNameKey(displayName: string): string {
+  return displayName.toLowerCase();
+}
+
+export function addDays(at: Date, days: number): Date {
+  return new Date(at.getTime() + days * DAY_MS);
+}
+
+/**
+ * The reminders already behind when an access of `remaining` ms starts (or is extended): a
+ * 5-day access gets no "30 days" or "7 days" reminder, only the 1-day one. The smallest reminder at
+ * or beyond `remaining`, or null when all are still ahead.
+ */
+export function remindersBehind(remaining: number): number | null {
+  const behind = REMINDER_DAYS.filter((days) => days * DAY_MS >= remaining);
+  return behind.length ? Math.min(...behind) : null;
+}
+
+/** The reminder due at `now` for an access ending at `endsAt` (the latest one passed), or null. */
+export function reminderDue(endsAt: Date, now: Date, remindedDays: number | null): number | null {
+  const remaining = endsAt.getTime() - now.getTime();
+  if (remaining <= 0) return null;
+  const passed = REMINDER_DAYS.filter((days) => remaining <= days * DAY_MS);
+  if (!passed.length) return null;
+  const due = Math.min(...passed);
+  return remindedDays === null || remindedDays > due ? due : null;
+}

@@ -1,0 +1,494 @@
+import { type EntityManager, In } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { AppDeps } from '../../common/context';
+import { inTransaction, isUniqueViolation } from '../../common/database';
+import { AppError, ConflictError, ErrorCode, ForbiddenError, NotFoundError, UserInputError } from '../../common/errors';
+import { newId } from '../../common/ids';
+import { personalLink } from '../../common/links';
+import { logger } from '../../common/logger';
+import { type ConnectionArgs, paginate } from '../../common/pagination';
+import { hashToken, newLinkToken } from '../../common/secrets';
+import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
+import { EventType } from '../../events/catalog';
+import type { EventService } from '../../events/event.service';
+import type { Scope } from '../../scope/scope';
+import { ActivityAction } from '../activity/activity.entity';
+import type { ActivityService } from '../activity/activity.service';
+import { Customer } from '../customer/customer.entity';
+import {
+  AdminRelationship,
+  AdminRelationshipEndReason,
+  AdminRelationshipSide,
+  AdminRelationshipStatus,
+} from './admin-relationship.entity';
+import { adminRelationshipDraft } from './admin-relationship.email';
+import type { AdminRelationshipFilter, CreateAdminRelationshipInput } from './admin-relationship.inputs';
+import {
+  addDays,
+  displayNameKey,
+  durationDays,
+  extendable,
+  EXTENSION_DAYS,
+  inCatalogOrder,
+  MAX_DURATION_DAYS,
+  reminderDue,
+  remindersBehind,
+  REQUEST_TTL_DAYS,
+} from './admin-relationship.rules';
+import type { AdminRelationshipPreview, AdminRelationshipResult, AdminRelationshipsBulkPayload } from './admin-relationship.types';
+
+const { APPROVAL_PENDING, ACTIVE, EXPIRED, TERMINATED } = AdminRelationshipStatus;
+
+/** What every admin relationship event's `data` holds: the relationship as it is after the change. */
+export function adminRelationshipData(rel: AdminRelationship): Record<string, unknown> {
+  return {
+    adminRelationship: {
+      displayName: rel.displayName,
+      roles: rel.roles,
+      duration: rel.duration,
+      autoExtend: rel.autoExtend,
+      status: rel.status,
+      activatedAt: rel.activatedAt?.toISOString() ?? null,
+      endsAt: rel.endsAt?.toISOString() ?? null,
+    },
+  };
+}
+
+function duplicateName(): UserInputError {
+  return UserInputError.field('input.displayName', 'is already the name of another of your admin relationships');
+}
+
+/** Why a stored admin relationship cannot take a change any more, as a client-facing CONFLICT. */
+function notChangeable(rel: AdminRelationship, what: string): ConflictError {
+  return new ConflictError(`This admin relationship is ${rel.status.toLowerCase().replace('_', ' ')} and can no longer be ${what}`);
+}
+
+/**
+ * Granular, time-bound admin relationships (GDAP) beside DAP. Every change is one transaction with
+ * its activity rows and events; a request's token is single use (a conditional update decides which
+ * of concurrent answers wins). Time comes from `deps.clock`, so tests move through days at will.
+ */
+export class AdminRelationshipService {
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly activity: ActivityService,
+    private readonly events: EventService,
+  ) {}
+
+  private now(): Date {
+    return this.deps.clock.now();
+  }
+
+  /**
+   * A partner asks for roles. With `customerId` only that customer (one the partner serves) may
+   * approve; without, any customer admin in the partner's cloud. The token is returned once.
+   */
+  async create(scope: Scope, input: CreateAdminRelationshipInput) {
+    const token = newLinkToken();
+    const days = durationDays(input.duration);
+    if (days === undefined) throw UserInputError.field('input.duration', 'is not a valid duration');
+    try {
+      const adminRelationship = await inTransaction(this.deps.ds, async (em) => {
+        const partner = await scope.ownPartner(em);
+        let customer: Customer | null = null;
+        if (input.customerId) {
+          customer = await scope.getOrThrow(Customer, input.customerId, em);
+          if (customer.cloud !== partner.cloud) {
+            throw UserInputError.field('input.customerId', `must be a customer in your cloud (${partner.cloud})`);
+          }
+        }
+        const key = displayNameKey(input.displayName);
+        if (await em.existsBy(AdminRelationship, { partnerId: partner.id, displayNameKey: key })) throw duplicateName();
+        const now = this.now();
+        const rel = em.create(AdminRelationship, {
+          id: newId(),
+          partnerId: partner.id,
+          displayName: input.displayName,
+          displayNameKey: key,
+          roles: inCatalogOrder(input.roles),
+          duration: `P${days}D`,
+          autoExtend: input.autoExtend ?? false,
+          status: APPROVAL_PENDING,
+          cloud: partner.cloud,
+          customerId: customer?.id ?? null,
+          customerName: customer?.companyName ?? null,
+          tokenHash: hashToken(token),
+          createdByUserId: scope.caller.userId,
+          createdAt: now,
+          requestExpiresAt: addDays(now, REQUEST_TTL_DAYS),
+          activatedAt: null,
+          endsAt: null,
+          approvedByUserId: null,
+          endedAt: null,
+          endReason: null,
+          endedBySide: null,
+          endedByUserId: null,
+          remindedDays: null,
+          extensions: 0,
+        });
+        await em.insert(AdminRelationship, rel);
+        countChange(em, TallyName.ADMIN_RELATIONSHIPS, rel.partnerId);
+        countChange(em, TallyName.ADMIN_RELATIONSHIPS, EVERYONE);
+        await this.audit(em, scope, rel, ActivityAction.ADMIN_RELATIONSHIP_CREATED, now, {
+          displayName: rel.displayName,
+          roles: rel.roles,
+          duration: rel.duration,
+          autoExtend: rel.autoExtend,
+        });
+        await this.emit(em, scope, rel, EventType.ADMIN_RELATIONSHIP_CREATED, now, { requestExpiresAt: rel.requestExpiresAt.toISOString() });
+        rel.url = personalLink(this.deps.config, 'admin-relationships', token);
+        rel.emailDraft = adminRelationshipDraft({
+          partnerName: partner.name,
+          displayName: rel.displayName,
+          roles: rel.roles,
+          durationDays: days,
+          autoExtend: rel.autoExtend,
+          url: rel.url,
+          requestExpiresAt: rel.requestExpiresAt,
+        });
+        return rel;
+      });
+      return { adminRelationship, token };
+    } catch (err) {
+      // two requests racing for one name: the unique index decides
+      if (isUniqueViolation(err)) throw duplicateName();
+      throw err;
+    }
+  }
+
+  /** No login needed: what the customer is asked to approve. Unknown tokens answer null. */
+  async preview(token: string): Promise<AdminRelationshipPreview | null> {
+    const rel = await this.deps.ds.getRepository(AdminRelationship).findOne({ where: { tokenHash: hashToken(token) }, relations: { partner: true } });
+    if (!rel) return null;
+    const unanswered = rel.status === APPROVAL_PENDING && rel.requestExpiresAt <= this.now();
+    return {
+      partnerName: rel.partner!.name,
+      displayName: rel.displayName,
+      roles: rel.roles,
+      duration: rel.duration,
+      autoExtend: rel.autoExtend,
+      status: unanswered ? EXPIRED : rel.status,
+      requestExpiresAt: rel.requestExpiresAt,
+    };
+  }
+
+  /** The caller's admin relationships (a partner's own, a customer's), newest first. */
+  list(scope: Scope, args: ConnectionArgs, filter?: AdminRelationshipFilter, select?: readonly string[]) {
+    const qb = scope.adminRelationships();
+    if (filter?.status) qb.andWhere('admin_relationship.status = :filterStatus', { filterStatus: filter.status });
+    if (filter?.customerId) qb.andWhere('admin_relationship.customerId = :filterCustomerId', { filterCustomerId: filter.customerId });
+    if (filter?.expiringWithinDays) {
+      const now = this.now();
+      qb.andWhere('admin_relationship.status = :filterActive AND admin_relationship.endsAt > :filterNow AND admin_relationship.endsAt <= :filterUntil', {
+        filterActive: ACTIVE,
+        filterNow: now,
+        filterUntil: addDays(now, filter.expiringWithinDays),
+      });
+    }
+    const unfiltered = !filter?.status && !filter?.customerId && !filter?.expiringWithinDays;
+    return paginate(qb, args, { order: 'DESC', select, count: tallyCount(this.deps.ds, TallyName.ADMIN_RELATIONSHIPS, unfiltered && scope.tallyOwner) });
+  }
+
+  /** The customer's admin approves: the access starts now and ends after the duration. */
+  async approve(scope: Scope, token: string): Promise<AdminRelationship> {
+    return inTransaction(this.deps.ds, async (em) => {
+      const { rel, customer } = await this.answerable(em, scope, token);
+      const now = this.now();
+      const days = durationDays(rel.duration)!;
+      const endsAt = addDays(now, days);
+      await this.claimRequest(em, rel, customer, now, 'approved', {
+        status: ACTIVE,
+        activatedAt: now,
+        endsAt,
+        approvedByUserId: scope.caller.userId,
+        remindedDays: remindersBehind(endsAt.getTime() - now.getTime()),
+      });
+      const approved = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
+      await this.audit(em, scope, approved, ActivityAction.ADMIN_RELATIONSHIP_APPROVED, now, { endsAt: endsAt.toISOString() });
+      await this.emit(em, scope, approved, EventType.ADMIN_RELATIONSHIP_APPROVED, now);
+      return approved;
+    });
+  }
+
+  /** The customer's admin rejects the request: it ends, TERMINATED with the reason REJECTED. */
+  async reject(scope: Scope, token: string): Promise<AdminRelationship> {
+    return inTransaction(this.deps.ds, async (em) => {
+      const { rel, customer } = await this.answerable(em, scope, token);
+      const now = this.now();
+      await this.claimRequest(em, rel, customer, now, 'rejected', {
+        status: TERMINATED,
+        endReason: AdminRelationshipEndReason.REJECTED,
+        endedAt: now,
+        endedBySide: AdminRelationshipSide.CUSTOMER,
+        endedByUserId: scope.caller.userId,
+      });
+      const rejected = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
+      await this.audit(em, scope, rejected, ActivityAction.ADMIN_RELATIONSHIP_REJECTED, now);
+      await this.emit(em, scope, rejected, EventType.ADMIN_RELATIONSHIP_REJECTED, now);
+      return rejected;
+    });
+  }
+
+  /** Either side ends a pending or active admin relationship (a partner withdrawing its request, too). */
+  async terminate(scope: Scope, adminRelationshipId: string): Promise<AdminRelationship> {
+    return inTransaction(this.deps.ds, async (em) => {
+      const rel = await scope.lockForChange(em, AdminRelationship, adminRelationshipId);
+      const side = scope.partnerId ? AdminRelationshipSide.PARTNER : AdminRelationshipSide.CUSTOMER;
+      const now = this.now();
+      const won = await this.transition(em, rel.id, [APPROVAL_PENDING, ACTIVE], {
+        status: TERMINATED,
+        endReason: AdminRelationshipEndReason.TERMINATED,
+        endedAt: now,
+        endedBySide: side,
+        endedByUserId: scope.caller.userId,
+      });
+      if (!won) throw notChangeable(rel, 'terminated');
+      const terminated = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
+      await this.audit(em, scope, terminated, ActivityAction.ADMIN_RELATIONSHIP_TERMINATED, now, { side });
+      await this.emit(em, scope, terminated, EventType.ADMIN_RELATIONSHIP_TERMINATED, now, { terminatedBy: side });
+      return terminated;
+    });
+  }
+
+  /** The partner turns auto-extension on or off while the relationship is pending or active. */
+  async update(scope: Scope, adminRelationshipId: string, autoExtend: boolean): Promise<AdminRelationship> {
+    return inTransaction(this.deps.ds, async (em) => {
+      const rel = await scope.lockForChange(em, AdminRelationship, adminRelationshipId);
+      if (rel.status !== APPROVAL_PENDING && rel.status !== ACTIVE) throw notChangeable(rel, 'changed');
+      if (autoExtend && !extendable(rel.roles)) {
+        throw UserInputError.field('input.autoExtend', 'must be false: the roles include GLOBAL_ADMINISTRATOR, which cannot be auto-extended');
+      }
+      if (rel.autoExtend === autoExtend) return rel;
+      const now = this.now();
+      await this.transition(em, rel.id, [rel.status], { autoExtend });
+      const updated = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
+      await this.audit(em, scope, updated, ActivityAction.ADMIN_RELATIONSHIP_UPDATED, now, { autoExtend });
+      await this.emit(em, scope, updated, EventType.ADMIN_RELATIONSHIP_UPDATED, now, { changed: ['autoExtend'] });
+      return updated;
+    });
+  }
+
+  /**
+   * The partner pushes an ACTIVE relationship's end date back by 180 days, as auto-extension would:
+   * not with GLOBAL_ADMINISTRATOR, and never to more than 730 days ahead.
+   */
+  async extend(scope: Scope, adminRelationshipId: string): Promise<AdminRelationship> {
+    return inTransaction(this.deps.ds, async (em) => {
+      const rel = await scope.lockForChange(em, AdminRelationship, adminRelationshipId);
+      if (rel.status !== ACTIVE || !rel.endsAt) throw notChangeable(rel, 'extended');
+      if (!extendable(rel.roles)) throw new ConflictError('An admin relationship with GLOBAL_ADMINISTRATOR cannot be extended: ask for a new one');
+      const now = this.now();
+      const endsAt = addDays(rel.endsAt, EXTENSION_DAYS);
+      if (endsAt > addDays(now, MAX_DURATION_DAYS)) {
+        throw new ConflictError(`Extending would end it more than ${MAX_DURATION_DAYS} days from now (on ${endsAt.toISOString().slice(0, 10)})`);
+      }
+      const extended = await this.extendTo(em, scope, rel, endsAt, now, 'PARTNER');
+      if (!extended) throw notChangeable(rel, 'extended');
+      return extended;
+    });
+  }
+
+  /** Each id in its own transaction, in order: one failing (reported with its code) does not undo the others. */
+  async bulk(ids: string[], change: (id: string) => Promise<AdminRelationship>): Promise<AdminRelationshipsBulkPayload> {
+    const results: AdminRelationshipResult[] = [];
+    for (const id of ids) {
+      try {
+        results.push({ adminRelationshipId: id, adminRelationship: await change(id), error: null });
+      } catch (err) {
+        if (!(err instanceof AppError)) logger.error({ err, adminRelationshipId: id }, 'bulk admin relationship change failed');
+        const error =
+          err instanceof AppError
+            ? { code: String(err.extensions.code), message: err.message }
+            : { code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+        results.push({ adminRelationshipId: id, adminRelationship: null, error });
+      }
+    }
+    const failed = results.filter((r) => r.error).length;
+    return { results, succeeded: results.length - failed, failed };
+  }
+
+  // ---------------------------------------------------------------- the sweep (src/server.ts runs it)
+
+  /**
+   * What time does to admin relationships, once per change even with several servers sweeping
+   * (each is a conditional update):
+   * - requests not approved within 90 days: EXPIRED (NOT_APPROVED_IN_TIME);
+   * - ACTIVE at endsAt: extended by 180 days when autoExtend, otherwise EXPIRED (END_DATE_REACHED);
+   * - ACTIVE within 30, 7 or 1 days of endsAt: one ADMIN_RELATIONSHIP_EXPIRING each.
+   */
+  async sweep(now = this.now(), batch = 200): Promise<{ requestsExpired: number; expired: number; extended: number; reminded: number }> {
+    const done = { requestsExpired: 0, expired: 0, extended: 0, reminded: 0 };
+    const repo = this.deps.ds.getRepository(AdminRelationship);
+    const due = (where: string, params: Record<string, unknown>, order: string) =>
+      repo.createQueryBuilder('admin_relationship').where(where, params).orderBy(order, 'ASC').limit(batch).getMany();
+
+    for (const rel of await due('admin_relationship.status = :pending AND admin_relationship.requestExpiresAt <= :now', { pending: APPROVAL_PENDING, now }, 'admin_relationship.requestExpiresAt')) {
+      if (await this.expire(rel, now, AdminRelationshipEndReason.NOT_APPROVED_IN_TIME, APPROVAL_PENDING)) done.requestsExpired++;
+    }
+    for (const rel of await due('admin_relationship.status = :active AND admin_relationship.endsAt <= :now', { active: ACTIVE, now }, 'admin_relationship.endsAt')) {
+      if (rel.autoExtend && extendable(rel.roles)) {
+        // a server that was down past several end dates extends as many times as it takes
+        let endsAt = rel.endsAt!;
+        while (endsAt <= now) endsAt = addDays(endsAt, EXTENSION_DAYS);
+        const extended = await inTransaction(this.deps.ds, (em) => this.extendTo(em, null, rel, endsAt, now, 'AUTO_EXTEND'));
+        if (extended) done.extended++;
+      } else if (await this.expire(rel, now, AdminRelationshipEndReason.END_DATE_REACHED, ACTIVE)) {
+        done.expired++;
+      }
+    }
+    const soon = addDays(now, 30);
+    for (const rel of await due(
+      'admin_relationship.status = :active AND admin_relationship.endsAt > :now AND admin_relationship.endsAt <= :soon AND (admin_relationship.remindedDays IS NULL OR admin_relationship.remindedDays > 1)',
+      { active: ACTIVE, now, soon },
+      'admin_relationship.endsAt',
+    )) {
+      if (await this.remind(rel, now)) done.reminded++;
+    }
+    return done;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** One reminder for the latest of 30, 7, 1 days before endsAt that has passed and was not sent. */
+  private async remind(rel: AdminRelationship, now: Date): Promise<boolean> {
+    const days = reminderDue(rel.endsAt!, now, rel.remindedDays);
+    if (days === null) return false;
+    return inTransaction(this.deps.ds, async (em) => {
+      const result = await em
+        .createQueryBuilder()
+        .update(AdminRelationship)
+        .set({ remindedDays: days })
+        .where('id = :id AND status = :active AND endsAt = :endsAt AND (remindedDays IS NULL OR remindedDays > :days)', {
+          id: rel.id,
+          active: ACTIVE,
+          endsAt: rel.endsAt,
+          days,
+        })
+        .execute();
+      if (!result.affected) return false;
+      await this.emit(em, null, rel, EventType.ADMIN_RELATIONSHIP_EXPIRING, now, { daysBefore: days });
+      return true;
+    });
+  }
+
+  /**
+   * Ends a pending request past its approval window, or an ACTIVE relationship at its end date: only
+   * as it was read (same status, end and auto-extension), so a concurrent change wins over the sweep.
+   */
+  private async expire(rel: AdminRelationship, now: Date, reason: AdminRelationshipEndReason, from: AdminRelationshipStatus): Promise<boolean> {
+    return inTransaction(this.deps.ds, async (em) => {
+      const update = em.createQueryBuilder().update(AdminRelationship).set({ status: EXPIRED, endReason: reason, endedAt: now });
+      if (reason === AdminRelationshipEndReason.NOT_APPROVED_IN_TIME) {
+        update.where('id = :id AND status = :from AND requestExpiresAt <= :now', { id: rel.id, from, now });
+      } else {
+        update.where('id = :id AND status = :from AND endsAt = :readEndsAt AND autoExtend = :readAutoExtend', {
+          id: rel.id,
+          from,
+          readEndsAt: rel.endsAt,
+          readAutoExtend: rel.autoExtend ? 1 : 0,
+        });
+      }
+      const result = await update.execute();
+      if (!result.affected) return false;
+      const expired = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
+      await this.audit(em, null, expired, ActivityAction.ADMIN_RELATIONSHIP_EXPIRED, now, { reason });
+      await this.emit(em, null, expired, EventType.ADMIN_RELATIONSHIP_EXPIRED, now, { reason });
+      return true;
+    });
+  }
+
+  /** Moves an ACTIVE relationship's end to `endsAt` (only from the end it had when read), with its trail and event. */
+  private async extendTo(
+    em: EntityManager,
+    scope: Scope | null,
+    rel: AdminRelationship,
+    endsAt: Date,
+    now: Date,
+    extendedBy: 'AUTO_EXTEND' | 'PARTNER',
+  ): Promise<AdminRelationship | null> {
+    const result = await em
+      .createQueryBuilder()
+      .update(AdminRelationship)
+      .set({ endsAt, extensions: () => 'extensions + 1', remindedDays: remindersBehind(endsAt.getTime() - now.getTime()) })
+      .where('id = :id AND status = :active AND endsAt = :previous', { id: rel.id, active: ACTIVE, previous: rel.endsAt })
+      .execute();
+    if (!result.affected) return null;
+    const extended = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
+    const previousEndsAt = rel.endsAt!.toISOString();
+    await this.audit(em, scope, extended, ActivityAction.ADMIN_RELATIONSHIP_EXTENDED, now, { previousEndsAt, endsAt: endsAt.toISOString(), extendedBy });
+    await this.emit(em, scope, extended, EventType.ADMIN_RELATIONSHIP_EXTENDED, now, { previousEndsAt, extendedBy });
+    return extended;
+  }
+
+  /**
+   * The request behind a token (the link is the capability: whoever holds it may answer), and the
+   * caller's customer, which must be in the request's cloud and, for an addressed request, the one it names.
+   */
+  private async answerable(em: EntityManager, scope: Scope, token: string) {
+    const customer = await scope.ownCustomer(em);
+    const rel = await em.findOneBy(AdminRelationship, { tokenHash: hashToken(token) });
+    if (!rel) throw new NotFoundError('Admin relationship request');
+    if (rel.cloud !== customer.cloud) {
+      throw new ForbiddenError(`This request comes from a partner in the ${rel.cloud} cloud; your organisation is in ${customer.cloud}`);
+    }
+    if (rel.status === APPROVAL_PENDING && rel.customerId && rel.customerId !== customer.id) {
+      throw new ForbiddenError('This request is addressed to another customer: only that customer’s admins can answer it');
+    }
+    return { rel, customer };
+  }
+
+  /**
+   * Answers a pending, unexpired request with one conditional update (of concurrent answers exactly
+   * one wins; the losers get CONFLICT). An addressed request stays its customer's.
+   */
+  private async claimRequest(
+    em: EntityManager,
+    rel: AdminRelationship,
+    customer: Customer,
+    now: Date,
+    what: string,
+    changes: QueryDeepPartialEntity<AdminRelationship>,
+  ): Promise<void> {
+    const result = await em
+      .createQueryBuilder()
+      .update(AdminRelationship)
+      .set({ ...changes, customerId: customer.id, customerName: customer.companyName })
+      .where('id = :id AND status = :pending AND requestExpiresAt > :now AND (customerId IS NULL OR customerId = :customerId)', {
+        id: rel.id,
+        pending: APPROVAL_PENDING,
+        now,
+        customerId: customer.id,
+      })
+      .execute();
+    if (result.affected) return;
+    const current = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
+    if (current.status === APPROVAL_PENDING) throw new ConflictError(`This request expired on ${current.requestExpiresAt.toISOString().slice(0, 10)} and can no longer be ${what}`);
+    throw notChangeable(current, what);
+  }
+
+  /** A conditional status-keeping update: true when the row was in one of `from`. */
+  private async transition(em: EntityManager, id: string, from: AdminRelationshipStatus[], changes: QueryDeepPartialEntity<AdminRelationship>): Promise<boolean> {
+    const result = await em.createQueryBuilder().update(AdminRelationship).set(changes).where({ id, status: In(from) }).execute();
+    return Boolean(result.affected);
+  }
+
+  private audit(
+    em: EntityManager,
+    scope: Scope | null,
+    rel: AdminRelationship,
+    action: ActivityAction,
+    at: Date,
+    details?: Record<string, unknown>,
+  ): Promise<void> {
+    return this.activity.record(em, scope, [{ action, partnerId: rel.partnerId, customerId: rel.customerId, subjectId: rel.id, details }], at);
+  }
+
+  private async emit(em: EntityManager, scope: Scope | null, rel: AdminRelationship, type: EventType, at: Date, extra: Record<string, unknown> = {}) {
+    await this.events.record(
+      em,
+      scope,
+      [{ type, partnerId: rel.partnerId, customerId: rel.customerId, adminRelationshipId: rel.id, data: { ...adminRelationshipData(rel), ...extra } }],
+      at,
+    );
+  }
+}
