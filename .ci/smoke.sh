@@ -16,6 +16,10 @@ ANSWER="$(curl -fs "http://localhost:$PORT/graphql" -H 'content-type: applicatio
   -d '{"query":"{ viewer { partner { name } } partners { totalCount } customers { totalCount } }"}')"
 echo "$ANSWER" | grep -q '"name":"Contoso Cloud Services Ltd"' || { echo "unexpected answer: $ANSWER"; exit 1; }
 echo "$ANSWER" | grep -q '"customers":{"totalCount":2}' || { echo "unexpected answer: $ANSWER"; exit 1; }
+# the demo's admin relationships: one active, one ending within a week, one waiting for approval
+ADMIN="$(curl -fs "http://localhost:$PORT/graphql" -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \
+  -d '{"query":"{ all: adminRelationships { totalCount } active: adminRelationships(filter: { status: ACTIVE }) { totalCount } pending: adminRelationships(filter: { status: APPROVAL_PENDING }) { totalCount } expiring: adminRelationships(filter: { expiringWithinDays: 7 }) { totalCount } }"}')"
+echo "$ADMIN" | grep -q '"all":{"totalCount":3},"active":{"totalCount":2},"pending":{"totalCount":1},"expiring":{"totalCount":1}' || { echo "unexpected admin relationships: $ADMIN"; exit 1; }
 kill -TERM "$PID"
 wait "$PID"
 echo "smoke: demo server answered with a printed token and exited 0 on SIGTERM"

@@ -18,6 +18,7 @@ import { invite, standaloneCustomer } from './support/invitations';
 import { partner } from './support/partnerships';
 import { startTestServer, type TestServer } from './support/test-server';
 import { createEndpoint, deliveries, startReceiver, until } from './support/webhooks';
+import { approveAdmin, requestAdmin } from './support/admin-relationships';
 
 /**
  * The bad-input corpus: for every mutation of the schema, a valid input (proved valid at the end,
@@ -45,6 +46,13 @@ const CONTROL_ORDER = [
   'createCustomerInvitation',
   'createSubscription',
   'updateSubscription',
+  'createAdminRelationship',
+  'updateAdminRelationship',
+  'approveAdminRelationship',
+  'rejectAdminRelationship',
+  'extendAdminRelationships',
+  'terminateAdminRelationship',
+  'terminateAdminRelationships',
   'acceptCustomerInvitation',
   'revokeDelegatedAdminPrivileges',
   'declineCustomerInvitation',
@@ -92,6 +100,16 @@ beforeAll(async () => {
     query: 'mutation ($input: RevokeCustomerInvitationInput!) { revokeCustomerInvitation(input: $input) { invitation { id } } }',
     variables: { input: { invitationId: hookCustomer.invitation.id } },
   });
+  // admin relationships: one to approve, one to reject (each by its own customer), an active one to extend and
+  // update, and two to terminate
+  const adminToApprove = await requestAdmin(t, direct.token);
+  const adminToReject = await requestAdmin(t, direct.token);
+  const adminApprover = await standaloneCustomer(t);
+  const adminRejecter = await standaloneCustomer(t);
+  const adminCustomer = await standaloneCustomer(t);
+  const adminActive = await approveAdmin(t, adminCustomer.token, (await requestAdmin(t, direct.token, { duration: 'P30D' })).token);
+  const adminToTerminate = (await requestAdmin(t, direct.token)).adminRelationship;
+  const adminBulk = [(await requestAdmin(t, direct.token)).adminRelationship.id, (await requestAdmin(t, direct.token)).adminRelationship.id];
   const delivered = await until('a delivery', () => deliveries(t, direct.token, webhook.endpoint.id), (d) => d.deliveries[0]?.status === 'SUCCEEDED');
 
   specs = {
@@ -129,6 +147,16 @@ beforeAll(async () => {
     },
     redeliverWebhook: { token: () => direct.token, input: () => ({ deliveryId: delivered.deliveries[0].id }) },
     deleteWebhookEndpoint: { token: () => direct.token, input: () => ({ endpointId: webhook.endpoint.id }) },
+    createAdminRelationship: {
+      token: () => direct.token,
+      input: () => ({ customerId: customer.id, displayName: 'Corpus helpdesk', roles: ['HELPDESK_ADMINISTRATOR', 'USER_ADMINISTRATOR'], duration: 'P90D', autoExtend: true }),
+    },
+    approveAdminRelationship: { token: () => adminApprover.token, input: () => ({ token: adminToApprove.token }) },
+    rejectAdminRelationship: { token: () => adminRejecter.token, input: () => ({ token: adminToReject.token }) },
+    terminateAdminRelationship: { token: () => direct.token, input: () => ({ adminRelationshipId: adminToTerminate.id }) },
+    updateAdminRelationship: { token: () => direct.token, input: () => ({ adminRelationshipId: adminActive.id, autoExtend: true }) },
+    terminateAdminRelationships: { token: () => direct.token, input: () => ({ adminRelationshipIds: adminBulk }) },
+    extendAdminRelationships: { token: () => direct.token, input: () => ({ adminRelationshipIds: [adminActive.id] }) },
   };
 });
 afterAll(async () => {
@@ -139,7 +167,7 @@ afterAll(async () => {
 // ---- the generator ----------------------------------------------------------------------------
 
 /** Fields where any well-formed text is valid (so an injection string there is just text). */
-const FREE_TEXT = new Set(['name', 'companyName', 'addressLine1', 'addressLine2', 'city', 'state', 'firstName', 'lastName', 'signatoryName', 'token', 'offerId', 'description']);
+const FREE_TEXT = new Set(['name', 'companyName', 'addressLine1', 'addressLine2', 'city', 'state', 'firstName', 'lastName', 'signatoryName', 'token', 'offerId', 'description', 'displayName']);
 const TEXT_CASES: [string, string][] = [
   ['a NUL character only', '\u0000'],
   ['zero-width spaces only', '\u200B\u200B\u200B'],

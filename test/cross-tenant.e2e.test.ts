@@ -18,6 +18,7 @@ import { accept, invite, standaloneCustomer } from './support/invitations';
 import { partner } from './support/partnerships';
 import { startTestServer, type TestServer } from './support/test-server';
 import { createEndpoint, deliveries, startReceiver, until } from './support/webhooks';
+import { approveAdmin, requestAdmin } from './support/admin-relationships';
 
 /**
  * Every operation of the schema, called by callers that have no business with a victim's data,
@@ -43,6 +44,8 @@ interface Victim {
   partnership: string;
   request: string;
   webhook: { endpoint: string; url: string; delivery: string };
+  /** admin relationships: ACTIVE with the shared customer, pending for its own customer (and that request's token), open to anyone */
+  admin: { active: string; pending: string; pendingToken: string; open: string };
 }
 
 type Vars = (v: Victim) => Record<string, unknown>;
@@ -113,6 +116,22 @@ const CASES: Record<string, OperationCase> = {
   },
   deleteWebhookEndpoint: { variables: [(v) => ({ input: { endpointId: v.webhook.endpoint } })] },
   redeliverWebhook: { variables: [(v) => ({ input: { deliveryId: v.webhook.delivery } })] },
+  // admin relationships: the link of a request addressed to the victim's customer must not work for anyone else
+  adminRelationships: {
+    variables: [() => ({ first: 50 }), (v) => ({ filter: { customerId: v.shared.id } }), () => ({ filter: { status: 'ACTIVE', expiringWithinDays: 730 } })],
+  },
+  adminRelationshipPreview: { variables: [(v) => ({ token: v.admin.active })] },
+  createAdminRelationship: {
+    variables: [(v) => ({ input: { customerId: v.customer.id, displayName: 'Attacker helpdesk', roles: ['GLOBAL_ADMINISTRATOR'], duration: 'P730D' } })],
+  },
+  approveAdminRelationship: { variables: [(v) => ({ input: { token: v.admin.pendingToken } }), (v) => ({ input: { token: v.admin.open } })] },
+  rejectAdminRelationship: { variables: [(v) => ({ input: { token: v.admin.pendingToken } })] },
+  terminateAdminRelationship: {
+    variables: [(v) => ({ input: { adminRelationshipId: v.admin.active } }), (v) => ({ input: { adminRelationshipId: v.admin.pending } })],
+  },
+  updateAdminRelationship: { variables: [(v) => ({ input: { adminRelationshipId: v.admin.active, autoExtend: false } })] },
+  terminateAdminRelationships: { variables: [(v) => ({ input: { adminRelationshipIds: [v.admin.active, v.admin.pending, v.admin.open] } })] },
+  extendAdminRelationships: { variables: [(v) => ({ input: { adminRelationshipIds: [v.admin.active] } })] },
   // Subscription: the victim's own events must reach none of the attackers
   invitationAccepted: {
     trigger: async (v) => {
@@ -186,6 +205,10 @@ beforeAll(async () => {
   const { requestPartnership } = await t.client(provider.token).data(RequestPartnershipDocument, {
     input: { resellerEmail: 'future@victim-reseller.example' },
   });
+  const activeAdmin = await requestAdmin(t, provider.token, { customerId: shared.id, displayName: 'Victim Stored Helpdesk A', duration: 'P60D', autoExtend: true });
+  await approveAdmin(t, sharedToken, activeAdmin.token);
+  const pendingAdmin = await requestAdmin(t, provider.token, { customerId: own.id, displayName: 'Victim Stored Helpdesk B' });
+  const openAdmin = await requestAdmin(t, provider.token, { displayName: 'Victim Stored Helpdesk C' });
   victim = {
     provider,
     reseller,
@@ -200,6 +223,12 @@ beforeAll(async () => {
       endpoint: webhook.endpoint.id,
       url: receiver.url,
       delivery: (await until('a delivery', () => deliveries(t, provider.token, webhook.endpoint.id), (d) => d.deliveries.length > 0)).deliveries[0].id,
+    },
+    admin: {
+      active: activeAdmin.adminRelationship.id,
+      pending: pendingAdmin.adminRelationship.id,
+      pendingToken: pendingAdmin.token,
+      open: openAdmin.adminRelationship.id,
     },
   };
 
@@ -232,6 +261,7 @@ async function victimView(): Promise<string> {
     indirectProviders(first: 100) { totalCount edges { node { id status removedAt } } }
     activities(first: 100) { totalCount }
     webhookEndpoints(first: 20) { totalCount edges { node { id url enabled eventTypes description } } }
+    adminRelationships(first: 20) { totalCount edges { node { id status autoExtend endsAt endedAt extensions customerId } } }
   }`;
   const views = await Promise.all(
     [victimToken, resellerToken].map((token) => t.client(token).raw({ query: everything })),
@@ -252,6 +282,7 @@ function secrets(v: Victim): string[] {
     v.subscription, v.privateSubscription, v.invitation, v.partnership, v.request,
     'it@victim-prospect.example', 'future@victim-reseller.example',
     v.webhook.endpoint, v.webhook.url, v.webhook.delivery,
+    v.admin.active, v.admin.pending, v.admin.pendingToken, v.admin.open, 'Victim Stored Helpdesk',
   ];
 }
 

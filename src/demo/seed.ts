@@ -8,6 +8,7 @@ import { Cloud, PartnerType } from '../common/enums';
 import { logger } from '../common/logger';
 import type { CreateCustomerInput } from '../modules/customer/customer.inputs';
 import { Customer } from '../modules/customer/customer.entity';
+import { AdminRole } from '../modules/admin-relationship/admin-relationship.entity';
 import { Partner } from '../modules/partner/partner.entity';
 import type { Services } from '../services';
 
@@ -46,11 +47,11 @@ export async function seedDemo(deps: AppDeps, services: Services): Promise<void>
     new Scope(deps.ds, { kind: 'partner', userId: `demo-${key}-admin`, roles: [Role.GLOBAL_ADMIN], partnerId: ids[key] });
 
   const contoso = asPartner('contoso');
-  await services.customers.create(contoso, {
+  const { customer: adatum } = await services.customers.create(contoso, {
     ...customerInput('Adatum Corporation', 'adatum.onmicrosoft.com', 'Seattle', 'WA', '98101', 'US', ['Ava', 'Jensen', '+1 206 555 0142']),
     subscriptions: [{ offerId: 'm365-business-premium', quantity: 25 }],
   });
-  await services.customers.create(contoso, customerInput('Litware, Inc.', 'litware.onmicrosoft.com', 'Austin', 'TX', '73301', 'US', ['Liam', 'Ortiz', '+1 512 555 0199']));
+  const { customer: litware } = await services.customers.create(contoso, customerInput('Litware, Inc.', 'litware.onmicrosoft.com', 'Austin', 'TX', '73301', 'US', ['Liam', 'Ortiz', '+1 512 555 0199']));
   // Fabrikam (indirect provider) partners with Northwind (indirect reseller), then adds a customer on its behalf.
   const { token } = await services.partnerships.request(asPartner('fabrikam'), DEMO_PARTNERS.northwind.contactEmail);
   await services.partnerships.accept(asPartner('northwind'), token);
@@ -61,6 +62,22 @@ export async function seedDemo(deps: AppDeps, services: Services): Promise<void>
   });
   // A pending invitation, so the preview and acceptance can be tried at once.
   await services.invitations.create(contoso, { includeDelegatedAdminPrivileges: true });
+  // Admin relationships (granular delegated admin): one active for a year, one ending in 5 days, one waiting for Litware.
+  const adatumAdmin = new Scope(deps.ds, { kind: 'customer', userId: 'demo-adatum-admin', roles: [Role.CUSTOMER_ADMIN], customerId: adatum.id });
+  const approved = [
+    { displayName: 'Contoso helpdesk for Adatum', roles: [AdminRole.GLOBAL_READER, AdminRole.HELPDESK_ADMINISTRATOR, AdminRole.LICENSE_ADMINISTRATOR], duration: 'P365D', autoExtend: true },
+    { displayName: 'Contoso security review for Adatum', roles: [AdminRole.SECURITY_READER], duration: 'P5D', autoExtend: false },
+  ];
+  for (const request of approved) {
+    const { token: link } = await services.adminRelationships.create(contoso, { customerId: adatum.id, ...request });
+    await services.adminRelationships.approve(adatumAdmin, link);
+  }
+  await services.adminRelationships.create(contoso, {
+    customerId: litware.id,
+    displayName: 'Contoso Exchange migration for Litware',
+    roles: [AdminRole.EXCHANGE_ADMINISTRATOR, AdminRole.USER_ADMINISTRATOR],
+    duration: 'P90D',
+  });
   await services.customers.create(asPartner('tailspin'), customerInput('Relecloud Federal Services Corporation', 'relecloud-fed.onmicrosoft.us', 'Arlington', 'VA', '22202', 'US', ['Noah', 'Price', '+1 703 555 0123']));
 }
 
