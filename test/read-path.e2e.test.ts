@@ -10,6 +10,7 @@ import { Scope } from '../src/scope/scope';
 import { createCustomer, createPartner, type TestPartner } from './support/factories';
 import { accept, invite, standaloneCustomer } from './support/invitations';
 import { partner } from './support/partnerships';
+import { approveAdmin, requestAdmin } from './support/admin-relationships';
 import { startTestServer, type TestServer } from './support/test-server';
 
 /**
@@ -37,6 +38,9 @@ beforeAll(async () => {
   customerId = customer.id;
   await accept(t, customer.token, (await invite(t, direct.token, true)).token);
   await accept(t, customer.token, (await invite(t, provider.token, false)).token);
+  // admin relationships (a list of roles, booleans, nullable dates): one active, one pending
+  await approveAdmin(t, customer.token, (await requestAdmin(t, direct.token, { customerId, autoExtend: true })).token);
+  await requestAdmin(t, provider.token, { customerId, roles: ['GLOBAL_ADMINISTRATOR'] });
 });
 afterAll(() => t?.stop());
 
@@ -59,6 +63,7 @@ const LISTS: [string, (scope: Scope) => SelectQueryBuilder<ObjectLiteral>][] = [
   ['invitations', (s) => s.invitations()],
   ['partnerships', (s) => s.partnerships()],
   ['subscriptions', (s) => s.subscriptions()],
+  ['adminRelationships', (s) => s.adminRelationships()],
 ];
 
 describe('readMany', () => {

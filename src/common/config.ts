@@ -30,7 +30,7 @@ export interface AppConfig {
   maxQueryAliases: number;
   maxQueryDirectives: number;
   maxQueryTokens: number;
-  /** the cost budget of a caller without a token (only `invitationPreview` answers it) */
+  /** the cost budget of a caller without a token (only `invitationPreview` and `adminRelationshipPreview` answer it) */
   anonymousMaxComplexity: number;
   /** operations per minute per IP for callers without a token */
   anonymousRateLimit: number;

@@ -156,7 +156,7 @@ export const EVENT_CATALOG: Record<EventType, CatalogEntry> = {
   },
   [EventType.ADMIN_RELATIONSHIP_EXPIRING]: {
     description:
-      'A reminder, once each at 30, 7 and 1 days before endsAt (from the server’s sweep). data: adminRelationship, daysBefore. To: the partner, the customer.',
+      'A reminder, once each at 30, 7 and 1 days before endsAt (from the server’s sweep; also for auto-extending ones, which data.adminRelationship.autoExtend tells). data: adminRelationship, daysBefore. To: the partner, the customer.',
     audience: partnerAndCustomer,
   },
   [EventType.ADMIN_RELATIONSHIP_EXPIRED]: {
