@@ -245,6 +245,10 @@ describe('the expiry sweep (a controlled clock)', () => {
       expect((await eventsOf(customer.token, rel.id)).filter((e) => e.type === 'ADMIN_RELATIONSHIP_EXPIRING')).toHaveLength(3);
 
       clock.set(new Date(endsAt.getTime() + 60_000));
+      // past its end before the sweep comes by: neither extended nor switched to auto-extension
+      const late = await admin(partner.token).data(ExtendAdminRelationshipsDocument, { input: { adminRelationshipIds: [rel.id] } });
+      expect(late.extendAdminRelationships.results[0].error?.code).toBe('CONFLICT');
+      expect(await admin(partner.token).errorCode(UpdateAdminRelationshipDocument, { input: { adminRelationshipId: rel.id, autoExtend: true } })).toBe('CONFLICT');
       await sweep();
       await sweep();
       const { adminRelationships } = await admin(partner.token).data(AdminRelationshipsDocument, { first: 50, filter: { status: 'EXPIRED' } });

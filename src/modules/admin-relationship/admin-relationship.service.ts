@@ -64,6 +64,20 @@ function notChangeable(rel: AdminRelationship, what: string): ConflictError {
 }
 
 /**
+ * An ACTIVE relationship past its end date, or a request past its approval window, that the sweep has
+ * not come by yet: over as far as changes go (the sweep decides between expiry and auto-extension).
+ */
+function pastEnd(rel: AdminRelationship, now: Date): boolean {
+  if (rel.status === APPROVAL_PENDING) return rel.requestExpiresAt <= now;
+  return rel.status === ACTIVE && rel.endsAt !== null && rel.endsAt <= now;
+}
+
+function endedBetweenSweeps(rel: AdminRelationship, what: string): ConflictError {
+  const at = rel.status === APPROVAL_PENDING ? rel.requestExpiresAt : rel.endsAt!;
+  return new ConflictError(`This admin relationship ended on ${at.toISOString().slice(0, 10)} and can no longer be ${what}`);
+}
+
+/**
  * Granular, time-bound admin relationships (GDAP) beside DAP. Every change is one transaction with
  * its activity rows and events; a request's token is single use (a conditional update decides which
  * of concurrent answers wins). Time comes from `deps.clock`, so tests move through days at will.
@@ -254,12 +268,13 @@ export class AdminRelationshipService {
   async update(scope: Scope, adminRelationshipId: string, autoExtend: boolean): Promise<AdminRelationship> {
     return inTransaction(this.deps.ds, async (em) => {
       const rel = await scope.lockForChange(em, AdminRelationship, adminRelationshipId);
+      const now = this.now();
       if (rel.status !== APPROVAL_PENDING && rel.status !== ACTIVE) throw notChangeable(rel, 'changed');
+      if (pastEnd(rel, now)) throw endedBetweenSweeps(rel, 'changed');
       if (autoExtend && !extendable(rel.roles)) {
         throw UserInputError.field('input.autoExtend', 'must be false: the roles include GLOBAL_ADMINISTRATOR, which cannot be auto-extended');
       }
       if (rel.autoExtend === autoExtend) return rel;
-      const now = this.now();
       await this.transition(em, rel.id, [rel.status], { autoExtend });
       const updated = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
       await this.audit(em, scope, updated, ActivityAction.ADMIN_RELATIONSHIP_UPDATED, now, { autoExtend });
@@ -275,9 +290,10 @@ export class AdminRelationshipService {
   async extend(scope: Scope, adminRelationshipId: string): Promise<AdminRelationship> {
     return inTransaction(this.deps.ds, async (em) => {
       const rel = await scope.lockForChange(em, AdminRelationship, adminRelationshipId);
-      if (rel.status !== ACTIVE || !rel.endsAt) throw notChangeable(rel, 'extended');
-      if (!extendable(rel.roles)) throw new ConflictError('An admin relationship with GLOBAL_ADMINISTRATOR cannot be extended: ask for a new one');
       const now = this.now();
+      if (rel.status !== ACTIVE || !rel.endsAt) throw notChangeable(rel, 'extended');
+      if (pastEnd(rel, now)) throw endedBetweenSweeps(rel, 'extended');
+      if (!extendable(rel.roles)) throw new ConflictError('An admin relationship with GLOBAL_ADMINISTRATOR cannot be extended: ask for a new one');
       const endsAt = addDays(rel.endsAt, EXTENSION_DAYS);
       if (endsAt > addDays(now, MAX_DURATION_DAYS)) {
         throw new ConflictError(`Extending would end it more than ${MAX_DURATION_DAYS} days from now (on ${endsAt.toISOString().slice(0, 10)})`);
