@@ -1,7 +1,7 @@
 import { type EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { AppDeps } from '../../common/context';
-import { inTransaction, isUniqueViolation } from '../../common/database';
+import { inTransaction, isDatabaseUnavailable, isUniqueViolation } from '../../common/database';
 import { AppError, ConflictError, ErrorCode, ForbiddenError, NotFoundError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { personalLink } from '../../common/links';
@@ -311,6 +311,8 @@ export class AdminRelationshipService {
       try {
         results.push({ adminRelationshipId: id, adminRelationship: await change(id), error: null });
       } catch (err) {
+        // the database is down: the rest would fail alike, and the client should retry the whole (503)
+        if (isDatabaseUnavailable(err)) throw err;
         if (!(err instanceof AppError)) logger.error({ err, adminRelationshipId: id }, 'bulk admin relationship change failed');
         const error =
           err instanceof AppError
