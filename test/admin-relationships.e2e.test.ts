@@ -13,7 +13,7 @@ import {
   UpdateAdminRelationshipDocument,
 } from './generated/graphql';
 import { adminName, approveAdmin, requestAdmin } from './support/admin-relationships';
-import { readAll } from './support/events';
+import { pause, readAll, stream } from './support/events';
 import { createCustomer, createPartner, type TestPartner } from './support/factories';
 import { standaloneCustomer } from './support/invitations';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -481,6 +481,40 @@ describe('lists and tenancy', () => {
     // the operator sees both
     const operator = await t.tokens.operator();
     expect((await admin(operator).data(AdminRelationshipsDocument, { first: 50, filter: { customerId: shared.id } })).adminRelationships.totalCount).toBe(2);
+  });
+
+  it('pushes admin relationship events live to both sides over WebSocket, and to no one else', async () => {
+    const p = await createPartner(t);
+    const c = await createCustomer(t, p.token);
+    const cToken = await t.tokens.customer(c.id);
+    const stranger = await standaloneCustomer(t);
+    const types = ['ADMIN_RELATIONSHIP_APPROVED', 'ADMIN_RELATIONSHIP_EXPIRING', 'ADMIN_RELATIONSHIP_TERMINATED'];
+    const sockets = [p.token, cToken, other.token, stranger.token].map((token) => t.ws(token));
+    await Promise.all(sockets.map((ws) => ws.ready()));
+    const [ours, theirs, rival, outsider] = sockets.map((ws) => stream(ws, undefined, types));
+    await pause(100);
+    const start = clock.now();
+    try {
+      const rel = await approveAdmin(t, cToken, (await requestAdmin(t, p.token, { customerId: c.id, duration: 'P3D' })).token);
+      clock.set(new Date(new Date(rel.endsAt!).getTime() - DAY_MS / 2));
+      await sweep();
+      await admin(cToken).data(TerminateAdminRelationshipDocument, { input: { adminRelationshipId: rel.id } });
+      for (const live of [ours, theirs]) {
+        const got = await live.waitFor(3);
+        expect(got.map((e) => [e.events.type, e.events.adminRelationshipId, e.events.data.daysBefore ?? null])).toEqual([
+          ['ADMIN_RELATIONSHIP_APPROVED', rel.id, null],
+          ['ADMIN_RELATIONSHIP_EXPIRING', rel.id, 1],
+          ['ADMIN_RELATIONSHIP_TERMINATED', rel.id, null],
+        ]);
+      }
+      await pause(300);
+      expect(rival.events.filter((e) => e.events.adminRelationshipId === rel.id)).toEqual([]);
+      expect(outsider.events).toEqual([]);
+    } finally {
+      clock.set(start);
+      [ours, theirs, rival, outsider].forEach((live) => live.dispose());
+      await Promise.all(sockets.map((ws) => ws.close()));
+    }
   });
 
   it('delivers admin relationship events to webhooks, signed', async () => {
