@@ -118,6 +118,10 @@ describe('asking for admin roles', () => {
       ['input.displayName', { displayName: '   ' }],
       ['input.displayName', { displayName: taken }],
       ['input.displayName', { displayName: taken.toUpperCase() }],
+      // names that look the same: invisible characters, full-width letters, doubled spaces
+      ['input.displayName', { displayName: taken.replace(' ', ' \u200B') }],
+      ['input.displayName', { displayName: taken.replace('Taken', '\uFF34\uFF41\uFF4B\uFF45\uFF4E') }],
+      ['input.displayName', { displayName: taken.replace(' ', '   ') }],
       ['input.autoExtend', { roles: ['GLOBAL_ADMINISTRATOR'], autoExtend: true }],
       ['input.autoExtend', { roles: ['USER_ADMINISTRATOR', 'GLOBAL_ADMINISTRATOR'], autoExtend: true }],
     ];

@@ -122,7 +122,7 @@ export type CreateAdminRelationshipInput = {
   autoExtend?: boolean | null | undefined;
   /** Address the request to this customer (one you serve): only its admins may approve. Without it, any customer admin in your cloud may. */
   customerId?: string | number | null | undefined;
-  /** Unique among your admin relationships (letter case ignored), at most 50 characters */
+  /** Unique among your admin relationships (letter case, width and invisible characters ignored), at most 50 characters */
   displayName: string;
   /** How long the access lasts from approval: an ISO 8601 duration in days, from P1D to P730D (e.g. P90D) */
   duration: string;

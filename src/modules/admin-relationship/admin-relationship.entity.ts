@@ -75,12 +75,12 @@ export class AdminRelationship {
   @JoinColumn({ name: 'partnerId' })
   partner?: Partner;
 
-  @Field({ description: 'Unique among the partner’s admin relationships (letter case ignored), at most 50 characters' })
+  @Field({ description: 'Unique among the partner’s admin relationships (letter case, width and invisible characters ignored), at most 50 characters' })
   @Column({ type: 'varchar', length: 50 })
   displayName: string;
 
-  /** The display name as compared for uniqueness: lower case. */
-  @Column({ type: 'varchar', length: 100 })
+  /** The display name as compared for uniqueness (see displayNameKey in admin-relationship.rules.ts). */
+  @Column({ type: 'varchar', length: 64 })
   displayNameKey: string;
 
   @Field(() => [AdminRole])

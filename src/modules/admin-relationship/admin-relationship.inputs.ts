@@ -63,7 +63,7 @@ export class CreateAdminRelationshipInput {
   @IsUUID()
   customerId?: string;
 
-  @Field({ description: 'Unique among your admin relationships (letter case ignored), at most 50 characters' })
+  @Field({ description: 'Unique among your admin relationships (letter case, width and invisible characters ignored), at most 50 characters' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(50)

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DAY_MS } from '../../common/clock';
 import { AdminRole } from './admin-relationship.entity';
 
@@ -40,9 +41,15 @@ export function inCatalogOrder(roles: readonly AdminRole[]): AdminRole[] {
   return [...roles].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }
 
-/** The display name as its uniqueness is judged: letter case ignored. */
+/**
+ * The display name as its uniqueness is judged, so that two names that look the same are the same:
+ * compatibility forms folded (NFKC: full-width letters, ligatures), invisible characters (zero-width
+ * spaces and joiners, soft hyphens) dropped, runs of white space made one, letter case ignored. Stored
+ * as its SHA-256, a fixed 64 characters whatever the folding expands to.
+ */
 export function displayNameKey(displayName: string): string {
-  return displayName.toLowerCase();
+  const folded = displayName.normalize('NFKC').replace(/\p{Default_Ignorable_Code_Point}/gu, '').replace(/\s+/gu, ' ').trim().toLowerCase();
+  return createHash('sha256').update(folded, 'utf8').digest('hex');
 }
 
 export function addDays(at: Date, days: number): Date {
