@@ -310,6 +310,31 @@ describe('the expiry sweep (a controlled clock)', () => {
     }
   });
 
+  it('works through everything due in one sweep, a batch at a time', async () => {
+    const p = await createPartner(t);
+    const c = await createCustomer(t, p.token);
+    const cToken = await t.tokens.customer(c.id);
+    const start = clock.now();
+    try {
+      const ids: string[] = [];
+      for (const duration of ['P8D', 'P8D', 'P8D', 'P31D']) {
+        ids.push((await approveAdmin(t, cToken, (await requestAdmin(t, p.token, { customerId: c.id, duration })).token)).id);
+      }
+      clock.set(new Date(start.getTime() + 1.5 * DAY_MS));
+      const reminded = async () => {
+        const reminders = (await readAll(t, p.token)).filter((e) => e.type === 'ADMIN_RELATIONSHIP_EXPIRING');
+        return ids.map((id) => reminders.filter((e) => e.adminRelationshipId === id).map((e) => e.data.daysBefore));
+      };
+      // one sweep with batches of 2 reaches all four; a second one finds nothing more
+      await t.server.services.adminRelationships.sweep(clock.now(), 2);
+      expect(await reminded()).toEqual([[7], [7], [7], [30]]);
+      await t.server.services.adminRelationships.sweep(clock.now(), 2);
+      expect(await reminded()).toEqual([[7], [7], [7], [30]]);
+    } finally {
+      clock.set(start);
+    }
+  });
+
   it('expires requests not approved within 90 days', async () => {
     const created = await requestAdmin(t, partner.token, { customerId: customer.id });
     const start = clock.now();

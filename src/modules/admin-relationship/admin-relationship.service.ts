@@ -1,4 +1,4 @@
-import { type EntityManager, In } from 'typeorm';
+import { Brackets, type EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { AppDeps } from '../../common/context';
 import { inTransaction, isDatabaseUnavailable, isUniqueViolation } from '../../common/database';
@@ -32,6 +32,7 @@ import {
   inCatalogOrder,
   MAX_DURATION_DAYS,
   reminderDue,
+  REMINDER_DAYS,
   remindersBehind,
   REQUEST_TTL_DAYS,
 } from './admin-relationship.rules';
@@ -337,31 +338,64 @@ export class AdminRelationshipService {
   async sweep(now = this.now(), batch = 200): Promise<{ requestsExpired: number; expired: number; extended: number; reminded: number }> {
     const done = { requestsExpired: 0, expired: 0, extended: 0, reminded: 0 };
     const repo = this.deps.ds.getRepository(AdminRelationship);
-    const due = (where: string, params: Record<string, unknown>, order: string) =>
-      repo.createQueryBuilder('admin_relationship').where(where, params).orderBy(order, 'ASC').limit(batch).getMany();
-
-    for (const rel of await due('admin_relationship.status = :pending AND admin_relationship.requestExpiresAt <= :now', { pending: APPROVAL_PENDING, now }, 'admin_relationship.requestExpiresAt')) {
-      if (await this.expire(rel, now, AdminRelationshipEndReason.NOT_APPROVED_IN_TIME, APPROVAL_PENDING)) done.requestsExpired++;
-    }
-    for (const rel of await due('admin_relationship.status = :active AND admin_relationship.endsAt <= :now', { active: ACTIVE, now }, 'admin_relationship.endsAt')) {
-      if (rel.autoExtend && extendable(rel.roles)) {
-        // a server that was down past several end dates extends as many times as it takes
-        let endsAt = rel.endsAt!;
-        while (endsAt <= now) endsAt = addDays(endsAt, EXTENSION_DAYS);
-        const extended = await inTransaction(this.deps.ds, (em) => this.extendTo(em, null, rel, endsAt, now, 'AUTO_EXTEND'));
-        if (extended) done.extended++;
-      } else if (await this.expire(rel, now, AdminRelationshipEndReason.END_DATE_REACHED, ACTIVE)) {
-        done.expired++;
+    // every row a query finds has something due, so each batch makes progress; a full batch is followed by another
+    const each = async (where: Brackets, order: string, handle: (rel: AdminRelationship) => Promise<boolean>) => {
+      for (;;) {
+        const rows = await repo.createQueryBuilder('admin_relationship').where(where).orderBy(`admin_relationship.${order}`, 'ASC').limit(batch).getMany();
+        let progressed = false;
+        for (const rel of rows) progressed = (await handle(rel)) || progressed;
+        if (rows.length < batch || !progressed) return;
       }
-    }
-    const soon = addDays(now, 30);
-    for (const rel of await due(
-      'admin_relationship.status = :active AND admin_relationship.endsAt > :now AND admin_relationship.endsAt <= :soon AND (admin_relationship.remindedDays IS NULL OR admin_relationship.remindedDays > 1)',
-      { active: ACTIVE, now, soon },
-      'admin_relationship.endsAt',
-    )) {
-      if (await this.remind(rel, now)) done.reminded++;
-    }
+    };
+
+    await each(
+      new Brackets((w) => w.where('admin_relationship.status = :pending AND admin_relationship.requestExpiresAt <= :now', { pending: APPROVAL_PENDING, now })),
+      'requestExpiresAt',
+      async (rel) => {
+        const expired = await this.expire(rel, now, AdminRelationshipEndReason.NOT_APPROVED_IN_TIME, APPROVAL_PENDING);
+        if (expired) done.requestsExpired++;
+        return expired;
+      },
+    );
+    await each(
+      new Brackets((w) => w.where('admin_relationship.status = :active AND admin_relationship.endsAt <= :now', { active: ACTIVE, now })),
+      'endsAt',
+      async (rel) => {
+        if (rel.autoExtend && extendable(rel.roles)) {
+          // a server that was down past several end dates extends as many times as it takes
+          let endsAt = rel.endsAt!;
+          while (endsAt <= now) endsAt = addDays(endsAt, EXTENSION_DAYS);
+          const extended = await inTransaction(this.deps.ds, (em) => this.extendTo(em, null, rel, endsAt, now, 'AUTO_EXTEND'));
+          if (extended) done.extended++;
+          return Boolean(extended);
+        }
+        const expired = await this.expire(rel, now, AdminRelationshipEndReason.END_DATE_REACHED, ACTIVE);
+        if (expired) done.expired++;
+        return expired;
+      },
+    );
+    // a reminder is due when endsAt is within one of its days and no reminder that close was sent yet
+    await each(
+      new Brackets((w) => {
+        w.where('admin_relationship.status = :active AND admin_relationship.endsAt > :now', { active: ACTIVE, now });
+        w.andWhere(
+          new Brackets((any) =>
+            REMINDER_DAYS.forEach((days, i) => {
+              const condition = `(admin_relationship.endsAt <= :remindBy${i} AND (admin_relationship.remindedDays IS NULL OR admin_relationship.remindedDays > ${days}))`;
+              const params = { [`remindBy${i}`]: addDays(now, days) };
+              if (i === 0) any.where(condition, params);
+              else any.orWhere(condition, params);
+            }),
+          ),
+        );
+      }),
+      'endsAt',
+      async (rel) => {
+        const reminded = await this.remind(rel, now);
+        if (reminded) done.reminded++;
+        return reminded;
+      },
+    );
     return done;
   }
 
