@@ -1,4 +1,4 @@
-import { Brackets } from 'typeorm';
+import { Brackets, type ObjectLiteral } from 'typeorm';
 
 /** Portable LIKE escape character ('\' means different things in MySQL and SQLite string literals). */
 export const LIKE_ESCAPE = "ESCAPE '!'";
@@ -8,14 +8,15 @@ export function containsPattern(term: string): string {
   return `%${term.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }
 
+/** `(a OR b OR …)` as one condition, with the parameters they use. */
+export function anyOf(conditions: string[], params: ObjectLiteral): Brackets {
+  return new Brackets((w) => conditions.forEach((condition, i) => (i === 0 ? w.where(condition, params) : w.orWhere(condition, params))));
+}
+
 /** `(a LIKE %term% OR b LIKE %term% …)`: `term` found anywhere in any of the columns, wildcards escaped. */
 export function anyColumnContains(columns: string[], term: string): Brackets {
-  const params = { containsTerm: containsPattern(term) };
-  return new Brackets((w) =>
-    columns.forEach((column, i) => {
-      const condition = `${column} LIKE :containsTerm ${LIKE_ESCAPE}`;
-      if (i === 0) w.where(condition, params);
-      else w.orWhere(condition, params);
-    }),
+  return anyOf(
+    columns.map((column) => `${column} LIKE :containsTerm ${LIKE_ESCAPE}`),
+    { containsTerm: containsPattern(term) },
   );
 }

@@ -1,6 +1,7 @@
-import { Brackets, type DataSource, type EntityManager, type EntityTarget, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
+import { type DataSource, type EntityManager, type EntityTarget, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
 import { forUpdate } from '../common/database';
+import { anyOf } from '../common/sql';
 import { DelegatedAdminStatus, PartnershipStatus, type PartnerType, RelationshipStatus } from '../common/enums';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../common/errors';
 import { Activity } from '../modules/activity/activity.entity';
@@ -428,11 +429,6 @@ const PARTNERS_SERVING_CUSTOMER = [
   'partner.id IN (SELECT sd.partnerId FROM delegated_admin_privilege sd WHERE sd.customerId = :scopeCustomerId)',
   'partner.id IN (SELECT sa.partnerId FROM admin_relationship sa WHERE sa.customerId = :scopeCustomerId)',
 ];
-
-/** `(a OR b OR …)` as one condition, with the parameters they share. */
-function anyOf(conditions: string[], params: ObjectLiteral): Brackets {
-  return new Brackets((w) => conditions.forEach((condition, i) => (i === 0 ? w.where(condition, params) : w.orWhere(condition, params))));
-}
 
 async function oneOrThrow<T extends ObjectLiteral>(qb: Builder<T>, label: string, id: string): Promise<T> {
   const row = await qb.getOne();

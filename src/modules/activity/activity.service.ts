@@ -8,7 +8,7 @@ import { Activity, type ActivityAction } from './activity.entity';
 import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
 
 /** The actor of the changes the server makes by itself. */
-export const SYSTEM_ACTOR = { userId: 'system', roles: [] as string[], partnerId: undefined, customerId: undefined };
+const SYSTEM_ACTOR = { userId: 'system', roles: [] as string[], partnerId: undefined, customerId: undefined };
 
 export interface ActivityEntry {
   action: ActivityAction;

@@ -1,4 +1,4 @@
-import { Brackets, type EntityManager, In } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { AppDeps } from '../../common/context';
 import { inTransaction, isDatabaseUnavailable, isUniqueViolation } from '../../common/database';
@@ -6,6 +6,7 @@ import { AppError, ConflictError, ErrorCode, ForbiddenError, NotFoundError, User
 import { newId } from '../../common/ids';
 import { personalLink } from '../../common/links';
 import { logger } from '../../common/logger';
+import { anyOf } from '../../common/sql';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import { hashToken, newLinkToken } from '../../common/secrets';
 import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
@@ -71,6 +72,21 @@ function notChangeable(rel: AdminRelationship, what: string): ConflictError {
 function pastEnd(rel: AdminRelationship, now: Date): boolean {
   if (rel.status === APPROVAL_PENDING) return rel.requestExpiresAt <= now;
   return rel.status === ACTIVE && rel.endsAt !== null && rel.endsAt <= now;
+}
+
+/**
+ * The one way a row changes here: a conditional UPDATE of one id, so that of concurrent changes (two
+ * answers, a user and the sweep, two servers' sweeps) only those that still find it as they read it win.
+ */
+async function updateIf(
+  em: EntityManager,
+  id: string,
+  condition: string,
+  params: Record<string, unknown>,
+  changes: QueryDeepPartialEntity<AdminRelationship>,
+): Promise<boolean> {
+  const result = await em.createQueryBuilder().update(AdminRelationship).set(changes).where(`id = :id AND ${condition}`, { ...params, id }).execute();
+  return Boolean(result.affected);
 }
 
 function endedBetweenSweeps(rel: AdminRelationship, what: string): ConflictError {
@@ -175,7 +191,7 @@ export class AdminRelationshipService {
   async preview(token: string): Promise<AdminRelationshipPreview | null> {
     const rel = await this.deps.ds.getRepository(AdminRelationship).findOne({ where: { tokenHash: hashToken(token) }, relations: { partner: true } });
     if (!rel) return null;
-    const unanswered = rel.status === APPROVAL_PENDING && rel.requestExpiresAt <= this.now();
+    const unanswered = rel.status === APPROVAL_PENDING && pastEnd(rel, this.now());
     return {
       partnerName: rel.partner!.name,
       displayName: rel.displayName,
@@ -337,64 +353,44 @@ export class AdminRelationshipService {
    */
   async sweep(now = this.now(), batch = 200): Promise<{ requestsExpired: number; expired: number; extended: number; reminded: number }> {
     const done = { requestsExpired: 0, expired: 0, extended: 0, reminded: 0 };
+    type Outcome = keyof typeof done | null;
     const repo = this.deps.ds.getRepository(AdminRelationship);
     // every row a query finds has something due, so each batch makes progress; a full batch is followed by another
-    const each = async (where: Brackets, order: string, handle: (rel: AdminRelationship) => Promise<boolean>) => {
+    const each = async (conditions: string[], params: Record<string, unknown>, order: string, handle: (rel: AdminRelationship) => Promise<Outcome>) => {
       for (;;) {
-        const rows = await repo.createQueryBuilder('admin_relationship').where(where).orderBy(`admin_relationship.${order}`, 'ASC').limit(batch).getMany();
+        const rows = await repo.createQueryBuilder('admin_relationship').where(anyOf(conditions, params)).orderBy(`admin_relationship.${order}`, 'ASC').limit(batch).getMany();
         let progressed = false;
-        for (const rel of rows) progressed = (await handle(rel)) || progressed;
+        for (const rel of rows) {
+          const outcome = await handle(rel);
+          if (!outcome) continue;
+          done[outcome]++;
+          progressed = true;
+        }
         if (rows.length < batch || !progressed) return;
       }
     };
 
-    await each(
-      new Brackets((w) => w.where('admin_relationship.status = :pending AND admin_relationship.requestExpiresAt <= :now', { pending: APPROVAL_PENDING, now })),
-      'requestExpiresAt',
-      async (rel) => {
-        const expired = await this.expire(rel, now, AdminRelationshipEndReason.NOT_APPROVED_IN_TIME, APPROVAL_PENDING);
-        if (expired) done.requestsExpired++;
-        return expired;
-      },
+    await each(['admin_relationship.status = :pending AND admin_relationship.requestExpiresAt <= :now'], { pending: APPROVAL_PENDING, now }, 'requestExpiresAt', async (rel) =>
+      (await this.expire(rel, now, AdminRelationshipEndReason.NOT_APPROVED_IN_TIME, APPROVAL_PENDING)) ? 'requestsExpired' : null,
     );
-    await each(
-      new Brackets((w) => w.where('admin_relationship.status = :active AND admin_relationship.endsAt <= :now', { active: ACTIVE, now })),
-      'endsAt',
-      async (rel) => {
-        if (rel.autoExtend && extendable(rel.roles)) {
-          // a server that was down past several end dates extends as many times as it takes
-          let endsAt = rel.endsAt!;
-          while (endsAt <= now) endsAt = addDays(endsAt, EXTENSION_DAYS);
-          const extended = await inTransaction(this.deps.ds, (em) => this.extendTo(em, null, rel, endsAt, now, 'AUTO_EXTEND'));
-          if (extended) done.extended++;
-          return Boolean(extended);
-        }
-        const expired = await this.expire(rel, now, AdminRelationshipEndReason.END_DATE_REACHED, ACTIVE);
-        if (expired) done.expired++;
-        return expired;
-      },
-    );
+    await each(['admin_relationship.status = :active AND admin_relationship.endsAt <= :now'], { active: ACTIVE, now }, 'endsAt', async (rel) => {
+      if (rel.autoExtend && extendable(rel.roles)) {
+        // a server that was down past several end dates extends as many times as it takes
+        let endsAt = rel.endsAt!;
+        while (endsAt <= now) endsAt = addDays(endsAt, EXTENSION_DAYS);
+        return (await inTransaction(this.deps.ds, (em) => this.extendTo(em, null, rel, endsAt, now, 'AUTO_EXTEND'))) ? 'extended' : null;
+      }
+      return (await this.expire(rel, now, AdminRelationshipEndReason.END_DATE_REACHED, ACTIVE)) ? 'expired' : null;
+    });
     // a reminder is due when endsAt is within one of its days and no reminder that close was sent yet
     await each(
-      new Brackets((w) => {
-        w.where('admin_relationship.status = :active AND admin_relationship.endsAt > :now', { active: ACTIVE, now });
-        w.andWhere(
-          new Brackets((any) =>
-            REMINDER_DAYS.forEach((days, i) => {
-              const condition = `(admin_relationship.endsAt <= :remindBy${i} AND (admin_relationship.remindedDays IS NULL OR admin_relationship.remindedDays > ${days}))`;
-              const params = { [`remindBy${i}`]: addDays(now, days) };
-              if (i === 0) any.where(condition, params);
-              else any.orWhere(condition, params);
-            }),
-          ),
-        );
-      }),
+      REMINDER_DAYS.map(
+        (days, i) =>
+          `(admin_relationship.status = :active AND admin_relationship.endsAt > :now AND admin_relationship.endsAt <= :remindBy${i} AND (admin_relationship.remindedDays IS NULL OR admin_relationship.remindedDays > ${days}))`,
+      ),
+      { active: ACTIVE, now, ...Object.fromEntries(REMINDER_DAYS.map((days, i) => [`remindBy${i}`, addDays(now, days)])) },
       'endsAt',
-      async (rel) => {
-        const reminded = await this.remind(rel, now);
-        if (reminded) done.reminded++;
-        return reminded;
-      },
+      async (rel) => ((await this.remind(rel, now)) ? 'reminded' : null),
     );
     return done;
   }
@@ -406,18 +402,10 @@ export class AdminRelationshipService {
     const days = reminderDue(rel.endsAt!, now, rel.remindedDays);
     if (days === null) return false;
     return inTransaction(this.deps.ds, async (em) => {
-      const result = await em
-        .createQueryBuilder()
-        .update(AdminRelationship)
-        .set({ remindedDays: days })
-        .where('id = :id AND status = :active AND endsAt = :endsAt AND (remindedDays IS NULL OR remindedDays > :days)', {
-          id: rel.id,
-          active: ACTIVE,
-          endsAt: rel.endsAt,
-          days,
-        })
-        .execute();
-      if (!result.affected) return false;
+      const won = await updateIf(em, rel.id, 'status = :active AND endsAt = :endsAt AND (remindedDays IS NULL OR remindedDays > :days)', { active: ACTIVE, endsAt: rel.endsAt, days }, {
+        remindedDays: days,
+      });
+      if (!won) return false;
       await this.emit(em, null, rel, EventType.ADMIN_RELATIONSHIP_EXPIRING, now, { daysBefore: days });
       return true;
     });
@@ -429,19 +417,12 @@ export class AdminRelationshipService {
    */
   private async expire(rel: AdminRelationship, now: Date, reason: AdminRelationshipEndReason, from: AdminRelationshipStatus): Promise<boolean> {
     return inTransaction(this.deps.ds, async (em) => {
-      const update = em.createQueryBuilder().update(AdminRelationship).set({ status: EXPIRED, endReason: reason, endedAt: now });
-      if (reason === AdminRelationshipEndReason.NOT_APPROVED_IN_TIME) {
-        update.where('id = :id AND status = :from AND requestExpiresAt <= :now', { id: rel.id, from, now });
-      } else {
-        update.where('id = :id AND status = :from AND endsAt = :readEndsAt AND autoExtend = :readAutoExtend', {
-          id: rel.id,
-          from,
-          readEndsAt: rel.endsAt,
-          readAutoExtend: rel.autoExtend ? 1 : 0,
-        });
-      }
-      const result = await update.execute();
-      if (!result.affected) return false;
+      const asRead =
+        reason === AdminRelationshipEndReason.NOT_APPROVED_IN_TIME
+          ? 'status = :from AND requestExpiresAt <= :now'
+          : 'status = :from AND endsAt = :readEndsAt AND autoExtend = :readAutoExtend';
+      const params = { from, now, readEndsAt: rel.endsAt, readAutoExtend: rel.autoExtend ? 1 : 0 };
+      if (!(await updateIf(em, rel.id, asRead, params, { status: EXPIRED, endReason: reason, endedAt: now }))) return false;
       const expired = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
       await this.audit(em, null, expired, ActivityAction.ADMIN_RELATIONSHIP_EXPIRED, now, { reason });
       await this.emit(em, null, expired, EventType.ADMIN_RELATIONSHIP_EXPIRED, now, { reason });
@@ -458,13 +439,12 @@ export class AdminRelationshipService {
     now: Date,
     extendedBy: 'AUTO_EXTEND' | 'PARTNER',
   ): Promise<AdminRelationship | null> {
-    const result = await em
-      .createQueryBuilder()
-      .update(AdminRelationship)
-      .set({ endsAt, extensions: () => 'extensions + 1', remindedDays: remindersBehind(endsAt.getTime() - now.getTime()) })
-      .where('id = :id AND status = :active AND endsAt = :previous', { id: rel.id, active: ACTIVE, previous: rel.endsAt })
-      .execute();
-    if (!result.affected) return null;
+    const won = await updateIf(em, rel.id, 'status = :active AND endsAt = :previous', { active: ACTIVE, previous: rel.endsAt }, {
+      endsAt,
+      extensions: () => 'extensions + 1',
+      remindedDays: remindersBehind(endsAt.getTime() - now.getTime()),
+    });
+    if (!won) return null;
     const extended = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
     const previousEndsAt = rel.endsAt!.toISOString();
     await this.audit(em, scope, extended, ActivityAction.ADMIN_RELATIONSHIP_EXTENDED, now, { previousEndsAt, endsAt: endsAt.toISOString(), extendedBy });
@@ -501,27 +481,21 @@ export class AdminRelationshipService {
     what: string,
     changes: QueryDeepPartialEntity<AdminRelationship>,
   ): Promise<void> {
-    const result = await em
-      .createQueryBuilder()
-      .update(AdminRelationship)
-      .set({ ...changes, customerId: customer.id, customerName: customer.companyName })
-      .where('id = :id AND status = :pending AND requestExpiresAt > :now AND (customerId IS NULL OR customerId = :customerId)', {
-        id: rel.id,
-        pending: APPROVAL_PENDING,
-        now,
-        customerId: customer.id,
-      })
-      .execute();
-    if (result.affected) return;
+    const won = await updateIf(
+      em,
+      rel.id,
+      'status = :pending AND requestExpiresAt > :now AND (customerId IS NULL OR customerId = :customerId)',
+      { pending: APPROVAL_PENDING, now, customerId: customer.id },
+      { ...changes, customerId: customer.id, customerName: customer.companyName },
+    );
+    if (won) return;
     const current = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
-    if (current.status === APPROVAL_PENDING) throw new ConflictError(`This request expired on ${current.requestExpiresAt.toISOString().slice(0, 10)} and can no longer be ${what}`);
-    throw notChangeable(current, what);
+    throw current.status === APPROVAL_PENDING ? endedBetweenSweeps(current, what) : notChangeable(current, what);
   }
 
-  /** A conditional status-keeping update: true when the row was in one of `from`. */
-  private async transition(em: EntityManager, id: string, from: AdminRelationshipStatus[], changes: QueryDeepPartialEntity<AdminRelationship>): Promise<boolean> {
-    const result = await em.createQueryBuilder().update(AdminRelationship).set(changes).where({ id, status: In(from) }).execute();
-    return Boolean(result.affected);
+  /** Changes the row only while its status is one of `from`: true when it was. */
+  private transition(em: EntityManager, id: string, from: AdminRelationshipStatus[], changes: QueryDeepPartialEntity<AdminRelationship>): Promise<boolean> {
+    return updateIf(em, id, 'status IN (:...from)', { from }, changes);
   }
 
   private audit(
