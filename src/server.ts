@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
@@ -28,6 +27,9 @@ import { createAnonymousLimiter } from './pipeline/rate-limit';
 import { buildAppSchema } from './schema';
 import { createServices, type Services } from './services';
 import { ensureTallies } from './counts/tallies';
+import { examples, pageAssets } from './web/examples';
+import { graphiql, isExplorerRequest, landingPage } from './web/explorer';
+import { linkPages } from './web/link-pages';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -40,6 +42,8 @@ export interface RunningServer {
   services: Services;
   deps: AppDeps;
   httpServer: Server;
+  /** graphql-ws's socket server on the GraphQL path */
+  wsServer: WebSocketServer;
   /** Drains HTTP, closes sockets, the pubsub and the database. */
   stop(): Promise<void>;
 }
@@ -111,13 +115,14 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
       // no HTTP caching of GraphQL answers here: without this, Apollo wraps every field resolver to
       // collect cache hints (about a fifth of the CPU of a page of customers)
       ApolloServerPluginCacheControlDisabled(),
-      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      landingPage(config),
       apolloSide.plugin,
     ],
   });
   await apollo.start();
 
-  securityHeaders(app, GRAPHQL_PATH);
+  // Apollo Sandbox sets its own policy in its page
+  securityHeaders(app, (req) => config.explorer === 'sandbox' && isExplorerRequest(req, GRAPHQL_PATH));
   app.get('/healthz', (_req, res) => {
     res.status(200).json({ status: 'ok' });
   });
@@ -130,6 +135,11 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
       res.status(503).json({ status: 'database unavailable' });
     }
   });
+  // the pages people open in a browser (src/web/): the links of the emails, GraphiQL, the examples
+  app.use(pageAssets());
+  if (config.linkPages) app.use(linkPages(config, services, anonymous));
+  app.use(graphiql(config, GRAPHQL_PATH));
+  app.use(examples(config));
   app.use(
     GRAPHQL_PATH,
     corsPolicy(config),
@@ -161,5 +171,5 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
       if (ds.isInitialized) await ds.destroy();
     })());
 
-  return { url, wsUrl: url.replace(/^http/, 'ws'), port, config, ds, services, deps, httpServer, stop };
+  return { url, wsUrl: url.replace(/^http/, 'ws'), port, config, ds, services, deps, httpServer, wsServer, stop };
 }

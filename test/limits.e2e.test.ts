@@ -237,6 +237,11 @@ describe('HTTP hardening', () => {
       [post('{ viewer { roles } }', 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
       [post('{}', 'application/json; charset=latin9'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
       [fetch(`${base()}/no/such/route`), 404, 'NOT_FOUND'],
+      // an operation name the document lacks, or none for several operations (was a 500 through the executor)
+      [post(JSON.stringify({ query: 'query A { __typename }', operationName: 'B' })), 400, 'BAD_REQUEST'],
+      [post(JSON.stringify({ query: 'query A { __typename } query B { __typename }' })), 400, 'BAD_REQUEST'],
+      // subscriptions belong on the socket
+      [post(JSON.stringify({ query: 'subscription { invitationAccepted { occurredAt } }' })), 400, 'BAD_REQUEST'],
     ];
     for (const [pending, status, code] of cases) {
       const res = await pending;

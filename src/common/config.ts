@@ -5,6 +5,8 @@ import ms from 'ms';
  * Every variable has a development default; production refuses the development JWT secret.
  */
 export type DbType = 'sqlite' | 'mysql';
+export const EXPLORERS = ['sandbox', 'graphiql', 'off'] as const;
+export type Explorer = (typeof EXPLORERS)[number];
 
 export interface AppConfig {
   /** the server's profile: APP_ENV, else NODE_ENV, else development (see src/common/runtime-mode.ts) */
@@ -20,6 +22,12 @@ export interface AppConfig {
   jwtIssuer?: string;
   jwtAudience?: string;
   publicUrl: string;
+  /** whether this server answers the personal links (/invitations/:token …) with pages: yes when PUBLIC_URL is this server (the default) */
+  linkPages: boolean;
+  /** the explorer on GET /graphql in a browser: Apollo Sandbox (loads from Apollo's CDN), GraphiQL from this server's own files, or none */
+  explorer: Explorer;
+  /** the example dashboard at /examples/dashboard (development only) */
+  examples: boolean;
   redisUrl?: string;
   demoSeed: boolean;
   invitationTtlMs: number;
@@ -123,6 +131,13 @@ function durationList(env: Env, name: string, fallback: string): number[] {
   return values;
 }
 
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${values.join(', ')} (got "${raw}")`);
+  return raw as T;
+}
+
 function corsOrigins(env: Env, nodeEnv: string): string[] | '*' {
   const raw = (env.CORS_ORIGINS ?? '').trim();
   if (raw === '' || raw === '*') {
@@ -185,6 +200,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtIssuer: env.JWT_ISSUER || undefined,
     jwtAudience: env.JWT_AUDIENCE || undefined,
     publicUrl: (url(env, 'PUBLIC_URL', `http://localhost:${port || 4000}`, ['https:', 'http:']) as string).replace(/\/+$/, ''),
+    // PUBLIC_URL elsewhere is a portal that answers the links itself; LINK_PAGES=true when it is this server behind a proxy
+    linkPages: bool(env, 'LINK_PAGES', !env.PUBLIC_URL),
+    explorer: oneOf(env, 'EXPLORER', EXPLORERS, nodeEnv === 'production' ? 'off' : 'sandbox'),
+    examples: nodeEnv !== 'production',
     redisUrl: url(env, 'REDIS_URL', undefined, ['redis:', 'rediss:']),
     demoSeed: bool(env, 'DEMO_SEED', dbType === 'sqlite'),
     invitationTtlMs: duration(env, 'INVITATION_TTL', '90d'),

@@ -99,6 +99,6 @@ export async function printDemoTokens(deps: AppDeps): Promise<void> {
   if (adatum) {
     lines.push([`CUSTOMER_ADMIN of ${adatum.companyName}`, signDevToken(secret, { sub: 'demo-adatum-admin', roles: [Role.CUSTOMER_ADMIN], customerId: adatum.id }, '7d')]);
   }
-  console.log('  Development tokens (valid 7 days). In Sandbox, add the header  Authorization: Bearer <token>\n');
+  console.log('  Development tokens (valid 7 days). In the explorer or the dashboard, use the header  Authorization: Bearer <token>\n');
   for (const [label, token] of lines) console.log(`  ${label}\n    ${await token}\n`);
 }

@@ -1,5 +1,5 @@
 import cors from 'cors';
-import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Express, Request, RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { AppConfig } from '../common/config';
 import { logger } from '../common/logger';
@@ -21,15 +21,13 @@ const BODY_ERRORS: Record<string, [string, string]> = {
 
 /**
  * Security headers (helmet) on every response. The content security policy is strict
- * (`default-src 'none'`) except on the explorer page, which sets its own policy in the page.
+ * (`default-src 'none'`) except where `ownPolicy` says a page sets its own (Apollo Sandbox sets it
+ * in the page; the server's own pages send theirs, src/web/html.ts).
  */
-export function securityHeaders(app: Express, graphqlPath: string) {
+export function securityHeaders(app: Express, ownPolicy: (req: Request) => boolean) {
   app.use(helmet({ contentSecurityPolicy: false }));
   const strictCsp = helmet.contentSecurityPolicy({ useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } });
-  app.use((req, res, next) => {
-    const explorerPage = req.method === 'GET' && req.path === graphqlPath && Boolean(req.accepts('text/html')) && !req.query.query;
-    return explorerPage ? next() : strictCsp(req, res, next);
-  });
+  app.use((req, res, next) => (ownPolicy(req) ? next() : strictCsp(req, res, next)));
 }
 
 /** CORS from CORS_ORIGINS (`*`: any origin, the development default; production must list them). */

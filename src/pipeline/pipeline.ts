@@ -95,7 +95,20 @@ export class OperationPipeline {
         async requestDidStart() {
           return {
             async didResolveOperation({ request, document, operation, contextValue }) {
-              if (!operation) return; // Apollo refuses it itself
+              if (!operation) {
+                // no operation of that name (or several and no name): a clear 400, not Apollo's 500 through the executor
+                const name = request.operationName;
+                throw new AppError(
+                  ErrorCode.BAD_REQUEST,
+                  name ? `The document has no operation named "${name.slice(0, 100)}"` : 'The document has several operations: send operationName',
+                  { http: { status: 400 } },
+                );
+              }
+              if (operation.operation === 'subscription') {
+                throw new AppError(ErrorCode.BAD_REQUEST, 'Subscriptions run over WebSocket (the graphql-ws protocol) on this same path, not over HTTP', {
+                  http: { status: 400 },
+                });
+              }
               await gate.admit({
                 document,
                 operation,

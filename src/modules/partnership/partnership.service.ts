@@ -1,6 +1,6 @@
 import type { AppDeps } from '../../common/context';
 import { inTransaction, isUniqueViolation } from '../../common/database';
-import { InvitationStatus, PartnershipStatus, PartnerType } from '../../common/enums';
+import { type Cloud, InvitationStatus, PartnershipStatus, PartnerType } from '../../common/enums';
 import { ConflictError, ForbiddenError, NotFoundError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { personalLink } from '../../common/links';
@@ -58,6 +58,13 @@ export class PartnershipService {
       return req;
     });
     return { request, token };
+  }
+
+  /** No login needed: who asks the reseller, from which cloud, and whether the link still works. Unknown tokens answer null. */
+  async preview(token: string): Promise<{ providerName: string; cloud: Cloud; status: InvitationStatus; expiresAt: Date } | null> {
+    const req = await this.deps.ds.getRepository(PartnershipRequest).findOne({ where: { tokenHash: hashToken(token) }, relations: { providerRef: true } });
+    if (!req) return null;
+    return { providerName: req.providerRef!.name, cloud: req.cloud, status: req.effectiveStatus, expiresAt: req.expiresAt };
   }
 
   /**
