@@ -20,6 +20,9 @@ echo "$ANSWER" | grep -q '"customers":{"totalCount":2}' || { echo "unexpected an
 ADMIN="$(curl -fs "http://localhost:$PORT/graphql" -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \
   -d '{"query":"{ all: adminRelationships { totalCount } active: adminRelationships(filter: { status: ACTIVE }) { totalCount } pending: adminRelationships(filter: { status: APPROVAL_PENDING }) { totalCount } expiring: adminRelationships(filter: { expiringWithinDays: 7 }) { totalCount } }"}')"
 echo "$ADMIN" | grep -q '"all":{"totalCount":3},"active":{"totalCount":2},"pending":{"totalCount":1},"expiring":{"totalCount":1}' || { echo "unexpected admin relationships: $ADMIN"; exit 1; }
+# what a browser opens in development: the dashboard example, a link page (here an unknown token)
+curl -fs "http://localhost:$PORT/examples/dashboard/" | grep -q '<h1>Partner dashboard</h1>' || { echo "no dashboard example"; exit 1; }
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$PORT/invitations/no-such-token")" = 404 ] || { echo "no link page"; exit 1; }
 kill -TERM "$PID"
 wait "$PID"
 echo "smoke: demo server answered with a printed token and exited 0 on SIGTERM"
