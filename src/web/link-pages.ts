@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppConfig } from '../common/config';
+import { isDatabaseUnavailable } from '../common/database';
 import { RateLimitedError } from '../common/errors';
 import { logger } from '../common/logger';
 import { durationDays, EXTENSION_DAYS } from '../modules/admin-relationship/admin-relationship.rules';
@@ -203,8 +204,10 @@ export function linkPages(config: AppConfig, services: Services, anonymous: Anon
   for (const [path, kind] of Object.entries(KINDS)) {
     router.get(`/${path}/:token`, (req, res, next) => {
       answer(kind, services, anonymous, config.explorer !== 'off', req, res).catch((err) => {
-        logger.warn({ err: (err as Error).message, path }, 'link page failed');
-        next(err);
+        if (!isDatabaseUnavailable(err)) return next(err);
+        logger.warn({ err: (err as Error).message, path }, 'link page: database unavailable');
+        res.setHeader('Retry-After', '5');
+        sendHtml(res, 503, CSP.page, closedPage('Try again in a moment', html`This page cannot be shown right now. Reload it in a few seconds.`));
       });
     });
   }
