@@ -15,7 +15,7 @@ import { arg, BENCH_SECRET, percentile, startBenchServer } from './support';
 
 async function main() {
   const rounds = arg('rounds', 2000);
-  const server = await startBenchServer(arg('port', 4620), { LINK_PAGES: 'true', ANONYMOUS_RATE_LIMIT: '100000000', NODE_ENV: 'production' });
+  const server = await startBenchServer(arg('port', 4620), { LINK_PAGES: 'true', ANONYMOUS_RATE_LIMIT: '1000000', NODE_ENV: 'production' });
   try {
     const origin = new URL(server.url).origin;
     const operator = new GqlClient(server.url, await signDevToken(BENCH_SECRET, { sub: 'bench-op', roles: [Role.PLATFORM_ADMIN] }));

@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import { type Request, type Response, Router } from 'express';
 import type { AppConfig } from '../common/config';
 import { isDatabaseUnavailable } from '../common/database';
@@ -12,7 +13,7 @@ import { CSP, documentOf, html, type SafeHtml, sendHtml } from './html';
  * The pages behind the personal links of the emails (`PUBLIC_URL/invitations/<token>` …), served when
  * PUBLIC_URL is this server. Anyone holding a link may read what it asks for, as the GraphQL previews
  * answer without a token; nothing else. A used, expired or unknown link says only that: one lookup by
- * the token's hash either way, so the answer takes as long whatever the token.
+ * the token's hash either way, and every answer leaves ANSWER_AFTER_MS after the request came.
  */
 
 /** What an open link asks for, as shown on its page. */
@@ -46,6 +47,9 @@ const CLOSED: Record<string, string> = {
   ACTIVE: 'has already been approved',
   TERMINATED: 'was rejected, or the access it granted has ended',
 };
+
+/** The time every link page takes: well above the work of any of them (about 1 ms), so open, used and unknown links look alike. */
+const ANSWER_AFTER_MS = 20;
 
 const closed = (status: string): ClosedLink => ({ closed: CLOSED[status] ?? 'can no longer be used' });
 
@@ -173,6 +177,16 @@ function closedPage(title: string, message: SafeHtml) {
   });
 }
 
+/** The page for what the lookup found: 200 open, 410 used or expired, 404 unknown. */
+function render(kind: LinkKind, link: OpenLink | ClosedLink | null, explorer: boolean): [number, string] {
+  const noun = kind.noun.charAt(0).toUpperCase() + kind.noun.slice(1);
+  if (!link) {
+    return [404, closedPage(`${noun} not found`, html`This link does not belong to any ${kind.noun}. Check that you opened the whole link from the email.`)];
+  }
+  if ('closed' in link) return [410, closedPage(`This ${kind.noun} can no longer be used`, html`This ${kind.noun} ${link.closed}.`)];
+  return [200, openPage(link, explorer)];
+}
+
 async function answer(kind: LinkKind, services: Services, anonymous: AnonymousLimiter, explorer: boolean, req: Request, res: Response) {
   try {
     await anonymous.consume(req.ip ?? '');
@@ -181,21 +195,11 @@ async function answer(kind: LinkKind, services: Services, anonymous: AnonymousLi
     res.setHeader('Retry-After', String(err.extensions.retryAfterSeconds));
     return sendHtml(res, 429, CSP.page, closedPage('Too many requests', html`Too many pages were asked for from this address. Try again in a minute.`));
   }
-  const token = String(req.params.token);
-  const link = await kind.look(services, token);
-  const noun = kind.noun.charAt(0).toUpperCase() + kind.noun.slice(1);
-  if (!link) {
-    return sendHtml(
-      res,
-      404,
-      CSP.page,
-      closedPage(`${noun} not found`, html`This link does not belong to any ${kind.noun}. Check that you opened the whole link from the email.`),
-    );
-  }
-  if ('closed' in link) {
-    return sendHtml(res, 410, CSP.page, closedPage(`This ${kind.noun} can no longer be used`, html`This ${kind.noun} ${link.closed}.`));
-  }
-  return sendHtml(res, 200, CSP.page, openPage(link, explorer));
+  // every answer leaves at the same moment after the request came, whatever was found (no timing tell)
+  const answerAt = performance.now() + ANSWER_AFTER_MS;
+  const [status, page] = render(kind, await kind.look(services, String(req.params.token)), explorer);
+  await setTimeout(Math.max(0, answerAt - performance.now()));
+  sendHtml(res, status, CSP.page, page);
 }
 
 /** GET /invitations/:token, /partnership-requests/:token, /admin-relationships/:token. */
