@@ -7,6 +7,9 @@ import ms from 'ms';
 export type DbType = 'sqlite' | 'mysql';
 export const EXPLORERS = ['sandbox', 'graphiql', 'off'] as const;
 export type Explorer = (typeof EXPLORERS)[number];
+/** who may introspect the schema: anyone, signed-in callers only (the production default), or nobody */
+export const INTROSPECTION_MODES = ['on', 'authenticated', 'off'] as const;
+export type IntrospectionMode = (typeof INTROSPECTION_MODES)[number];
 
 export interface AppConfig {
   /** the server's profile: APP_ENV, else NODE_ENV, else development (see src/common/runtime-mode.ts) */
@@ -43,11 +46,21 @@ export interface AppConfig {
   /** operations per minute per IP for callers without a token */
   anonymousRateLimit: number;
   maxSubscriptionsPerSocket: number;
+  /** the largest WebSocket message the server reads (bytes); a larger one closes the socket (1009) */
+  wsMaxPayload: number;
+  /** open sockets per signed-in user, and per address without a token; one more is closed with 4429 */
+  maxSocketsPerPrincipal: number;
+  /** bytes a socket may have queued unsent before it counts as a slow consumer and is closed (1013) */
+  wsMaxBuffered: number;
+  /** INTROSPECTION: on (development), authenticated (production default: signed-in callers only) or off */
+  introspection: IntrospectionMode;
+  /** the longest life a token may claim: `exp − iat` (or `exp − now` without `iat`) */
+  jwtMaxAgeMs: number;
   /** browser origins allowed by CORS; `*` (any) is the development default, production must list them */
   corsOrigins: string[] | '*';
   /** express's `trust proxy` (hops or subnet list), so that the per-IP limit sees the client's address */
   trustProxy: string | number | false;
-  /** how long SIGTERM waits for requests in flight before closing what is left */
+  /** how long SIGTERM waits for requests in flight (new ones get 503) before closing what is left */
   shutdownGraceMs: number;
   /** how often each server checks the event sequence for events it has not received (and, ×10, for unpublished rows) */
   eventPollMs: number;
@@ -216,9 +229,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     anonymousMaxComplexity: integer(env, 'ANONYMOUS_MAX_COMPLEXITY', 50, 10, 1_000_000),
     anonymousRateLimit: integer(env, 'ANONYMOUS_RATE_LIMIT', 60, 1, 1_000_000),
     maxSubscriptionsPerSocket: integer(env, 'MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 10_000),
+    wsMaxPayload: integer(env, 'WS_MAX_PAYLOAD', 64 * 1024, 1024, 16 * 1024 * 1024),
+    maxSocketsPerPrincipal: integer(env, 'MAX_SOCKETS_PER_PRINCIPAL', 20, 1, 100_000),
+    wsMaxBuffered: integer(env, 'WS_MAX_BUFFERED', 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
+    introspection: oneOf(env, 'INTROSPECTION', INTROSPECTION_MODES, nodeEnv === 'production' ? 'authenticated' : 'on'),
+    jwtMaxAgeMs: duration(env, 'JWT_MAX_AGE', '24h'),
     corsOrigins: corsOrigins(env, nodeEnv),
     trustProxy: trustProxy(env),
-    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 1000, 0, 60_000),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
     eventPollMs: duration(env, 'EVENT_POLL_INTERVAL', '1s'),
     expirySweepMs: duration(env, 'EXPIRY_SWEEP_INTERVAL', '1m'),
     webhookRetrySchedule: durationList(env, 'WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,14h,20h,24h'),
