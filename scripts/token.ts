@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import ms from 'ms';
 import { signDevToken } from '../src/common/auth/jwt';
 import { PARTNER_ROLES, Role } from '../src/common/auth/roles';
 import { loadConfig } from '../src/common/config';
@@ -40,6 +41,9 @@ async function main() {
   } else {
     fail('usage: npm run token -- --operator | --partner <id> [--role ROLE] | --customer <id>');
   }
+  const life = ms(values.expires as ms.StringValue);
+  if (typeof life !== 'number' || !(life > 0)) fail(`--expires must be a duration such as 30m or 12h (got "${values.expires}")`);
+  if (life > config.jwtMaxAgeMs) fail(`--expires ${values.expires} is longer than the server accepts (JWT_MAX_AGE, ${ms(config.jwtMaxAgeMs)})`);
   console.log(await signDevToken(config.jwtSecret, claims, values.expires));
 }
 

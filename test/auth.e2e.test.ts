@@ -96,6 +96,68 @@ describe('roles', () => {
   });
 });
 
+describe('token lifetime', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  /** an operator token with exactly these time claims (and a partner one when partnerId is given) */
+  const sign = (times: { exp?: number; iat?: number; nbf?: number }, claims: Record<string, unknown> = { roles: ['PLATFORM_ADMIN'] }) => {
+    const jwt = new SignJWT({ ...claims, ...times }).setProtectedHeader({ alg: 'HS256' }).setSubject('lifetime-user');
+    return jwt.sign(new TextEncoder().encode(TEST_JWT_SECRET));
+  };
+  const refusals: [string, () => Promise<string>, RegExp][] = [
+    ['no exp', () => sign({ iat: now() }), /no expiry/],
+    ['exp: 1e20', () => sign({ iat: now(), exp: 1e20 }), /lives too long/],
+    ['exp 25 h after iat', () => sign({ iat: now(), exp: now() + 25 * 3600 }), /lives too long/],
+    ['no iat and exp 25 h ahead', () => sign({ exp: now() + 25 * 3600 }), /lives too long/],
+    ['iat a year ahead', () => sign({ iat: now() + 365 * 86400, exp: now() + 365 * 86400 + 3600 }), /issued in the future/],
+    ['iat 2 minutes ahead', () => sign({ iat: now() + 120, exp: now() + 3600 }), /issued in the future/],
+    ['nbf 2 minutes ahead', () => sign({ iat: now(), nbf: now() + 120, exp: now() + 3600 }), /./],
+  ];
+
+  it.each(refusals)('refuses a token with %s over HTTP (401 UNAUTHENTICATED)', async (_what, make, message) => {
+    const res = await t.client(await make()).request(ViewerDocument);
+    expect(res.status).toBe(401);
+    expect(res.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect(res.errors?.[0].message).toMatch(message);
+    expect(res.data ?? null).toBeNull();
+  });
+
+  it.each(refusals)('refuses a token with %s over WebSocket (4403, no socket left open)', async (_what, make) => {
+    const ws = t.ws(await make());
+    expect((await ws.closed).code).toBe(4403);
+  });
+
+  it('accepts a token that lives exactly JWT_MAX_AGE, and iat a few seconds ahead (clock skew)', async () => {
+    for (const token of [await sign({ iat: now(), exp: now() + 24 * 3600 }), await sign({ iat: now() + 30, exp: now() + 3600 }), await sign({ exp: now() + 3600 })]) {
+      const res = await t.client(token).request(ViewerDocument);
+      expect(res.errors).toBeUndefined();
+    }
+  });
+
+  it('reads JWT_MAX_AGE from the configuration', async () => {
+    const short = await startTestServer({ JWT_MAX_AGE: '10m' });
+    try {
+      const hour = await sign({ iat: now(), exp: now() + 3600 });
+      expect((await short.client(hour).request(ViewerDocument)).errors?.[0].message).toMatch(/lives too long: at most 600 s/);
+      expect((await short.client(await sign({ iat: now(), exp: now() + 600 })).request(ViewerDocument)).errors).toBeUndefined();
+    } finally {
+      await short.stop();
+    }
+  });
+
+  it('takes the partner id of a token in lower case, and refuses one that is not an id', async () => {
+    const partner = await createPartner(t, 'DIRECT_RESELLER');
+    const claims = (partnerId: string) => ({ roles: ['GLOBAL_ADMIN'], partner_id: partnerId });
+    const upper = await sign({ iat: now(), exp: now() + 600 }, claims(partner.id.toUpperCase()));
+    const res = await t.client(upper).raw<{ viewer: { partner: { id: string } } }>({ query: '{ viewer { partner { id } } }' });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.viewer.partner.id).toBe(partner.id);
+    for (const bad of [`${partner.id} `, `${partner.id.slice(0, -1)}\u0130`, 'x'.repeat(36), "' OR 1=1 --"]) {
+      const refused = await t.client(await sign({ iat: now(), exp: now() + 600 }, claims(bad))).request(ViewerDocument);
+      expect(refused.errors?.[0].message).toMatch(/partner_id" claim is malformed/);
+    }
+  });
+});
+
 describe('WebSocket authentication', () => {
   it('closes a socket with a bad token with 4403', async () => {
     const ws = t.ws('not-a-jwt');

@@ -1,3 +1,4 @@
+import ms from 'ms';
 import { In } from 'typeorm';
 import { signDevToken } from '../common/auth/jwt';
 import type { Principal } from '../common/auth/principal';
@@ -87,18 +88,20 @@ export async function printDemoTokens(deps: AppDeps): Promise<void> {
   const byMpn = new Map(partners.map((p) => [p.mpnId, p]));
   const adatum = await deps.ds.getRepository(Customer).findOneBy({ domain: 'adatum.onmicrosoft.com' });
   const secret = deps.config.jwtSecret;
-  const lines: [string, Promise<string>][] = [['PLATFORM_ADMIN (operator)', signDevToken(secret, { sub: 'demo-operator', roles: [Role.PLATFORM_ADMIN] }, '7d')]];
+  // as long as the server accepts (JWT_MAX_AGE, 24 h by default)
+  const life = `${Math.floor(deps.config.jwtMaxAgeMs / 1000)}s`;
+  const lines: [string, Promise<string>][] = [['PLATFORM_ADMIN (operator)', signDevToken(secret, { sub: 'demo-operator', roles: [Role.PLATFORM_ADMIN] }, life)]];
   for (const [key, def] of Object.entries(DEMO_PARTNERS)) {
     const partner = byMpn.get(def.mpnId);
     if (!partner) continue;
     const roles = key === 'contoso' ? [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT, Role.USER_ADMIN, Role.BILLING_ADMIN] : [Role.GLOBAL_ADMIN];
     for (const role of roles) {
-      lines.push([`${role} of ${partner.name} (${partner.type}, ${partner.cloud})`, signDevToken(secret, { sub: `demo-${key}-${role.toLowerCase()}`, roles: [role], partnerId: partner.id }, '7d')]);
+      lines.push([`${role} of ${partner.name} (${partner.type}, ${partner.cloud})`, signDevToken(secret, { sub: `demo-${key}-${role.toLowerCase()}`, roles: [role], partnerId: partner.id }, life)]);
     }
   }
   if (adatum) {
-    lines.push([`CUSTOMER_ADMIN of ${adatum.companyName}`, signDevToken(secret, { sub: 'demo-adatum-admin', roles: [Role.CUSTOMER_ADMIN], customerId: adatum.id }, '7d')]);
+    lines.push([`CUSTOMER_ADMIN of ${adatum.companyName}`, signDevToken(secret, { sub: 'demo-adatum-admin', roles: [Role.CUSTOMER_ADMIN], customerId: adatum.id }, life)]);
   }
-  console.log('  Development tokens (valid 7 days). In the explorer or the dashboard, use the header  Authorization: Bearer <token>\n');
+  console.log(`  Development tokens (valid ${ms(deps.config.jwtMaxAgeMs, { long: true })}, JWT_MAX_AGE; npm run token makes more). In the explorer or the dashboard, use the header  Authorization: Bearer <token>\n`);
   for (const [label, token] of lines) console.log(`  ${label}\n    ${await token}\n`);
 }

@@ -7,12 +7,18 @@ import { PARTNER_ROLES, Role } from './roles';
 
 const ROLE_NAMES = new Set<string>(Object.values(Role));
 const CLOCK_TOLERANCE_S = 5;
+/** how far ahead of this server's clock a token's `iat` or `nbf` may be (clock skew), in seconds */
+const FUTURE_SKEW_S = 60;
+/** the ids a token names are the server's entity ids: UUIDs, compared in lower case everywhere */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const VERIFIED_TTL_MS = 60_000;
 const MAX_CACHED_TOKEN = 4096;
 
 /**
  * Verifies bearer tokens: HS256 with JWT_SECRET, or RS/ES keys from JWKS_URL in production.
  * `iss` and `aud` are checked when configured; `alg: none` and unexpected algorithms are refused by jose.
+ * Every token must end: `exp` is required, its life (`exp − iat`, or `exp − now` without `iat`) is at
+ * most JWT_MAX_AGE, and neither `iat` nor `nbf` may lie more than a minute ahead (`checkLifetime`).
  */
 export class TokenVerifier {
   private readonly jwks?: JWTVerifyGetKey;
@@ -64,7 +70,24 @@ export class TokenVerifier {
     } catch {
       throw new UnauthenticatedError('Invalid or expired token');
     }
+    checkLifetime(payload, Date.now() / 1000, this.config.jwtMaxAgeMs / 1000);
     return principalFromClaims(payload);
+  }
+}
+
+/**
+ * The time claims jose leaves optional, made rules: a token without `exp`, one that claims to live
+ * longer than `maxAgeS`, or one issued (or valid from) more than FUTURE_SKEW_S ahead of `nowS` is
+ * refused. jose has already checked that `exp` and `nbf` hold now and that each claim is a number.
+ */
+export function checkLifetime(payload: JWTPayload, nowS: number, maxAgeS: number): void {
+  const { exp, iat, nbf } = payload;
+  if (typeof exp !== 'number') throw new UnauthenticatedError('Token has no expiry ("exp" claim); every token must expire');
+  if (typeof iat === 'number' && iat > nowS + FUTURE_SKEW_S) throw new UnauthenticatedError('Token is issued in the future ("iat" claim)');
+  if (typeof nbf === 'number' && nbf > nowS + FUTURE_SKEW_S) throw new UnauthenticatedError('Token is not valid yet ("nbf" claim)');
+  const life = exp - (typeof iat === 'number' ? iat : nowS);
+  if (life > maxAgeS) {
+    throw new UnauthenticatedError(`Token lives too long: at most ${Math.round(maxAgeS)} s from its issue ("exp" − "iat"); ask for a shorter-lived token`);
   }
 }
 
@@ -85,12 +108,12 @@ export function principalFromClaims(payload: JWTPayload): Principal {
   return principal;
 }
 
+/** A partner or customer id from a claim: a UUID, in lower case (as every id is compared), else UNAUTHENTICATED. */
 function claimId(value: unknown, claim: string): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 64) {
-    throw new UnauthenticatedError(`Token "${claim}" claim is malformed`);
-  }
-  return value;
+  const id = typeof value === 'string' && value.length === 36 ? value.toLowerCase() : undefined;
+  if (!id || !UUID.test(id)) throw new UnauthenticatedError(`Token "${claim}" claim is malformed: it must be a partner or customer id`);
+  return id;
 }
 
 /**
