@@ -30,12 +30,12 @@ async function main() {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'draining and shutting down');
-    // requests in flight get SHUTDOWN_GRACE_MS, then their connections are closed; past that
-    // plus a margin something is stuck
+    // new requests answer 503, requests in flight get SHUTDOWN_GRACE_MS, then their connections are
+    // closed and the workers, pubsub and database stop; past that plus a margin something is stuck
     const timer = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, config.shutdownGraceMs + 900);
+    }, config.shutdownGraceMs + 5000);
     timer.unref();
     try {
       await server.stop();
