@@ -36,6 +36,8 @@ export class HttpDrain {
       this.fresh.set(socket, Date.now());
       socket.once('close', () => this.fresh.delete(socket));
     });
+    // a WebSocket's first request is its upgrade, which no middleware sees
+    server.on('upgrade', (req) => this.fresh.delete(req.socket));
   }
 
   get isDraining(): boolean {
