@@ -81,9 +81,61 @@ export function queryCounter(ds: DataSource): CountingLogger {
   return ds.logger as CountingLogger;
 }
 
-/** Brings the schema up to date: migrations on MySQL, entity sync on SQLite (done at initialize). */
+/**
+ * Brings the schema up to date: migrations on MySQL, entity sync on SQLite (done at initialize). On
+ * MySQL/MariaDB the server refuses to start unless the database and every table and text column are
+ * utf8mb4 (requireUtf8mb4).
+ */
 export async function prepareSchema(ds: DataSource): Promise<void> {
-  if (ds.options.type === 'mysql' || ds.options.type === 'mariadb') await ds.runMigrations({ transaction: 'each' });
+  if (ds.options.type !== 'mysql' && ds.options.type !== 'mariadb') return;
+  try {
+    // the database's default first: the migrations create their tables in it
+    await requireUtf8mb4(ds, 'database');
+    await ds.runMigrations({ transaction: 'each' });
+    await requireUtf8mb4(ds, 'tables');
+  } catch (err) {
+    // this server will not start: close the pool so that the process can end
+    if (err instanceof SchemaCharsetError && ds.isInitialized) await ds.destroy();
+    throw err;
+  }
+}
+
+export class SchemaCharsetError extends Error {}
+
+/**
+ * Refuses a MySQL/MariaDB schema that cannot store every character. Only utf8mb4 holds every Unicode
+ * code point: a latin1 or utf8mb3 ("utf8") table or column refuses an emoji (an error 500 on a valid
+ * name) or, outside strict mode, stores "?" in its place. The text rules (src/common/text.ts) count
+ * lengths as a utf8mb4 varchar does, so they hold only on utf8mb4. A column may be ascii where it
+ * holds only ids, which are ASCII by their format.
+ */
+async function requireUtf8mb4(ds: DataSource, what: 'database' | 'tables'): Promise<void> {
+  const fix = 'convert it (ALTER DATABASE … / ALTER TABLE … CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)';
+  // a collation's name starts with its character set's (utf8mb4_unicode_ci, latin1_swedish_ci, utf8mb3_general_ci)
+  const charsetOf = (collation: string) => collation.split('_')[0];
+  if (what === 'database') {
+    const rows: { name: string; collation: string }[] = await ds.query(
+      'SELECT SCHEMA_NAME AS name, DEFAULT_COLLATION_NAME AS collation FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()',
+    );
+    const db = rows[0];
+    if (db && charsetOf(db.collation) !== 'utf8mb4') {
+      throw new SchemaCharsetError(`The database \`${db.name}\` is ${charsetOf(db.collation)} (${db.collation}), not utf8mb4: ${fix}`);
+    }
+    return;
+  }
+  const tables: { name: string; collation: string | null }[] = await ds.query(
+    "SELECT TABLE_NAME AS name, TABLE_COLLATION AS collation FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+  );
+  const columns: { tableName: string; name: string; charset: string }[] = await ds.query(
+    'SELECT TABLE_NAME AS tableName, COLUMN_NAME AS name, CHARACTER_SET_NAME AS charset FROM information_schema.COLUMNS ' +
+      // ascii: the id columns, ASCII by their format (src/common/ids.ts, migration IdsBinaryCollation)
+      "WHERE TABLE_SCHEMA = DATABASE() AND CHARACTER_SET_NAME NOT IN ('utf8mb4', 'ascii') ORDER BY TABLE_NAME, ORDINAL_POSITION",
+  );
+  const wrong = [
+    ...tables.filter((t) => t.collation && charsetOf(t.collation) !== 'utf8mb4').map((t) => `table \`${t.name}\` is ${charsetOf(t.collation!)} (${t.collation})`),
+    ...columns.map((c) => `column \`${c.tableName}\`.\`${c.name}\` is ${c.charset}`),
+  ];
+  if (wrong.length) throw new SchemaCharsetError(`The schema must be utf8mb4 to store every character: ${wrong.slice(0, 10).join('; ')}${wrong.length > 10 ? ` (and ${wrong.length - 10} more)` : ''}. To fix, ${fix}`);
 }
 
 // better-sqlite3 is one connection: transactions from concurrent requests must take turns.

@@ -1,8 +1,9 @@
-import { IsInt, IsOptional, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ArgsType, type ClassType, Field, Int, ObjectType } from 'type-graphql';
 import type { SelectQueryBuilder } from 'typeorm';
 import { readMany } from './entity-reader';
 import { UserInputError } from './errors';
+import { MaxCodePoints } from './validation';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -27,7 +28,7 @@ export class ConnectionArgs {
 
   @Field(() => String, { nullable: true, description: 'The endCursor of the previous page' })
   @IsOptional()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   after?: string;
 }
 

@@ -11,7 +11,6 @@ import {
   IsString,
   IsUUID,
   Max,
-  MaxLength,
   Min,
   registerDecorator,
   type ValidationArguments,
@@ -20,6 +19,7 @@ import {
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { AdminRelationshipStatus, AdminRole } from './admin-relationship.entity';
 import { DURATION_RULE, durationDays, extendable, MAX_DURATION_DAYS } from './admin-relationship.rules';
+import { MaxCodePoints } from '../../common/validation';
 
 /** The most admin relationships one bulk operation takes. */
 export const MAX_BULK = 100;
@@ -66,7 +66,7 @@ export class CreateAdminRelationshipInput {
   @Field({ description: 'Unique among your admin relationships (letter case, width and invisible characters ignored), at most 50 characters' })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(50)
+  @MaxCodePoints(50)
   displayName: string;
 
   @Field(() => [AdminRole], { description: 'The roles asked for: at least one, each once' })
@@ -79,7 +79,7 @@ export class CreateAdminRelationshipInput {
 
   @Field({ description: `How long the access lasts from approval: ${DURATION_RULE}` })
   @IsString()
-  @MaxLength(8)
+  @MaxCodePoints(8)
   @IsAdminDuration()
   duration: string;
 
@@ -95,7 +95,7 @@ export class AdminRelationshipTokenInput {
   @Field({ description: 'The token from the approval link' })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(100)
+  @MaxCodePoints(100)
   token: string;
 }
 

@@ -3,7 +3,6 @@ import {
   IsDate,
   IsEmail,
   IsEnum,
-  IsFQDN,
   IsInt,
   IsISO31661Alpha2,
   IsNotEmpty,
@@ -11,44 +10,44 @@ import {
   IsPhoneNumber,
   IsUUID,
   MaxDate,
-  MaxLength,
   MinDate,
   Min,
   ValidateNested,
 } from 'class-validator';
 import { Field, GraphQLISODateTime, ID, InputType, Int } from 'type-graphql';
 import { Cloud } from '../../common/enums';
-import { IsLegalCompanyName, IsPostalCodeForCountry } from '../../common/validation';
+import { IsLegalCompanyName, IsPostalCodeForCountry, IsTenantDomain, MaxCodePoints } from '../../common/validation';
 
 @InputType({ description: 'The exact full address: street, city, state, postal code, country' })
 export class AddressInput {
   @Field()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   addressLine1: string;
 
   @Field({ nullable: true })
   @IsOptional()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   addressLine2?: string;
 
   @Field()
   @IsNotEmpty()
-  @MaxLength(100)
+  @MaxCodePoints(100)
   city: string;
 
   @Field({ nullable: true, description: 'State or province, where the country has them' })
   @IsOptional()
-  @MaxLength(100)
+  @MaxCodePoints(100)
   state?: string;
 
   @Field()
   @IsNotEmpty()
-  @MaxLength(20)
+  @MaxCodePoints(20)
   @IsPostalCodeForCountry('country')
   postalCode: string;
 
   @Field({ description: 'ISO 3166-1 alpha-2 code, e.g. US, DE' })
+  @MaxCodePoints(2)
   @IsISO31661Alpha2({ message: 'country must be an ISO 3166-1 alpha-2 code' })
   country: string;
 }
@@ -57,21 +56,21 @@ export class AddressInput {
 export class ContactInput {
   @Field()
   @IsNotEmpty()
-  @MaxLength(100)
+  @MaxCodePoints(100)
   firstName: string;
 
   @Field()
   @IsNotEmpty()
-  @MaxLength(100)
+  @MaxCodePoints(100)
   lastName: string;
 
   @Field()
   @IsEmail()
-  @MaxLength(254)
+  @MaxCodePoints(254)
   email: string;
 
   @Field({ description: 'International format, e.g. +1 425 555 0100' })
-  @MaxLength(32)
+  @MaxCodePoints(32)
   @IsPhoneNumber(undefined, { message: 'phoneNumber must be a valid phone number in international format (+…)' })
   phoneNumber: string;
 }
@@ -80,12 +79,12 @@ export class ContactInput {
 export class AgreementInput {
   @Field()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   signatoryName: string;
 
   @Field()
   @IsEmail()
-  @MaxLength(254)
+  @MaxCodePoints(254)
   signatoryEmail: string;
 
   @Field(() => GraphQLISODateTime)
@@ -99,7 +98,7 @@ export class AgreementInput {
 export class OrderLineInput {
   @Field(() => ID)
   @IsNotEmpty()
-  @MaxLength(64)
+  @MaxCodePoints(64)
   offerId: string;
 
   @Field(() => Int)
@@ -112,13 +111,13 @@ export class OrderLineInput {
 export class CreateCustomerInput {
   @Field({ description: 'The exact legal company name (no acronyms, no test names)' })
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   @IsLegalCompanyName()
   companyName: string;
 
   @Field({ description: 'The tenant domain, unique, e.g. contoso.onmicrosoft.com' })
-  @MaxLength(253)
-  @IsFQDN({ require_tld: true }, { message: 'domain must be a valid domain name' })
+  @MaxCodePoints(253)
+  @IsTenantDomain()
   domain: string;
 
   @Field(() => Cloud, { nullable: true, description: "Defaults to the creating partner's cloud (PUBLIC for the operator)" })
@@ -154,11 +153,11 @@ export class CreateCustomerInput {
 export class CustomerFilter {
   @Field(() => ID, { nullable: true, description: 'Only customers associated with this indirect reseller' })
   @IsOptional()
-  @MaxLength(64)
+  @MaxCodePoints(64)
   indirectResellerId?: string;
 
   @Field({ nullable: true, description: 'Part of the company name or the domain' })
   @IsOptional()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   search?: string;
 }

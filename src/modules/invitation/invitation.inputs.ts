@@ -1,6 +1,7 @@
-import { IsBoolean, IsEmail, IsEnum, IsNotEmpty, IsOptional, IsUUID, MaxLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsEnum, IsNotEmpty, IsOptional, IsUUID } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
 import { InvitationStatus } from '../../common/enums';
+import { MaxCodePoints } from '../../common/validation';
 
 @InputType()
 export class CreateCustomerInvitationInput {
@@ -19,7 +20,7 @@ export class CreateCustomerInvitationInput {
   @Field({ nullable: true, description: 'The customer address the draft is meant for' })
   @IsOptional()
   @IsEmail()
-  @MaxLength(254)
+  @MaxCodePoints(254)
   customerEmail?: string;
 }
 
@@ -27,7 +28,7 @@ export class CreateCustomerInvitationInput {
 export class InvitationTokenInput {
   @Field({ description: 'The token from the invitation link' })
   @IsNotEmpty()
-  @MaxLength(100)
+  @MaxCodePoints(100)
   token: string;
 }
 

@@ -1,15 +1,17 @@
-import { IsEmail, IsEnum, IsNotEmpty, IsOptional, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsEnum, IsNotEmpty, IsOptional, Matches } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
 import { Cloud, PartnerType } from '../../common/enums';
+import { MaxCodePoints } from '../../common/validation';
 
 @InputType()
 export class CreatePartnerInput {
   @Field()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   name: string;
 
   @Field({ description: 'Microsoft Partner Network ID: 6 to 10 digits' })
+  @MaxCodePoints(10)
   @Matches(/^\d{6,10}$/, { message: 'mpnId must be 6 to 10 digits' })
   mpnId: string;
 
@@ -23,7 +25,7 @@ export class CreatePartnerInput {
 
   @Field()
   @IsEmail()
-  @MaxLength(254)
+  @MaxCodePoints(254)
   contactEmail: string;
 }
 
@@ -41,6 +43,6 @@ export class PartnerFilter {
 
   @Field({ nullable: true, description: 'Part of the name or the MPN ID' })
   @IsOptional()
-  @MaxLength(200)
+  @MaxCodePoints(200)
   search?: string;
 }

@@ -1,11 +1,13 @@
-import { IsBoolean, IsEmail, IsNotEmpty, IsUUID, MaxLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsNotEmpty, IsUUID } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
+import { MaxCodePoints } from '../../common/validation';
 
 @InputType()
 export class RequestPartnershipInput {
   @Field({ description: "The indirect reseller's email address" })
   @IsEmail()
-  @MaxLength(254)
+  // stored lower-cased (partnership.service.ts), which can lengthen it ("İ" is two code points then)
+  @MaxCodePoints(254, { stored: (email) => email.toLowerCase() })
   resellerEmail: string;
 }
 
@@ -13,7 +15,7 @@ export class RequestPartnershipInput {
 export class AcceptPartnershipRequestInput {
   @Field({ description: 'The token from the partnership request link' })
   @IsNotEmpty()
-  @MaxLength(100)
+  @MaxCodePoints(100)
   token: string;
 }
 

@@ -1,5 +1,6 @@
-import { IsInt, IsNotEmpty, IsOptional, IsUUID, MaxLength, Min } from 'class-validator';
+import { IsInt, IsNotEmpty, IsOptional, IsUUID, Min } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { MaxCodePoints } from '../../common/validation';
 
 @InputType()
 export class CreateSubscriptionInput {
@@ -9,7 +10,7 @@ export class CreateSubscriptionInput {
 
   @Field(() => ID)
   @IsNotEmpty()
-  @MaxLength(64)
+  @MaxCodePoints(64)
   offerId: string;
 
   @Field(() => Int, { description: "Number of licenses, within the offer's bounds" })

@@ -1,11 +1,12 @@
-import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsOptional, IsUUID, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsOptional, IsUUID } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
 import { EventType } from '../../events/catalog';
+import { MaxCodePoints } from '../../common/validation';
 
 @InputType()
 export class CreateWebhookEndpointInput {
   @Field({ description: 'Where the events are POSTed (https; a private or loopback address is refused in production)' })
-  @MaxLength(2000)
+  @MaxCodePoints(2000)
   url: string;
 
   @Field(() => [EventType], { nullable: true, description: 'Only these types; empty or absent: every type the partner receives' })
@@ -17,7 +18,7 @@ export class CreateWebhookEndpointInput {
 
   @Field({ nullable: true })
   @IsOptional()
-  @MaxLength(500)
+  @MaxCodePoints(500)
   description?: string;
 }
 
@@ -29,7 +30,7 @@ export class UpdateWebhookEndpointInput {
 
   @Field({ nullable: true })
   @IsOptional()
-  @MaxLength(2000)
+  @MaxCodePoints(2000)
   url?: string;
 
   @Field(() => [EventType], { nullable: true, description: 'Replaces the list; empty: every type' })
@@ -46,7 +47,7 @@ export class UpdateWebhookEndpointInput {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @MaxLength(500)
+  @MaxCodePoints(500)
   description?: string | null;
 }
 

@@ -1,0 +1,291 @@
+import { randomInt } from 'node:crypto';
+import { domainToASCII } from 'node:url';
+import { getMetadataStorage as validationMetadata } from 'class-validator';
+import mysql from 'mysql2/promise';
+import { getMetadataStorage as graphqlMetadata, ID } from 'type-graphql';
+import type { EntityTarget, ObjectLiteral } from 'typeorm';
+import { parseMysqlUrl } from '../src/common/database';
+import { AdminRelationship } from '../src/modules/admin-relationship/admin-relationship.entity';
+import { Customer } from '../src/modules/customer/customer.entity';
+import { CustomerInvitation } from '../src/modules/invitation/customer-invitation.entity';
+import { Partner } from '../src/modules/partner/partner.entity';
+import { PartnershipRequest } from '../src/modules/partnership/partnership-request.entity';
+import { CustomerSubscription } from '../src/modules/subscription/subscription.entity';
+import { WebhookEndpoint } from '../src/modules/webhook/webhook-endpoint.entity';
+import type { GqlResponse } from './support/client';
+import { createPartner, customerInput, type TestPartner } from './support/factories';
+import { startTestServer, type TestServer } from './support/test-server';
+
+/**
+ * The text rules against what the database stores: lengths are counted as the column counts them
+ * (Unicode code points in a utf8mb4 varchar), single-line fields hold no line separators, tenant
+ * domains are ASCII (punycode for internationalised names, one script per label), and MariaDB
+ * refuses to serve a schema that cannot store every code point.
+ */
+const isMysql = process.env.DB_TYPE === 'mysql';
+
+let t: TestServer;
+let partner: TestPartner;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  partner = await createPartner(t);
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+type Created = GqlResponse<{ createCustomer: { customer: { id: string; companyName: string; domain: string } } }>;
+
+function createCustomer(token: string, overrides: Record<string, unknown>): Promise<Created> {
+  return t.client(token).raw({
+    query: 'mutation ($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id companyName domain } } }',
+    variables: { input: customerInput(overrides) },
+  });
+}
+
+function expectRefused(res: GqlResponse<unknown>, field: string) {
+  expect(res.status).toBeLessThan(500);
+  expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  expect(res.errors?.[0]?.extensions?.fields).toContain(field);
+}
+
+const suffix = () => String(randomInt(100_000, 999_999));
+
+describe('lengths count what the column stores (Unicode code points)', () => {
+  it('refuses 150 × "a" + VS16 (300 code points) in a 200-character companyName, naming the field, and writes nothing', async () => {
+    const domain = `variation-${suffix()}.onmicrosoft.com`;
+    const res = await createCustomer(partner.token, { companyName: 'a\uFE0F'.repeat(150), domain });
+    expectRefused(res, 'input.companyName');
+    expect(await t.server.ds.getRepository(Customer).countBy({ domain })).toBe(0);
+  });
+
+  it('accepts an emoji name of exactly 200 code points and reads it back identical; 201 is refused', async () => {
+    const name = `Rocket Works ${'\u{1F680}'.repeat(187)}`;
+    expect([...name]).toHaveLength(200);
+    const created = await createCustomer(partner.token, { companyName: name });
+    expect(created.errors).toBeUndefined();
+    const id = created.data!.createCustomer.customer.id;
+    const read = await t.client(partner.token).raw<{ customer: { companyName: string } }>({
+      query: 'query ($id: ID!) { customer(id: $id) { companyName } }',
+      variables: { id },
+    });
+    expect(read.data!.customer.companyName).toBe(name);
+
+    expectRefused(await createCustomer(partner.token, { companyName: `${name}\u{1F680}` }), 'input.companyName');
+  });
+
+  it('counts a nested field the same way (address.city, 100 code points)', async () => {
+    const res = await createCustomer(partner.token, {
+      address: { addressLine1: '1 Main Street', city: 'e\u0301'.repeat(60), postalCode: '98101', country: 'US', state: 'WA' },
+    });
+    // NFC composes é: 60 code points, accepted
+    expect(res.errors).toBeUndefined();
+    const over = await createCustomer(partner.token, {
+      address: { addressLine1: '1 Main Street', city: 'a\uFE0F'.repeat(51), postalCode: '98101', country: 'US', state: 'WA' },
+    });
+    expectRefused(over, 'input.address.city');
+  });
+
+  it('counts an email as it is stored: lower-cased, where "İ" becomes two code points', async () => {
+    const provider = await createPartner(t, 'INDIRECT_PROVIDER');
+    const domain = `${['a', 'b', 'c'].map((c) => c.repeat(60)).join('.')}.${'d'.repeat(15)}.com`;
+    // 235 code points as sent, 267 once lower-cased, in a 254-character column
+    const email = `${'\u0130'.repeat(32)}@${domain}`;
+    const res = await t.client(provider.token).raw({
+      query: 'mutation ($input: RequestPartnershipInput!) { requestPartnership(input: $input) { request { id } } }',
+      variables: { input: { resellerEmail: email } },
+    });
+    expectRefused(res, 'input.resellerEmail');
+  });
+
+  /** Where each text input field is stored as given (after NFC and trimming), so its limit must fit the column. */
+  const STORED: Record<string, [EntityTarget<ObjectLiteral>, string]> = {
+    'CreatePartnerInput.name': [Partner, 'name'],
+    'CreatePartnerInput.mpnId': [Partner, 'mpnId'],
+    'CreatePartnerInput.contactEmail': [Partner, 'contactEmail'],
+    'CreateCustomerInput.companyName': [Customer, 'companyName'],
+    'CreateCustomerInput.domain': [Customer, 'domain'],
+    'AddressInput.addressLine1': [Customer, 'address.addressLine1'],
+    'AddressInput.addressLine2': [Customer, 'address.addressLine2'],
+    'AddressInput.city': [Customer, 'address.city'],
+    'AddressInput.state': [Customer, 'address.state'],
+    'AddressInput.postalCode': [Customer, 'address.postalCode'],
+    'AddressInput.country': [Customer, 'address.country'],
+    'ContactInput.firstName': [Customer, 'primaryContact.firstName'],
+    'ContactInput.lastName': [Customer, 'primaryContact.lastName'],
+    'ContactInput.email': [Customer, 'primaryContact.email'],
+    'ContactInput.phoneNumber': [Customer, 'primaryContact.phoneNumber'],
+    'AgreementInput.signatoryName': [Customer, 'agreement.signatoryName'],
+    'AgreementInput.signatoryEmail': [Customer, 'agreement.signatoryEmail'],
+    'OrderLineInput.offerId': [CustomerSubscription, 'offerId'],
+    'CreateSubscriptionInput.offerId': [CustomerSubscription, 'offerId'],
+    'CreateCustomerInvitationInput.customerEmail': [CustomerInvitation, 'customerEmail'],
+    'RequestPartnershipInput.resellerEmail': [PartnershipRequest, 'resellerEmail'],
+    'CreateAdminRelationshipInput.displayName': [AdminRelationship, 'displayName'],
+    'CreateAdminRelationshipInput.duration': [AdminRelationship, 'duration'],
+    'CreateWebhookEndpointInput.url': [WebhookEndpoint, 'url'],
+    'CreateWebhookEndpointInput.description': [WebhookEndpoint, 'description'],
+    'UpdateWebhookEndpointInput.url': [WebhookEndpoint, 'url'],
+    'UpdateWebhookEndpointInput.description': [WebhookEndpoint, 'description'],
+  };
+  /** Text input fields that are looked up or hashed, never stored as given (a limit still bounds them). */
+  const LOOKED_UP = new Set([
+    'AdminRelationshipTokenInput.token',
+    'InvitationTokenInput.token',
+    'AcceptPartnershipRequestInput.token',
+    'CustomerFilter.search',
+    'CustomerFilter.indirectResellerId',
+    'PartnerFilter.search',
+    'ConnectionArgs.after',
+  ]);
+
+  it('gives every text field of every input a code-point limit (MaxCodePoints), no larger than its column', () => {
+    const types = graphqlMetadata();
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    for (const cls of [...types.inputTypes, ...types.argumentTypes]) {
+      const target = cls.target as { prototype: object; name: string };
+      const fields = types.fields.filter((f) => f.target === cls.target || target.prototype instanceof f.target);
+      const rules = validationMetadata().getTargetValidationMetadatas(cls.target, '', true, false);
+      for (const f of fields) {
+        const type = f.getType();
+        if (type !== String && type !== ID) continue;
+        const name = `${target.name}.${f.name}`;
+        // a field declared on a parent input is checked once, under the parent's name
+        const owner = (f.target as { name: string }).name;
+        const key = `${owner}.${f.name}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const own = rules.filter((r) => r.propertyName === f.name);
+        const limit = own.find((r) => r.name === 'maxCodePoints')?.constraints[0] as number | undefined;
+        const utf16 = own.filter((r) => r.name === 'maxLength' || r.name === 'isLength').map((r) => r.name);
+        if (utf16.length) problems.push(`${name}: ${utf16.join(', ')} counts UTF-16 units, not code points`);
+        // an id checked as a UUID is 36 ASCII characters whatever the limit
+        if (limit === undefined && !(type === ID && own.some((r) => r.name === 'isUuid'))) problems.push(`${name}: no MaxCodePoints`);
+        const stored = STORED[key];
+        if (stored) {
+          const column = t.server.ds.getMetadata(stored[0]).findColumnWithPropertyPath(stored[1]);
+          const length = Number(column?.length);
+          if (!column || !(length > 0)) problems.push(`${name}: column ${stored[1]} has no length`);
+          else if (limit === undefined || limit > length) problems.push(`${name}: limit ${limit} > column ${stored[1]} varchar(${length})`);
+        } else if (!LOOKED_UP.has(key) && !(type === ID && own.some((r) => r.name === 'isUuid'))) {
+          problems.push(`${name}: neither in STORED (with its column) nor in LOOKED_UP`);
+        }
+      }
+    }
+    expect(seen.size).toBeGreaterThan(30);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('single-line fields', () => {
+  it.each([
+    ['U+2028 LINE SEPARATOR', '\u2028'],
+    ['U+2029 PARAGRAPH SEPARATOR', '\u2029'],
+  ])('refuse %s inside a company name and a partner name', async (_what, separator) => {
+    expectRefused(await createCustomer(partner.token, { companyName: `Contoso${separator}Holdings Ltd` }), 'input.companyName');
+    const operator = t.client(await t.tokens.operator());
+    const res = await operator.raw({
+      query: 'mutation ($input: CreatePartnerInput!) { createPartner(input: $input) { partner { id } } }',
+      variables: { input: { name: `Fabrikam${separator}Partners`, mpnId: String(randomInt(1_000_000, 9_999_999)), type: 'DIRECT_RESELLER', cloud: 'PUBLIC', contactEmail: 'a@fabrikam.example' } },
+    });
+    expectRefused(res, 'input.name');
+  });
+});
+
+describe('tenant domains', () => {
+  it('lets only one of five visually identical domains be registered, by five different partners', async () => {
+    const base = `fabrikam-${suffix()}`;
+    const original = await createPartner(t);
+    const first = await createCustomer(original.token, { domain: `${base}.onmicrosoft.com` });
+    expect(first.errors).toBeUndefined();
+
+    const lookAlikes: [string, string, string][] = [
+      ['a zero-width space', `fabri\u200Bkam-${base.slice(9)}.onmicrosoft.com`, 'BAD_USER_INPUT'],
+      ['a Cyrillic а for the Latin a', `f\u0430brikam-${base.slice(9)}.onmicrosoft.com`, 'BAD_USER_INPUT'],
+      ['a combining dot above on the i', `fabri\u0307kam-${base.slice(9)}.onmicrosoft.com`, 'BAD_USER_INPUT'],
+      ['full-width letters', `\uFF46\uFF41\uFF42rikam-${base.slice(9)}.onmicrosoft.com`, 'BAD_USER_INPUT'],
+      ['upper case', `${base.toUpperCase()}.onmicrosoft.com`, 'CONFLICT'],
+    ];
+    const outcomes: string[] = [];
+    for (const [what, domain, expected] of lookAlikes) {
+      const other = await createPartner(t);
+      const res = await createCustomer(other.token, { domain });
+      outcomes.push(`${what}: ${res.errors?.[0]?.extensions?.code ?? 'registered'}`);
+      if (expected === 'BAD_USER_INPUT') expectRefused(res, 'input.domain');
+    }
+    expect(outcomes).toEqual(lookAlikes.map(([what, , expected]) => `${what}: ${expected}`));
+
+    // whatever the database's collation: one row that folds to the name
+    const rows: { domain: string }[] = await t.server.ds.getRepository(Customer).find({ select: { domain: true } });
+    const fold = (d: string) => d.normalize('NFKC').replace(/[\p{Default_Ignorable_Code_Point}\p{M}]/gu, '').replace(/\u0430/g, 'a').toLowerCase();
+    expect(rows.filter((r) => fold(r.domain) === `${base}.onmicrosoft.com`)).toHaveLength(1);
+  });
+
+  it('stores a domain lower-cased: Contoso… and contoso… are the same domain', async () => {
+    const name = `Contoso-${suffix()}.OnMicrosoft.com`;
+    const created = await createCustomer(partner.token, { domain: name });
+    expect(created.data?.createCustomer.customer.domain).toBe(name.toLowerCase());
+    const again = await createCustomer((await createPartner(t)).token, { domain: name.toLowerCase() });
+    expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  });
+
+  it('accepts an internationalised name as punycode labels of one script (Latin, Cyrillic, Han + Hiragana + Katakana)', async () => {
+    for (const unicode of [`bücher-${suffix()}.example`, `пример-${suffix()}.example`, `東京タワーさくら${suffix()}.example`]) {
+      const domain = domainToASCII(unicode);
+      expect(domain).toMatch(/^xn--/);
+      const res = await createCustomer(partner.token, { domain });
+      expect({ unicode, errors: res.errors }).toEqual({ unicode, errors: undefined });
+      expect(res.data!.createCustomer.customer.domain).toBe(domain);
+    }
+  });
+
+  it.each([
+    ['a mixed Latin + Cyrillic label', () => domainToASCII(`cont\u043Eso-${suffix()}.example`)],
+    ['a mixed Latin + Greek label', () => domainToASCII(`micr\u03BFsoft-${suffix()}.example`)],
+    ['punycode that does not decode', () => 'xn--zz.example'],
+    ['punycode of a symbol (a snowman)', () => 'xn--n3h.example'],
+    ['punycode of an ASCII name', () => `xn--contoso-${suffix()}-.example`],
+    ['a Unicode name not in punycode', () => `bücher-${suffix()}.example`],
+    ['an underscore', () => `my_tenant-${suffix()}.example`],
+    ['a label starting with a hyphen', () => `-tenant${suffix()}.example`],
+    ['a single label', () => `tenant${suffix()}`],
+  ])('refuses %s as BAD_USER_INPUT naming input.domain', async (_what, domain) => {
+    expectRefused(await createCustomer(partner.token, { domain: domain() }), 'input.domain');
+  });
+});
+
+describe('the character set of the schema', () => {
+  it('refuses to start on a MariaDB database, table or column not in utf8mb4, naming it (SQLite stores UTF-8)', async () => {
+    if (!isMysql) {
+      // SQLite keeps every text in the file's encoding, which holds any code point
+      expect((await t.server.ds.query('PRAGMA encoding'))[0].encoding).toMatch(/^UTF-(8|16)/);
+      return;
+    }
+    const { host, port, username, password, database } = parseMysqlUrl(t.server.config.mysqlUrl);
+    const conn = await mysql.createConnection({ host, port, user: username, password, database });
+    const restart = () => startTestServer({}, { sameDatabaseAs: t });
+    try {
+      // a table's default (the columns a later migration adds would be latin1)
+      await conn.query('ALTER TABLE `activity` DEFAULT CHARACTER SET latin1');
+      await expect(restart()).rejects.toThrow(/table `activity` is latin1/);
+      await conn.query('ALTER TABLE `activity` DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+
+      // one column in MySQL's 3-byte "utf8"
+      await conn.query('ALTER TABLE `offer` MODIFY `description` varchar(500) CHARACTER SET utf8mb3 NOT NULL');
+      await expect(restart()).rejects.toThrow(/column `offer`\.`description` is utf8mb3/);
+      await conn.query('ALTER TABLE `offer` MODIFY `description` varchar(500) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NOT NULL');
+
+      await conn.query(`ALTER DATABASE \`${database}\` CHARACTER SET latin1`);
+      await expect(restart()).rejects.toThrow(new RegExp(`database \`${database}\` is latin1`));
+      await conn.query(`ALTER DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+
+      // put back, it starts again
+      const again = await restart();
+      await again.stop();
+    } finally {
+      await conn.end();
+    }
+  });
+});
