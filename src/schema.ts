@@ -1,6 +1,7 @@
-import { type GraphQLSchema, isObjectType } from 'graphql';
+import { GraphQLID, type GraphQLSchema, isObjectType } from 'graphql';
 import { buildSchema, getMetadataStorage, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './common/auth/auth-checker';
+import { IdScalar } from './common/ids';
 import { validateArgument } from './common/input-validation';
 import type { AppPubSub } from './common/pubsub';
 import { EventResolver } from './events/event.resolver';
@@ -53,9 +54,37 @@ export function readPlainFieldsAsProperties(): void {
   }
 }
 
+const toIdScalar = new WeakSet<object>();
+
+/**
+ * Every `ID` of the schema, argument, input field or output, is the server's id scalar (`IdScalar`,
+ * src/common/ids.ts): named `ID` like graphql's, so the emitted schema does not change, but it refuses
+ * what is not an id and hands on ids in lower case. type-graphql keeps a scalar given as `() => ID` as
+ * it is (its `scalarsMap` maps classes only), so the type getters of its metadata are wrapped here,
+ * each once: any getter that returns graphql's ID returns IdScalar instead. A type left as graphql's
+ * ID would make buildSchema fail on two types named `ID`, so none can be missed quietly.
+ */
+export function useIdScalar(): void {
+  const storage = getMetadataStorage();
+  const entries = [storage.fields, storage.params, storage.queries, storage.mutations, storage.subscriptions, storage.fieldResolvers];
+  for (const entry of entries.flat() as unknown as Record<string, unknown>[]) {
+    for (const key of ['getType', 'getReturnType']) {
+      const getter = entry[key];
+      if (typeof getter !== 'function' || toIdScalar.has(getter)) continue;
+      const wrapped = () => {
+        const type = (getter as () => unknown)();
+        return type === GraphQLID ? IdScalar : type;
+      };
+      toIdScalar.add(wrapped);
+      entry[key] = wrapped;
+    }
+  }
+}
+
 /** The executable schema. Also what `npm run schema:emit` prints into schema/schema.graphql. */
 export async function buildAppSchema(pubSub: AppPubSub['pubSub']): Promise<GraphQLSchema> {
   readPlainFieldsAsProperties();
+  useIdScalar();
   const schema = await buildSchema({
     resolvers: RESOLVERS,
     authChecker,
