@@ -11,7 +11,7 @@ import {
   isObjectType,
 } from 'graphql';
 import { Role } from '../src/common/auth/roles';
-import { CreateCustomerInvitationDocument, CreatePartnerDocument, CreateSubscriptionDocument, RequestPartnershipDocument } from './generated/graphql';
+import { CreateCustomerInvitationDocument, CreatePartnerDocument, CreateSubscriptionDocument, RemovePartnershipDocument, RequestPartnershipDocument } from './generated/graphql';
 import type { GqlResponse } from './support/client';
 import { createCustomer, customerInput, uniqueMpnId } from './support/factories';
 import { accept, invite, standaloneCustomer } from './support/invitations';
@@ -46,6 +46,8 @@ interface Victim {
   webhook: { endpoint: string; url: string; delivery: string };
   /** admin relationships: ACTIVE with the shared customer, pending for its own customer (and that request's token), open to anyone */
   admin: { active: string; pending: string; pendingToken: string; open: string };
+  /** the token of a three-party invitation naming V, made by a former reseller before V removed their partnership */
+  staleThreeParty: string;
 }
 
 type Vars = (v: Victim) => Record<string, unknown>;
@@ -86,7 +88,8 @@ const CASES: Record<string, OperationCase> = {
   },
   createCustomer: { variables: [(v) => ({ input: customerInput({ companyName: 'Attacker Customer Limited', indirectResellerId: v.reseller.id }) })] },
   createCustomerInvitation: { variables: [(v) => ({ input: { includeDelegatedAdminPrivileges: true, indirectProviderId: v.provider.id } })] },
-  acceptCustomerInvitation: { variables: [(v) => ({ input: { token: v.invitation } })] },
+  // a stale three-party link must not make V the provider of whoever accepts it (CONFLICT, V's customers unchanged)
+  acceptCustomerInvitation: { variables: [(v) => ({ input: { token: v.invitation } }), (v) => ({ input: { token: v.staleThreeParty } })] },
   declineCustomerInvitation: { variables: [(v) => ({ input: { token: v.invitation } })] },
   revokeCustomerInvitation: { variables: [(v) => ({ input: { invitationId: v.invitation } })] },
   removeCustomerRelationship: {
@@ -209,6 +212,10 @@ beforeAll(async () => {
   await approveAdmin(t, sharedToken, activeAdmin.token);
   const pendingAdmin = await requestAdmin(t, provider.token, { customerId: own.id, displayName: 'Victim Stored Helpdesk B' });
   const openAdmin = await requestAdmin(t, provider.token, { displayName: 'Victim Stored Helpdesk C' });
+  const formerReseller = await onboard('INDIRECT_RESELLER', 'Former Reseller Ltd', 'contact@former-reseller.example');
+  const formerPartnership = await partner(t, provider, formerReseller);
+  const staleThreeParty = await invite(t, formerReseller.token, true, provider.id);
+  await t.client(provider.token).data(RemovePartnershipDocument, { input: { partnershipId: formerPartnership, confirm: true, attestation: true } });
   victim = {
     provider,
     reseller,
@@ -230,6 +237,7 @@ beforeAll(async () => {
       pendingToken: pendingAdmin.token,
       open: openAdmin.adminRelationship.id,
     },
+    staleThreeParty: staleThreeParty.token,
   };
 
   // the attackers: every role of three unrelated partners (one of them a partner of the shared customer too),

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { AppDeps } from '../../common/context';
 import { inTransaction } from '../../common/database';
-import { cloudRequiresDelegatedAdmin, InvitationStatus, PartnerType } from '../../common/enums';
+import { cloudRequiresDelegatedAdmin, InvitationStatus, PartnershipStatus, PartnerType } from '../../common/enums';
 import { ConflictError, ForbiddenError, NotFoundError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { personalLink } from '../../common/links';
@@ -16,6 +16,7 @@ import type { ActivityEntry, ActivityService } from '../activity/activity.servic
 import type { Scope } from '../../scope/scope';
 import type { Customer } from '../customer/customer.entity';
 import { Partner } from '../partner/partner.entity';
+import { lockPartnership } from '../partnership/partnership.service';
 import type { RelationshipService } from '../relationship/relationship.service';
 import { CustomerInvitation } from './customer-invitation.entity';
 import { invitationDraft } from './invitation.email';
@@ -172,6 +173,18 @@ export class InvitationService {
   async accept(scope: Scope, token: string) {
     return inTransaction(this.deps.ds, async (em) => {
       const { inv, customer } = await this.answerable(em, scope, token);
+      // Authority at the moment of use: the provider of a three-party invitation gets the customer
+      // through its partnership with the inviting reseller, so that partnership must be ACTIVE now, not
+      // only when the link was made. Its row is the first lock taken, as in removePartnership: a removal
+      // that committed is seen here (CONFLICT, nothing written); one that comes later waits for this commit.
+      if (inv.indirectProviderId) {
+        const partnership = await lockPartnership(em, inv.indirectProviderId, inv.partnerId);
+        if (partnership?.status !== PartnershipStatus.ACTIVE) {
+          throw new ConflictError(
+            'The partnership between the indirect provider and the reseller of this invitation is no longer active: ask the reseller for a new invitation',
+          );
+        }
+      }
       const now = new Date();
       const won = await claimPending(em, CustomerInvitation, inv.id, { status: InvitationStatus.ACCEPTED, acceptedAt: now, customerId: customer.id, answeredByUserId: scope.caller.userId }, now);
       if (!won) throw notAnswerable(await em.findOneByOrFail(CustomerInvitation, { id: inv.id }));

@@ -1,5 +1,7 @@
+import type { EntityManager } from 'typeorm';
 import type { AppDeps } from '../../common/context';
 import { inTransaction, isUniqueViolation } from '../../common/database';
+import { lockExisting } from '../../common/locks';
 import { type Cloud, InvitationStatus, PartnershipStatus, PartnerType } from '../../common/enums';
 import { ConflictError, ForbiddenError, NotFoundError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
@@ -16,6 +18,16 @@ import { partnershipRequestDraft } from './partnership.email';
 import { PartnershipRequest } from './partnership-request.entity';
 import { Partnership } from './partnership.entity';
 import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
+
+/**
+ * The partnership row of a provider–reseller pair, locked until the commit and read as last committed,
+ * or null when the pair never was partners. Whatever acts through a partnership (accepting a three-party
+ * invitation, re-establishing it) takes this lock before it writes, as `remove` does, so the two take
+ * turns: a removal that committed is seen, and one that comes later waits for the commit.
+ */
+export function lockPartnership(em: EntityManager, providerId: string, resellerId: string): Promise<Partnership | null> {
+  return lockExisting(em, Partnership, { providerId, resellerId });
+}
 
 /** Indirect provider ↔ indirect reseller partnerships: requested by email link, accepted once, removable by either side. */
 export class PartnershipService {
@@ -82,7 +94,9 @@ export class PartnershipService {
           throw new ForbiddenError(`This request comes from a provider in the ${req.cloud} cloud; you are in ${reseller.cloud}`);
         }
         const now = new Date();
-        const existing = await em.findOneBy(Partnership, { providerId: req.providerId, resellerId: reseller.id });
+        // the pair's row first, locked and read as last committed (removePartnership locks it first too):
+        // of two requests accepted at once the second finds it ACTIVE, and a removal committed meanwhile is seen
+        const existing = await lockPartnership(em, req.providerId, reseller.id);
         const partnershipId = existing?.id ?? newId();
         const won = await claimPending(em, PartnershipRequest, req.id, { status: InvitationStatus.ACCEPTED, acceptedAt: now, resellerId: reseller.id, partnershipId, acceptedByUserId: scope.caller.userId }, now);
         if (!won) {

@@ -1,6 +1,8 @@
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { AppDeps } from '../../common/context';
-import { inTransaction } from '../../common/database';
+import { inTransaction, isUniqueViolation } from '../../common/database';
+import { lockExisting } from '../../common/locks';
 import { DelegatedAdminStatus, RelationshipStatus } from '../../common/enums';
 import { UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
@@ -12,6 +14,21 @@ import type { ActivityService, ActivityEntry } from '../activity/activity.servic
 import { DelegatedAdminPrivilege } from './delegated-admin-privilege.entity';
 import { ResellerRelationship } from './reseller-relationship.entity';
 import { countChange, TallyName } from '../../counts/tallies';
+
+/**
+ * Inserts a partner ↔ customer row; false when a concurrent transaction inserted the same pair first
+ * (it committed while this one waited on the unique index: the pair is ACTIVE through it). MySQL fails
+ * only the statement, so the transaction goes on; SQLite never gets here (its transactions take turns).
+ */
+async function insertOnce<T extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<T>, row: QueryDeepPartialEntity<T>): Promise<boolean> {
+  try {
+    await em.insert(entity, row);
+    return true;
+  } catch (err) {
+    if (isUniqueViolation(err)) return false;
+    throw err;
+  }
+}
 
 /** Reseller relationships and delegated admin privileges: two separate states of a partner ↔ customer pair. */
 export class RelationshipService {
@@ -26,13 +43,14 @@ export class RelationshipService {
    * Returns the activity entry to record, or null when it was already ACTIVE.
    */
   async establish(em: EntityManager, partnerId: string, customerId: string, at: Date): Promise<ActivityEntry | null> {
-    const existing = await em.findOneBy(ResellerRelationship, { partnerId, customerId });
+    // locked and read as last committed: two acceptances re-activate it once (counted once), and a
+    // removal committed meanwhile is seen (this one re-activates it) rather than a stale ACTIVE
+    const existing = await lockExisting(em, ResellerRelationship, { partnerId, customerId });
     if (existing?.status === RelationshipStatus.ACTIVE) return null;
-    countChange(em, TallyName.CUSTOMERS, partnerId);
     if (existing) {
       await em.update(ResellerRelationship, { id: existing.id }, { status: RelationshipStatus.ACTIVE, establishedAt: at, removedAt: null });
     } else {
-      await em.insert(ResellerRelationship, {
+      const created = await insertOnce(em, ResellerRelationship, {
         id: newId(),
         partnerId,
         customerId,
@@ -40,7 +58,9 @@ export class RelationshipService {
         establishedAt: at,
         removedAt: null,
       });
+      if (!created) return null;
     }
+    countChange(em, TallyName.CUSTOMERS, partnerId);
     return {
       action: ActivityAction.RELATIONSHIP_ESTABLISHED,
       partnerId,
@@ -51,12 +71,13 @@ export class RelationshipService {
 
   /** Grants DAP, or restores REVOKED ones. Returns the activity entry, or null when already ACTIVE. */
   async grantDelegatedAdmin(em: EntityManager, partnerId: string, customerId: string, at: Date): Promise<ActivityEntry | null> {
-    const existing = await em.findOneBy(DelegatedAdminPrivilege, { partnerId, customerId });
+    // locked like the relationship: a revocation committed meanwhile is seen, and this restores them after it
+    const existing = await lockExisting(em, DelegatedAdminPrivilege, { partnerId, customerId });
     if (existing?.status === DelegatedAdminStatus.ACTIVE) return null;
     if (existing) {
       await em.update(DelegatedAdminPrivilege, { id: existing.id }, { status: DelegatedAdminStatus.ACTIVE, grantedAt: at, revokedAt: null });
     } else {
-      await em.insert(DelegatedAdminPrivilege, {
+      const created = await insertOnce(em, DelegatedAdminPrivilege, {
         id: newId(),
         partnerId,
         customerId,
@@ -64,6 +85,7 @@ export class RelationshipService {
         grantedAt: at,
         revokedAt: null,
       });
+      if (!created) return null;
     }
     return { action: ActivityAction.DELEGATED_ADMIN_GRANTED, partnerId, customerId, details: { restored: Boolean(existing) } };
   }

@@ -1,6 +1,7 @@
 import { Brackets, type EntityManager, In, LessThanOrEqual } from 'typeorm';
 import type { AppDeps } from '../../common/context';
 import { afterCommit, inTransaction } from '../../common/database';
+import { withinOwnerLimit } from '../../common/locks';
 import { ConflictError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { logger } from '../../common/logger';
@@ -10,6 +11,7 @@ import { EventType, partnerKey } from '../../events/catalog';
 import { EventRecord } from '../../events/event.entity';
 import type { EventService } from '../../events/event.service';
 import { toEventNode } from '../../events/event.types';
+import { Partner } from '../partner/partner.entity';
 import { type StoredEvent, toStoredEvent } from '../../events/outbox';
 import { WebhookDelivery, WebhookDeliveryStatus } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
@@ -53,10 +55,14 @@ export class WebhookService {
     const partnerId = scope.ownPartnerId();
     const secret = newWebhookSecret();
     const endpoint = await inTransaction(this.deps.ds, async (em) => {
-      await scope.ownPartner(em); // exists (and, on MySQL, orders concurrent creates of one partner)
-      if ((await em.countBy(WebhookEndpoint, { partnerId })) >= MAX_ENDPOINTS_PER_PARTNER) {
-        throw new ConflictError(`A partner may have at most ${MAX_ENDPOINTS_PER_PARTNER} webhook endpoints; delete one first`);
-      }
+      // the partner row locked, then counted: concurrent creates of one partner take turns, so the limit holds
+      await withinOwnerLimit(em, {
+        owner: Partner,
+        ownerId: partnerId,
+        max: MAX_ENDPOINTS_PER_PARTNER,
+        count: (tx) => tx.countBy(WebhookEndpoint, { partnerId }),
+        refusal: () => new ConflictError(`A partner may have at most ${MAX_ENDPOINTS_PER_PARTNER} webhook endpoints; delete one first`),
+      });
       const row = em.create(WebhookEndpoint, {
         id: newId(),
         partnerId,
