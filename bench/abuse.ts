@@ -8,12 +8,19 @@
  * later, one normal query (`customers(first: 20)` with its relation fields). Prints, per case, the
  * slowest abusive answer and its code, and the slowest normal answer sent meanwhile; the baseline
  * is the normal query alone on the same server.
+ *
+ * Then the introspection floods: 8 senders each send 30 aliases of a wide `__schema` query (a new
+ * text every time, so nothing is served from a parse cache) without pause, without a token and then
+ * with one, while the normal query runs 200 times; and 8 signed-in senders polling the standard
+ * introspection (GraphiQL's, answered from the introspection cache). Prints the normal query's p50 and
+ * p99 under each flood against the same 200 runs alone. (`--only introspection` runs only these.)
  */
 import { Worker } from 'node:worker_threads';
+import { getIntrospectionQuery } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { seedProvider } from './seed';
-import { arg, percentile, startBenchServer } from './support';
+import { arg, cpuMs, percentile, startBenchServer } from './support';
 
 interface Outcome {
   ms: number;
@@ -104,6 +111,41 @@ async function manySubscriptions(wsUrl: string, token: string): Promise<Outcome>
   return { ms, code: `ws ${code}${closeCode ? `; the flood that follows: close ${closeCode}` : ''}` };
 }
 
+/** A wide introspection: every type, its fields with their arguments and types, input fields, enum values. */
+const WIDE_INTROSPECTION =
+  '__schema { types { name kind description fields { name description args { name description type { name kind } } type { name kind ofType { name kind } } } inputFields { name description type { name kind } } enumValues { name description } } }';
+
+interface Flood {
+  answered: number;
+  codes: Set<string>;
+  times: number[];
+  /** the server's CPU time (user + system) per flood request, ms */
+  cpuPerRequest: number;
+}
+
+/** `senders` clients send without pause while the normal query runs `samples` times (one after another). */
+async function flood(pid: number, senders: number, samples: number, send: (i: number) => Promise<Outcome>, normal: () => Promise<number>): Promise<Flood> {
+  const cpuBefore = cpuMs(pid);
+  let running = true;
+  let answered = 0;
+  const codes = new Set<string>();
+  const loops = Array.from({ length: senders }, async () => {
+    while (running) {
+      const outcome = await send(answered);
+      answered++;
+      codes.add(outcome.code);
+    }
+  });
+  // let the flood build up first
+  await new Promise((r) => setTimeout(r, 200));
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) times.push(await normal());
+  running = false;
+  await Promise.all(loops);
+  // the normal queries' share is small: `samples` queries of a few ms
+  return { answered, codes, times: times.sort((a, b) => a - b), cpuPerRequest: (cpuMs(pid) - cpuBefore) / answered };
+}
+
 async function main() {
   const customers = arg('customers', 1000);
   const rounds = arg('rounds', 3);
@@ -173,6 +215,31 @@ async function main() {
         worstNormal = Math.max(worstNormal, normalMs);
       }
       console.log(`| ${name} | ${[...codes].join(', ')} | ${worstAbuse.toFixed(1)} | ${worstNormal.toFixed(1)} |`);
+    }
+
+    // the introspection floods, against a baseline of as many normal queries alone
+    const samples = arg('samples', 200);
+    const senders = arg('senders', 8);
+    const baseline: number[] = [];
+    for (let i = 0; i < samples; i++) baseline.push(await normal());
+    baseline.sort((a, b) => a - b);
+    const wide = (i: number) => json(`{ ${list(30, (a) => `s${a}: ${WIDE_INTROSPECTION}`)} } # ${i}`);
+    const floods: [string, (i: number) => Promise<Outcome>][] = [
+      // the floor: the cheapest operation there is, as fast as the senders can send it
+      [`${senders} senders without a token, { __typename } (for comparison)`, () => overHttp(server.url, undefined, json('{ __typename }'))],
+      [`${senders} senders without a token, 30 aliases of a wide __schema`, (i) => overHttp(server.url, undefined, wide(i))],
+      [`${senders} senders with a token, 30 aliases of a wide __schema`, (i) => overHttp(server.url, token, wide(i))],
+      [`${senders} senders with a token polling GraphiQL's introspection`, () => overHttp(server.url, token, json(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true })))],
+    ];
+    console.log(`\nNODE_ENV=${process.env.NODE_ENV ?? 'development'}, INTROSPECTION=${process.env.INTROSPECTION ?? 'default'}: the normal query ${samples} times, alone and under each flood\n`);
+    console.log('| flood | answers | flood requests answered | server CPU per flood request ms | normal query p50 ms | p99 ms |');
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    console.log(`| none (baseline, same run) | | | | ${percentile(baseline, 50).toFixed(1)} | ${percentile(baseline, 99).toFixed(1)} |`);
+    for (const [name, send] of floods) {
+      const result = await flood(server.pid, senders, samples, send, normal);
+      console.log(
+        `| ${name} | ${[...result.codes].join(', ')} | ${result.answered} | ${result.cpuPerRequest.toFixed(2)} | ${percentile(result.times, 50).toFixed(1)} | ${percentile(result.times, 99).toFixed(1)} |`,
+      );
     }
     await worker.terminate();
   } finally {

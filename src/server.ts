@@ -3,7 +3,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { useServer } from 'graphql-ws/use/ws';
@@ -21,8 +20,10 @@ import { seedDemo } from './demo/seed';
 import { appDataSource } from './entities';
 import { ensureCatalog } from './modules/offer/offer.service';
 import { corsPolicy, jsonErrors, notFound, requireJsonBody, securityHeaders } from './pipeline/http';
+import { HttpDrain } from './pipeline/drain';
 import { OperationCompiler } from './pipeline/execution';
 import { OperationPipeline, type SocketExtra } from './pipeline/pipeline';
+import { clientAddress, originCheck, quietClientErrors } from './pipeline/sockets';
 import { createAnonymousLimiter } from './pipeline/rate-limit';
 import { buildAppSchema } from './schema';
 import { createServices, type Services } from './services';
@@ -85,33 +86,30 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   const httpServer = createServer(app);
+  // first of all: once stopping, new requests answer 503 while those in flight finish (src/pipeline/drain.ts)
+  const drain = new HttpDrain(httpServer);
+  app.use(drain.middleware);
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: 256 * 1024 });
-  const wsCleanup = useServer<Record<string, unknown> | undefined, SocketExtra>(pipeline.websocketOptions(), wsServer);
+  // graphql-ws on the same path: ws reads no message over WS_MAX_PAYLOAD (it closes the socket, 1009)
+  // and refuses a browser page from an origin outside CORS_ORIGINS at the upgrade (src/pipeline/sockets.ts)
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.wsMaxPayload, verifyClient: originCheck(config) });
+  const wsCleanup = useServer<Record<string, unknown> | undefined, SocketExtra>(pipeline.websocketOptions(clientAddress(app.request)), wsServer);
+  wsServer.on('connection', quietClientErrors);
 
   const apolloSide = pipeline.apolloOptions();
   const apollo = new ApolloServer<RequestContext>({
     // the schema, with operations compiled once and run as functions (src/pipeline/execution.ts)
     gateway: new OperationCompiler(schema).asGateway(),
-    introspection: true,
+    // Apollo's switch only knows on and off: INTROSPECTION=authenticated is the gate's (src/pipeline/gate.ts)
+    introspection: config.introspection !== 'off',
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT (one bounded shutdown); Apollo's own handler would race it
     stopOnTerminationSignals: false,
     validationRules: apolloSide.validationRules,
     parseOptions: apolloSide.parseOptions,
     formatError: apolloSide.formatError,
+    // stop() below drains HTTP and the sockets itself, before Apollo stops
     plugins: [
-      {
-        // first: sockets are told the server is going away (close 1001) before HTTP drains
-        async serverWillStart() {
-          return {
-            async drainServer() {
-              await wsCleanup.dispose();
-            },
-          };
-        },
-      },
-      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       // no HTTP caching of GraphQL answers here: without this, Apollo wraps every field resolver to
       // collect cache hints (about a fifth of the CPU of a page of customers)
       ApolloServerPluginCacheControlDisabled(),
@@ -146,7 +144,8 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
     requireJsonBody,
     express.json({ limit: '256kb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => pipeline.context(await pipeline.authenticate(req.headers.authorization), req.ip ?? ''),
+      // the persisted-query extension, the caller, Cache-Control for callers with a token (src/pipeline/pipeline.ts)
+      context: ({ req, res }) => pipeline.httpContext(req, res),
     }),
   );
   app.use(notFound);
@@ -163,6 +162,12 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(expirySweep);
+      // no new connections or operations; requests in flight finish (a committed write is always answered)
+      drain.begin();
+      // sockets are told the server is going away (close 1001)
+      await wsCleanup.dispose();
+      if (!(await drain.settle(config.shutdownGraceMs))) logger.warn({ graceMs: config.shutdownGraceMs }, 'requests still running after the shutdown grace; closing them');
+      drain.closeConnections();
       await apollo.stop();
       wsServer.close();
       await services.webhooks.stop();

@@ -42,7 +42,7 @@ describe('createCustomer', () => {
     expect(res.adminCredentials.temporaryPassword.length).toBeGreaterThanOrEqual(16);
 
     // The password is nowhere in the schema after creation: no field exposes a password or hash.
-    const introspection = await t.client().raw<{ __schema: { types: { name: string; fields: { name: string }[] | null }[] } }>({
+    const introspection = await t.client(contoso.token).raw<{ __schema: { types: { name: string; fields: { name: string }[] | null }[] } }>({
       query: '{ __schema { types { name fields { name } } } }',
     });
     const fieldNames = introspection.data!.__schema.types.flatMap((ty) => (ty.fields ?? []).map((f) => f.name.toLowerCase()));

@@ -1,5 +1,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { createHash } from 'node:crypto';
 import { parse } from 'graphql';
+import { logger } from '../src/common/logger';
 import { CreatePartnerDocument, InvitationAcceptedDocument } from './generated/graphql';
 import type { GqlError } from './support/client';
 import { createPartner, uniqueMpnId } from './support/factories';
@@ -291,4 +293,70 @@ it('createPartner over HTTP still works with the same pipeline', async () => {
     input: { name: 'Pipeline Partner Ltd', mpnId: uniqueMpnId(), type: 'DIRECT_RESELLER', cloud: 'PUBLIC', contactEmail: 'p@pipeline.example' },
   });
   expect(res.createPartner.partner.id).toBeTruthy();
+});
+
+it('answers a bad persisted-query hash or version with 400 and a client code, logged as a refusal, never as an internal error', async () => {
+  const errorLog = jest.spyOn(logger, 'error');
+  const warnLog = jest.spyOn(logger, 'warn');
+  try {
+    const client = t.client(await t.tokens.operator());
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    const query = '{ __typename }';
+    const cases: unknown[] = [
+      // a junk hash, alone or with a query it does not match
+      { extensions: { persistedQuery: { version: 1, sha256Hash: 'junk' } } },
+      { query, extensions: { persistedQuery: { version: 1, sha256Hash: 'junk' } } },
+      { query, extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ other }') } } },
+      { extensions: { persistedQuery: { version: 1, sha256Hash: 'g'.repeat(64) } } },
+      { extensions: { persistedQuery: { version: 1, sha256Hash: 42 } } },
+      { extensions: { persistedQuery: 'yes' } },
+      // a wrong version
+      { query, extensions: { persistedQuery: { version: 2, sha256Hash: sha256(query) } } },
+      { extensions: { persistedQuery: { version: '1', sha256Hash: sha256(query) } } },
+    ];
+    for (const body of cases) {
+      const res = await client.raw(body);
+      expect({ body, status: res.status, code: res.errors?.[0].extensions?.code }).toEqual({ body, status: 400, code: 'BAD_REQUEST' });
+      expect(res.errors?.[0].message).toMatch(/persisted/i);
+    }
+    // the protocol itself still works: an unknown well-formed hash is PERSISTED_QUERY_NOT_FOUND, then the
+    // query with its hash registers it, and the hash alone runs it
+    const apq = { extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ viewer { roles } }') } } };
+    expect((await client.raw(apq)).errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect(await client.raw({ ...apq, query: '{ viewer { roles } }' })).toMatchObject({ status: 200, data: { viewer: { roles: ['PLATFORM_ADMIN'] } } });
+    expect(await client.raw(apq)).toMatchObject({ status: 200, data: { viewer: { roles: ['PLATFORM_ADMIN'] } } });
+    expect(errorLog).not.toHaveBeenCalled();
+    expect(warnLog).toHaveBeenCalledWith(expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringMatching(/persisted/i) }), 'operation refused');
+  } finally {
+    errorLog.mockRestore();
+    warnLog.mockRestore();
+  }
+});
+
+it('sends Cache-Control: no-store on every answer to a request with a token, errors too', async () => {
+  const token = await t.tokens.operator();
+  const post = (body: unknown, auth?: string) =>
+    fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body: JSON.stringify(body) });
+  const signedIn: [unknown, number][] = [
+    [{ query: '{ viewer { roles } }' }, 200],
+    // refused by the resolver, by validation, by cost, for its variables, as a bad request, by APQ
+    [{ query: '{ partner(id: "nope") { id } }' }, 200],
+    [{ query: '{ nope }' }, 400],
+    [{ query: '{ customers(first: 100) { edges { node { id subscriptions(first: 100) { edges { node { id quantity } } } } } } }' }, 400],
+    [{ query: 'query ($n: Int) { customers(first: $n) { totalCount } }', variables: { n: 'x' } }, 400],
+    [{ query: 'subscription { invitationAccepted { occurredAt } }' }, 400],
+    [{ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }, 200],
+    [{ extensions: { persistedQuery: { version: 1, sha256Hash: 'junk' } } }, 400],
+  ];
+  for (const [body, status] of signedIn) {
+    const res = await post(body, `Bearer ${token}`);
+    expect({ body, status: res.status, cacheControl: res.headers.get('cache-control') }).toEqual({ body, status, cacheControl: 'no-store' });
+  }
+  // a bad token is refused (401) without caching either
+  const bad = await post({ query: '{ viewer { roles } }' }, 'Bearer not-a-token');
+  expect({ status: bad.status, cacheControl: bad.headers.get('cache-control') }).toEqual({ status: 401, cacheControl: 'no-store' });
+  // anonymous answers keep today's headers
+  const anonymous = await post({ query: '{ __typename }' });
+  expect(anonymous.status).toBe(200);
+  expect(anonymous.headers.get('cache-control')).not.toBe('no-store');
 });

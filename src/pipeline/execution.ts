@@ -1,9 +1,12 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { type DocumentNode, execute, type ExecutionResult, GraphQLError, type GraphQLSchema } from 'graphql';
+import { type DocumentNode, execute, type ExecutionResult, getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import { idVariablesOf } from '../common/ids';
 import { logger } from '../common/logger';
+import { IntrospectionCache, isIntrospectionOnly } from './introspection';
 
-type Compiled = CompiledQuery | null;
+/** A compiled operation, and what puts its `ID` variables in the form the ID scalar makes (see idVariablesOf). */
+type Compiled = { query: CompiledQuery; ids?: (variables: Record<string, unknown>) => Record<string, unknown> } | null;
 
 /**
  * graphql-jit's errors inherit graphql's GraphQLError but leave `extensions` undefined when the
@@ -31,6 +34,8 @@ function asGraphQLError(error: GraphQLError): GraphQLError {
  */
 export class OperationCompiler {
   private readonly compiled = new WeakMap<DocumentNode, Map<string, Compiled>>();
+  /** answers of introspection-only operations, for this schema */
+  private readonly introspection = new IntrospectionCache();
 
   constructor(private readonly schema: GraphQLSchema) {}
 
@@ -42,7 +47,8 @@ export class OperationCompiler {
     let result: Compiled = null;
     try {
       const compiled = compileQuery(this.schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
-      if (isCompiledQuery(compiled)) result = compiled;
+      const operation = getOperationAST(document, operationName);
+      if (isCompiledQuery(compiled) && operation) result = { query: compiled, ids: idVariablesOf(this.schema, operation) };
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'operation not compiled; it runs with graphql-js');
     }
@@ -59,7 +65,8 @@ export class OperationCompiler {
   }): Promise<ExecutionResult> {
     const compiled = this.compile(args.document, args.operationName);
     if (compiled) {
-      const result = await compiled.query(undefined, args.contextValue, args.variables ?? {});
+      const variables = args.variables ?? {};
+      const result = await compiled.query.query(undefined, args.contextValue, compiled.ids ? compiled.ids(variables) : variables);
       return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
     }
     return execute({
@@ -73,16 +80,24 @@ export class OperationCompiler {
 
   /**
    * Apollo Server runs operations through a "gateway" executor when one is given: this one serves the
-   * server's own schema and runs every operation with `run`.
+   * server's own schema and runs every operation with `run`; an operation that only introspects is
+   * answered from the introspection cache when the same text came before (src/pipeline/introspection.ts).
    */
   asGateway(): GatewayInterface {
-    const executor: GatewayExecutor = (requestContext) =>
-      this.run({
-        document: requestContext.document,
-        operationName: requestContext.operationName,
-        variables: requestContext.request.variables,
-        contextValue: requestContext.context,
-      }) as ReturnType<GatewayExecutor>;
+    const executor: GatewayExecutor = (requestContext) => {
+      const run = () =>
+        this.run({
+          document: requestContext.document,
+          operationName: requestContext.operationName,
+          variables: requestContext.request.variables,
+          contextValue: requestContext.context,
+        });
+      const { document, operation, source } = requestContext;
+      const answer = isIntrospectionOnly(document, operation)
+        ? this.introspection.answer(source, requestContext.operationName, requestContext.request.variables, run)
+        : run();
+      return answer as ReturnType<GatewayExecutor>;
+    };
     const { schema } = this;
     return {
       async load() {

@@ -14,10 +14,17 @@ const CLIENT_CODES = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/**
+ * Refusals of what a client sent (bad input, a document over a limit, a malformed request, too many
+ * requests) are logged at warn; those of the ordinary flow (FORBIDDEN, NOT_FOUND, CONFLICT, an APQ
+ * hash not yet registered, which every new query of an APQ client gets once) at debug.
+ */
+const WARN_CODES = new Set<string>([ErrorCode.BAD_USER_INPUT, 'GRAPHQL_VALIDATION_FAILED', ErrorCode.RATE_LIMITED, 'BAD_REQUEST']);
+
 /** What the log keeps of a refusal: its code, the fields it names and a bounded message, never the input values. */
 function logRefusal(formatted: GraphQLFormattedError, code: string) {
   const fields = formatted.extensions?.fields;
-  const level = code === ErrorCode.BAD_USER_INPUT || code === 'GRAPHQL_VALIDATION_FAILED' || code === ErrorCode.RATE_LIMITED ? 'warn' : 'debug';
+  const level = WARN_CODES.has(code) ? 'warn' : 'debug';
   logger[level]({ code, fields, path: formatted.path, message: formatted.message.slice(0, 200) }, 'operation refused');
 }
 
@@ -27,6 +34,13 @@ function clientError(formatted: GraphQLFormattedError, extensions: Record<string
   return { ...formatted, extensions: rest };
 }
 
+/** A GraphQLError Apollo raised about the request itself: no code, no cause, an HTTP status 4xx. */
+function isApolloRequestError(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.originalError || error.extensions.code) return false;
+  const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
 /**
  * The one place errors become responses, for HTTP and WebSocket alike: typed errors keep their
  * code, a unique-key race is a CONFLICT, an unreachable database is SERVICE_UNAVAILABLE, and
@@ -34,7 +48,12 @@ function clientError(formatted: GraphQLFormattedError, extensions: Record<string
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
-  const code = formatted.extensions?.code;
+  let code = formatted.extensions?.code;
+  if (code === ErrorCode.INTERNAL_SERVER_ERROR && isApolloRequestError(original)) {
+    // Apollo's own refusal of the request (e.g. of its persisted-query extension) has a 4xx and no code
+    code = 'BAD_REQUEST';
+    formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
+  }
   if (original instanceof AppError || (typeof code === 'string' && CLIENT_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR)) {
     const refused = clientError(formatted, formatted.extensions ?? {});
     logRefusal(refused, String(refused.extensions?.code));

@@ -2,6 +2,7 @@ import { type DocumentNode, GraphQLError, type GraphQLSchema, type OperationDefi
 import type { Principal } from '../common/auth/principal';
 import { operationCost } from './cost';
 import { type OperationLimits, VALIDATION_FAILED } from './limits';
+import { isIntrospectionOnly, mentionsIntrospection, selectsIntrospection } from './introspection';
 import type { AnonymousLimiter } from './rate-limit';
 import { checkVariables } from './variables';
 
@@ -18,8 +19,10 @@ export interface OperationRequest {
  * The checks that need the caller and the variables, after parsing and validation and before
  * anything runs; the same for an HTTP request and a WebSocket subscribe:
  * 1. callers without a token: the per-IP rate limit;
- * 2. variables: coerced against their declared types, BAD_USER_INPUT naming each failing path;
- * 3. cost: priced with those variables, against the caller's budget (a much smaller one without a token).
+ * 2. introspection (`__schema`, `__type`) as INTROSPECTION allows: anyone (`on`), callers with a token
+ *    (`authenticated`) or nobody (`off`); `__typename` is always allowed;
+ * 3. variables: coerced against their declared types, BAD_USER_INPUT naming each failing path;
+ * 4. cost: priced with those variables, against the caller's budget (a much smaller one without a token).
  */
 export class OperationGate {
   /**
@@ -37,13 +40,14 @@ export class OperationGate {
 
   async admit(req: OperationRequest): Promise<{ cost: number }> {
     if (!req.principal) await this.anonymous.consume(req.ip);
+    this.checkIntrospection(req);
     try {
       checkVariables(this.schema, req.operation, req.variables);
     } catch (err) {
       if (err instanceof GraphQLError) err.extensions.http = { status: 400 };
       throw err;
     }
-    const budget = req.principal ? this.limits.maxQueryComplexity : this.limits.anonymousMaxComplexity;
+    const budget = this.budget(req);
     let cost: number;
     try {
       cost = this.price(req);
@@ -55,11 +59,54 @@ export class OperationGate {
     }
     if (cost > budget) {
       throw new GraphQLError(
-        `The operation costs ${cost}; the limit is ${budget}${req.principal ? '' : ' without a token'}. Ask for smaller pages (first) or fewer fields.`,
+        `The operation costs ${cost}; the limit is ${budget}${budget === this.limits.maxQueryComplexity ? '' : ' without a token'}. Ask for smaller pages (first) or fewer fields.`,
         { extensions: { code: VALIDATION_FAILED, cost, limit: budget, http: { status: 400 } } },
       );
     }
     return { cost };
+  }
+
+  /**
+   * A caller's budget: MAX_QUERY_COMPLEXITY with a token, ANONYMOUS_MAX_COMPLEXITY without. With
+   * INTROSPECTION=on, an operation that only reads the schema gets the full budget from anyone: `on`
+   * says anyone may read the schema, and the full introspection (1,806, src/pipeline/cost.ts)
+   * could never fit the anonymous budget, which is sized for reading data (GraphiQL and Sandbox
+   * introspect before a token is pasted). Each such request still counts against the per-IP limit.
+   */
+  private budget(req: OperationRequest): number {
+    if (req.principal) return this.limits.maxQueryComplexity;
+    if (this.limits.introspection === 'on' && isIntrospectionOnly(req.document, req.operation)) return this.limits.maxQueryComplexity;
+    return this.limits.anonymousMaxComplexity;
+  }
+
+  /** Refused before anything is priced or run, with the same code as Apollo's own switch (GRAPHQL_VALIDATION_FAILED). */
+  private checkIntrospection(req: OperationRequest) {
+    if (this.introspectionAllowed(req.principal) || !selectsIntrospection(req.document, req.operation)) return;
+    throw this.introspectionRefused();
+  }
+
+  /**
+   * The same refusal, earlier: from the text of an HTTP request, before Apollo parses and validates it,
+   * so that a flood of large introspection documents without a token costs a lexer pass each. It
+   * counts against the caller's per-IP limit like any operation without a token.
+   */
+  async refuseIntrospectionText(text: unknown, principal: Principal | undefined, ip: string): Promise<void> {
+    if (this.introspectionAllowed(principal) || typeof text !== 'string' || !mentionsIntrospection(text, this.limits.maxQueryTokens)) return;
+    if (!principal) await this.anonymous.consume(ip);
+    throw this.introspectionRefused();
+  }
+
+  private introspectionAllowed(principal: Principal | undefined): boolean {
+    const mode = this.limits.introspection;
+    return mode === 'on' || (mode === 'authenticated' && principal !== undefined);
+  }
+
+  private introspectionRefused(): GraphQLError {
+    const message =
+      this.limits.introspection === 'off'
+        ? 'Introspection (__schema, __type) is disabled on this server'
+        : 'Introspection needs a token: send Authorization: Bearer <token> to read __schema or __type';
+    return new GraphQLError(message, { extensions: { code: VALIDATION_FAILED, http: { status: 400 } } });
   }
 
   private price(req: OperationRequest): number {

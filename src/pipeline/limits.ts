@@ -15,6 +15,7 @@ export type OperationLimits = Pick<
   | 'maxQueryComplexity'
   | 'anonymousMaxComplexity'
   | 'maxSubscriptionsPerSocket'
+  | 'introspection'
 >;
 
 /** graphql-armor throws its refusal; report it as an ordinary validation error instead (both transports). */

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
+import type { Request, Response } from 'express';
 import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, getOperationAST, parse, specifiedRules, validate } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import type { ServerOptions } from 'graphql-ws';
@@ -17,9 +20,12 @@ import { formatError } from './format-error';
 import { OperationGate } from './gate';
 import { limitRules, type OperationLimits, parseOptions, VALIDATION_FAILED } from './limits';
 import type { AnonymousLimiter } from './rate-limit';
+import { MAX_SUBSCRIPTION_ID_LENGTH, shut, shutIfSlow, SocketClose, SocketCounter, socketOwner } from './sockets';
 
 export type SocketExtra = {
   principal?: Principal;
+  /** the caller's address (as Express's req.ip reads it, TRUST_PROXY), set in onConnect */
+  ip?: string;
   expiryTimer?: NodeJS.Timeout;
   /** subscribes refused for the per-socket limit so far */
   refusedOverLimit?: number;
@@ -37,6 +43,51 @@ function asGraphQLError(err: unknown): GraphQLError {
   if (err instanceof GraphQLError) return err;
   if (isDatabaseUnavailable(err)) return new ServiceUnavailableError();
   return new GraphQLError('Internal server error', { originalError: err as Error });
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** The query and extensions of an HTTP request, as Apollo will read them: from the JSON body, or a GET's search parameters. */
+function operationParams(req: Request): { query?: unknown; extensions?: unknown } {
+  if (req.method === 'GET') {
+    const { query, extensions } = req.query as Record<string, unknown>;
+    if (typeof extensions !== 'string') return { query };
+    try {
+      return { query, extensions: JSON.parse(extensions) };
+    } catch {
+      return { query }; // Apollo answers invalid JSON there with a 400
+    }
+  }
+  const body: unknown = req.body;
+  return body && typeof body === 'object' && !Array.isArray(body) ? body : {};
+}
+
+/**
+ * Automatic persisted queries (Apollo's APQ, on by default): `extensions.persistedQuery` must be
+ * `{ version: 1, sha256Hash }` with the lowercase hex SHA-256 of the query, the one Apollo computes.
+ * Checked before Apollo reads it: Apollo answers a hash that does not match, or a version other than
+ * 1, with an error without a code (an INTERNAL_SERVER_ERROR, logged as unexpected), and looks up a
+ * hash that cannot be one (PERSISTED_QUERY_NOT_FOUND, as if a client could register it). Here each is
+ * a BAD_REQUEST (400) saying what is wrong; a well-formed unknown hash still gets Apollo's
+ * PERSISTED_QUERY_NOT_FOUND, the protocol's signal to send the query.
+ */
+function checkPersistedQuery(req: Request) {
+  const { query, extensions } = operationParams(req);
+  if (!extensions || typeof extensions !== 'object') return; // Apollo refuses that itself, with a code
+  const persisted = (extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } }).persistedQuery;
+  if (persisted === undefined) return;
+  const refuse = (message: string) => {
+    throw new AppError(ErrorCode.BAD_REQUEST, message, { http: { status: 400 } });
+  };
+  if (!persisted || typeof persisted !== 'object') refuse('extensions.persistedQuery must be an object: { version: 1, sha256Hash }');
+  if (persisted.version !== 1) refuse('Unsupported persisted query version: extensions.persistedQuery.version must be 1');
+  const hash = persisted.sha256Hash;
+  if (typeof hash !== 'string' || !SHA256_HEX.test(hash)) {
+    refuse('extensions.persistedQuery.sha256Hash must be the SHA-256 of the query, as 64 lowercase hexadecimal characters');
+  }
+  if (typeof query === 'string' && createHash('sha256').update(query).digest('hex') !== hash) {
+    refuse('The persisted query hash (extensions.persistedQuery.sha256Hash) is not the SHA-256 of the query');
+  }
 }
 
 /**
@@ -82,6 +133,21 @@ export class OperationPipeline {
     return buildContext(this.deps, this.services, principal, ip);
   }
 
+  /**
+   * The context of an HTTP operation (Apollo's `context`): the persisted-query extension checked, the
+   * caller authenticated, introspection refused early where INTROSPECTION says so. An error here is Apollo's answer as it stands (a 400, a 401). A request with
+   * a token gets `Cache-Control: no-store` first, so that every answer to it carries it, refusals too.
+   */
+  async httpContext(req: Request, res: Response): Promise<RequestContext> {
+    if (req.headers.authorization) res.setHeader('Cache-Control', 'no-store');
+    checkPersistedQuery(req);
+    const principal = await this.authenticate(req.headers.authorization);
+    const ip = req.ip ?? '';
+    // introspection this caller may not run, refused before Apollo parses and validates it (the gate checks again)
+    await this.gate.refuseIntrospectionText(operationParams(req).query, principal, ip);
+    return this.context(principal, ip);
+  }
+
   /** Apollo's side: the same rules, parse options and error formatting, the gate as a plugin. */
   apolloOptions(): Pick<ApolloServerOptions<RequestContext>, 'validationRules' | 'parseOptions' | 'formatError'> & {
     plugin: ApolloServerPlugin<RequestContext>;
@@ -118,7 +184,10 @@ export class OperationPipeline {
                 ip: contextValue.ip,
               });
             },
-            async willSendResponse({ response }) {
+            async willSendResponse({ request, response }) {
+              // an answer to a request with a token is that caller's own: no cache may keep it (errors too;
+              // Apollo's PERSISTED_QUERY_NOT_FOUND carries its own Cache-Control, replaced here)
+              if (request.http?.headers.get('authorization')) response.http.headers.set('cache-control', 'no-store');
               // a database outage found while executing: tell clients to retry (formatError named it)
               if (response.body.kind !== 'single') return;
               if (response.body.singleResult.errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
@@ -148,22 +217,42 @@ export class OperationPipeline {
     return result;
   }
 
-  /** graphql-ws's side: authentication once per socket, then every subscribe through the same steps. */
-  websocketOptions(): ServerOptions<Record<string, unknown> | undefined, Extra & Partial<SocketExtra>> {
+  /**
+   * graphql-ws's side: authentication once per socket, then every subscribe through the same steps.
+   * `clientAddress` reads the caller's address from the upgrade request (behind a proxy, the client's).
+   * `sockets` counts the open sockets of each user and address (src/pipeline/sockets.ts).
+   */
+  websocketOptions(
+    clientAddress: (req: IncomingMessage) => string = (req) => req.socket.remoteAddress ?? '',
+    sockets = new SocketCounter(this.deps.config.maxSocketsPerPrincipal),
+  ): ServerOptions<Record<string, unknown> | undefined, Extra & Partial<SocketExtra>> {
     const { schema, limits } = this;
+    const { maxSocketsPerPrincipal, wsMaxBuffered } = this.deps.config;
     const shared = new SharedSubscriptions();
     return {
       schema,
       // one execution per event and audience, not per subscriber (src/pipeline/fanout.ts)
       subscribe: shared.subscribe,
       // Authenticate once per socket (signature, claims, the named partner or customer exists);
-      // a bad token is refused with close code 4403.
+      // a bad token is refused with close code 4403. Then the socket counts against its user's
+      // share (or its address's, without a token): one beyond is closed with 4429.
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const header = params.authorization ?? params.Authorization;
-        if (header === undefined || header === null) return true;
+        const { socket } = ctx.extra;
+        const ip = (ctx.extra.ip = clientAddress(ctx.extra.request));
+        const admit = (principal: Principal | undefined) => {
+          const admitted = sockets.admit(socket, socketOwner(principal, ip));
+          if (admitted === 'full') {
+            const whose = principal ? 'this user' : 'this address without a token';
+            shut(socket, SocketClose.TOO_MANY_SOCKETS, `Too many open sockets for ${whose} (limit ${maxSocketsPerPrincipal}); close one first`);
+          }
+          return admitted === 'admitted';
+        };
+        if (header === undefined || header === null) return admit(undefined);
         try {
           const principal = await this.authenticate(String(header));
+          if (!admit(principal)) return false;
           ctx.extra.principal = principal;
           // The socket lives no longer than its token: close it (4401) when the token expires.
           if (principal?.expiresAt) {
@@ -180,17 +269,19 @@ export class OperationPipeline {
         }
       },
       onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
-      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+      onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
         try {
+          // the id comes back in every message of the subscription, and graphql-ws keeps it as a key
+          if (id.length > MAX_SUBSCRIPTION_ID_LENGTH) {
+            shut(ctx.extra.socket, SocketClose.BAD_REQUEST, `Subscription id longer than ${MAX_SUBSCRIPTION_ID_LENGTH} characters`, { stopReading: true });
+            return [new GraphQLError('Subscription id too long', { extensions: { code: ErrorCode.BAD_REQUEST } })];
+          }
           // graphql-ws has already registered this one
           if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
             ctx.extra.refusedOverLimit = (ctx.extra.refusedOverLimit ?? 0) + 1;
             if (ctx.extra.refusedOverLimit === REFUSALS_BEFORE_CLOSE) {
               // say why, then stop reading what it has already sent
-              const { socket } = ctx.extra;
-              socket.close(1008, 'Too many subscriptions: the limit per socket was ignored');
-              socket.pause();
-              setTimeout(() => socket.terminate(), 1000).unref();
+              shut(ctx.extra.socket, 1008, 'Too many subscriptions: the limit per socket was ignored', { stopReading: true });
             }
             return [
               new GraphQLError(`This socket already has ${limits.maxSubscriptionsPerSocket} live subscriptions, the limit; complete one first`, {
@@ -213,7 +304,7 @@ export class OperationPipeline {
             ];
           }
           const { principal } = ctx.extra;
-          const ip = ctx.extra.request.socket.remoteAddress ?? '';
+          const ip = ctx.extra.ip ?? '';
           await this.gate.admit({ document, operation, operationName: payload.operationName, variables: payload.variables, principal, ip });
           return {
             schema,
@@ -227,9 +318,18 @@ export class OperationPipeline {
           return [asGraphQLError(err)];
         }
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+      // A socket that went away while a push was being written fails that write: graphql-ws reports it
+      // here, but nothing can be sent any more and nothing is logged (a client that vanishes is no
+      // server error); the placeholder only satisfies graphql-ws's message check.
+      onError: (ctx, _id, _payload, errors) =>
+        ctx.extra.socket.readyState === ctx.extra.socket.OPEN ? errors.map((e) => formatError(e.toJSON(), e)) : [{ message: 'The socket is closed' }],
+      onNext: (ctx, _id, _payload, _args, result) => {
+        // before each push: a socket whose reader has fallen too far behind is closed (1013) instead
+        // of queueing more. graphql-ws then sends nothing more (the socket is no longer open); once
+        // dropped, the socket's subscriptions are returned and leave the event hub.
+        shutIfSlow(ctx.extra.socket, wsMaxBuffered);
+        return result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined;
+      },
     };
   }
 }
