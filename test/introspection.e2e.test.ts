@@ -1,6 +1,6 @@
 import { buildClientSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { introspectionStats } from '../src/pipeline/introspection';
-import type { GqlError } from './support/client';
+import { firstAnswerOverSocket } from './support/client';
 import { startTestServer, type TestServer } from './support/test-server';
 
 /**
@@ -35,28 +35,8 @@ const STANDARD: [string, string][] = [
 ];
 
 /** Sends one operation over a fresh socket and returns its first answer (or nothing while a subscription waits). */
-async function overSocket(server: TestServer, token: string | undefined, query: string) {
-  const ws = server.ws(token);
-  await ws.ready();
-  const result = await new Promise<{ data?: unknown; errors?: GqlError[] }>((resolve) => {
-    const timer = setTimeout(() => resolve({}), 1000); // an accepted subscription just waits
-    ws.client.subscribe(
-      { query },
-      {
-        next: (v) => {
-          clearTimeout(timer);
-          resolve(v as { data?: unknown; errors?: GqlError[] });
-        },
-        error: (e) => {
-          clearTimeout(timer);
-          resolve({ errors: e as GqlError[] });
-        },
-        complete: () => {},
-      },
-    );
-  });
-  await ws.close();
-  return result;
+function overSocket(server: TestServer, token: string | undefined, query: string) {
+  return firstAnswerOverSocket(server.ws(token), query, undefined, 1000);
 }
 
 describe('the price of introspection', () => {

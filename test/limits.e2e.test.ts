@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { parse } from 'graphql';
 import { logger } from '../src/common/logger';
 import { CreatePartnerDocument, InvitationAcceptedDocument } from './generated/graphql';
-import type { GqlError } from './support/client';
+import { firstAnswerOverSocket, type GqlError } from './support/client';
 import { createPartner, uniqueMpnId } from './support/factories';
 import { startTestServer, type TestServer } from './support/test-server';
 
@@ -27,28 +27,8 @@ afterAll(async () => {
 });
 
 /** Sends one operation over a fresh socket and returns what came back (data or errors). */
-async function overSocket(server: TestServer, token: string | undefined, query: string, variables?: Record<string, unknown>) {
-  const ws = server.ws(token);
-  await ws.ready();
-  const result = await new Promise<{ data?: unknown; errors?: GqlError[] }>((resolve) => {
-    const timer = setTimeout(() => resolve({}), 1500); // a subscription that was accepted just waits
-    ws.client.subscribe(
-      { query, variables },
-      {
-        next: (v) => {
-          clearTimeout(timer);
-          resolve(v as { data?: unknown; errors?: GqlError[] });
-        },
-        error: (e) => {
-          clearTimeout(timer);
-          resolve({ errors: e as GqlError[] });
-        },
-        complete: () => {},
-      },
-    );
-  });
-  await ws.close();
-  return result;
+function overSocket(server: TestServer, token: string | undefined, query: string, variables?: Record<string, unknown>) {
+  return firstAnswerOverSocket(server.ws(token), query, variables);
 }
 
 /** a subscription small enough for the tight server's limits */

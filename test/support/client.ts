@@ -142,3 +142,35 @@ export class WsClient {
     await this.client.dispose();
   }
 }
+
+/**
+ * Sends one operation over the given (fresh) socket and returns its first answer, or `{}` when none
+ * comes within `waitMs` (an accepted subscription just waits); the socket is closed after.
+ */
+export async function firstAnswerOverSocket(
+  ws: WsClient,
+  query: string,
+  variables?: Record<string, unknown>,
+  waitMs = 1500,
+): Promise<{ data?: unknown; errors?: GqlError[] }> {
+  await ws.ready();
+  const result = await new Promise<{ data?: unknown; errors?: GqlError[] }>((resolve) => {
+    const timer = setTimeout(() => resolve({}), waitMs);
+    ws.client.subscribe(
+      { query, variables },
+      {
+        next: (v) => {
+          clearTimeout(timer);
+          resolve(v as { data?: unknown; errors?: GqlError[] });
+        },
+        error: (e) => {
+          clearTimeout(timer);
+          resolve({ errors: e as GqlError[] });
+        },
+        complete: () => {},
+      },
+    );
+  });
+  await ws.close();
+  return result;
+}
