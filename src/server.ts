@@ -88,6 +88,12 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   const httpServer = createServer(app);
   // first of all: once stopping, new requests answer 503 while those in flight finish (src/pipeline/drain.ts)
   const drain = new HttpDrain(httpServer);
+  // an answer to a request with a token is that caller's own: no cache may keep it, whichever layer
+  // answers (the drain's 503, a body the JSON parser refuses, Apollo's CSRF refusal, the API itself)
+  app.use((req, res, next) => {
+    if (req.headers.authorization) res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.use(drain.middleware);
 
   // graphql-ws on the same path: ws reads no message over WS_MAX_PAYLOAD (it closes the socket, 1009)
@@ -102,6 +108,8 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
     gateway: new OperationCompiler(schema).asGateway(),
     // Apollo's switch only knows on and off: INTROSPECTION=authenticated is the gate's (src/pipeline/gate.ts)
     introspection: config.introspection !== 'off',
+    // no "Did you mean …" in validation errors where the schema is not public: they spell it out a guess at a time
+    hideSchemaDetailsFromClientErrors: config.introspection !== 'on',
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT (one bounded shutdown); Apollo's own handler would race it
     stopOnTerminationSignals: false,

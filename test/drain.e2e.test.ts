@@ -87,14 +87,16 @@ function post(
   body: string,
   token?: string,
   written?: () => void,
-): Promise<{ status: number; connection?: string; retryAfter?: string; body: string }> {
+): Promise<{ status: number; connection?: string; retryAfter?: string; cacheControl?: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       { host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } },
       (res) => {
         let text = '';
         res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, retryAfter: res.headers['retry-after'], body: text }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, connection: res.headers.connection, retryAfter: res.headers['retry-after'], cacheControl: res.headers['cache-control'], body: text }),
+        );
       },
     );
     req.on('error', reject);
@@ -142,6 +144,8 @@ it('while draining: requests on kept-alive and new connections answer 503 Connec
     expect(refused.status).toBe(503);
     expect(refused.connection).toBe('close');
     expect(refused.retryAfter).toBe('1');
+    // an answer to a request with a token, refusals included, is never cached
+    expect(refused.cacheControl).toBe('no-store');
     expect(JSON.parse(refused.body).errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
     // so does a new connection while the drain lasts (closing the listener now would reset those queued)
     const fresh = await post(port, new Agent(), viewer, token);

@@ -220,6 +220,30 @@ describe('anything that is not an id is BAD_USER_INPUT naming the field, and wri
     expectRefused(filter, 'filter.indirectResellerId');
   });
 
+  // a page cursor is the base64url of "k1:" and a row id, compared in SQL with an id column
+  const cursorOf = (id: string) => Buffer.from(`k1:${id}`, 'utf8').toString('base64url');
+  const CONNECTIONS = ['customers', 'invitations', 'partners', 'partnershipRequests', 'indirectProviders', 'indirectResellers', 'webhookEndpoints', 'adminRelationships', 'activities'];
+
+  it.each(BAD_IDS.filter(([, id]) => id.length <= 64))('a page cursor holding %s, on every connection (never a 500 on MariaDB)', async (_what, id) => {
+    for (const [caller, connections] of [
+      [provider.token, CONNECTIONS],
+      // the operator's own lists (its activities need a partnerId)
+      [operator, ['customers', 'invitations', 'partners', 'adminRelationships']],
+    ] as const) {
+      for (const connection of connections) {
+        const res = await t.client(caller).raw({ query: `query ($after: String) { ${connection}(after: $after) { edges { cursor } } }`, variables: { after: cursorOf(id) } });
+        const error = res.errors?.[0];
+        expect({ connection, code: error?.extensions?.code, fields: error?.extensions?.fields }).toEqual({ connection, code: 'BAD_USER_INPUT', fields: ['after'] });
+      }
+    }
+    await createCustomer(t, provider.token, { companyName: 'Cursor Holder Limited' });
+    const nested = await t.client(provider.token).raw({
+      query: 'query ($after: String) { customers(first: 1) { edges { node { subscriptions(after: $after) { edges { cursor } } } } } }',
+      variables: { after: cursorOf(id) },
+    });
+    expect(nested.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
   it.each(BAD_IDS)('an inline literal: %s', async (_what, id) => {
     const before = await rowCount('customer');
     const literal = JSON.stringify(id);

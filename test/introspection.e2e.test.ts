@@ -161,6 +161,37 @@ describe('INTROSPECTION', () => {
     }
   });
 
+  it('authenticated and off: no "Did you mean" in errors, which would spell the schema out a guess at a time; on keeps them', async () => {
+    const guesses: [string, Record<string, unknown>][] = [
+      ['{ custome { id } }', {}],
+      ['{ invitationPreview(token: "x") { partnerNam } }', {}],
+      ['{ invitationPreview(tokn: "x") { status } }', {}],
+      ['{ partners(filter: { cloud: PUBLI }) { totalCount } }', {}],
+      ['query ($c: Cloud) { partners(filter: { cloud: $c }) { totalCount } }', { c: 'PUBLI' }],
+      ['query ($f: PartnerFilter) { partners(filter: $f) { totalCount } }', { f: { clou: 'PUBLIC' } }],
+    ];
+    const messages = (res: { errors?: { message: string; extensions?: { fields?: unknown } }[] }) => JSON.stringify(res.errors ?? []);
+    for (const mode of ['authenticated', 'off']) {
+      const server = await startTestServer({ INTROSPECTION: mode }, { sameDatabaseAs: t });
+      try {
+        for (const client of [server.client(), server.client(await server.tokens.operator())]) {
+          for (const [query, variables] of guesses) {
+            const res = await client.raw({ query, variables });
+            expect(res.errors?.length).toBeGreaterThan(0);
+            expect({ mode, query, errors: messages(res) }).toEqual({ mode, query, errors: expect.not.stringMatching(/did you mean/i) });
+          }
+        }
+        const overWs = await overSocket(server, await server.tokens.operator(), 'subscription { event { id } }');
+        expect(overWs.errors?.length).toBeGreaterThan(0);
+        expect(messages(overWs)).not.toMatch(/did you mean/i);
+      } finally {
+        await server.stop();
+      }
+    }
+    // with INTROSPECTION=on the schema is public: the suggestions help
+    expect(messages(await t.client().raw({ query: '{ custome { id } }' }))).toMatch(/did you mean \\"customer\\"/i);
+  });
+
   it('is authenticated by default in production', async () => {
     const production = await startTestServer({ APP_ENV: 'production', CORS_ORIGINS: 'https://portal.example.com' }, { sameDatabaseAs: t });
     try {

@@ -2,6 +2,7 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ArgsType, type ClassType, Field, Int, ObjectType } from 'type-graphql';
 import type { SelectQueryBuilder } from 'typeorm';
 import { readMany } from './entity-reader';
+import { normalizeId } from './ids';
 import { UserInputError } from './errors';
 import { MaxCodePoints } from './validation';
 
@@ -98,8 +99,11 @@ export function encodeCursor(id: string): string {
 export function decodeCursor(cursor: string | undefined | null, field = 'after'): string | undefined {
   if (cursor === undefined || cursor === null) return undefined;
   const raw = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!raw.startsWith(CURSOR_PREFIX) || raw.length > 100) throw UserInputError.field(field, 'is not a valid cursor');
-  return raw.slice(CURSOR_PREFIX.length);
+  // the position is a row id, compared in SQL with an id column: anything else is no cursor of ours
+  // (on MySQL/MariaDB a non-ASCII text compared with an ascii_bin id column is an error, not "no row")
+  const id = raw.startsWith(CURSOR_PREFIX) ? normalizeId(raw.slice(CURSOR_PREFIX.length)) : undefined;
+  if (id === undefined) throw UserInputError.field(field, 'is not a valid cursor');
+  return id;
 }
 
 export interface PageRequest {

@@ -42,7 +42,7 @@ export class OperationGate {
     if (!req.principal) await this.anonymous.consume(req.ip);
     this.checkIntrospection(req);
     try {
-      checkVariables(this.schema, req.operation, req.variables);
+      checkVariables(this.schema, req.operation, req.variables, this.limits.introspection !== 'on');
     } catch (err) {
       if (err instanceof GraphQLError) err.extensions.http = { status: 400 };
       throw err;

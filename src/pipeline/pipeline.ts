@@ -207,7 +207,8 @@ export class OperationPipeline {
     let result: { document: DocumentNode } | { errors: readonly GraphQLError[] };
     try {
       const document = parse(query, this.parseOptions);
-      const invalid = validate(this.schema, document, [...specifiedRules, ...this.rules]);
+      // no "Did you mean …" where the schema is not public (as Apollo's hideSchemaDetailsFromClientErrors for HTTP)
+      const invalid = validate(this.schema, document, [...specifiedRules, ...this.rules], { hideSuggestions: this.limits.introspection !== 'on' });
       result = invalid.length ? { errors: invalid.map((e) => withCode(e, VALIDATION_FAILED)) } : { document };
     } catch (err) {
       result = { errors: [withCode(asGraphQLError(err), 'GRAPHQL_PARSE_FAILED')] };
@@ -257,7 +258,7 @@ export class OperationPipeline {
           // The socket lives no longer than its token: close it (4401) when the token expires.
           if (principal?.expiresAt) {
             const ms = Math.min(principal.expiresAt - Date.now(), 2 ** 31 - 1);
-            ctx.extra.expiryTimer = setTimeout(() => ctx.extra.socket.close(CloseCode.Unauthorized, 'Token expired'), ms);
+            ctx.extra.expiryTimer = setTimeout(() => shut(ctx.extra.socket, CloseCode.Unauthorized, 'Token expired'), ms);
             ctx.extra.expiryTimer.unref();
           }
           return true;

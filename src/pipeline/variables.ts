@@ -37,6 +37,8 @@ export function checkVariables(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   inputs: Record<string, unknown> | null | undefined,
+  /** no "Did you mean …" (the names of input fields and enum values) where the schema is not public */
+  hideSuggestions = false,
 ): void {
   const problems: FieldProblem[] = [];
   const given = inputs ?? {};
@@ -65,7 +67,7 @@ export function checkVariables(
       // a missing or unknown input field is reported on its object: name the field itself
       const field = /^Field "(\w+)" (of required type|is not defined by type)/.exec(error.message)?.[1];
       problems.push({ field: fieldPath(name, field ? [...path, field] : path), message: describe(error, invalid) });
-    });
+    }, hideSuggestions);
   }
   if (problems.length) throw new UserInputError(problems);
 }
