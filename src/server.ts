@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -33,6 +34,8 @@ import { graphiql, isExplorerRequest, landingPage } from './web/explorer';
 import { linkPages } from './web/link-pages';
 
 export const GRAPHQL_PATH = '/graphql';
+/** how long a socket closed by a shutdown (1001) has to answer before it is dropped */
+const SOCKET_CLOSE_WAIT_MS = 1000;
 
 export interface RunningServer {
   url: string;
@@ -172,10 +175,15 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
       clearInterval(expirySweep);
       // no new connections or operations; requests in flight finish (a committed write is always answered)
       drain.begin();
-      // sockets are told the server is going away (close 1001)
-      await wsCleanup.dispose();
+      // sockets are told the server is going away (close 1001); ws waits for each to answer
+      const socketsClosed = wsCleanup.dispose();
       if (!(await drain.settle(config.shutdownGraceMs))) logger.warn({ graceMs: config.shutdownGraceMs }, 'requests still running after the shutdown grace; closing them');
       drain.closeConnections();
+      // a client that never answers the close (it stopped reading) would hold the stop for ws's 30 s:
+      // after a short wait what is left is dropped
+      await Promise.race([socketsClosed, sleep(SOCKET_CLOSE_WAIT_MS)]);
+      for (const client of wsServer.clients) client.terminate();
+      await socketsClosed;
       await apollo.stop();
       wsServer.close();
       await services.webhooks.stop();

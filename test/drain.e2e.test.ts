@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import WebSocket from 'ws';
 import { connect } from 'node:net';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
@@ -163,5 +164,29 @@ it('while draining: requests on kept-alive and new connections answer 503 Connec
   } finally {
     keptAlive.destroy();
     await (stopped ?? t.stop());
+  }
+});
+
+it('SIGTERM with a socket that never answers the close: it is dropped, and the process still exits 0', async () => {
+  const db = await freshDatabase();
+  // the process gives up (exit 1) SHUTDOWN_GRACE_MS + 5 s after the signal; ws would wait 30 s for the answer
+  const server = await spawnServer(db.env, { SHUTDOWN_GRACE_MS: '500' });
+  try {
+    const token = await signDevToken(TEST_JWT_SECRET, { sub: 'op', roles: [Role.PLATFORM_ADMIN] });
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+      socket.once('message', () => resolve()); // connection_ack
+    });
+    // the client stops reading: it will never see the server's close frame, nor answer it
+    (socket as unknown as { _socket: import('node:net').Socket })._socket.pause();
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toMatch(/stopped cleanly/);
+    socket.terminate();
+  } finally {
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    await db.cleanup();
   }
 });
