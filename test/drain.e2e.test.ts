@@ -113,7 +113,7 @@ function post(
   });
 }
 
-it('while draining: requests on kept-alive and new connections answer 503 Connection: close, the one in flight finishes, sockets close 1001, then nothing listens', async () => {
+it('while draining: requests on kept-alive and new connections, and WebSocket upgrades, answer 503 Connection: close, the one in flight finishes, sockets close 1001, then nothing listens', async () => {
   const t = await startTestServer({ SHUTDOWN_GRACE_MS: '10000' });
   const { port } = t.server;
   const token = await t.tokens.operator();
@@ -148,6 +148,14 @@ it('while draining: requests on kept-alive and new connections answer 503 Connec
     // an answer to a request with a token, refusals included, is never cached
     expect(refused.cacheControl).toBe('no-store');
     expect(JSON.parse(refused.body).errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
+    // a WebSocket upgrade too: the socket server is closed, and the connection is not left open
+    const upgrade = await new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(t.wsUrl, 'graphql-transport-ws');
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.once('open', () => reject(new Error('a socket opened while draining')));
+      socket.once('error', () => {});
+    });
+    expect(upgrade).toBe(503);
     // so does a new connection while the drain lasts (closing the listener now would reset those queued)
     const fresh = await post(port, new Agent(), viewer, token);
     expect([fresh.status, fresh.connection]).toEqual([503, 'close']);

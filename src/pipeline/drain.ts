@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Server as NetServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestHandler, Response } from 'express';
@@ -36,8 +37,13 @@ export class HttpDrain {
       this.fresh.set(socket, Date.now());
       socket.once('close', () => this.fresh.delete(socket));
     });
-    // a WebSocket's first request is its upgrade, which no middleware sees
-    server.on('upgrade', (req) => this.fresh.delete(req.socket));
+    // a WebSocket's first request is its upgrade, which no middleware sees. Once draining, the socket
+    // server is closed and no other listener takes the upgrade: it is refused here, or the connection
+    // would stay open, owned by nobody
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+      this.fresh.delete(req.socket);
+      if (this.draining) socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
+    });
   }
 
   get isDraining(): boolean {
