@@ -181,7 +181,7 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
       drain.closeConnections();
       // a client that never answers the close (it stopped reading) would hold the stop for ws's 30 s:
       // after a short wait what is left is dropped
-      await Promise.race([socketsClosed, sleep(SOCKET_CLOSE_WAIT_MS)]);
+      await Promise.race([socketsClosed, sleep(SOCKET_CLOSE_WAIT_MS, undefined, { ref: false })]);
       for (const client of wsServer.clients) client.terminate();
       await socketsClosed;
       await apollo.stop();
