@@ -155,8 +155,8 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
     requireJsonBody,
     express.json({ limit: '256kb' }),
     expressMiddleware(apollo, {
-      // the persisted-query extension, the caller, Cache-Control for callers with a token (src/pipeline/pipeline.ts)
-      context: ({ req, res }) => pipeline.httpContext(req, res),
+      // the persisted-query extension, the caller, early refusal of introspection (src/pipeline/pipeline.ts)
+      context: ({ req }) => pipeline.httpContext(req),
     }),
   );
   app.use(notFound);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, getOperationAST, parse, specifiedRules, validate } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import type { ServerOptions } from 'graphql-ws';
@@ -135,11 +135,11 @@ export class OperationPipeline {
 
   /**
    * The context of an HTTP operation (Apollo's `context`): the persisted-query extension checked, the
-   * caller authenticated, introspection refused early where INTROSPECTION says so. An error here is Apollo's answer as it stands (a 400, a 401). A request with
-   * a token gets `Cache-Control: no-store` first, so that every answer to it carries it, refusals too.
+   * caller authenticated, introspection refused early where INTROSPECTION says so. An error here is
+   * Apollo's answer as it stands (a 400, a 401). (`Cache-Control: no-store` for a request with a token
+   * is set before any layer answers, in src/server.ts.)
    */
-  async httpContext(req: Request, res: Response): Promise<RequestContext> {
-    if (req.headers.authorization) res.setHeader('Cache-Control', 'no-store');
+  async httpContext(req: Request): Promise<RequestContext> {
     checkPersistedQuery(req);
     const principal = await this.authenticate(req.headers.authorization);
     const ip = req.ip ?? '';

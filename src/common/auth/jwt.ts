@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, SignJWT } from 'jose';
 import type { AppConfig } from '../config';
+import { normalizeId } from '../ids';
 import { UnauthenticatedError } from '../errors';
 import type { Principal } from './principal';
 import { PARTNER_ROLES, Role } from './roles';
@@ -9,7 +10,7 @@ const ROLE_NAMES = new Set<string>(Object.values(Role));
 const CLOCK_TOLERANCE_S = 5;
 /** how far ahead of this server's clock a token's `iat` or `nbf` may be (clock skew), in seconds */
 const FUTURE_SKEW_S = 60;
-/** the ids a token names are the server's entity ids: UUIDs, compared in lower case everywhere */
+/** the ids a token names are entity ids: UUIDs (a slug is an offer's), in the lower case normalizeId gives */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const VERIFIED_TTL_MS = 60_000;
 const MAX_CACHED_TOKEN = 4096;
@@ -111,7 +112,7 @@ export function principalFromClaims(payload: JWTPayload): Principal {
 /** A partner or customer id from a claim: a UUID, in lower case (as every id is compared), else UNAUTHENTICATED. */
 function claimId(value: unknown, claim: string): string | undefined {
   if (value === undefined) return undefined;
-  const id = typeof value === 'string' && value.length === 36 ? value.toLowerCase() : undefined;
+  const id = typeof value === 'string' ? normalizeId(value) : undefined;
   if (!id || !UUID.test(id)) throw new UnauthenticatedError(`Token "${claim}" claim is malformed: it must be a partner or customer id`);
   return id;
 }
