@@ -16,6 +16,6 @@ export interface RequestContext {
 }
 
 /** `principal` must come from a verified token that `confirmCaller` accepted. */
-export function buildContext(deps: AppDeps, services: Services, principal?: Principal, ip = ''): RequestContext {
-  return { scope: new Scope(deps.ds, principal), services, deps, ip };
+export function buildContext(deps: AppDeps, services: Services, principal?: Principal, ip = '', requestId?: string): RequestContext {
+  return { scope: new Scope(deps.ds, principal, requestId), services, deps, ip };
 }

@@ -4,7 +4,7 @@ import { Tally } from './counts/tally.entity';
 import { EventAudience, EventRecord, EventSequence } from './events/event.entity';
 import { WebhookDelivery } from './modules/webhook/webhook-delivery.entity';
 import { WebhookEndpoint } from './modules/webhook/webhook-endpoint.entity';
-import { Activity } from './modules/activity/activity.entity';
+import { Activity } from './changes/activity.entity';
 import { AdminRelationship } from './modules/admin-relationship/admin-relationship.entity';
 import { CustomerUser } from './modules/customer/customer-user.entity';
 import { Customer } from './modules/customer/customer.entity';

@@ -1,5 +1,3 @@
-import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { InvitationStatus } from './enums';
 import { hashToken } from './secrets';
 
@@ -19,27 +17,10 @@ export function pendingLinkFields(token: string, createdByUserId: string, ttlMs:
   };
 }
 
-/** PENDING past its expiry reads as EXPIRED everywhere. */
+/**
+ * PENDING past its expiry reads as EXPIRED everywhere. Services pass their clock's time; an entity's
+ * `status` field, read outside any service, reads the system clock.
+ */
 export function effectiveStatus(status: InvitationStatus, expiresAt: Date, now = new Date()): InvitationStatus {
   return status === InvitationStatus.PENDING && expiresAt.getTime() <= now.getTime() ? InvitationStatus.EXPIRED : status;
-}
-
-/**
- * Moves a PENDING, unexpired row to its next state with one conditional UPDATE, so that of
- * concurrent answers exactly one wins (no read-then-write). False when it was not PENDING any more.
- */
-export async function claimPending<T extends ObjectLiteral>(
-  em: EntityManager,
-  entity: EntityTarget<T>,
-  id: string,
-  changes: QueryDeepPartialEntity<T>,
-  now: Date,
-): Promise<boolean> {
-  const result = await em
-    .createQueryBuilder()
-    .update(entity)
-    .set(changes)
-    .where('id = :id AND status = :pending AND expiresAt > :now', { id, pending: InvitationStatus.PENDING, now })
-    .execute();
-  return Boolean(result.affected);
 }

@@ -67,6 +67,10 @@ export class EventRecord {
 
   @Column(nullableTimeColumn)
   publishedAt: Date | null;
+
+  /** the request id of the API call that caused the event (or the sweep run's id) */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  correlationId: string | null;
 }
 
 /** One row per (audience key, event): a caller's stream is a range scan of its key, in position order. */

@@ -20,7 +20,8 @@ import { EVERYONE, readTally, TallyName } from '../counts/tallies';
 export class EventService {
   readonly dispatcher: EventDispatcher;
   readonly hub: EventHub;
-  private readonly outbox: EventOutbox;
+  /** where the change primitive (src/changes/change.ts) writes events, in the transaction of their change */
+  readonly outbox: EventOutbox;
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(private readonly deps: AppDeps) {
@@ -29,9 +30,13 @@ export class EventService {
     this.outbox = new EventOutbox((events) => this.dispatcher.dispatch(events));
   }
 
-  /** Writes events in the caller's transaction (call it last): `scope` names the actor, null for the server itself. */
+  /**
+   * Writes events in the caller's transaction without a change around them: only for tests of the
+   * outbox itself. Services make changes through the change primitive (src/changes/change.ts), which
+   * writes their events with their audit records.
+   */
   record(em: EntityManager, scope: Scope | null, drafts: EventDraft[], at?: Date): Promise<StoredEvent[]> {
-    return this.outbox.record(em, scope ? scope.caller : null, drafts, at);
+    return this.outbox.record(em, scope ? scope.caller : null, drafts, at ?? this.deps.clock.now(), scope?.requestId ?? null);
   }
 
   /** Starts the hub, hands on what an earlier process left unpublished, and keeps sweeping for such rows. */

@@ -2,7 +2,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
 import { afterCommit, isUniqueViolation } from '../common/database';
 import { newId } from '../common/ids';
-import { audienceKeys, type EventSubject, type EventType } from './catalog';
+import { audienceKeys, changeDefinition, type EventSubject } from '../changes/catalog';
+import type { ChangeKind as EventType } from '../changes/kinds';
 import { EventAudience, EventRecord, EventSequence } from './event.entity';
 import { countChange, EVERYONE, TallyName } from '../counts/tallies';
 
@@ -35,6 +36,8 @@ export interface StoredEvent {
   adminRelationshipId: string | null;
   data: Record<string, unknown>;
   audience: string[];
+  /** the request id of the API call that caused it (or the sweep run's id) */
+  correlationId: string | null;
 }
 
 /** What a service says happened; the outbox adds the position, id, time, actor and audience. */
@@ -62,6 +65,7 @@ export function toStoredEvent(row: EventRecord): StoredEvent {
     adminRelationshipId: row.adminRelationshipId,
     data: JSON.parse(row.data) as Record<string, unknown>,
     audience: row.audience ? row.audience.split(',') : [],
+    correlationId: row.correlationId ?? null,
   };
 }
 
@@ -91,9 +95,10 @@ export class EventOutbox {
   /**
    * Call it last in the transaction: the sequence row stays locked (MySQL) until the commit, which
    * is what keeps positions in commit order, so the shorter the better and after every other lock.
-   * `actor` is the signed-in caller, or null for the server itself.
+   * `actor` is the signed-in caller, or null for the server itself. Services do not call it: their
+   * changes go through the change primitive (src/changes/change.ts), which does.
    */
-  async record(em: EntityManager, actor: Principal | null, drafts: EventDraft[], at = new Date()): Promise<StoredEvent[]> {
+  async record(em: EntityManager, actor: Principal | null, drafts: EventDraft[], at: Date, correlationId: string | null): Promise<StoredEvent[]> {
     if (!drafts.length) return [];
     await em
       .createQueryBuilder()
@@ -120,7 +125,8 @@ export class EventOutbox {
         subscriptionId: d.subscriptionId ?? null,
         adminRelationshipId: d.adminRelationshipId ?? null,
         data,
-        audience: audienceKeys(d.type, d, data),
+        audience: audienceKeys(changeDefinition(d.type), d, data),
+        correlationId,
       };
     });
     await em.insert(
@@ -142,6 +148,7 @@ export class EventOutbox {
         adminRelationshipId: e.adminRelationshipId,
         data: JSON.stringify(e.data),
         audience: e.audience.join(','),
+        correlationId,
         publishedAt: null,
       })),
     );

@@ -4,7 +4,7 @@ import { forUpdate } from '../common/database';
 import { anyOf } from '../common/sql';
 import { DelegatedAdminStatus, PartnershipStatus, type PartnerType, RelationshipStatus } from '../common/enums';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../common/errors';
-import { Activity } from '../modules/activity/activity.entity';
+import { Activity } from '../changes/activity.entity';
 import { AdminRelationship } from '../modules/admin-relationship/admin-relationship.entity';
 import { Customer } from '../modules/customer/customer.entity';
 import { CustomerInvitation } from '../modules/invitation/customer-invitation.entity';
@@ -56,6 +56,8 @@ export class Scope {
   constructor(
     private readonly ds: DataSource,
     readonly principal?: Principal,
+    /** the request id of the HTTP request or WebSocket operation: the correlation id of the changes it makes */
+    readonly requestId?: string,
   ) {
     this.loaders = createLoaders(this, ds);
   }
@@ -276,8 +278,10 @@ export class Scope {
   }
 
   /**
-   * A partner's audit trail: a partner's user reads its own (naming another partner is NOT_FOUND);
-   * the operator names the partner (or reads every row).
+   * The audit trail: a partner's user reads its own (naming another partner is NOT_FOUND); a
+   * customer's user the records about its customer, from any partner (`trailOf`: only that partner's);
+   * the operator names the partner (or reads every row). The tenant column leads every index of the
+   * table (src/changes/activity.entity.ts), so no other tenant's rows are read.
    */
   activities(trailOf?: string, em?: EntityManager): Builder<Activity> {
     const qb = this.from(Activity, 'activity', em);
@@ -286,6 +290,10 @@ export class Scope {
       partner: (partnerId) => {
         if (trailOf && trailOf !== partnerId) throw new NotFoundError('Partner', trailOf);
         return qb.andWhere('activity.partnerId = :scopePartnerId', { scopePartnerId: partnerId });
+      },
+      customer: (customerId) => {
+        qb.andWhere('activity.customerId = :scopeCustomerId', { scopeCustomerId: customerId });
+        return trailOf ? qb.andWhere('activity.partnerId = :scopeTrailOf', { scopeTrailOf: trailOf }) : qb;
       },
     });
   }

@@ -2,7 +2,7 @@ import { Arg, Args, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { Can } from '../../common/auth/roles';
 import type { RequestContext } from '../../context';
 import { ConnectionArgs } from '../../common/pagination';
-import { Activity } from './activity.entity';
+import { Activity } from '../../changes/activity.entity';
 import { ActivityConnection } from './activity.types';
 
 @Resolver(() => Activity)

@@ -4,7 +4,8 @@ import { UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import type { Scope } from '../../scope/scope';
-import { Activity, type ActivityAction } from './activity.entity';
+import { Activity } from '../../changes/activity.entity';
+import type { ChangeKind as ActivityAction } from '../../changes/kinds';
 import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
 
 /** The actor of the changes the server makes by itself. */

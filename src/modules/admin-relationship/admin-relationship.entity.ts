@@ -1,3 +1,4 @@
+import { declareTransitions } from '../../changes/transitions';
 import { Field, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
 import { enumColumn, idColumn, nullableRefColumn, nullableTimeColumn, refColumn, timeColumn } from '../../common/columns';
@@ -175,3 +176,12 @@ export class AdminRelationship {
   @Field(() => EmailDraft, { nullable: true, description: 'The draft email; only in the payload that created it' })
   emailDraft?: EmailDraft | null;
 }
+
+/**
+ * A request is approved, rejected (TERMINATED), withdrawn (TERMINATED) or expires unanswered; an ACTIVE
+ * relationship is terminated by either side or expires at its end date. EXPIRED and TERMINATED are final.
+ */
+export const ADMIN_RELATIONSHIP_TRANSITIONS = declareTransitions(AdminRelationship, 'status', {
+  [AdminRelationshipStatus.APPROVAL_PENDING]: [AdminRelationshipStatus.ACTIVE, AdminRelationshipStatus.TERMINATED, AdminRelationshipStatus.EXPIRED],
+  [AdminRelationshipStatus.ACTIVE]: [AdminRelationshipStatus.TERMINATED, AdminRelationshipStatus.EXPIRED],
+});

@@ -1,7 +1,7 @@
-import type { EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { ChangeDefinition } from '../../changes/catalog';
+import type { ChangeTx, Changes, UpdateCondition } from '../../changes/change';
 import type { AppDeps } from '../../common/context';
-import { inTransaction, isDatabaseUnavailable, isUniqueViolation } from '../../common/database';
+import { isDatabaseUnavailable, isUniqueViolation } from '../../common/database';
 import { AppError, ConflictError, ErrorCode, ForbiddenError, NotFoundError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { personalLink } from '../../common/links';
@@ -9,12 +9,8 @@ import { logger } from '../../common/logger';
 import { anyOf } from '../../common/sql';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import { hashToken, newLinkToken } from '../../common/secrets';
-import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
-import { EventType } from '../../events/catalog';
-import type { EventService } from '../../events/event.service';
+import { tallyCount, TallyName } from '../../counts/tallies';
 import type { Scope } from '../../scope/scope';
-import { ActivityAction } from '../activity/activity.entity';
-import type { ActivityService } from '../activity/activity.service';
 import { Customer } from '../customer/customer.entity';
 import {
   AdminRelationship,
@@ -38,11 +34,22 @@ import {
   REQUEST_TTL_DAYS,
 } from './admin-relationship.rules';
 import type { AdminRelationshipPreview, AdminRelationshipResult, AdminRelationshipsBulkPayload } from './admin-relationship.types';
+import {
+  ADMIN_RELATIONSHIP_APPROVED,
+  ADMIN_RELATIONSHIP_CREATED,
+  ADMIN_RELATIONSHIP_EXPIRED,
+  ADMIN_RELATIONSHIP_EXPIRING,
+  ADMIN_RELATIONSHIP_EXTENDED,
+  ADMIN_RELATIONSHIP_REJECTED,
+  ADMIN_RELATIONSHIP_TERMINATED,
+  ADMIN_RELATIONSHIP_UPDATED,
+  type AdminRelationshipData,
+} from './admin-relationship.changes';
 
 const { APPROVAL_PENDING, ACTIVE, EXPIRED, TERMINATED } = AdminRelationshipStatus;
 
 /** What every admin relationship event's `data` holds: the relationship as it is after the change. */
-export function adminRelationshipData(rel: AdminRelationship): Record<string, unknown> {
+export function adminRelationshipData(rel: AdminRelationship): AdminRelationshipData {
   return {
     adminRelationship: {
       displayName: rel.displayName,
@@ -74,21 +81,6 @@ function pastEnd(rel: AdminRelationship, now: Date): boolean {
   return rel.status === ACTIVE && rel.endsAt !== null && rel.endsAt <= now;
 }
 
-/**
- * The one way a row changes here: a conditional UPDATE of one id, so that of concurrent changes (two
- * answers, a user and the sweep, two servers' sweeps) only those that still find it as they read it win.
- */
-async function updateIf(
-  em: EntityManager,
-  id: string,
-  condition: string,
-  params: Record<string, unknown>,
-  changes: QueryDeepPartialEntity<AdminRelationship>,
-): Promise<boolean> {
-  const result = await em.createQueryBuilder().update(AdminRelationship).set(changes).where(`id = :id AND ${condition}`, { ...params, id }).execute();
-  return Boolean(result.affected);
-}
-
 function endedBetweenSweeps(rel: AdminRelationship, what: string): ConflictError {
   const at = rel.status === APPROVAL_PENDING ? rel.requestExpiresAt : rel.endsAt!;
   return new ConflictError(`This admin relationship ended on ${at.toISOString().slice(0, 10)} and can no longer be ${what}`);
@@ -102,8 +94,7 @@ function endedBetweenSweeps(rel: AdminRelationship, what: string): ConflictError
 export class AdminRelationshipService {
   constructor(
     private readonly deps: AppDeps,
-    private readonly activity: ActivityService,
-    private readonly events: EventService,
+    private readonly changes: Changes,
   ) {}
 
   private now(): Date {
@@ -119,7 +110,8 @@ export class AdminRelationshipService {
     const days = durationDays(input.duration);
     if (days === undefined) throw UserInputError.field('input.duration', 'is not a valid duration');
     try {
-      const adminRelationship = await inTransaction(this.deps.ds, async (em) => {
+      const adminRelationship = await this.changes.run(scope, async (tx) => {
+        const { em } = tx;
         const partner = await scope.ownPartner(em);
         let customer: Customer | null = null;
         if (input.customerId) {
@@ -130,7 +122,7 @@ export class AdminRelationshipService {
         }
         const key = displayNameKey(input.displayName);
         if (await em.existsBy(AdminRelationship, { partnerId: partner.id, displayNameKey: key })) throw duplicateName();
-        const now = this.now();
+        const now = tx.at;
         const rel = em.create(AdminRelationship, {
           id: newId(),
           partnerId: partner.id,
@@ -157,16 +149,11 @@ export class AdminRelationshipService {
           remindedDays: null,
           extensions: 0,
         });
-        await em.insert(AdminRelationship, rel);
-        countChange(em, TallyName.ADMIN_RELATIONSHIPS, rel.partnerId);
-        countChange(em, TallyName.ADMIN_RELATIONSHIPS, EVERYONE);
-        await this.audit(em, scope, rel, ActivityAction.ADMIN_RELATIONSHIP_CREATED, now, {
-          displayName: rel.displayName,
-          roles: rel.roles,
-          duration: rel.duration,
-          autoExtend: rel.autoExtend,
+        await tx.insert(AdminRelationship, rel, ADMIN_RELATIONSHIP_CREATED, {
+          ...this.about(rel),
+          details: { displayName: rel.displayName, roles: rel.roles, duration: rel.duration, autoExtend: rel.autoExtend },
+          data: { ...adminRelationshipData(rel), requestExpiresAt: rel.requestExpiresAt.toISOString() },
         });
-        await this.emit(em, scope, rel, EventType.ADMIN_RELATIONSHIP_CREATED, now, { requestExpiresAt: rel.requestExpiresAt.toISOString() });
         rel.url = personalLink(this.deps.config, 'admin-relationships', token);
         rel.emailDraft = adminRelationshipDraft({
           partnerName: partner.name,
@@ -222,81 +209,60 @@ export class AdminRelationshipService {
 
   /** The customer's admin approves: the access starts now and ends after the duration. */
   async approve(scope: Scope, token: string): Promise<AdminRelationship> {
-    return inTransaction(this.deps.ds, async (em) => {
-      const { rel, customer } = await this.answerable(em, scope, token);
-      const now = this.now();
+    return this.changes.run(scope, async (tx) => {
+      const { rel, customer } = await this.answerable(tx, scope, token);
+      const now = tx.at;
       const days = durationDays(rel.duration)!;
       const endsAt = addDays(now, days);
-      await this.claimRequest(em, rel, customer, now, 'approved', {
-        status: ACTIVE,
-        activatedAt: now,
-        endsAt,
-        approvedByUserId: scope.caller.userId,
-        remindedDays: remindersBehind(endsAt.getTime() - now.getTime()),
-      });
-      const approved = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
-      await this.audit(em, scope, approved, ActivityAction.ADMIN_RELATIONSHIP_APPROVED, now, { endsAt: endsAt.toISOString() });
-      await this.emit(em, scope, approved, EventType.ADMIN_RELATIONSHIP_APPROVED, now);
-      return approved;
+      const set = { status: ACTIVE, activatedAt: now, endsAt, approvedByUserId: scope.caller.userId, remindedDays: remindersBehind(endsAt.getTime() - now.getTime()) };
+      await this.claimRequest(tx, rel, customer, 'approved', set, ADMIN_RELATIONSHIP_APPROVED, { endsAt: endsAt.toISOString() }, {});
+      return tx.em.findOneByOrFail(AdminRelationship, { id: rel.id });
     });
   }
 
   /** The customer's admin rejects the request: it ends, TERMINATED with the reason REJECTED. */
   async reject(scope: Scope, token: string): Promise<AdminRelationship> {
-    return inTransaction(this.deps.ds, async (em) => {
-      const { rel, customer } = await this.answerable(em, scope, token);
-      const now = this.now();
-      await this.claimRequest(em, rel, customer, now, 'rejected', {
+    return this.changes.run(scope, async (tx) => {
+      const { rel, customer } = await this.answerable(tx, scope, token);
+      const set = {
         status: TERMINATED,
         endReason: AdminRelationshipEndReason.REJECTED,
-        endedAt: now,
+        endedAt: tx.at,
         endedBySide: AdminRelationshipSide.CUSTOMER,
         endedByUserId: scope.caller.userId,
-      });
-      const rejected = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
-      await this.audit(em, scope, rejected, ActivityAction.ADMIN_RELATIONSHIP_REJECTED, now);
-      await this.emit(em, scope, rejected, EventType.ADMIN_RELATIONSHIP_REJECTED, now);
-      return rejected;
+      };
+      await this.claimRequest(tx, rel, customer, 'rejected', set, ADMIN_RELATIONSHIP_REJECTED, undefined, {});
+      return tx.em.findOneByOrFail(AdminRelationship, { id: rel.id });
     });
   }
 
   /** Either side ends a pending or active admin relationship (a partner withdrawing its request, too). */
   async terminate(scope: Scope, adminRelationshipId: string): Promise<AdminRelationship> {
-    return inTransaction(this.deps.ds, async (em) => {
-      const rel = await scope.lockForChange(em, AdminRelationship, adminRelationshipId);
+    return this.changes.run(scope, async (tx) => {
+      const rel = await scope.lockForChange(tx.em, AdminRelationship, adminRelationshipId);
       const side = scope.partnerId ? AdminRelationshipSide.PARTNER : AdminRelationshipSide.CUSTOMER;
-      const now = this.now();
-      const won = await this.transition(em, rel.id, [APPROVAL_PENDING, ACTIVE], {
-        status: TERMINATED,
-        endReason: AdminRelationshipEndReason.TERMINATED,
-        endedAt: now,
-        endedBySide: side,
-        endedByUserId: scope.caller.userId,
-      });
+      const set = { status: TERMINATED, endReason: AdminRelationshipEndReason.TERMINATED, endedAt: tx.at, endedBySide: side, endedByUserId: scope.caller.userId };
+      // the transition table allows it from APPROVAL_PENDING and ACTIVE only
+      const won = await this.change(tx, rel, set, ADMIN_RELATIONSHIP_TERMINATED, { side }, { terminatedBy: side });
       if (!won) throw notChangeable(rel, 'terminated');
-      const terminated = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
-      await this.audit(em, scope, terminated, ActivityAction.ADMIN_RELATIONSHIP_TERMINATED, now, { side });
-      await this.emit(em, scope, terminated, EventType.ADMIN_RELATIONSHIP_TERMINATED, now, { terminatedBy: side });
-      return terminated;
+      return tx.em.findOneByOrFail(AdminRelationship, { id: rel.id });
     });
   }
 
   /** The partner turns auto-extension on or off while the relationship is pending or active. */
   async update(scope: Scope, adminRelationshipId: string, autoExtend: boolean): Promise<AdminRelationship> {
-    return inTransaction(this.deps.ds, async (em) => {
-      const rel = await scope.lockForChange(em, AdminRelationship, adminRelationshipId);
-      const now = this.now();
+    return this.changes.run(scope, async (tx) => {
+      const rel = await scope.lockForChange(tx.em, AdminRelationship, adminRelationshipId);
+      const now = tx.at;
       if (rel.status !== APPROVAL_PENDING && rel.status !== ACTIVE) throw notChangeable(rel, 'changed');
       if (pastEnd(rel, now)) throw endedBetweenSweeps(rel, 'changed');
       if (autoExtend && !extendable(rel.roles)) {
         throw UserInputError.field('input.autoExtend', 'must be false: the roles include GLOBAL_ADMINISTRATOR, which cannot be auto-extended');
       }
       if (rel.autoExtend === autoExtend) return rel;
-      await this.transition(em, rel.id, [rel.status], { autoExtend });
-      const updated = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
-      await this.audit(em, scope, updated, ActivityAction.ADMIN_RELATIONSHIP_UPDATED, now, { autoExtend });
-      await this.emit(em, scope, updated, EventType.ADMIN_RELATIONSHIP_UPDATED, now, { changed: ['autoExtend'] });
-      return updated;
+      const won = await this.change(tx, rel, { autoExtend }, ADMIN_RELATIONSHIP_UPDATED, { autoExtend }, { changed: ['autoExtend'] });
+      if (!won) throw new Error(`admin relationship ${rel.id} changed under its lock`);
+      return tx.em.findOneByOrFail(AdminRelationship, { id: rel.id });
     });
   }
 
@@ -305,9 +271,9 @@ export class AdminRelationshipService {
    * not with GLOBAL_ADMINISTRATOR, and never to more than 730 days ahead.
    */
   async extend(scope: Scope, adminRelationshipId: string): Promise<AdminRelationship> {
-    return inTransaction(this.deps.ds, async (em) => {
-      const rel = await scope.lockForChange(em, AdminRelationship, adminRelationshipId);
-      const now = this.now();
+    return this.changes.run(scope, async (tx) => {
+      const rel = await scope.lockForChange(tx.em, AdminRelationship, adminRelationshipId);
+      const now = tx.at;
       if (rel.status !== ACTIVE || !rel.endsAt) throw notChangeable(rel, 'extended');
       if (pastEnd(rel, now)) throw endedBetweenSweeps(rel, 'extended');
       if (!extendable(rel.roles)) throw new ConflictError('An admin relationship with GLOBAL_ADMINISTRATOR cannot be extended: ask for a new one');
@@ -315,9 +281,9 @@ export class AdminRelationshipService {
       if (endsAt > addDays(now, MAX_DURATION_DAYS)) {
         throw new ConflictError(`Extending would end it more than ${MAX_DURATION_DAYS} days from now (on ${endsAt.toISOString().slice(0, 10)})`);
       }
-      const extended = await this.extendTo(em, scope, rel, endsAt, now, 'PARTNER');
+      const extended = await this.extendTo(tx, rel, endsAt, 'PARTNER');
       if (!extended) throw notChangeable(rel, 'extended');
-      return extended;
+      return tx.em.findOneByOrFail(AdminRelationship, { id: rel.id });
     });
   }
 
@@ -353,6 +319,8 @@ export class AdminRelationshipService {
    */
   async sweep(now = this.now(), batch = 200): Promise<{ requestsExpired: number; expired: number; extended: number; reminded: number }> {
     const done = { requestsExpired: 0, expired: 0, extended: 0, reminded: 0 };
+    // the correlation id of every change this sweep makes
+    const run = `sweep-${newId()}`;
     type Outcome = keyof typeof done | null;
     const repo = this.deps.ds.getRepository(AdminRelationship);
     // every row a query finds has something due, so each batch makes progress; a full batch is followed by another
@@ -371,16 +339,16 @@ export class AdminRelationshipService {
     };
 
     await each(['admin_relationship.status = :pending AND admin_relationship.requestExpiresAt <= :now'], { pending: APPROVAL_PENDING, now }, 'requestExpiresAt', async (rel) =>
-      (await this.expire(rel, now, AdminRelationshipEndReason.NOT_APPROVED_IN_TIME, APPROVAL_PENDING)) ? 'requestsExpired' : null,
+      (await this.expire(rel, now, AdminRelationshipEndReason.NOT_APPROVED_IN_TIME, run)) ? 'requestsExpired' : null,
     );
     await each(['admin_relationship.status = :active AND admin_relationship.endsAt <= :now'], { active: ACTIVE, now }, 'endsAt', async (rel) => {
       if (rel.autoExtend && extendable(rel.roles)) {
         // a server that was down past several end dates extends as many times as it takes
         let endsAt = rel.endsAt!;
         while (endsAt <= now) endsAt = addDays(endsAt, EXTENSION_DAYS);
-        return (await inTransaction(this.deps.ds, (em) => this.extendTo(em, null, rel, endsAt, now, 'AUTO_EXTEND'))) ? 'extended' : null;
+        return (await this.changes.run(null, (tx) => this.extendTo(tx, rel, endsAt, 'AUTO_EXTEND'), { correlationId: run })) ? 'extended' : null;
       }
-      return (await this.expire(rel, now, AdminRelationshipEndReason.END_DATE_REACHED, ACTIVE)) ? 'expired' : null;
+      return (await this.expire(rel, now, AdminRelationshipEndReason.END_DATE_REACHED, run)) ? 'expired' : null;
     });
     // a reminder is due when endsAt is within one of its days and no reminder that close was sent yet
     await each(
@@ -390,7 +358,7 @@ export class AdminRelationshipService {
       ),
       { active: ACTIVE, now, ...Object.fromEntries(REMINDER_DAYS.map((days, i) => [`remindBy${i}`, addDays(now, days)])) },
       'endsAt',
-      async (rel) => ((await this.remind(rel, now)) ? 'reminded' : null),
+      async (rel) => ((await this.remind(rel, now, run)) ? 'reminded' : null),
     );
     return done;
   }
@@ -398,65 +366,71 @@ export class AdminRelationshipService {
   // ---------------------------------------------------------------- internals
 
   /** One reminder for the latest of 30, 7, 1 days before endsAt that has passed and was not sent. */
-  private async remind(rel: AdminRelationship, now: Date): Promise<boolean> {
+  private async remind(rel: AdminRelationship, now: Date, run: string): Promise<boolean> {
     const days = reminderDue(rel.endsAt!, now, rel.remindedDays);
     if (days === null) return false;
-    return inTransaction(this.deps.ds, async (em) => {
-      const won = await updateIf(em, rel.id, 'status = :active AND endsAt = :endsAt AND (remindedDays IS NULL OR remindedDays > :days)', { active: ACTIVE, endsAt: rel.endsAt, days }, {
-        remindedDays: days,
+    return this.changes.run(null, async (tx) => {
+      // only as read: still ACTIVE with the same end and no closer reminder sent (remindedDays as read)
+      const won = await this.change(tx, rel, { remindedDays: days }, ADMIN_RELATIONSHIP_EXPIRING, undefined, { daysBefore: days }, {
+        where: 'endsAt = :readEndsAt',
+        params: { readEndsAt: rel.endsAt },
       });
-      if (!won) return false;
-      await this.emit(em, null, rel, EventType.ADMIN_RELATIONSHIP_EXPIRING, now, { daysBefore: days });
-      return true;
-    });
+      return Boolean(won);
+    }, { correlationId: run });
   }
 
   /**
    * Ends a pending request past its approval window, or an ACTIVE relationship at its end date: only
    * as it was read (same status, end and auto-extension), so a concurrent change wins over the sweep.
    */
-  private async expire(rel: AdminRelationship, now: Date, reason: AdminRelationshipEndReason, from: AdminRelationshipStatus): Promise<boolean> {
-    return inTransaction(this.deps.ds, async (em) => {
-      const asRead =
+  private async expire(rel: AdminRelationship, now: Date, reason: AdminRelationshipEndReason, run: string): Promise<boolean> {
+    return this.changes.run(null, async (tx) => {
+      const asRead: UpdateCondition =
         reason === AdminRelationshipEndReason.NOT_APPROVED_IN_TIME
-          ? 'status = :from AND requestExpiresAt <= :now'
-          : 'status = :from AND endsAt = :readEndsAt AND autoExtend = :readAutoExtend';
-      const params = { from, now, readEndsAt: rel.endsAt, readAutoExtend: rel.autoExtend ? 1 : 0 };
-      if (!(await updateIf(em, rel.id, asRead, params, { status: EXPIRED, endReason: reason, endedAt: now }))) return false;
-      const expired = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
-      await this.audit(em, null, expired, ActivityAction.ADMIN_RELATIONSHIP_EXPIRED, now, { reason });
-      await this.emit(em, null, expired, EventType.ADMIN_RELATIONSHIP_EXPIRED, now, { reason });
-      return true;
-    });
+          ? { where: 'requestExpiresAt <= :now', params: { now } }
+          : { where: 'endsAt = :readEndsAt AND autoExtend = :readAutoExtend', params: { readEndsAt: rel.endsAt, readAutoExtend: rel.autoExtend ? 1 : 0 } };
+      const won = await this.change(tx, rel, { status: EXPIRED, endReason: reason, endedAt: now }, ADMIN_RELATIONSHIP_EXPIRED, { reason }, { reason }, asRead);
+      return Boolean(won);
+    }, { correlationId: run });
   }
 
   /** Moves an ACTIVE relationship's end to `endsAt` (only from the end it had when read), with its trail and event. */
-  private async extendTo(
-    em: EntityManager,
-    scope: Scope | null,
-    rel: AdminRelationship,
-    endsAt: Date,
-    now: Date,
-    extendedBy: 'AUTO_EXTEND' | 'PARTNER',
-  ): Promise<AdminRelationship | null> {
-    const won = await updateIf(em, rel.id, 'status = :active AND endsAt = :previous', { active: ACTIVE, previous: rel.endsAt }, {
-      endsAt,
-      extensions: () => 'extensions + 1',
-      remindedDays: remindersBehind(endsAt.getTime() - now.getTime()),
-    });
-    if (!won) return null;
-    const extended = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
+  private async extendTo(tx: ChangeTx, rel: AdminRelationship, endsAt: Date, extendedBy: 'AUTO_EXTEND' | 'PARTNER'): Promise<AdminRelationship | null> {
     const previousEndsAt = rel.endsAt!.toISOString();
-    await this.audit(em, scope, extended, ActivityAction.ADMIN_RELATIONSHIP_EXTENDED, now, { previousEndsAt, endsAt: endsAt.toISOString(), extendedBy });
-    await this.emit(em, scope, extended, EventType.ADMIN_RELATIONSHIP_EXTENDED, now, { previousEndsAt, extendedBy });
-    return extended;
+    const set = { endsAt, extensions: rel.extensions + 1, remindedDays: remindersBehind(endsAt.getTime() - tx.at.getTime()) };
+    return this.change(tx, rel, set, ADMIN_RELATIONSHIP_EXTENDED, { previousEndsAt, endsAt: endsAt.toISOString(), extendedBy }, { previousEndsAt, extendedBy }, {
+      where: 'status = :active AND endsAt = :previous',
+      params: { active: ACTIVE, previous: rel.endsAt },
+    });
+  }
+
+  /** What an admin relationship's audit records and events are about. */
+  private about(rel: AdminRelationship) {
+    return { subject: { partnerId: rel.partnerId, customerId: rel.customerId, adminRelationshipId: rel.id }, subjectId: rel.id };
+  }
+
+  /**
+   * One conditional change of the row as read (its status, and `condition`), along the entity's
+   * transitions, with its audit `details` and an event whose data is the relationship after the change plus `extra`.
+   */
+  private change<X extends object>(
+    tx: ChangeTx,
+    rel: AdminRelationship,
+    set: Partial<AdminRelationship>,
+    definition: ChangeDefinition<AdminRelationshipData & X>,
+    details: Record<string, unknown> | undefined,
+    extra: X,
+    condition?: UpdateCondition,
+  ): Promise<AdminRelationship | null> {
+    return tx.update(AdminRelationship, rel, set, definition, (after) => ({ ...this.about(after), details, data: { ...adminRelationshipData(after), ...extra } }), condition);
   }
 
   /**
    * The request behind a token (the link is the capability: whoever holds it may answer), and the
    * caller's customer, which must be in the request's cloud and, for an addressed request, the one it names.
    */
-  private async answerable(em: EntityManager, scope: Scope, token: string) {
+  private async answerable(tx: ChangeTx, scope: Scope, token: string) {
+    const { em } = tx;
     const customer = await scope.ownCustomer(em);
     const rel = await em.findOneBy(AdminRelationship, { tokenHash: hashToken(token) });
     if (!rel) throw new NotFoundError('Admin relationship request');
@@ -473,48 +447,22 @@ export class AdminRelationshipService {
    * Answers a pending, unexpired request with one conditional update (of concurrent answers exactly
    * one wins; the losers get CONFLICT). An addressed request stays its customer's.
    */
-  private async claimRequest(
-    em: EntityManager,
+  private async claimRequest<X extends object>(
+    tx: ChangeTx,
     rel: AdminRelationship,
     customer: Customer,
-    now: Date,
     what: string,
-    changes: QueryDeepPartialEntity<AdminRelationship>,
+    set: Partial<AdminRelationship>,
+    definition: ChangeDefinition<AdminRelationshipData & X>,
+    details: Record<string, unknown> | undefined,
+    extra: X,
   ): Promise<void> {
-    const won = await updateIf(
-      em,
-      rel.id,
-      'status = :pending AND requestExpiresAt > :now AND (customerId IS NULL OR customerId = :customerId)',
-      { pending: APPROVAL_PENDING, now, customerId: customer.id },
-      { ...changes, customerId: customer.id, customerName: customer.companyName },
-    );
+    const won = await this.change(tx, rel, { ...set, customerId: customer.id, customerName: customer.companyName }, definition, details, extra, {
+      where: 'requestExpiresAt > :now AND (customerId IS NULL OR customerId = :customerId)',
+      params: { now: tx.at, customerId: customer.id },
+    });
     if (won) return;
-    const current = await em.findOneByOrFail(AdminRelationship, { id: rel.id });
+    const current = await tx.em.findOneByOrFail(AdminRelationship, { id: rel.id });
     throw current.status === APPROVAL_PENDING ? endedBetweenSweeps(current, what) : notChangeable(current, what);
-  }
-
-  /** Changes the row only while its status is one of `from`: true when it was. */
-  private transition(em: EntityManager, id: string, from: AdminRelationshipStatus[], changes: QueryDeepPartialEntity<AdminRelationship>): Promise<boolean> {
-    return updateIf(em, id, 'status IN (:...from)', { from }, changes);
-  }
-
-  private audit(
-    em: EntityManager,
-    scope: Scope | null,
-    rel: AdminRelationship,
-    action: ActivityAction,
-    at: Date,
-    details?: Record<string, unknown>,
-  ): Promise<void> {
-    return this.activity.record(em, scope, [{ action, partnerId: rel.partnerId, customerId: rel.customerId, subjectId: rel.id, details }], at);
-  }
-
-  private async emit(em: EntityManager, scope: Scope | null, rel: AdminRelationship, type: EventType, at: Date, extra: Record<string, unknown> = {}) {
-    await this.events.record(
-      em,
-      scope,
-      [{ type, partnerId: rel.partnerId, customerId: rel.customerId, adminRelationshipId: rel.id, data: { ...adminRelationshipData(rel), ...extra } }],
-      at,
-    );
   }
 }

@@ -1,18 +1,14 @@
 import type { EntityManager } from 'typeorm';
 import { Role } from '../../common/auth/roles';
 import type { AppDeps } from '../../common/context';
-import { inTransaction, isUniqueViolation } from '../../common/database';
+import type { Changes } from '../../changes/change';
+import { isUniqueViolation } from '../../common/database';
 import { Cloud, PartnerType } from '../../common/enums';
 import { ConflictError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import { hashPassword, newTemporaryPassword } from '../../common/secrets';
 import { anyColumnContains } from '../../common/sql';
-import { EventType } from '../../events/catalog';
-import type { EventService } from '../../events/event.service';
-import type { EventDraft } from '../../events/outbox';
-import { ActivityAction } from '../activity/activity.entity';
-import type { ActivityEntry, ActivityService } from '../activity/activity.service';
 import type { Partner } from '../partner/partner.entity';
 import type { Scope } from '../../scope/scope';
 import type { RelationshipService } from '../relationship/relationship.service';
@@ -21,13 +17,13 @@ import { CustomerUser } from './customer-user.entity';
 import { Customer } from './customer.entity';
 import type { CreateCustomerInput, CustomerFilter } from './customer.inputs';
 import type { AdminCredentials } from './customer.types';
-import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
+import { tallyCount, TallyName } from '../../counts/tallies';
+import { CUSTOMER_CREATED } from './customer.changes';
 
 export class CustomerService {
   constructor(
     private readonly deps: AppDeps,
-    private readonly activity: ActivityService,
-    private readonly events: EventService,
+    private readonly changes: Changes,
     private readonly relationships: RelationshipService,
     private readonly subscriptions: SubscriptionService,
   ) {}
@@ -45,7 +41,8 @@ export class CustomerService {
     const passwordHash = await hashPassword(temporaryPassword);
     const domain = input.domain.toLowerCase();
     try {
-      return await inTransaction(this.deps.ds, async (em) => {
+      return await this.changes.run(scope, async (tx) => {
+        const { em } = tx;
         const creator = scope.isOperator ? null : await scope.ownPartner(em);
         const cloud = input.cloud ?? creator?.cloud ?? Cloud.PUBLIC;
         if (creator && cloud !== creator.cloud) {
@@ -55,8 +52,7 @@ export class CustomerService {
         if (await em.existsBy(Customer, { domain })) {
           throw new ConflictError(`A customer with the domain ${domain} already exists`);
         }
-        // taken after the partnership lock: a removal that committed first is older than this customer
-        const at = new Date();
+        // tx.at is taken after the partnership lock: a removal that committed first is older than this customer
         const customer = em.create(Customer, {
           id: newId(),
           companyName: input.companyName.trim(),
@@ -73,10 +69,15 @@ export class CustomerService {
           primaryContact: { ...input.primaryContact },
           agreement: { ...input.agreement },
           indirectResellerId: input.indirectResellerId ?? null,
-          createdAt: at,
+          createdAt: tx.at,
         });
-        await em.insert(Customer, customer);
-        countChange(em, TallyName.CUSTOMERS, EVERYONE);
+        await tx.insert(Customer, customer, CUSTOMER_CREATED, {
+          subject: { partnerId: creator?.id ?? null, customerId: customer.id },
+          subjectId: customer.id,
+          details: { indirectResellerId: customer.indirectResellerId },
+          data: { companyName: customer.companyName, domain: customer.domain, cloud: customer.cloud, indirectResellerId: customer.indirectResellerId },
+        });
+        // the first admin user is part of the customer's creation (its password is never audited)
         const userName = `admin@${domain}`;
         await em.insert(CustomerUser, {
           id: newId(),
@@ -85,54 +86,24 @@ export class CustomerService {
           passwordHash,
           role: Role.CUSTOMER_ADMIN,
           mustChangePassword: true,
-          createdAt: at,
+          createdAt: tx.at,
         });
 
-        const entries: ActivityEntry[] = [
-          {
-            action: ActivityAction.CUSTOMER_CREATED,
-            partnerId: creator?.id ?? null,
-            customerId: customer.id,
-            subjectId: customer.id,
-            details: { indirectResellerId: customer.indirectResellerId },
-          },
-        ];
-        const drafts: EventDraft[] = [
-          {
-            type: EventType.CUSTOMER_CREATED,
-            partnerId: creator?.id ?? null,
-            customerId: customer.id,
-            data: { companyName: customer.companyName, domain: customer.domain, cloud: customer.cloud, indirectResellerId: customer.indirectResellerId },
-          },
-        ];
-        const push = (e: ActivityEntry | null) => e && entries.push(e);
-        const grant = async (partnerId: string) => {
-          const e = await this.relationships.grantDelegatedAdmin(em, partnerId, customer.id, at);
-          if (e) drafts.push({ type: EventType.DELEGATED_ADMIN_GRANTED, partnerId, customerId: customer.id, data: { ...e.details } });
-          push(e);
-        };
         if (creator) {
-          push(await this.relationships.establish(em, creator.id, customer.id, at));
+          await this.relationships.establish(tx, creator.id, customer.id);
           // The partner that will administer the customer gets admin access: the reseller if one is named.
-          if (!customer.indirectResellerId) await grant(creator.id);
+          if (!customer.indirectResellerId) await this.relationships.grantDelegatedAdmin(tx, creator.id, customer.id);
         }
         if (customer.indirectResellerId) {
-          push(await this.relationships.establish(em, customer.indirectResellerId, customer.id, at));
-          await grant(customer.indirectResellerId);
+          await this.relationships.establish(tx, customer.indirectResellerId, customer.id);
+          await this.relationships.grantDelegatedAdmin(tx, customer.indirectResellerId, customer.id);
         }
         if (input.subscriptions?.length) {
           if (!creator) throw UserInputError.field('input.subscriptions', 'only a partner can place an order');
           for (const [i, line] of input.subscriptions.entries()) {
-            const placed = await this.subscriptions.placeInTransaction(em, scope, creator, customer.id, {
-              ...line,
-              resellerId: customer.indirectResellerId,
-            }, `input.subscriptions[${i}]`, at);
-            entries.push(placed.entry);
-            drafts.push(placed.event);
+            await this.subscriptions.placeInTransaction(tx, scope, creator, customer.id, { ...line, resellerId: customer.indirectResellerId }, `input.subscriptions[${i}]`);
           }
         }
-        await this.activity.record(em, scope, entries, at);
-        await this.events.record(em, scope, drafts, at);
         return { customer, adminCredentials: { userName, temporaryPassword } };
       });
     } catch (err) {

@@ -1,3 +1,4 @@
+import { declareTransitions } from '../../changes/transitions';
 import { Field, GraphQLISODateTime, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { enumColumn, idColumn, nullableRefColumn, nullableTimeColumn, refColumn, timeColumn } from '../../common/columns';
@@ -93,3 +94,8 @@ export class CustomerInvitation {
     return effectiveStatus(this.status, this.expiresAt);
   }
 }
+
+/** An invitation is answered, withdrawn or expires once: only a PENDING one moves. */
+export const INVITATION_TRANSITIONS = declareTransitions(CustomerInvitation, 'status', {
+  [InvitationStatus.PENDING]: [InvitationStatus.ACCEPTED, InvitationStatus.DECLINED, InvitationStatus.REVOKED, InvitationStatus.EXPIRED],
+});

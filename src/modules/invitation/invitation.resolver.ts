@@ -36,7 +36,7 @@ import {
   RevokeCustomerInvitationPayload,
 } from './invitation.types';
 import { COST } from '../../common/cost';
-import type { InvitationAcceptedData } from './invitation.service';
+import type { InvitationAcceptedData } from './invitation.changes';
 
 @Resolver(() => CustomerInvitation)
 export class InvitationResolver {

@@ -1,18 +1,13 @@
 import type { EntityManager } from 'typeorm';
+import type { Changes, ChangeTx } from '../../changes/change';
 import type { AppDeps } from '../../common/context';
-import { inTransaction } from '../../common/database';
 import { cloudRequiresDelegatedAdmin, InvitationStatus, PartnershipStatus, PartnerType } from '../../common/enums';
 import { ConflictError, ForbiddenError, NotFoundError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { personalLink } from '../../common/links';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import { hashToken, newLinkToken } from '../../common/secrets';
-import { claimPending, effectiveStatus, pendingLinkFields } from '../../common/single-use';
-import { EventType } from '../../events/catalog';
-import type { EventDraft } from '../../events/outbox';
-import type { EventService } from '../../events/event.service';
-import { ActivityAction } from '../activity/activity.entity';
-import type { ActivityEntry, ActivityService } from '../activity/activity.service';
+import { effectiveStatus, pendingLinkFields } from '../../common/single-use';
 import type { Scope } from '../../scope/scope';
 import type { Customer } from '../customer/customer.entity';
 import { Partner } from '../partner/partner.entity';
@@ -22,25 +17,22 @@ import { CustomerInvitation } from './customer-invitation.entity';
 import { invitationDraft } from './invitation.email';
 import type { CreateCustomerInvitationInput, InvitationFilter } from './invitation.inputs';
 import type { InvitationPreview } from './invitation.types';
-import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
+import { tallyCount, TallyName } from '../../counts/tallies';
+import { INVITATION_ACCEPTED, INVITATION_CREATED, INVITATION_DECLINED, INVITATION_EXPIRED, INVITATION_REVOKED } from './invitation.changes';
 
-/** The `data` of INVITATION_ACCEPTED (what the invitationAccepted push shows). */
-export interface InvitationAcceptedData {
-  invitation: { status: string; indirectProviderId: string | null; includeDelegatedAdminPrivileges: boolean; acceptedAt: string };
-  customer: { companyName: string; domain: string };
-}
+/** Only a PENDING invitation before its expiry is answered (the state itself is the entity's transition table). */
+const beforeExpiry = (now: Date) => ({ where: 'expiresAt > :now', params: { now } });
 
 /** Why a stored invitation cannot be answered any more, as a client-facing CONFLICT. */
-function notAnswerable(inv: CustomerInvitation): ConflictError {
-  const status = effectiveStatus(inv.status, inv.expiresAt);
+function notAnswerable(inv: CustomerInvitation, now: Date): ConflictError {
+  const status = effectiveStatus(inv.status, inv.expiresAt, now);
   return new ConflictError(`This invitation is ${status.toLowerCase()} and can no longer be answered`);
 }
 
 export class InvitationService {
   constructor(
     private readonly deps: AppDeps,
-    private readonly activity: ActivityService,
-    private readonly events: EventService,
+    private readonly changes: Changes,
     private readonly relationships: RelationshipService,
   ) {}
 
@@ -51,7 +43,8 @@ export class InvitationService {
    */
   async create(scope: Scope, input: CreateCustomerInvitationInput) {
     const token = newLinkToken();
-    const invitation = await inTransaction(this.deps.ds, async (em) => {
+    const invitation = await this.changes.run(scope, async (tx) => {
+      const { em } = tx;
       const partner = await scope.ownPartner(em);
       if (!input.includeDelegatedAdminPrivileges && cloudRequiresDelegatedAdmin(partner.cloud)) {
         throw UserInputError.field(
@@ -72,7 +65,7 @@ export class InvitationService {
           );
         }
       }
-      const now = new Date();
+      const now = tx.at;
       const inv = em.create(CustomerInvitation, {
         id: newId(),
         partnerId: partner.id,
@@ -87,30 +80,12 @@ export class InvitationService {
         declinedAt: null,
         revokedAt: null,
       });
-      await em.insert(CustomerInvitation, inv);
-      countChange(em, TallyName.INVITATIONS, inv.partnerId);
-      countChange(em, TallyName.INVITATIONS, EVERYONE);
-      await this.activity.record(
-        em,
-        scope,
-        [
-          {
-            action: ActivityAction.INVITATION_CREATED,
-            partnerId: partner.id,
-            subjectId: inv.id,
-            details: { includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges, indirectProviderId: inv.indirectProviderId },
-          },
-        ],
-        now,
-      );
-      await this.events.record(em, scope, [
-        {
-          type: EventType.INVITATION_CREATED,
-          partnerId: partner.id,
-          invitationId: inv.id,
-          data: { includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges, indirectProviderId: inv.indirectProviderId, expiresAt: inv.expiresAt.toISOString() },
-        },
-      ], now);
+      await tx.insert(CustomerInvitation, inv, INVITATION_CREATED, {
+        subject: { partnerId: partner.id, invitationId: inv.id },
+        subjectId: inv.id,
+        details: { includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges, indirectProviderId: inv.indirectProviderId },
+        data: { includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges, indirectProviderId: inv.indirectProviderId, expiresAt: inv.expiresAt.toISOString() },
+      });
       inv.url = personalLink(this.deps.config, 'invitations', token);
       inv.emailDraft = invitationDraft({
         partnerName: partner.name,
@@ -143,7 +118,7 @@ export class InvitationService {
   /** The partner's own invitations, newest first, optionally by status (EXPIRED is PENDING past expiry). */
   list(scope: Scope, args: ConnectionArgs, filterBy?: InvitationFilter) {
     const qb = scope.invitations();
-    const now = new Date();
+    const now = this.changes.now();
     switch (filterBy?.status) {
       case undefined:
       case null:
@@ -171,8 +146,9 @@ export class InvitationService {
    * the events (pushed only after the commit).
    */
   async accept(scope: Scope, token: string) {
-    return inTransaction(this.deps.ds, async (em) => {
-      const { inv, customer } = await this.answerable(em, scope, token);
+    return this.changes.run(scope, async (tx) => {
+      const { em } = tx;
+      const { inv, customer } = await this.answerable(tx, scope, token);
       // Authority at the moment of use: the provider of a three-party invitation gets the customer
       // through its partnership with the inviting reseller, so that partnership must be ACTIVE now, not
       // only when the link was made. Its row is the first lock taken, as in removePartnership: a removal
@@ -185,75 +161,59 @@ export class InvitationService {
           );
         }
       }
-      const now = new Date();
-      const won = await claimPending(em, CustomerInvitation, inv.id, { status: InvitationStatus.ACCEPTED, acceptedAt: now, customerId: customer.id, answeredByUserId: scope.caller.userId }, now);
-      if (!won) throw notAnswerable(await em.findOneByOrFail(CustomerInvitation, { id: inv.id }));
-
-      const partnerIds = [inv.partnerId, ...(inv.indirectProviderId ? [inv.indirectProviderId] : [])];
-      const entries: ActivityEntry[] = partnerIds.map((partnerId) => ({
-        action: ActivityAction.INVITATION_ACCEPTED,
-        partnerId,
-        customerId: customer.id,
-        subjectId: inv.id,
-        details: { includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges, invitingPartnerId: inv.partnerId },
-      }));
-      for (const partnerId of partnerIds) {
-        const e = await this.relationships.establish(em, partnerId, customer.id, now);
-        if (e) entries.push({ ...e, subjectId: inv.id });
-      }
-      const data: InvitationAcceptedData = {
-        invitation: {
-          status: InvitationStatus.ACCEPTED,
-          indirectProviderId: inv.indirectProviderId,
-          includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges,
-          acceptedAt: now.toISOString(),
+      const now = tx.at;
+      const set = { status: InvitationStatus.ACCEPTED, acceptedAt: now, customerId: customer.id, answeredByUserId: scope.caller.userId };
+      const accepted = await tx.update(CustomerInvitation, inv, set, INVITATION_ACCEPTED, (after) => ({
+        subject: { partnerId: after.partnerId, customerId: customer.id, invitationId: after.id },
+        subjectId: after.id,
+        // the indirect provider's trail has it too
+        alsoForPartners: [after.indirectProviderId],
+        details: { includeDelegatedAdminPrivileges: after.includeDelegatedAdminPrivileges, invitingPartnerId: after.partnerId },
+        data: {
+          invitation: {
+            status: InvitationStatus.ACCEPTED,
+            indirectProviderId: after.indirectProviderId,
+            includeDelegatedAdminPrivileges: after.includeDelegatedAdminPrivileges,
+            acceptedAt: now.toISOString(),
+          },
+          customer: { companyName: customer.companyName, domain: customer.domain },
         },
-        customer: { companyName: customer.companyName, domain: customer.domain },
-      };
-      const drafts: EventDraft[] = [
-        { type: EventType.INVITATION_ACCEPTED, partnerId: inv.partnerId, customerId: customer.id, invitationId: inv.id, data: { ...data } },
-      ];
-      if (inv.includeDelegatedAdminPrivileges) {
-        const e = await this.relationships.grantDelegatedAdmin(em, inv.partnerId, customer.id, now);
-        if (e) {
-          entries.push({ ...e, subjectId: inv.id });
-          drafts.push({ type: EventType.DELEGATED_ADMIN_GRANTED, partnerId: inv.partnerId, customerId: customer.id, invitationId: inv.id, data: { ...e.details } });
-        }
+      }), beforeExpiry(now));
+      if (!accepted) throw notAnswerable(await em.findOneByOrFail(CustomerInvitation, { id: inv.id }), now);
+
+      for (const partnerId of [inv.partnerId, ...(inv.indirectProviderId ? [inv.indirectProviderId] : [])]) {
+        await this.relationships.establish(tx, partnerId, customer.id);
       }
-      await this.activity.record(em, scope, entries, now);
-      await this.events.record(em, scope, drafts, now);
-      const accepted = await em.findOneByOrFail(CustomerInvitation, { id: inv.id });
-      return { invitation: accepted, customer };
+      if (inv.includeDelegatedAdminPrivileges) await this.relationships.grantDelegatedAdmin(tx, inv.partnerId, customer.id, inv.id);
+      return { invitation: await em.findOneByOrFail(CustomerInvitation, { id: inv.id }), customer };
     });
   }
 
   async decline(scope: Scope, token: string) {
-    return inTransaction(this.deps.ds, async (em) => {
-      const { inv, customer } = await this.answerable(em, scope, token);
-      const now = new Date();
-      const won = await claimPending(em, CustomerInvitation, inv.id, { status: InvitationStatus.DECLINED, declinedAt: now, customerId: customer.id, answeredByUserId: scope.caller.userId }, now);
-      if (!won) throw notAnswerable(await em.findOneByOrFail(CustomerInvitation, { id: inv.id }));
-      await this.activity.record(
-        em,
-        scope,
-        [{ action: ActivityAction.INVITATION_DECLINED, partnerId: inv.partnerId, customerId: customer.id, subjectId: inv.id }],
-        now,
-      );
-      await this.events.record(em, scope, [{ type: EventType.INVITATION_DECLINED, partnerId: inv.partnerId, customerId: customer.id, invitationId: inv.id }], now);
-      return em.findOneByOrFail(CustomerInvitation, { id: inv.id });
+    return this.changes.run(scope, async (tx) => {
+      const { inv, customer } = await this.answerable(tx, scope, token);
+      const set = { status: InvitationStatus.DECLINED, declinedAt: tx.at, customerId: customer.id, answeredByUserId: scope.caller.userId };
+      const declined = await tx.update(CustomerInvitation, inv, set, INVITATION_DECLINED, (after) => ({
+        subject: { partnerId: after.partnerId, customerId: customer.id, invitationId: after.id },
+        subjectId: after.id,
+        data: {},
+      }), beforeExpiry(tx.at));
+      if (!declined) throw notAnswerable(await tx.em.findOneByOrFail(CustomerInvitation, { id: inv.id }), tx.at);
+      return tx.em.findOneByOrFail(CustomerInvitation, { id: inv.id });
     });
   }
 
   /** The inviting partner withdraws a PENDING invitation. */
   async revoke(scope: Scope, invitationId: string) {
-    return inTransaction(this.deps.ds, async (em) => {
-      const inv = await scope.lockForChange(em, CustomerInvitation, invitationId);
-      const now = new Date();
-      const won = await claimPending(em, CustomerInvitation, inv.id, { status: InvitationStatus.REVOKED, revokedAt: now }, now);
-      if (!won) throw notAnswerable(inv);
-      await this.activity.record(em, scope, [{ action: ActivityAction.INVITATION_REVOKED, partnerId: inv.partnerId, subjectId: inv.id }], now);
-      await this.events.record(em, scope, [{ type: EventType.INVITATION_REVOKED, partnerId: inv.partnerId, invitationId: inv.id }], now);
-      return em.findOneByOrFail(CustomerInvitation, { id: inv.id });
+    return this.changes.run(scope, async (tx) => {
+      const inv = await scope.lockForChange(tx.em, CustomerInvitation, invitationId);
+      const revoked = await tx.update(CustomerInvitation, inv, { status: InvitationStatus.REVOKED, revokedAt: tx.at }, INVITATION_REVOKED, (after) => ({
+        subject: { partnerId: after.partnerId, invitationId: after.id },
+        subjectId: after.id,
+        data: {},
+      }), beforeExpiry(tx.at));
+      if (!revoked) throw notAnswerable(inv, tx.at);
+      return tx.em.findOneByOrFail(CustomerInvitation, { id: inv.id });
     });
   }
 
@@ -261,29 +221,24 @@ export class InvitationService {
    * The server's sweep: invitations still PENDING past their expiry become EXPIRED, each with one
    * INVITATION_EXPIRED event. The conditional update makes it once, even with several servers sweeping.
    */
-  async expireDue(now = new Date(), batch = 200): Promise<number> {
+  async expireDue(now = this.changes.now(), batch = 200): Promise<number> {
     const due = await this.deps.ds.manager
       .createQueryBuilder(CustomerInvitation, 'invitation')
-      .select(['invitation.id', 'invitation.partnerId', 'invitation.expiresAt'])
       .where('invitation.status = :pending AND invitation.expiresAt <= :now', { pending: InvitationStatus.PENDING, now })
       .orderBy('invitation.expiresAt', 'ASC')
       .limit(batch)
       .getMany();
     let expired = 0;
+    const run = newId();
     for (const inv of due) {
-      await inTransaction(this.deps.ds, async (em) => {
-        const result = await em
-          .createQueryBuilder()
-          .update(CustomerInvitation)
-          .set({ status: InvitationStatus.EXPIRED })
-          .where('id = :id AND status = :pending AND expiresAt <= :now', { id: inv.id, pending: InvitationStatus.PENDING, now })
-          .execute();
-        if (!result.affected) return;
-        expired++;
-        await this.events.record(em, null, [
-          { type: EventType.INVITATION_EXPIRED, partnerId: inv.partnerId, invitationId: inv.id, data: { expiresAt: inv.expiresAt.toISOString() } },
-        ], now);
-      });
+      await this.changes.run(null, async (tx) => {
+        const done = await tx.update(CustomerInvitation, inv, { status: InvitationStatus.EXPIRED }, INVITATION_EXPIRED, (after) => ({
+          subject: { partnerId: after.partnerId, invitationId: after.id },
+          subjectId: after.id,
+          data: { expiresAt: after.expiresAt.toISOString() },
+        }), { where: 'expiresAt <= :now', params: { now } });
+        if (done) expired++;
+      }, { correlationId: `sweep-${run}` });
     }
     return expired;
   }
@@ -292,14 +247,15 @@ export class InvitationService {
    * The invitation behind a token (the link is the capability: whoever holds it may answer), and the
    * caller's customer, which must be in the invitation's cloud.
    */
-  private async answerable(em: EntityManager, scope: Scope, token: string) {
+  private async answerable(tx: ChangeTx, scope: Scope, token: string) {
+    const { em } = tx;
     const customer: Customer = await scope.ownCustomer(em);
     const inv = await em.findOneBy(CustomerInvitation, { tokenHash: hashToken(token) });
     if (!inv) throw new NotFoundError('Invitation');
     if (customer.cloud !== inv.cloud) {
       throw new ForbiddenError(`This invitation comes from a partner in the ${inv.cloud} cloud; your organisation is in ${customer.cloud}`);
     }
-    if (effectiveStatus(inv.status, inv.expiresAt) !== InvitationStatus.PENDING) throw notAnswerable(inv);
+    if (effectiveStatus(inv.status, inv.expiresAt, tx.at) !== InvitationStatus.PENDING) throw notAnswerable(inv, tx.at);
     return { inv, customer };
   }
 }

@@ -1,36 +1,31 @@
 import type { AppDeps } from '../../common/context';
-import { inTransaction, isUniqueViolation } from '../../common/database';
+import type { Changes } from '../../changes/change';
+import { isUniqueViolation } from '../../common/database';
 import { ConflictError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import { anyColumnContains } from '../../common/sql';
 import type { Scope } from '../../scope/scope';
-import { ActivityAction } from '../activity/activity.entity';
-import type { ActivityService } from '../activity/activity.service';
 import { Partner } from './partner.entity';
 import type { CreatePartnerInput, PartnerFilter } from './partner.inputs';
-import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
+import { EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
+import { PARTNER_CREATED } from './partner.changes';
 
 export class PartnerService {
   constructor(
     private readonly deps: AppDeps,
-    private readonly activity: ActivityService,
+    private readonly changes: Changes,
   ) {}
 
   /** Operator onboarding. A duplicate MPN ID is a CONFLICT. */
   async create(scope: Scope, input: CreatePartnerInput): Promise<Partner> {
     try {
-      return await inTransaction(this.deps.ds, async (em) => {
-        if (await em.existsBy(Partner, { mpnId: input.mpnId })) {
+      return await this.changes.run(scope, async (tx) => {
+        if (await tx.em.existsBy(Partner, { mpnId: input.mpnId })) {
           throw new ConflictError(`A partner with MPN ID ${input.mpnId} already exists`);
         }
-        const partner = em.create(Partner, { id: newId(), ...input, createdAt: new Date() });
-        await em.insert(Partner, partner);
-        countChange(em, TallyName.PARTNERS, EVERYONE);
-        await this.activity.record(em, scope, [
-          { action: ActivityAction.PARTNER_CREATED, partnerId: partner.id, subjectId: partner.id },
-        ]);
-        return partner;
+        const partner = tx.em.create(Partner, { id: newId(), ...input, createdAt: tx.at });
+        return tx.insert(Partner, partner, PARTNER_CREATED, { subject: { partnerId: partner.id }, subjectId: partner.id, data: {} });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`A partner with MPN ID ${input.mpnId} already exists`);

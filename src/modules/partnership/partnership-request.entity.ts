@@ -1,3 +1,4 @@
+import { declareTransitions } from '../../changes/transitions';
 import { Field, GraphQLISODateTime, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { enumColumn, idColumn, nullableRefColumn, nullableTimeColumn, refColumn, timeColumn } from '../../common/columns';
@@ -75,3 +76,8 @@ export class PartnershipRequest {
     return effectiveStatus(this.status, this.expiresAt);
   }
 }
+
+/** A request is accepted, withdrawn or expires once: only a PENDING one moves. */
+export const PARTNERSHIP_REQUEST_TRANSITIONS = declareTransitions(PartnershipRequest, 'status', {
+  [InvitationStatus.PENDING]: [InvitationStatus.ACCEPTED, InvitationStatus.REVOKED, InvitationStatus.EXPIRED],
+});

@@ -1,3 +1,4 @@
+import { declareTransitions } from '../../changes/transitions';
 import { Field, GraphQLISODateTime, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
 import { enumColumn, idColumn, nullableTimeColumn, refColumn, timeColumn } from '../../common/columns';
@@ -41,3 +42,9 @@ export class Partnership {
   @Column(nullableTimeColumn)
   removedAt: Date | null;
 }
+
+/** Either side removes a partnership; a new accepted request makes it ACTIVE again. */
+export const PARTNERSHIP_TRANSITIONS = declareTransitions(Partnership, 'status', {
+  [PartnershipStatus.ACTIVE]: [PartnershipStatus.REMOVED],
+  [PartnershipStatus.REMOVED]: [PartnershipStatus.ACTIVE],
+});

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
+import type { Changes } from '../../changes/change';
 import type { AppDeps } from '../../common/context';
-import { inTransaction, isUniqueViolation } from '../../common/database';
+import { isUniqueViolation } from '../../common/database';
 import { lockExisting } from '../../common/locks';
 import { type Cloud, InvitationStatus, PartnershipStatus, PartnerType } from '../../common/enums';
 import { ConflictError, ForbiddenError, NotFoundError, UserInputError } from '../../common/errors';
@@ -8,16 +9,16 @@ import { newId } from '../../common/ids';
 import { personalLink } from '../../common/links';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import { hashToken, newLinkToken } from '../../common/secrets';
-import { EventType } from '../../events/catalog';
-import type { EventService } from '../../events/event.service';
-import { ActivityAction } from '../activity/activity.entity';
-import type { ActivityService } from '../activity/activity.service';
-import { claimPending, effectiveStatus, pendingLinkFields } from '../../common/single-use';
+import { effectiveStatus, pendingLinkFields } from '../../common/single-use';
 import type { Scope } from '../../scope/scope';
 import { partnershipRequestDraft } from './partnership.email';
 import { PartnershipRequest } from './partnership-request.entity';
 import { Partnership } from './partnership.entity';
-import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
+import { tallyCount, TallyName } from '../../counts/tallies';
+import { PARTNERSHIP_ACCEPTED, PARTNERSHIP_REMOVED, PARTNERSHIP_REQUEST_REVOKED, PARTNERSHIP_REQUESTED } from './partnership.changes';
+
+/** Only a PENDING request before its expiry is answered (the state itself is the entity's transition table). */
+const beforeExpiry = (now: Date) => ({ where: 'expiresAt > :now', params: { now } });
 
 /**
  * The partnership row of a provider–reseller pair, locked until the commit and read as last committed,
@@ -33,15 +34,15 @@ export function lockPartnership(em: EntityManager, providerId: string, resellerI
 export class PartnershipService {
   constructor(
     private readonly deps: AppDeps,
-    private readonly activity: ActivityService,
-    private readonly events: EventService,
+    private readonly changes: Changes,
   ) {}
 
   async request(scope: Scope, resellerEmail: string) {
     const token = newLinkToken();
-    const request = await inTransaction(this.deps.ds, async (em) => {
+    const request = await this.changes.run(scope, async (tx) => {
+      const { em } = tx;
       const provider = await scope.ownPartner(em, [PartnerType.INDIRECT_PROVIDER]);
-      const now = new Date();
+      const now = tx.at;
       const req = em.create(PartnershipRequest, {
         id: newId(),
         providerId: provider.id,
@@ -54,17 +55,12 @@ export class PartnershipService {
         acceptedAt: null,
         revokedAt: null,
       });
-      await em.insert(PartnershipRequest, req);
-      countChange(em, TallyName.PARTNERSHIP_REQUESTS, req.providerId);
-      await this.activity.record(
-        em,
-        scope,
-        [{ action: ActivityAction.PARTNERSHIP_REQUESTED, partnerId: provider.id, subjectId: req.id, details: { resellerEmail: req.resellerEmail } }],
-        now,
-      );
-      await this.events.record(em, scope, [
-        { type: EventType.PARTNERSHIP_REQUESTED, partnerId: provider.id, data: { requestId: req.id, resellerEmail: req.resellerEmail, expiresAt: req.expiresAt.toISOString() } },
-      ], now);
+      await tx.insert(PartnershipRequest, req, PARTNERSHIP_REQUESTED, {
+        subject: { partnerId: provider.id },
+        subjectId: req.id,
+        details: { resellerEmail: req.resellerEmail },
+        data: { requestId: req.id, resellerEmail: req.resellerEmail, expiresAt: req.expiresAt.toISOString() },
+      });
       req.url = personalLink(this.deps.config, 'partnership-requests', token);
       req.emailDraft = partnershipRequestDraft(provider.name, req.url, req.expiresAt);
       return req;
@@ -86,57 +82,41 @@ export class PartnershipService {
   async accept(scope: Scope, token: string): Promise<Partnership> {
     let partnership: Partnership;
     try {
-      partnership = await inTransaction(this.deps.ds, async (em) => {
+      partnership = await this.changes.run(scope, async (tx) => {
+        const { em } = tx;
         const reseller = await scope.ownPartner(em, [PartnerType.INDIRECT_RESELLER]);
         const req = await em.findOneBy(PartnershipRequest, { tokenHash: hashToken(token) });
         if (!req) throw new NotFoundError('Partnership request');
         if (req.cloud !== reseller.cloud) {
           throw new ForbiddenError(`This request comes from a provider in the ${req.cloud} cloud; you are in ${reseller.cloud}`);
         }
-        const now = new Date();
+        const now = tx.at;
         // the pair's row first, locked and read as last committed (removePartnership locks it first too):
         // of two requests accepted at once the second finds it ACTIVE, and a removal committed meanwhile is seen
         const existing = await lockPartnership(em, req.providerId, reseller.id);
         const partnershipId = existing?.id ?? newId();
-        const won = await claimPending(em, PartnershipRequest, req.id, { status: InvitationStatus.ACCEPTED, acceptedAt: now, resellerId: reseller.id, partnershipId, acceptedByUserId: scope.caller.userId }, now);
-        if (!won) {
-          const status = effectiveStatus(req.status, req.expiresAt);
+        // the request is consumed by the partnership below: its PARTNERSHIP_ACCEPTED record is the partnership's
+        const set = { status: InvitationStatus.ACCEPTED, acceptedAt: now, resellerId: reseller.id, partnershipId, acceptedByUserId: scope.caller.userId };
+        const claimed = await tx.update(PartnershipRequest, req, set, PARTNERSHIP_ACCEPTED, () => null, beforeExpiry(now));
+        if (!claimed) {
+          const status = effectiveStatus(req.status, req.expiresAt, now);
           throw new ConflictError(`This partnership request is ${status.toLowerCase()} and can no longer be accepted`);
         }
         if (existing?.status === PartnershipStatus.ACTIVE) throw new ConflictError('You are already partners');
-        for (const owner of [req.providerId, EVERYONE]) countChange(em, TallyName.PARTNERSHIPS_AS_PROVIDER, owner);
-        for (const owner of [reseller.id, EVERYONE]) countChange(em, TallyName.PARTNERSHIPS_AS_RESELLER, owner);
+        const record = {
+          subject: { partnerId: req.providerId, partnershipId },
+          subjectId: partnershipId,
+          alsoForPartners: [reseller.id],
+          details: { requestId: req.id, providerId: req.providerId, resellerId: reseller.id },
+          data: { requestId: req.id, providerId: req.providerId, resellerId: reseller.id, status: PartnershipStatus.ACTIVE },
+        };
         if (existing) {
-          await em.update(Partnership, { id: existing.id }, { status: PartnershipStatus.ACTIVE, establishedAt: now, removedAt: null });
+          const reactivated = await tx.update(Partnership, existing, { status: PartnershipStatus.ACTIVE, establishedAt: now, removedAt: null }, PARTNERSHIP_ACCEPTED, () => record);
+          if (!reactivated) throw new Error(`partnership ${existing.id} changed under its lock`);
         } else {
-          await em.insert(Partnership, {
-            id: partnershipId,
-            providerId: req.providerId,
-            resellerId: reseller.id,
-            status: PartnershipStatus.ACTIVE,
-            establishedAt: now,
-            removedAt: null,
-          });
+          const row = em.create(Partnership, { id: partnershipId, providerId: req.providerId, resellerId: reseller.id, status: PartnershipStatus.ACTIVE, establishedAt: now, removedAt: null });
+          await tx.insert(Partnership, row, PARTNERSHIP_ACCEPTED, record);
         }
-        await this.activity.record(
-          em,
-          scope,
-          [req.providerId, reseller.id].map((partnerId) => ({
-            action: ActivityAction.PARTNERSHIP_ACCEPTED,
-            partnerId,
-            subjectId: partnershipId,
-            details: { requestId: req.id, providerId: req.providerId, resellerId: reseller.id },
-          })),
-          now,
-        );
-        await this.events.record(em, scope, [
-          {
-            type: EventType.PARTNERSHIP_ACCEPTED,
-            partnerId: req.providerId,
-            partnershipId,
-            data: { requestId: req.id, providerId: req.providerId, resellerId: reseller.id, status: PartnershipStatus.ACTIVE },
-          },
-        ], now);
         return em.findOneByOrFail(Partnership, { id: partnershipId });
       });
     } catch (err) {
@@ -147,15 +127,17 @@ export class PartnershipService {
   }
 
   async revokeRequest(scope: Scope, requestId: string): Promise<PartnershipRequest> {
-    return inTransaction(this.deps.ds, async (em) => {
-      const req = await scope.lockForChange(em, PartnershipRequest, requestId);
-      const now = new Date();
-      const won = await claimPending(em, PartnershipRequest, req.id, { status: InvitationStatus.REVOKED, revokedAt: now }, now);
-      if (!won) {
-        throw new ConflictError(`This partnership request is ${effectiveStatus(req.status, req.expiresAt).toLowerCase()}`);
+    return this.changes.run(scope, async (tx) => {
+      const req = await scope.lockForChange(tx.em, PartnershipRequest, requestId);
+      const revoked = await tx.update(PartnershipRequest, req, { status: InvitationStatus.REVOKED, revokedAt: tx.at }, PARTNERSHIP_REQUEST_REVOKED, () => ({
+        subject: { partnerId: req.providerId },
+        subjectId: req.id,
+        data: {},
+      }), beforeExpiry(tx.at));
+      if (!revoked) {
+        throw new ConflictError(`This partnership request is ${effectiveStatus(req.status, req.expiresAt, tx.at).toLowerCase()}`);
       }
-      await this.activity.record(em, scope, [{ action: ActivityAction.PARTNERSHIP_REQUEST_REVOKED, partnerId: req.providerId, subjectId: req.id }], now);
-      return em.findOneByOrFail(PartnershipRequest, { id: req.id });
+      return tx.em.findOneByOrFail(PartnershipRequest, { id: req.id });
     });
   }
 
@@ -173,34 +155,19 @@ export class PartnershipService {
         : []),
     ];
     if (problems.length) throw new UserInputError(problems);
-    return inTransaction(this.deps.ds, async (em) => {
-      const found = await scope.lockForChange(em, Partnership, partnershipId);
+    return this.changes.run(scope, async (tx) => {
+      const found = await scope.lockForChange(tx.em, Partnership, partnershipId);
       if (found.status !== PartnershipStatus.ACTIVE) throw new ConflictError('This partnership is already removed');
-      const now = new Date();
-      await em.update(Partnership, { id: found.id }, { status: PartnershipStatus.REMOVED, removedAt: now });
-      for (const owner of [found.providerId, EVERYONE]) countChange(em, TallyName.PARTNERSHIPS_AS_PROVIDER, owner, -1);
-      for (const owner of [found.resellerId, EVERYONE]) countChange(em, TallyName.PARTNERSHIPS_AS_RESELLER, owner, -1);
-      await this.activity.record(
-        em,
-        scope,
-        [found.providerId, found.resellerId].map((p) => ({
-          action: ActivityAction.PARTNERSHIP_REMOVED,
-          partnerId: p,
-          subjectId: found.id,
-          attestation: true,
-          details: { providerId: found.providerId, resellerId: found.resellerId, removedBy: scope.partnerId },
-        })),
-        now,
-      );
-      await this.events.record(em, scope, [
-        {
-          type: EventType.PARTNERSHIP_REMOVED,
-          partnerId: found.providerId,
-          partnershipId: found.id,
-          data: { providerId: found.providerId, resellerId: found.resellerId, status: PartnershipStatus.REMOVED, removedBy: scope.partnerId ?? null },
-        },
-      ], now);
-      return em.findOneByOrFail(Partnership, { id: found.id });
+      const removed = await tx.update(Partnership, found, { status: PartnershipStatus.REMOVED, removedAt: tx.at }, PARTNERSHIP_REMOVED, () => ({
+        subject: { partnerId: found.providerId, partnershipId: found.id },
+        subjectId: found.id,
+        alsoForPartners: [found.resellerId],
+        attestation: true,
+        details: { providerId: found.providerId, resellerId: found.resellerId, removedBy: scope.partnerId },
+        data: { providerId: found.providerId, resellerId: found.resellerId, status: PartnershipStatus.REMOVED, removedBy: scope.partnerId ?? null },
+      }));
+      if (!removed) throw new ConflictError('This partnership is already removed');
+      return tx.em.findOneByOrFail(Partnership, { id: found.id });
     });
   }
 

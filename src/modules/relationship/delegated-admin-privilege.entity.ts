@@ -1,3 +1,4 @@
+import { declareTransitions } from '../../changes/transitions';
 import { Field, GraphQLISODateTime, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
 import { enumColumn, idColumn, nullableTimeColumn, refColumn, timeColumn } from '../../common/columns';
@@ -40,3 +41,9 @@ export class DelegatedAdminPrivilege {
   @Column(nullableTimeColumn)
   revokedAt: Date | null;
 }
+
+/** The customer revokes delegated admin privileges; an accepted invitation with DAP restores them. */
+export const DELEGATED_ADMIN_TRANSITIONS = declareTransitions(DelegatedAdminPrivilege, 'status', {
+  [DelegatedAdminStatus.ACTIVE]: [DelegatedAdminStatus.REVOKED],
+  [DelegatedAdminStatus.REVOKED]: [DelegatedAdminStatus.ACTIVE],
+});

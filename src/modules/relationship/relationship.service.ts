@@ -1,28 +1,30 @@
-import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import type { AppDeps } from '../../common/context';
-import { inTransaction, isUniqueViolation } from '../../common/database';
+import type { EntityTarget, ObjectLiteral } from 'typeorm';
+import type { ChangeRecord, ChangeTx, Changes } from '../../changes/change';
+import type { ChangeDefinition } from '../../changes/catalog';
+import { isUniqueViolation } from '../../common/database';
 import { lockExisting } from '../../common/locks';
 import { DelegatedAdminStatus, RelationshipStatus } from '../../common/enums';
 import { UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { Scope } from '../../scope/scope';
-import { EventType } from '../../events/catalog';
-import type { EventService } from '../../events/event.service';
-import { ActivityAction } from '../activity/activity.entity';
-import type { ActivityService, ActivityEntry } from '../activity/activity.service';
 import { DelegatedAdminPrivilege } from './delegated-admin-privilege.entity';
+import { DELEGATED_ADMIN_GRANTED, DELEGATED_ADMIN_REVOKED, RELATIONSHIP_ESTABLISHED, RELATIONSHIP_REMOVED } from './relationship.changes';
 import { ResellerRelationship } from './reseller-relationship.entity';
-import { countChange, TallyName } from '../../counts/tallies';
 
 /**
- * Inserts a partner ↔ customer row; false when a concurrent transaction inserted the same pair first
- * (it committed while this one waited on the unique index: the pair is ACTIVE through it). MySQL fails
- * only the statement, so the transaction goes on; SQLite never gets here (its transactions take turns).
+ * Inserts a partner ↔ customer row as a change; false when a concurrent transaction inserted the same
+ * pair first (it committed while this one waited on the unique index: the pair is ACTIVE through it).
+ * MySQL fails only the statement, so the transaction goes on; SQLite never gets here (its transactions take turns).
  */
-async function insertOnce<T extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<T>, row: QueryDeepPartialEntity<T>): Promise<boolean> {
+async function insertOnce<T extends ObjectLiteral, D extends object>(
+  tx: ChangeTx,
+  entity: EntityTarget<T>,
+  row: T,
+  definition: ChangeDefinition<D>,
+  record: ChangeRecord<D>,
+): Promise<boolean> {
   try {
-    await em.insert(entity, row);
+    await tx.insert(entity, row, definition, record);
     return true;
   } catch (err) {
     if (isUniqueViolation(err)) return false;
@@ -32,62 +34,49 @@ async function insertOnce<T extends ObjectLiteral>(em: EntityManager, entity: En
 
 /** Reseller relationships and delegated admin privileges: two separate states of a partner ↔ customer pair. */
 export class RelationshipService {
-  constructor(
-    private readonly deps: AppDeps,
-    private readonly activity: ActivityService,
-    private readonly events: EventService,
-  ) {}
+  constructor(private readonly changes: Changes) {}
 
   /**
-   * Makes the relationship ACTIVE: creates it, or re-activates a REMOVED one.
-   * Returns the activity entry to record, or null when it was already ACTIVE.
+   * Makes the relationship ACTIVE in the caller's change transaction: creates it, or re-activates a
+   * REMOVED one. Nothing when it was already ACTIVE.
    */
-  async establish(em: EntityManager, partnerId: string, customerId: string, at: Date): Promise<ActivityEntry | null> {
+  async establish(tx: ChangeTx, partnerId: string, customerId: string): Promise<void> {
     // locked and read as last committed: two acceptances re-activate it once (counted once), and a
     // removal committed meanwhile is seen (this one re-activates it) rather than a stale ACTIVE
-    const existing = await lockExisting(em, ResellerRelationship, { partnerId, customerId });
-    if (existing?.status === RelationshipStatus.ACTIVE) return null;
+    const existing = await lockExisting(tx.em, ResellerRelationship, { partnerId, customerId });
+    if (existing?.status === RelationshipStatus.ACTIVE) return;
+    const record = (id: string) => ({ subject: { partnerId, customerId }, subjectId: id, details: { reactivated: Boolean(existing) }, data: {} });
     if (existing) {
-      await em.update(ResellerRelationship, { id: existing.id }, { status: RelationshipStatus.ACTIVE, establishedAt: at, removedAt: null });
-    } else {
-      const created = await insertOnce(em, ResellerRelationship, {
-        id: newId(),
-        partnerId,
-        customerId,
-        status: RelationshipStatus.ACTIVE,
-        establishedAt: at,
-        removedAt: null,
-      });
-      if (!created) return null;
+      const set = { status: RelationshipStatus.ACTIVE, establishedAt: tx.at, removedAt: null };
+      await tx.update(ResellerRelationship, existing, set, RELATIONSHIP_ESTABLISHED, () => record(existing.id));
+      return;
     }
-    countChange(em, TallyName.CUSTOMERS, partnerId);
-    return {
-      action: ActivityAction.RELATIONSHIP_ESTABLISHED,
-      partnerId,
-      customerId,
-      details: { reactivated: Boolean(existing) },
-    };
+    const row = { id: newId(), partnerId, customerId, status: RelationshipStatus.ACTIVE, establishedAt: tx.at, removedAt: null } as ResellerRelationship;
+    await insertOnce(tx, ResellerRelationship, row, RELATIONSHIP_ESTABLISHED, record(row.id));
   }
 
-  /** Grants DAP, or restores REVOKED ones. Returns the activity entry, or null when already ACTIVE. */
-  async grantDelegatedAdmin(em: EntityManager, partnerId: string, customerId: string, at: Date): Promise<ActivityEntry | null> {
+  /**
+   * Grants DAP, or restores REVOKED ones, in the caller's change transaction (with its
+   * DELEGATED_ADMIN_GRANTED event; `invitationId` names the invitation that granted them). Nothing when already ACTIVE.
+   */
+  async grantDelegatedAdmin(tx: ChangeTx, partnerId: string, customerId: string, invitationId?: string): Promise<void> {
     // locked like the relationship: a revocation committed meanwhile is seen, and this restores them after it
-    const existing = await lockExisting(em, DelegatedAdminPrivilege, { partnerId, customerId });
-    if (existing?.status === DelegatedAdminStatus.ACTIVE) return null;
+    const existing = await lockExisting(tx.em, DelegatedAdminPrivilege, { partnerId, customerId });
+    if (existing?.status === DelegatedAdminStatus.ACTIVE) return;
+    const restored = Boolean(existing);
+    const record = (id: string) => ({
+      subject: { partnerId, customerId, ...(invitationId ? { invitationId } : {}) },
+      subjectId: id,
+      details: { restored },
+      data: { restored },
+    });
     if (existing) {
-      await em.update(DelegatedAdminPrivilege, { id: existing.id }, { status: DelegatedAdminStatus.ACTIVE, grantedAt: at, revokedAt: null });
-    } else {
-      const created = await insertOnce(em, DelegatedAdminPrivilege, {
-        id: newId(),
-        partnerId,
-        customerId,
-        status: DelegatedAdminStatus.ACTIVE,
-        grantedAt: at,
-        revokedAt: null,
-      });
-      if (!created) return null;
+      const set = { status: DelegatedAdminStatus.ACTIVE, grantedAt: tx.at, revokedAt: null };
+      await tx.update(DelegatedAdminPrivilege, existing, set, DELEGATED_ADMIN_GRANTED, () => record(existing.id));
+      return;
     }
-    return { action: ActivityAction.DELEGATED_ADMIN_GRANTED, partnerId, customerId, details: { restored: Boolean(existing) } };
+    const row = { id: newId(), partnerId, customerId, status: DelegatedAdminStatus.ACTIVE, grantedAt: tx.at, revokedAt: null } as DelegatedAdminPrivilege;
+    await insertOnce(tx, DelegatedAdminPrivilege, row, DELEGATED_ADMIN_GRANTED, record(row.id));
   }
 
   /**
@@ -101,36 +90,32 @@ export class RelationshipService {
         'must be true: you represent that the decision was made in good faith, for a legitimate business purpose',
       );
     }
-    return inTransaction(this.deps.ds, async (em) => {
-      const relationship = await scope.lockActiveRelationship(em, customerId);
-      const now = new Date();
-      await em.update(ResellerRelationship, { id: relationship.id }, { status: RelationshipStatus.REMOVED, removedAt: now });
-      countChange(em, TallyName.CUSTOMERS, relationship.partnerId, -1);
-      await this.activity.record(
-        em,
-        scope,
-        [{ action: ActivityAction.RELATIONSHIP_REMOVED, partnerId: relationship.partnerId, customerId, attestation: true }],
-        now,
-      );
-      await this.events.record(em, scope, [{ type: EventType.RELATIONSHIP_REMOVED, partnerId: relationship.partnerId, customerId }], now);
-      return em.findOneByOrFail(ResellerRelationship, { id: relationship.id });
+    return this.changes.run(scope, async (tx) => {
+      const relationship = await scope.lockActiveRelationship(tx.em, customerId);
+      const set = { status: RelationshipStatus.REMOVED, removedAt: tx.at };
+      const removed = await tx.update(ResellerRelationship, relationship, set, RELATIONSHIP_REMOVED, () => ({
+        subject: { partnerId: relationship.partnerId, customerId },
+        subjectId: relationship.id,
+        attestation: true,
+        data: {},
+      }));
+      if (!removed) throw new Error(`relationship ${relationship.id} changed under its lock`);
+      return tx.em.findOneByOrFail(ResellerRelationship, { id: relationship.id });
     });
   }
 
   /** The customer revokes a partner's delegated admin privileges; the relationship stays. */
   async revokeDelegatedAdmin(scope: Scope, partnerId: string): Promise<DelegatedAdminPrivilege> {
-    return inTransaction(this.deps.ds, async (em) => {
-      const privileges = await scope.lockActiveDelegatedAdmin(em, partnerId);
-      const now = new Date();
-      await em.update(DelegatedAdminPrivilege, { id: privileges.id }, { status: DelegatedAdminStatus.REVOKED, revokedAt: now });
-      await this.activity.record(
-        em,
-        scope,
-        [{ action: ActivityAction.DELEGATED_ADMIN_REVOKED, partnerId, customerId: privileges.customerId }],
-        now,
-      );
-      await this.events.record(em, scope, [{ type: EventType.DELEGATED_ADMIN_REVOKED, partnerId, customerId: privileges.customerId }], now);
-      return em.findOneByOrFail(DelegatedAdminPrivilege, { id: privileges.id });
+    return this.changes.run(scope, async (tx) => {
+      const privileges = await scope.lockActiveDelegatedAdmin(tx.em, partnerId);
+      const set = { status: DelegatedAdminStatus.REVOKED, revokedAt: tx.at };
+      const revoked = await tx.update(DelegatedAdminPrivilege, privileges, set, DELEGATED_ADMIN_REVOKED, () => ({
+        subject: { partnerId, customerId: privileges.customerId },
+        subjectId: privileges.id,
+        data: {},
+      }));
+      if (!revoked) throw new Error(`delegated admin privileges ${privileges.id} changed under their lock`);
+      return tx.em.findOneByOrFail(DelegatedAdminPrivilege, { id: privileges.id });
     });
   }
 }

@@ -1,3 +1,4 @@
+import { declareTransitions } from '../../changes/transitions';
 import { Field, GraphQLISODateTime, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
 import { enumColumn, idColumn, nullableTimeColumn, refColumn, timeColumn } from '../../common/columns';
@@ -41,3 +42,9 @@ export class ResellerRelationship {
   @Column(nullableTimeColumn)
   removedAt: Date | null;
 }
+
+/** A relationship is removed by its partner and made ACTIVE again by a new invitation or customer. */
+export const RESELLER_RELATIONSHIP_TRANSITIONS = declareTransitions(ResellerRelationship, 'status', {
+  [RelationshipStatus.ACTIVE]: [RelationshipStatus.REMOVED],
+  [RelationshipStatus.REMOVED]: [RelationshipStatus.ACTIVE],
+});

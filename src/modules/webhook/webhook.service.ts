@@ -1,13 +1,14 @@
 import { Brackets, type EntityManager, In, LessThanOrEqual } from 'typeorm';
+import type { Changes } from '../../changes/change';
 import type { AppDeps } from '../../common/context';
-import { afterCommit, inTransaction } from '../../common/database';
+import { afterCommit } from '../../common/database';
 import { withinOwnerLimit } from '../../common/locks';
 import { ConflictError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { logger } from '../../common/logger';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import type { Scope } from '../../scope/scope';
-import { EventType, partnerKey } from '../../events/catalog';
+import { partnerKey } from '../../events/catalog';
 import { EventRecord } from '../../events/event.entity';
 import type { EventService } from '../../events/event.service';
 import { toEventNode } from '../../events/event.types';
@@ -19,6 +20,13 @@ import { WebhookAddressPolicy } from './webhook.address';
 import type { CreateWebhookEndpointInput, UpdateWebhookEndpointInput } from './webhook.inputs';
 import { newWebhookSecret, SecretBox } from './webhook.secrets';
 import { sendWebhook } from './webhook.sender';
+import {
+  WEBHOOK_ENDPOINT_CREATED,
+  WEBHOOK_ENDPOINT_DELETED,
+  WEBHOOK_ENDPOINT_DISABLED,
+  WEBHOOK_ENDPOINT_UPDATED,
+  WEBHOOK_REDELIVERY_REQUESTED,
+} from './webhook.changes';
 
 /** Endpoints one partner may have. */
 export const MAX_ENDPOINTS_PER_PARTNER = 20;
@@ -41,7 +49,8 @@ export class WebhookService {
 
   constructor(
     private readonly deps: AppDeps,
-    private readonly events: EventService,
+    private readonly changes: Changes,
+    events: EventService,
   ) {
     this.box = new SecretBox(deps.config.webhookSecretKey);
     this.policy = new WebhookAddressPolicy(deps.config);
@@ -54,7 +63,8 @@ export class WebhookService {
     this.checkUrl(input.url);
     const partnerId = scope.ownPartnerId();
     const secret = newWebhookSecret();
-    const endpoint = await inTransaction(this.deps.ds, async (em) => {
+    const endpoint = await this.changes.run(scope, async (tx) => {
+      const { em } = tx;
       // the partner row locked, then counted: concurrent creates of one partner take turns, so the limit holds
       await withinOwnerLimit(em, {
         owner: Partner,
@@ -71,11 +81,11 @@ export class WebhookService {
         eventTypes: dedupe(input.eventTypes ?? []),
         enabled: true,
         secretCiphertext: this.box.seal(secret),
-        createdAt: new Date(),
+        createdAt: tx.at,
         disabledAt: null,
       });
-      await em.insert(WebhookEndpoint, row);
-      return row;
+      // the secret's ciphertext is never audited (src/changes/change.ts leaves out secret fields)
+      return tx.insert(WebhookEndpoint, row, WEBHOOK_ENDPOINT_CREATED, { subject: { partnerId }, subjectId: row.id, data: {} });
     });
     return { endpoint, secret };
   }
@@ -83,7 +93,8 @@ export class WebhookService {
   async update(scope: Scope, input: UpdateWebhookEndpointInput): Promise<WebhookEndpoint> {
     if (input.url !== undefined && input.url !== null) this.checkUrl(input.url);
     scope.ownPartnerId();
-    return inTransaction(this.deps.ds, async (em) => {
+    return this.changes.run(scope, async (tx) => {
+      const { em } = tx;
       const endpoint = await scope.lockForChange(em, WebhookEndpoint, input.endpointId);
       const changes: Partial<WebhookEndpoint> = {};
       if (input.url !== undefined && input.url !== null) changes.url = input.url;
@@ -91,9 +102,16 @@ export class WebhookService {
       if (input.eventTypes !== undefined && input.eventTypes !== null) changes.eventTypes = dedupe(input.eventTypes);
       if (input.enabled !== undefined && input.enabled !== null && input.enabled !== endpoint.enabled) {
         changes.enabled = input.enabled;
-        changes.disabledAt = input.enabled ? null : new Date();
+        changes.disabledAt = input.enabled ? null : tx.at;
       }
-      if (Object.keys(changes).length) await em.update(WebhookEndpoint, { id: endpoint.id }, changes);
+      if (Object.keys(changes).length) {
+        const done = await tx.update(WebhookEndpoint, endpoint, changes, WEBHOOK_ENDPOINT_UPDATED, () => ({
+          subject: { partnerId: endpoint.partnerId },
+          subjectId: endpoint.id,
+          data: {},
+        }));
+        if (!done) throw new Error(`webhook endpoint ${endpoint.id} changed under its lock`);
+      }
       return em.findOneByOrFail(WebhookEndpoint, { id: endpoint.id });
     });
   }
@@ -101,10 +119,10 @@ export class WebhookService {
   /** Deletes the endpoint and its delivery history. */
   async delete(scope: Scope, endpointId: string): Promise<string> {
     scope.ownPartnerId();
-    return inTransaction(this.deps.ds, async (em) => {
-      const endpoint = await scope.lockForChange(em, WebhookEndpoint, endpointId);
-      await em.delete(WebhookDelivery, { endpointId: endpoint.id });
-      await em.delete(WebhookEndpoint, { id: endpoint.id });
+    return this.changes.run(scope, async (tx) => {
+      const endpoint = await scope.lockForChange(tx.em, WebhookEndpoint, endpointId);
+      await tx.em.delete(WebhookDelivery, { endpointId: endpoint.id });
+      await tx.remove(WebhookEndpoint, endpoint, WEBHOOK_ENDPOINT_DELETED, { subject: { partnerId: endpoint.partnerId }, subjectId: endpoint.id, data: {} });
       return endpoint.id;
     });
   }
@@ -122,7 +140,8 @@ export class WebhookService {
   /** A new, manual attempt of a delivery's event to its endpoint, sent at once (it schedules no retry). */
   async redeliver(scope: Scope, deliveryId: string): Promise<WebhookDelivery> {
     scope.ownPartnerId();
-    const delivery = await inTransaction(this.deps.ds, async (em) => {
+    const delivery = await this.changes.run(scope, async (tx) => {
+      const { em } = tx;
       const original = await scope.lockForChange(em, WebhookDelivery, deliveryId);
       const endpoint = await scope.lockForChange(em, WebhookEndpoint, original.endpointId);
       if (!endpoint.enabled) throw new ConflictError('This endpoint is disabled; enable it with updateWebhookEndpoint first');
@@ -131,8 +150,13 @@ export class WebhookService {
         .select('MAX(d.attempt)', 'max')
         .where('d.endpointId = :endpointId AND d.eventId = :eventId', { endpointId: endpoint.id, eventId: original.eventId })
         .getRawOne<{ max: number | string }>();
-      const row = em.create(WebhookDelivery, pendingAttempt(endpoint.id, original.eventId, Number(last?.max ?? original.attempt) + 1, new Date(), true));
-      await em.insert(WebhookDelivery, row);
+      const row = em.create(WebhookDelivery, pendingAttempt(endpoint.id, original.eventId, Number(last?.max ?? original.attempt) + 1, tx.at, true));
+      await tx.insert(WebhookDelivery, row, WEBHOOK_REDELIVERY_REQUESTED, {
+        subject: { partnerId: endpoint.partnerId },
+        subjectId: endpoint.id,
+        details: { eventId: original.eventId, deliveryId: row.id },
+        data: {},
+      });
       afterCommit(em, () => this.wake());
       return row;
     });
@@ -154,7 +178,7 @@ export class WebhookService {
     if (!partnerIds.size) return;
     const endpoints = await em.find(WebhookEndpoint, { where: { partnerId: In([...partnerIds]), enabled: true } });
     if (!endpoints.length) return;
-    const now = new Date();
+    const now = this.deps.clock.now();
     const rows: Partial<WebhookDelivery>[] = [];
     for (const e of batch) {
       for (const endpoint of endpoints) {
@@ -201,7 +225,7 @@ export class WebhookService {
 
   /** Claims and sends up to CONCURRENCY due deliveries; returns how many it sent. */
   private async sendDue(): Promise<number> {
-    const now = new Date();
+    const now = this.deps.clock.now();
     const due = await this.deps.ds.manager.find(WebhookDelivery, {
       where: [
         { status: WebhookDeliveryStatus.PENDING, nextAttemptAt: LessThanOrEqual(now) },
@@ -248,9 +272,10 @@ export class WebhookService {
 
   /** The outcome of one attempt; a failure with tries left schedules the next, the last one disables the endpoint. */
   private async record(delivery: WebhookDelivery, endpoint: WebhookEndpoint, event: StoredEvent, result: { ok: boolean; status: number | null; error: string | null }) {
-    const now = new Date();
     const schedule = this.deps.config.webhookRetrySchedule;
-    await inTransaction(this.deps.ds, async (em) => {
+    await this.changes.run(null, async (tx) => {
+      const { em } = tx;
+      const now = tx.at;
       const outcome = { attemptedAt: now, responseStatus: result.status, error: result.error };
       if (result.ok) {
         await em.update(WebhookDelivery, { id: delivery.id }, { ...outcome, status: WebhookDeliveryStatus.SUCCEEDED, nextAttemptAt: null });
@@ -272,22 +297,14 @@ export class WebhookService {
       await em.update(WebhookDelivery, { id: delivery.id }, { ...outcome, status: WebhookDeliveryStatus.FAILED, nextAttemptAt: null });
       if (delivery.manual) return;
       // the last try failed: the endpoint is turned off (once, even if several deliveries fail together)
-      const off = await em
-        .createQueryBuilder()
-        .update(WebhookEndpoint)
-        .set({ enabled: false, disabledAt: now })
-        .where('id = :id AND enabled = :on', { id: endpoint.id, on: true })
-        .execute();
-      if (!off.affected) return;
+      const off = await tx.update(WebhookEndpoint, endpoint, { enabled: false, disabledAt: now }, WEBHOOK_ENDPOINT_DISABLED, () => ({
+        subject: { partnerId: endpoint.partnerId },
+        subjectId: endpoint.id,
+        data: { endpointId: endpoint.id, url: endpoint.url, eventId: event.id, attempts: delivery.attempt, lastStatus: result.status, lastError: result.error },
+      }));
+      if (!off) return;
       await em.update(WebhookDelivery, { endpointId: endpoint.id, status: WebhookDeliveryStatus.PENDING }, { status: WebhookDeliveryStatus.CANCELLED, error: 'endpoint disabled', nextAttemptAt: null });
       logger.warn({ endpointId: endpoint.id, attempts: delivery.attempt }, 'webhook endpoint disabled after its last retry failed');
-      await this.events.record(em, null, [
-        {
-          type: EventType.WEBHOOK_ENDPOINT_DISABLED,
-          partnerId: endpoint.partnerId,
-          data: { endpointId: endpoint.id, url: endpoint.url, eventId: event.id, attempts: delivery.attempt, lastStatus: result.status, lastError: result.error },
-        },
-      ], now);
     });
   }
 }

@@ -1,0 +1,18 @@
+import { defineChange } from '../../changes/catalog';
+import { ChangeKind, SubjectType } from '../../changes/kinds';
+import { EVERYONE, TallyName } from '../../counts/tallies';
+
+export interface CustomerCreatedData {
+  companyName: string;
+  domain: string;
+  cloud: string;
+  indirectResellerId: string | null;
+}
+
+export const CUSTOMER_CREATED = defineChange<CustomerCreatedData>({
+  kind: ChangeKind.CUSTOMER_CREATED,
+  subjectType: SubjectType.CUSTOMER,
+  description: 'A customer was created. data: companyName, domain, cloud, indirectResellerId. To: the creating partner, the indirect reseller, the customer.',
+  audience: (s, d) => ({ partnerIds: [s.partnerId, d.indirectResellerId], customerIds: [s.customerId] }),
+  counters: () => [{ tally: TallyName.CUSTOMERS, owner: EVERYONE, delta: 1 }],
+});
