@@ -5,33 +5,10 @@ import { IdScalar } from './common/ids';
 import { validateArgument } from './common/input-validation';
 import type { AppPubSub } from './common/pubsub';
 import { EventResolver } from './events/event.resolver';
-import { WebhookResolver } from './modules/webhook/webhook.resolver';
-import { ActivityResolver } from './modules/activity/activity.resolver';
-import { AdminRelationshipResolver } from './modules/admin-relationship/admin-relationship.resolver';
-import { CustomerResolver } from './modules/customer/customer.resolver';
-import { InvitationResolver } from './modules/invitation/invitation.resolver';
-import { OfferResolver } from './modules/offer/offer.resolver';
-import { PartnerResolver } from './modules/partner/partner.resolver';
-import { PartnershipResolver } from './modules/partnership/partnership.resolver';
-import { RelationshipResolver } from './modules/relationship/relationship.resolver';
-import { SubscriptionResolver } from './modules/subscription/subscription.resolver';
-import { ViewerResolver } from './modules/viewer/viewer.resolver';
+import { MODULES } from './modules';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [
-  ViewerResolver,
-  PartnerResolver,
-  CustomerResolver,
-  OfferResolver,
-  SubscriptionResolver,
-  InvitationResolver,
-  RelationshipResolver,
-  ActivityResolver,
-  PartnershipResolver,
-  EventResolver,
-  WebhookResolver,
-  AdminRelationshipResolver,
-];
+export const RESOLVERS: NonEmptyArray<Function> = [EventResolver, ...MODULES.flatMap((m) => m.resolvers ?? [])];
 
 /**
  * type-graphql gives every plain `@Field` property a resolver that runs the field's middleware chain

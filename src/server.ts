@@ -20,7 +20,7 @@ import type { RequestContext } from './context';
 import { seedDemo } from './demo/seed';
 import { appDataSource } from './entities';
 import { ensureCatalog } from './modules/offer/offer.service';
-import { corsPolicy, jsonErrors, notFound, requireJsonBody, securityHeaders } from './pipeline/http';
+import { assignRequestId, corsPolicy, jsonErrors, notFound, requireJsonBody, securityHeaders } from './pipeline/http';
 import { HttpDrain } from './pipeline/drain';
 import { OperationCompiler } from './pipeline/execution';
 import { OperationPipeline, type SocketExtra } from './pipeline/pipeline';
@@ -97,6 +97,9 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
     if (req.headers.authorization) res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  // every request's id (src/common/request-id.ts): echoed in x-request-id whichever layer answers,
+  // in its errors and log lines; a malformed x-request-id is refused here (400), before anything runs
+  app.use(assignRequestId);
   app.use(drain.middleware);
 
   // graphql-ws on the same path: ws reads no message over WS_MAX_PAYLOAD (it closes the socket, 1009)

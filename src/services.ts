@@ -1,32 +1,25 @@
-import type { AppDeps } from './common/context';
 import { Changes } from './changes/change';
+import type { AppDeps } from './common/context';
 import { EventService } from './events/event.service';
-import { ActivityService } from './modules/activity/activity.service';
-import { AdminRelationshipService } from './modules/admin-relationship/admin-relationship.service';
-import { CustomerService } from './modules/customer/customer.service';
-import { InvitationService } from './modules/invitation/invitation.service';
-import { OfferService } from './modules/offer/offer.service';
-import { PartnershipService } from './modules/partnership/partnership.service';
-import { PartnerService } from './modules/partner/partner.service';
-import { RelationshipService } from './modules/relationship/relationship.service';
-import { WebhookService } from './modules/webhook/webhook.service';
-import { SubscriptionService } from './modules/subscription/subscription.service';
+import type { CoreServices } from './modules/module';
+import { MODULES } from './modules';
 
-/** The services of one process, wired by hand in dependency order. Each method takes the caller's scope first. */
-export function createServices(deps: AppDeps) {
+type Modules = (typeof MODULES)[number];
+type ServicesOf<M> = M extends { services?: (core: CoreServices, needs: never) => infer S } ? (S extends object ? S : unknown) : unknown;
+type Intersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+/** Every service of one process: the event stream, the change primitive, and each module's. */
+export type Services = { events: EventService; changes: Changes } & Intersection<ServicesOf<Modules>>;
+
+/** The services of one process, each module's built in the order of the modules list. Each method takes the caller's scope first. */
+export function createServices(deps: AppDeps): Services {
   const events = new EventService(deps);
   const changes = new Changes(deps, events.outbox);
-  const activity = new ActivityService(deps);
-  const partners = new PartnerService(deps, changes);
-  const relationships = new RelationshipService(changes);
-  const offers = new OfferService(deps);
-  const subscriptions = new SubscriptionService(changes, offers);
-  const customers = new CustomerService(deps, changes, relationships, subscriptions);
-  const invitations = new InvitationService(deps, changes, relationships);
-  const partnerships = new PartnershipService(deps, changes);
-  const webhooks = new WebhookService(deps, changes, events);
-  const adminRelationships = new AdminRelationshipService(deps, changes);
-  return { changes, events, webhooks, activity, partners, relationships, offers, subscriptions, customers, invitations, partnerships, adminRelationships };
+  const core: CoreServices = { deps, changes, events };
+  const built: Record<string, unknown> = { events, changes };
+  for (const module of MODULES) {
+    if (!('services' in module) || !module.services) continue;
+    Object.assign(built, (module.services as (core: CoreServices, needs: unknown) => object)(core, built));
+  }
+  return built as Services;
 }
-
-export type Services = ReturnType<typeof createServices>;

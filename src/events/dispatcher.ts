@@ -1,3 +1,4 @@
+import { outsideRequest } from '../common/request-id';
 import type { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../common/database';
 import { logger } from '../common/logger';
@@ -34,7 +35,8 @@ export class EventDispatcher {
   dispatch(events: StoredEvent[]): void {
     for (const event of events) this.pubSub.publish(EVENTS_TOPIC, event as unknown as PublishedEvent);
     this.pending.push(...events);
-    this.running ??= this.drain().finally(() => (this.running = null));
+    // the drain outlives the request whose commit started it: its log lines are not that request's
+    this.running ??= outsideRequest(() => this.drain()).finally(() => (this.running = null));
   }
 
   /** Resolves when everything dispatched so far has been handed to the consumers (or failed to). */

@@ -65,6 +65,12 @@ export class EventNode {
 
   @Field(() => GraphQLJSONObject, { description: 'The details of this type (see the event catalog)' })
   data: Record<string, unknown>;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The request id (`x-request-id`) of the API call that caused the event, as on its audit records; the sweep run for what the server does by itself',
+  })
+  correlationId: string | null;
 }
 
 export function toEventNode(e: StoredEvent): EventNode {
@@ -81,6 +87,7 @@ export function toEventNode(e: StoredEvent): EventNode {
     subscriptionId: e.subscriptionId,
     adminRelationshipId: e.adminRelationshipId,
     data: e.data,
+    correlationId: e.correlationId ?? null,
   };
 }
 

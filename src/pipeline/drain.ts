@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { Server as NetServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestHandler, Response } from 'express';
+import { requestIdOf } from './http';
 
 /**
  * Graceful shutdown of the HTTP side. On `begin()`:
@@ -58,7 +59,7 @@ export class HttpDrain {
         res.setHeader('Connection', 'close');
         res.setHeader('Retry-After', '1');
         res.status(503).type('application/json');
-        res.send(JSON.stringify({ errors: [{ message: 'The server is shutting down; retry the request', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }));
+        res.send(JSON.stringify({ errors: [{ message: 'The server is shutting down; retry the request', extensions: { code: 'SERVICE_UNAVAILABLE', requestId: requestIdOf(req) } }] }));
       };
       // read the body first: closing a connection with unread data resets it, and the client would
       // see the reset instead of the answer (a body beyond what /graphql accepts is not waited for)

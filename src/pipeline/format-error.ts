@@ -3,6 +3,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { isDatabaseUnavailable, isUniqueViolation } from '../common/database';
 import { AppError, ErrorCode } from '../common/errors';
 import { logger } from '../common/logger';
+import { currentRequestId, withRequestId } from '../common/request-id';
 
 const CLIENT_CODES = new Set<string>([
   ...Object.values(ErrorCode),
@@ -44,9 +45,17 @@ function isApolloRequestError(error: unknown): boolean {
 /**
  * The one place errors become responses, for HTTP and WebSocket alike: typed errors keep their
  * code, a unique-key race is a CONFLICT, an unreachable database is SERVICE_UNAVAILABLE, and
- * anything unexpected is logged with its stack and answered without internals.
+ * anything unexpected is logged with its stack and answered without internals. Every error carries
+ * its request id (`extensions.requestId`): `requestId`, else the one of the request being run.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown, requestId = currentRequestId()): GraphQLFormattedError {
+  if (!requestId) return answer(formatted, error);
+  // what is logged while formatting carries the id too
+  const out = withRequestId(requestId, () => answer(formatted, error));
+  return { ...out, extensions: { ...out.extensions, requestId } };
+}
+
+function answer(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   let code = formatted.extensions?.code;
   if (code === ErrorCode.INTERNAL_SERVER_ERROR && isApolloRequestError(original)) {

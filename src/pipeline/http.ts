@@ -1,12 +1,48 @@
+import type { IncomingMessage } from 'node:http';
 import cors from 'cors';
 import type { ErrorRequestHandler, Express, Request, RequestHandler } from 'express';
+import { GraphQLError } from 'graphql';
 import helmet from 'helmet';
 import type { AppConfig } from '../common/config';
 import { logger } from '../common/logger';
+import { clientRequestId, newRequestId, REQUEST_ID_HEADER, withRequestId } from '../common/request-id';
+import { formatError } from './format-error';
 
-/** Every refusal outside GraphQL still answers GraphQL-shaped JSON: never an HTML page, never a stack. */
+const requestIds = new WeakMap<IncomingMessage, string>();
+
+/** The request id `assignRequestId` gave an HTTP request. */
+export function requestIdOf(req: IncomingMessage | undefined): string | undefined {
+  return req ? requestIds.get(req) : undefined;
+}
+
+/**
+ * Every request gets its request id (src/common/request-id.ts): the client's `x-request-id`, or a new
+ * one. It is echoed in the `x-request-id` response header whichever layer answers, and the rest of the
+ * request runs with it (its log lines and errors carry it). An `x-request-id` that is not a request id
+ * is refused before anything runs: 400, BAD_USER_INPUT naming `x-request-id`, with a new id.
+ */
+export const assignRequestId: RequestHandler = (req, res, next) => {
+  let sent: string | undefined;
+  let refusal: unknown;
+  try {
+    sent = clientRequestId(req.headers[REQUEST_ID_HEADER], REQUEST_ID_HEADER);
+  } catch (err) {
+    refusal = err;
+  }
+  const requestId = sent ?? newRequestId();
+  requestIds.set(req, requestId);
+  res.setHeader(REQUEST_ID_HEADER, requestId);
+  if (refusal instanceof GraphQLError) {
+    res.status(400).type('application/json').send(JSON.stringify({ errors: [formatError(refusal.toJSON(), refusal, requestId)] }));
+    return;
+  }
+  withRequestId(requestId, next);
+};
+
+/** Every refusal outside GraphQL still answers GraphQL-shaped JSON (with the request id): never an HTML page, never a stack. */
 function sendError(res: Parameters<RequestHandler>[1], status: number, code: string, message: string) {
-  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+  const requestId = requestIdOf(res.req);
+  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code, requestId } }] }));
 }
 
 /** body-parser's error types, answered in words that do not echo the body. */
@@ -35,7 +71,9 @@ export function corsPolicy(config: Pick<AppConfig, 'corsOrigins'>): RequestHandl
   return cors<cors.CorsRequest>({
     origin: config.corsOrigins === '*' ? true : config.corsOrigins,
     methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name'],
+    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', REQUEST_ID_HEADER],
+    // a page may read an answer's request id (to quote it)
+    exposedHeaders: [REQUEST_ID_HEADER],
     maxAge: 600,
   });
 }
@@ -52,12 +90,12 @@ export const requireJsonBody: RequestHandler = (req, res, next) => {
 export const notFound: RequestHandler = (req, res) => sendError(res, 404, 'NOT_FOUND', `No route ${req.method} ${req.path}`);
 
 /** The last error handler: body-parser's refusals by type, anything else a logged 500 without details. */
-export const jsonErrors: ErrorRequestHandler = (err, _req, res, _next) => {
+export const jsonErrors: ErrorRequestHandler = (err, req, res, _next) => {
   const status = Number(err?.status ?? err?.statusCode) || 500;
   const known = BODY_ERRORS[String(err?.type)];
   if (known) return sendError(res, status, known[0], known[1]);
   if (status >= 500) {
-    logger.error({ err }, 'unexpected HTTP error');
+    logger.error({ err, requestId: requestIdOf(req) }, 'unexpected HTTP error');
     return sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
   }
   return sendError(res, status, 'BAD_REQUEST', 'Bad request');

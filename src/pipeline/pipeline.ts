@@ -4,7 +4,7 @@ import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
 import type { Request } from 'express';
 import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, getOperationAST, parse, specifiedRules, validate } from 'graphql';
 import { CloseCode } from 'graphql-ws';
-import type { ServerOptions } from 'graphql-ws';
+import type { Context, ServerOptions, SubscribePayload } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import { LRUCache } from 'lru-cache';
 import type { TokenVerifier } from '../common/auth/jwt';
@@ -12,12 +12,14 @@ import type { Principal } from '../common/auth/principal';
 import type { AppDeps } from '../common/context';
 import { isDatabaseUnavailable } from '../common/database';
 import { AppError, ErrorCode, ServiceUnavailableError } from '../common/errors';
+import { clientRequestId, currentRequestId, newRequestId, operationRequestId, REQUEST_ID_HEADER, withRequestId } from '../common/request-id';
 import { buildContext, type RequestContext } from '../context';
 import { confirmCaller } from '../scope/caller';
 import type { Services } from '../services';
 import { SharedSubscriptions } from './fanout';
 import { formatError } from './format-error';
 import { OperationGate } from './gate';
+import { requestIdOf } from './http';
 import { limitRules, type OperationLimits, parseOptions, VALIDATION_FAILED } from './limits';
 import type { AnonymousLimiter } from './rate-limit';
 import { MAX_SUBSCRIPTION_ID_LENGTH, shut, shutIfSlow, SocketClose, SocketCounter, socketOwner } from './sockets';
@@ -29,6 +31,10 @@ export type SocketExtra = {
   expiryTimer?: NodeJS.Timeout;
   /** subscribes refused for the per-socket limit so far */
   refusedOverLimit?: number;
+  /** the socket's request id (its upgrade's x-request-id, or a new one), set in onConnect */
+  requestId?: string;
+  /** subscribes received so far: the n of each one's request id `<requestId>.<n>` */
+  operations?: number;
 };
 
 /** A client that keeps subscribing past the limit after this many refusals is cut off (close 1008). */
@@ -129,8 +135,9 @@ export class OperationPipeline {
     }
   }
 
-  context(principal: Principal | undefined, ip: string): RequestContext {
-    return buildContext(this.deps, this.services, principal, ip);
+  /** `requestId`: the request's (src/common/request-id.ts), the correlation id of the changes it makes. */
+  context(principal: Principal | undefined, ip: string, requestId: string): RequestContext {
+    return buildContext(this.deps, this.services, principal, ip, requestId);
   }
 
   /**
@@ -145,7 +152,8 @@ export class OperationPipeline {
     const ip = req.ip ?? '';
     // introspection this caller may not run, refused before Apollo parses and validates it (the gate checks again)
     await this.gate.refuseIntrospectionText(operationParams(req).query, principal, ip);
-    return this.context(principal, ip);
+    // set by the first middleware (src/pipeline/http.ts)
+    return this.context(principal, ip, requestIdOf(req) ?? currentRequestId() ?? newRequestId());
   }
 
   /** Apollo's side: the same rules, parse options and error formatting, the gate as a plugin. */
@@ -227,9 +235,11 @@ export class OperationPipeline {
     clientAddress: (req: IncomingMessage) => string = (req) => req.socket.remoteAddress ?? '',
     sockets = new SocketCounter(this.deps.config.maxSocketsPerPrincipal),
   ): ServerOptions<Record<string, unknown> | undefined, Extra & Partial<SocketExtra>> {
-    const { schema, limits } = this;
+    const { schema } = this;
     const { maxSocketsPerPrincipal, wsMaxBuffered } = this.deps.config;
     const shared = new SharedSubscriptions();
+    // each subscribe's request id, by its message's payload (the one object all its hooks get)
+    const operationIds = new WeakMap<object, string>();
     return {
       schema,
       // one execution per event and audience, not per subscriber (src/pipeline/fanout.ts)
@@ -238,6 +248,13 @@ export class OperationPipeline {
       // a bad token is refused with close code 4403. Then the socket counts against its user's
       // share (or its address's, without a token): one beyond is closed with 4429.
       onConnect: async (ctx) => {
+        // the socket's request id: its upgrade's x-request-id (a malformed one closes it, 4400), or a new one
+        try {
+          ctx.extra.requestId = clientRequestId(ctx.extra.request.headers[REQUEST_ID_HEADER], REQUEST_ID_HEADER) ?? newRequestId();
+        } catch (err) {
+          shut(ctx.extra.socket, SocketClose.BAD_REQUEST, (err as Error).message.slice(0, 120));
+          return false;
+        }
         const params = ctx.connectionParams ?? {};
         const header = params.authorization ?? params.Authorization;
         const { socket } = ctx.extra;
@@ -270,67 +287,92 @@ export class OperationPipeline {
         }
       },
       onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
-      onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+      onSubscribe: (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> | readonly GraphQLError[] => {
+        // the operation's request id: the payload's `extensions.requestId`, else `<the socket's>.<n>`
+        ctx.extra.operations = (ctx.extra.operations ?? 0) + 1;
+        const ownId = operationRequestId(ctx.extra.requestId ?? newRequestId(), ctx.extra.operations);
+        operationIds.set(payload, ownId);
+        let requestId: string;
         try {
-          // the id comes back in every message of the subscription, and graphql-ws keeps it as a key
-          if (id.length > MAX_SUBSCRIPTION_ID_LENGTH) {
-            shut(ctx.extra.socket, SocketClose.BAD_REQUEST, `Subscription id longer than ${MAX_SUBSCRIPTION_ID_LENGTH} characters`, { stopReading: true });
-            return [new GraphQLError('Subscription id too long', { extensions: { code: ErrorCode.BAD_REQUEST } })];
-          }
-          // graphql-ws has already registered this one
-          if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
-            ctx.extra.refusedOverLimit = (ctx.extra.refusedOverLimit ?? 0) + 1;
-            if (ctx.extra.refusedOverLimit === REFUSALS_BEFORE_CLOSE) {
-              // say why, then stop reading what it has already sent
-              shut(ctx.extra.socket, 1008, 'Too many subscriptions: the limit per socket was ignored', { stopReading: true });
-            }
-            return [
-              new GraphQLError(`This socket already has ${limits.maxSubscriptionsPerSocket} live subscriptions, the limit; complete one first`, {
-                extensions: { code: ErrorCode.BAD_REQUEST, limit: limits.maxSubscriptionsPerSocket },
-              }),
-            ];
-          }
-          const checked = this.parseAndValidate(payload.query);
-          if ('errors' in checked) return checked.errors;
-          const { document } = checked;
-          const operation = getOperationAST(document, payload.operationName);
-          if (!operation) {
-            return [new GraphQLError('Name the operation to run (operationName)', { extensions: { code: ErrorCode.BAD_REQUEST } })];
-          }
-          if (operation.operation !== 'subscription') {
-            return [
-              new GraphQLError(`Only subscriptions run over WebSocket; send this ${operation.operation} as an HTTP POST`, {
-                extensions: { code: ErrorCode.BAD_REQUEST },
-              }),
-            ];
-          }
-          const { principal } = ctx.extra;
-          const ip = ctx.extra.ip ?? '';
-          await this.gate.admit({ document, operation, operationName: payload.operationName, variables: payload.variables, principal, ip });
-          return {
-            schema,
-            document,
-            operationName: payload.operationName,
-            variableValues: payload.variables,
-            // a fresh context (a fresh scope with fresh loaders) for every operation on the socket
-            contextValue: this.context(principal, ip),
-          };
+          requestId = clientRequestId((payload.extensions as { requestId?: unknown } | null | undefined)?.requestId, 'extensions.requestId') ?? ownId;
         } catch (err) {
-          return [asGraphQLError(err)];
+          return [err as GraphQLError];
         }
+        operationIds.set(payload, requestId);
+        // what the steps log carries the id
+        return withRequestId(requestId, () => this.subscribeArgs(ctx, id, payload, requestId));
       },
       // A socket that went away while a push was being written fails that write: graphql-ws reports it
       // here, but nothing can be sent any more and nothing is logged (a client that vanishes is no
       // server error); the placeholder only satisfies graphql-ws's message check.
-      onError: (ctx, _id, _payload, errors) =>
-        ctx.extra.socket.readyState === ctx.extra.socket.OPEN ? errors.map((e) => formatError(e.toJSON(), e)) : [{ message: 'The socket is closed' }],
-      onNext: (ctx, _id, _payload, _args, result) => {
+      onError: (ctx, _id, payload, errors) =>
+        ctx.extra.socket.readyState === ctx.extra.socket.OPEN
+          ? errors.map((e) => formatError(e.toJSON(), e, operationIds.get(payload)))
+          : [{ message: 'The socket is closed' }],
+      onNext: (ctx, _id, payload, _args, result) => {
         // before each push: a socket whose reader has fallen too far behind is closed (1013) instead
         // of queueing more. graphql-ws then sends nothing more (the socket is no longer open); once
         // dropped, the socket's subscriptions are returned and leave the event hub.
         shutIfSlow(ctx.extra.socket, wsMaxBuffered);
-        return result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined;
+        return result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e, operationIds.get(payload))) } : undefined;
       },
     };
+  }
+
+  /** A subscribe's steps once it has its request id: the socket's limits, parse and validate, the gate; its context. */
+  private async subscribeArgs(
+    ctx: Context<Record<string, unknown> | undefined, Extra & Partial<SocketExtra>>,
+    id: string,
+    payload: SubscribePayload,
+    requestId: string,
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const { schema, limits } = this;
+    try {
+      // the id comes back in every message of the subscription, and graphql-ws keeps it as a key
+      if (id.length > MAX_SUBSCRIPTION_ID_LENGTH) {
+        shut(ctx.extra.socket, SocketClose.BAD_REQUEST, `Subscription id longer than ${MAX_SUBSCRIPTION_ID_LENGTH} characters`, { stopReading: true });
+        return [new GraphQLError('Subscription id too long', { extensions: { code: ErrorCode.BAD_REQUEST } })];
+      }
+      // graphql-ws has already registered this one
+      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
+        ctx.extra.refusedOverLimit = (ctx.extra.refusedOverLimit ?? 0) + 1;
+        if (ctx.extra.refusedOverLimit === REFUSALS_BEFORE_CLOSE) {
+          // say why, then stop reading what it has already sent
+          shut(ctx.extra.socket, 1008, 'Too many subscriptions: the limit per socket was ignored', { stopReading: true });
+        }
+        return [
+          new GraphQLError(`This socket already has ${limits.maxSubscriptionsPerSocket} live subscriptions, the limit; complete one first`, {
+            extensions: { code: ErrorCode.BAD_REQUEST, limit: limits.maxSubscriptionsPerSocket },
+          }),
+        ];
+      }
+      const checked = this.parseAndValidate(payload.query);
+      if ('errors' in checked) return checked.errors;
+      const { document } = checked;
+      const operation = getOperationAST(document, payload.operationName);
+      if (!operation) {
+        return [new GraphQLError('Name the operation to run (operationName)', { extensions: { code: ErrorCode.BAD_REQUEST } })];
+      }
+      if (operation.operation !== 'subscription') {
+        return [
+          new GraphQLError(`Only subscriptions run over WebSocket; send this ${operation.operation} as an HTTP POST`, {
+            extensions: { code: ErrorCode.BAD_REQUEST },
+          }),
+        ];
+      }
+      const { principal } = ctx.extra;
+      const ip = ctx.extra.ip ?? '';
+      await this.gate.admit({ document, operation, operationName: payload.operationName, variables: payload.variables, principal, ip });
+      return {
+        schema,
+        document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+        // a fresh context (a fresh scope with fresh loaders) for every operation on the socket
+        contextValue: this.context(principal, ip, requestId),
+      };
+    } catch (err) {
+      return [asGraphQLError(err)];
+    }
   }
 }

@@ -6,6 +6,7 @@ import { withinOwnerLimit } from '../../common/locks';
 import { ConflictError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { logger } from '../../common/logger';
+import { outsideRequest } from '../../common/request-id';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import type { Scope } from '../../scope/scope';
 import { partnerKey } from '../../events/catalog';
@@ -211,7 +212,8 @@ export class WebhookService {
       this.again = true;
       return;
     }
-    this.working = (async () => {
+    // the worker outlives the request that woke it: its log lines are not that request's
+    this.working = outsideRequest(() => (async () => {
       do {
         this.again = false;
         try {
@@ -220,7 +222,7 @@ export class WebhookService {
           logger.warn({ err: (err as Error).message }, 'webhook worker: will retry');
         }
       } while (this.again && !this.stopped);
-    })().finally(() => (this.working = null));
+    })()).finally(() => (this.working = null));
   }
 
   /** Claims and sends up to CONCURRENCY due deliveries; returns how many it sent. */

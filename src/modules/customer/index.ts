@@ -1,0 +1,19 @@
+import { defineModule } from '../module';
+import type { RelationshipService } from '../relationship/relationship.service';
+import type { SubscriptionService } from '../subscription/subscription.service';
+import { CustomerUser } from './customer-user.entity';
+import { CUSTOMER_CREATED } from './customer.changes';
+import { Customer } from './customer.entity';
+import { CustomerResolver } from './customer.resolver';
+import { CustomerService } from './customer.service';
+
+/** Customers (the tenants of their users) and their users. */
+export const customerModule = defineModule({
+  name: 'customer',
+  entities: [Customer, CustomerUser],
+  resolvers: [CustomerResolver],
+  changes: [CUSTOMER_CREATED],
+  services: ({ deps, changes }, needs: { relationships: RelationshipService; subscriptions: SubscriptionService }) => ({
+    customers: new CustomerService(deps, changes, needs.relationships, needs.subscriptions),
+  }),
+});

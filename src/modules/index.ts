@@ -1,0 +1,32 @@
+import { activityModule } from './activity';
+import { adminRelationshipModule } from './admin-relationship';
+import { customerModule } from './customer';
+import { invitationModule } from './invitation';
+import { offerModule } from './offer';
+import { partnerModule } from './partner';
+import { partnershipModule } from './partnership';
+import { relationshipModule } from './relationship';
+import { subscriptionModule } from './subscription';
+import { viewerModule } from './viewer';
+import { webhookModule } from './webhook';
+
+/**
+ * The server's features, in the order their services are built (a module's services may use those of
+ * the modules before it). Adding a feature: its folder under src/modules/ with an `index.ts` that
+ * exports its module (src/modules/module.ts), and one line here.
+ */
+export const MODULES = [
+  viewerModule,
+  partnerModule,
+  relationshipModule,
+  offerModule,
+  subscriptionModule,
+  customerModule,
+  invitationModule,
+  activityModule,
+  partnershipModule,
+  webhookModule,
+  adminRelationshipModule,
+] as const;
+
+for (const module of MODULES) if ('register' in module && module.register) module.register();

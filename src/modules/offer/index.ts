@@ -1,0 +1,12 @@
+import { defineModule } from '../module';
+import { Offer } from './offer.entity';
+import { OfferResolver } from './offer.resolver';
+import { OfferService } from './offer.service';
+
+/** The offer catalog (read-only; refreshed at start). */
+export const offerModule = defineModule({
+  name: 'offer',
+  entities: [Offer],
+  resolvers: [OfferResolver],
+  services: ({ deps }) => ({ offers: new OfferService(deps) }),
+});

@@ -1,0 +1,14 @@
+import { defineModule } from '../module';
+import { PARTNER_CREATED } from './partner.changes';
+import { Partner } from './partner.entity';
+import { PartnerResolver } from './partner.resolver';
+import { PartnerService } from './partner.service';
+
+/** Partners: the operator onboards them; each is the tenant of its users. */
+export const partnerModule = defineModule({
+  name: 'partner',
+  entities: [Partner],
+  resolvers: [PartnerResolver],
+  changes: [PARTNER_CREATED],
+  services: ({ deps, changes }) => ({ partners: new PartnerService(deps, changes) }),
+});

@@ -1,0 +1,15 @@
+import { defineModule } from '../module';
+import { DelegatedAdminPrivilege } from './delegated-admin-privilege.entity';
+import { DELEGATED_ADMIN_GRANTED, DELEGATED_ADMIN_REVOKED, RELATIONSHIP_ESTABLISHED, RELATIONSHIP_REMOVED } from './relationship.changes';
+import { RelationshipResolver } from './relationship.resolver';
+import { RelationshipService } from './relationship.service';
+import { ResellerRelationship } from './reseller-relationship.entity';
+
+/** Reseller relationships and delegated admin privileges between partners and customers. */
+export const relationshipModule = defineModule({
+  name: 'relationship',
+  entities: [ResellerRelationship, DelegatedAdminPrivilege],
+  resolvers: [RelationshipResolver],
+  changes: [RELATIONSHIP_ESTABLISHED, RELATIONSHIP_REMOVED, DELEGATED_ADMIN_GRANTED, DELEGATED_ADMIN_REVOKED],
+  services: ({ changes }) => ({ relationships: new RelationshipService(changes) }),
+});

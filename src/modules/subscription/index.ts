@@ -1,0 +1,15 @@
+import { defineModule } from '../module';
+import type { OfferService } from '../offer/offer.service';
+import { SUBSCRIPTION_CREATED, SUBSCRIPTION_UPDATED } from './subscription.changes';
+import { CustomerSubscription } from './subscription.entity';
+import { SubscriptionResolver } from './subscription.resolver';
+import { SubscriptionService } from './subscription.service';
+
+/** Subscriptions a partner sells to its customers. */
+export const subscriptionModule = defineModule({
+  name: 'subscription',
+  entities: [CustomerSubscription],
+  resolvers: [SubscriptionResolver],
+  changes: [SUBSCRIPTION_CREATED, SUBSCRIPTION_UPDATED],
+  services: ({ changes }, { offers }: { offers: OfferService }) => ({ subscriptions: new SubscriptionService(changes, offers) }),
+});
