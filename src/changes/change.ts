@@ -1,6 +1,7 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Principal } from '../common/auth/principal';
+import type { Clock } from '../common/clock';
 import type { AppDeps } from '../common/context';
 import { inTransaction } from '../common/database';
 import { UnauthenticatedError } from '../common/errors';
@@ -86,14 +87,24 @@ const SYSTEM_ACTOR = { userId: 'system', roles: [] as string[], partnerId: undef
 export class ChangeTx {
   private readonly audits: PendingAudit<object>[] = [];
 
+  private instant?: Date;
+
   constructor(
     readonly em: EntityManager,
     /** the signed-in caller; null for the server itself */
     readonly actor: Principal | null,
     readonly correlationId: string | null,
-    /** the one instant of this transaction, from the injected clock */
-    readonly at: Date,
+    private readonly clock: Clock,
   ) {}
+
+  /**
+   * The one instant of this transaction, from the injected clock, taken when first read: read it after
+   * the locks whose order it must follow (a customer created for a reseller is younger than a removal
+   * of the partnership that committed before its lock was granted).
+   */
+  get at(): Date {
+    return (this.instant ??= this.clock.now());
+  }
 
   /** Inserts a new row: its audit record has every field as `after`. */
   async insert<E extends ObjectLiteral, D extends object>(entity: EntityTarget<E>, row: E, definition: ChangeDefinition<D>, record: ChangeRecord<D>): Promise<E> {
@@ -251,7 +262,7 @@ export class Changes {
     return inTransaction(this.deps.ds, async (em) => {
       if (by && !by.principal) throw new UnauthenticatedError();
       const principal = by?.principal ?? null;
-      const tx = new ChangeTx(em, principal, by?.requestId ?? opts.correlationId ?? null, this.deps.clock.now());
+      const tx = new ChangeTx(em, principal, by?.requestId ?? opts.correlationId ?? null, this.deps.clock);
       const result = await work(tx);
       await tx.flush(this.outbox);
       return result;

@@ -13,8 +13,9 @@ export interface CoreServices {
 /**
  * A feature: one folder under src/modules/ that exports one of these from its `index.ts`. The server
  * is the list of modules (src/modules/index.ts): their tables, their GraphQL resolvers, their kinds of
- * change (the catalog), their services, and how the tenant scope reads their tables. Adding a feature
- * is its folder and one line of that list.
+ * change (the catalog), their services, and how the tenant scope reads their tables (the folder's
+ * `<feature>.scope.ts`, imported by its `index.ts`: it adds the readers of the feature's tables to the
+ * Scope and registers its by-id rules and loaders). Adding a feature is its folder and one line of that list.
  */
 export interface FeatureModule<S extends object = object, N extends object = object> {
   name: string;

@@ -2,15 +2,14 @@ import type { DataSource } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
 import { UnauthenticatedError } from '../common/errors';
 import { Statement } from '../common/statements';
-import { Customer } from '../modules/customer/customer.entity';
-import { Partner } from '../modules/partner/partner.entity';
 
-const partnerExists = new Statement<{ id: string }, { found: number }>((ds, values) =>
-  ds.createQueryBuilder(Partner, 'partner').select('1', 'found').where('partner.id = :id', { id: values.id }).limit(1),
-);
-const customerExists = new Statement<{ id: string }, { found: number }>((ds, values) =>
-  ds.createQueryBuilder(Customer, 'customer').select('1', 'found').where('customer.id = :id', { id: values.id }).limit(1),
-);
+/** The tenant tables a token names (by table name: the scope knows no feature's entity). */
+const exists = (table: 'partner' | 'customer') =>
+  new Statement<{ id: string }, { found: number }>((ds, values) =>
+    ds.createQueryBuilder().select('1', 'found').from(table, 'tenant').where('tenant.id = :id', { id: values.id }).limit(1),
+  );
+const partnerExists = exists('partner');
+const customerExists = exists('customer');
 
 /**
  * The last check of a sign-in, after the token's signature and the consistency of its claims:

@@ -2,27 +2,8 @@ import DataLoader from 'dataloader';
 import { type DataSource, type EntityTarget, In, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import { readMany } from '../common/entity-reader';
 import { type Connection, pageRequest, type PageRequest, toConnection, type ConnectionArgs } from '../common/pagination';
-import { AdminRelationship } from '../modules/admin-relationship/admin-relationship.entity';
-import type { Customer } from '../modules/customer/customer.entity';
-import { Offer } from '../modules/offer/offer.entity';
-import type { Partner } from '../modules/partner/partner.entity';
-import type { DelegatedAdminPrivilege } from '../modules/relationship/delegated-admin-privilege.entity';
-import type { ResellerRelationship } from '../modules/relationship/reseller-relationship.entity';
-import { CustomerSubscription } from '../modules/subscription/subscription.entity';
-
-/** The scoped queries the loaders are built from (the Scope provides them). */
-export interface ScopedQueries {
-  partners(): SelectQueryBuilder<Partner>;
-  withContactDetails(): SelectQueryBuilder<Partner>;
-  customers(): SelectQueryBuilder<Customer>;
-  relationships(): SelectQueryBuilder<ResellerRelationship>;
-  delegatedAdminPrivileges(): SelectQueryBuilder<DelegatedAdminPrivilege>;
-  subscriptions(): SelectQueryBuilder<CustomerSubscription>;
-  adminRelationships(): SelectQueryBuilder<AdminRelationship>;
-}
-
 /** Rows of a scoped query by id, one `IN (...)` per batch, in key order (null where out of scope). */
-function byId<T extends ObjectLiteral & { id: string }>(query: () => SelectQueryBuilder<T>) {
+export function byId<T extends ObjectLiteral & { id: string }>(query: () => SelectQueryBuilder<T>) {
   return new DataLoader<string, T | null>(async (ids) => {
     const qb = query();
     const rows = await readMany(qb.andWhere(`${qb.alias}.id IN (:...loaderIds)`, { loaderIds: [...ids] }));
@@ -32,7 +13,7 @@ function byId<T extends ObjectLiteral & { id: string }>(query: () => SelectQuery
 }
 
 /** Scoped rows of a partner ↔ customer table, grouped by customer id. */
-function byCustomer<T extends ObjectLiteral & { customerId: string }>(query: () => SelectQueryBuilder<T>) {
+export function byCustomer<T extends ObjectLiteral & { customerId: string }>(query: () => SelectQueryBuilder<T>) {
   return new DataLoader<string, T[]>(async (customerIds) => {
     const qb = query();
     const rows = await readMany(qb.andWhere(`${qb.alias}.customerId IN (:...loaderIds)`, { loaderIds: [...customerIds] }));
@@ -101,39 +82,23 @@ function childCounts<T extends CustomerRow>(query: () => SelectQueryBuilder<T>) 
   });
 }
 
-/** The ids among a batch whose contact details the caller may read. */
-function contactDetails(scope: ScopedQueries) {
-  return new DataLoader<string, boolean>(async (ids) => {
-    const rows = await scope
-      .withContactDetails()
-      .select('partner.id', 'id')
-      .andWhere('partner.id IN (:...loaderIds)', { loaderIds: [...ids] })
-      .getRawMany<{ id: string }>();
-    const allowed = new Set(rows.map((r) => r.id));
-    return ids.map((id) => allowed.has(id));
-  });
-}
+/**
+ * The loaders of one scope. Empty here: each feature adds its own to this interface (module
+ * augmentation in its `<feature>.scope.ts`) and registers how they are built (`registerLoaders`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Loaders {}
 
-export interface Loaders {
-  /** A partner as the caller may know it (null outside `scope.partners()`). */
-  partner: DataLoader<string, Partner | null>;
-  /** Whether the caller may read a partner's contact details. */
-  partnerContactDetails: DataLoader<string, boolean>;
-  customer: DataLoader<string, Customer | null>;
-  /** The catalog: not tenant data. */
-  offer: DataLoader<string, Offer | null>;
-  /** The relationships of a customer that concern the caller (a partner: only its own). */
-  relationshipsOfCustomer: DataLoader<string, ResellerRelationship[]>;
-  delegatedAdminOfCustomer: DataLoader<string, DelegatedAdminPrivilege[]>;
-  subscriptionCount: DataLoader<string, number>;
-  /** A page of a customer's subscriptions as the caller may read them. */
-  subscriptions(customerId: string, args: ConnectionArgs): Promise<Connection<CustomerSubscription>>;
-  /** A page of a customer's admin relationships as the caller may read them (a partner: its own). */
-  adminRelationships(customerId: string, args: ConnectionArgs): Promise<Connection<AdminRelationship>>;
+type LoaderFactory = (scope: never, ds: DataSource) => Partial<Loaders>;
+const FACTORIES: LoaderFactory[] = [];
+
+/** Registers a feature's loaders: built for every scope (src/scope/scope.ts), from its scoped queries. */
+export function registerLoaders<S>(factory: (scope: S, ds: DataSource) => Partial<Loaders>): void {
+  FACTORIES.push(factory as LoaderFactory);
 }
 
 /** A page of each customer's rows, and their count, through one loader each per scope. */
-function childConnections<T extends CustomerRow>(entity: EntityTarget<T>, query: () => SelectQueryBuilder<T>, ds: DataSource) {
+export function childConnections<T extends CustomerRow>(entity: EntityTarget<T>, query: () => SelectQueryBuilder<T>, ds: DataSource) {
   const pages = childPages(entity, query, ds);
   const counts = childCounts(query);
   return {
@@ -147,18 +112,8 @@ function childConnections<T extends CustomerRow>(entity: EntityTarget<T>, query:
 }
 
 /** One set per scope (so per request or WebSocket operation): batching and caching never cross callers. */
-export function createLoaders(scope: ScopedQueries, ds: DataSource): Loaders {
-  const subscriptions = childConnections(CustomerSubscription, () => scope.subscriptions(), ds);
-  const adminRelationships = childConnections(AdminRelationship, () => scope.adminRelationships(), ds);
-  return {
-    partner: byId(() => scope.partners()),
-    partnerContactDetails: contactDetails(scope),
-    customer: byId(() => scope.customers()),
-    offer: byId(() => ds.getRepository(Offer).createQueryBuilder('offer')),
-    relationshipsOfCustomer: byCustomer(() => scope.relationships()),
-    delegatedAdminOfCustomer: byCustomer(() => scope.delegatedAdminPrivileges()),
-    subscriptionCount: subscriptions.counts,
-    subscriptions: subscriptions.page,
-    adminRelationships: adminRelationships.page,
-  };
+export function createLoaders(scope: unknown, ds: DataSource): Loaders {
+  const loaders: Partial<Loaders> = {};
+  for (const factory of FACTORIES) Object.assign(loaders, factory(scope as never, ds));
+  return loaders as Loaders;
 }

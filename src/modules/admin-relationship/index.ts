@@ -1,3 +1,4 @@
+import './admin-relationship.scope';
 import { defineModule } from '../module';
 import {
   ADMIN_RELATIONSHIP_APPROVED,

@@ -1,3 +1,4 @@
+import './customer.scope';
 import { defineModule } from '../module';
 import type { RelationshipService } from '../relationship/relationship.service';
 import type { SubscriptionService } from '../subscription/subscription.service';

@@ -1,3 +1,4 @@
+import './invitation.scope';
 import { defineModule } from '../module';
 import type { RelationshipService } from '../relationship/relationship.service';
 import { CustomerInvitation } from './customer-invitation.entity';

@@ -1,3 +1,4 @@
+import './offer.scope';
 import { defineModule } from '../module';
 import { Offer } from './offer.entity';
 import { OfferResolver } from './offer.resolver';

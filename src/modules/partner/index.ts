@@ -1,3 +1,4 @@
+import './partner.scope';
 import { defineModule } from '../module';
 import { PARTNER_CREATED } from './partner.changes';
 import { Partner } from './partner.entity';

@@ -1,3 +1,4 @@
+import './partnership.scope';
 import { defineModule } from '../module';
 import { PARTNERSHIP_ACCEPTED, PARTNERSHIP_REMOVED, PARTNERSHIP_REQUEST_REVOKED, PARTNERSHIP_REQUESTED } from './partnership.changes';
 import { PartnershipRequest } from './partnership-request.entity';

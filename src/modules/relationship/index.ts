@@ -1,3 +1,4 @@
+import './relationship.scope';
 import { defineModule } from '../module';
 import { DelegatedAdminPrivilege } from './delegated-admin-privilege.entity';
 import { DELEGATED_ADMIN_GRANTED, DELEGATED_ADMIN_REVOKED, RELATIONSHIP_ESTABLISHED, RELATIONSHIP_REMOVED } from './relationship.changes';

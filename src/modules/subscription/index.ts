@@ -1,3 +1,4 @@
+import './subscription.scope';
 import { defineModule } from '../module';
 import type { OfferService } from '../offer/offer.service';
 import { SUBSCRIPTION_CREATED, SUBSCRIPTION_UPDATED } from './subscription.changes';

@@ -1,3 +1,4 @@
+import './webhook.scope';
 import { defineModule } from '../module';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';

@@ -1,0 +1,16 @@
+import type { EntityManager } from 'typeorm';
+import { type Builder, registerScopeRule, Scope } from '../../scope/scope';
+import { CustomerInvitation } from './customer-invitation.entity';
+
+declare module '../../scope/scope' {
+  interface Scope {
+    /** Invitations: a partner's own (it created them), the operator all. */
+    invitations(em?: EntityManager): Builder<CustomerInvitation>;
+  }
+}
+
+Scope.prototype.invitations = function (this: Scope, em?: EntityManager) {
+  return this.partnerOwnedRows(CustomerInvitation, 'invitation', 'partnerId', em);
+};
+
+registerScopeRule(CustomerInvitation, { label: 'Invitation', alias: 'invitation', read: (scope, em) => scope.invitations(em) });

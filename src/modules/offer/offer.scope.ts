@@ -1,0 +1,12 @@
+import type DataLoader from 'dataloader';
+import { byId, registerLoaders } from '../../scope/loaders';
+import { Offer } from './offer.entity';
+
+declare module '../../scope/loaders' {
+  interface Loaders {
+    /** The catalog: not tenant data. */
+    offer: DataLoader<string, Offer | null>;
+  }
+}
+
+registerLoaders((_scope: unknown, ds) => ({ offer: byId(() => ds.getRepository(Offer).createQueryBuilder('offer')) }));
