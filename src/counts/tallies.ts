@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { beforeCommit, inTransaction } from '../common/database';
-import { PartnershipStatus, RelationshipStatus } from '../common/enums';
 import { logger } from '../common/logger';
 import { Statement } from '../common/statements';
 import { Tally } from './tally.entity';
@@ -37,37 +36,31 @@ export enum TallyName {
 /** The owner of a tally over every row. */
 export const EVERYONE = '*';
 
-/** Each tally as `SELECT owner, total` queries over the tables it counts: the truth a rebuild restores. */
-const REBUILD: Record<TallyName, string[]> = {
-  [TallyName.CUSTOMERS]: [
-    `SELECT partnerId, COUNT(*) FROM reseller_relationship WHERE status = '${RelationshipStatus.ACTIVE}' GROUP BY partnerId`,
-    `SELECT '${EVERYONE}', COUNT(*) FROM customer`,
+/**
+ * Each tally as `SELECT owner, total` queries over the tables it counts: the truth a rebuild restores.
+ * The core's (events, the audit trail) are here; each feature registers those over its own tables
+ * (`registerTally`, from its module's `register`).
+ */
+const REBUILD = new Map<TallyName, string[]>([
+  [TallyName.EVENTS, ['SELECT audience, COUNT(*) FROM event_audience GROUP BY audience', `SELECT '${EVERYONE}', COUNT(*) FROM event`]],
+  [
+    TallyName.ACTIVITIES,
+    ['SELECT partnerId, COUNT(*) FROM activity WHERE partnerId IS NOT NULL GROUP BY partnerId', `SELECT '${EVERYONE}', COUNT(*) FROM activity`],
   ],
-  [TallyName.EVENTS]: ['SELECT audience, COUNT(*) FROM event_audience GROUP BY audience', `SELECT '${EVERYONE}', COUNT(*) FROM event`],
-  [TallyName.ACTIVITIES]: [
-    'SELECT partnerId, COUNT(*) FROM activity WHERE partnerId IS NOT NULL GROUP BY partnerId',
-    `SELECT '${EVERYONE}', COUNT(*) FROM activity`,
-  ],
-  [TallyName.INVITATIONS]: ['SELECT partnerId, COUNT(*) FROM customer_invitation GROUP BY partnerId', `SELECT '${EVERYONE}', COUNT(*) FROM customer_invitation`],
-  [TallyName.PARTNERSHIP_REQUESTS]: ['SELECT providerId, COUNT(*) FROM partnership_request GROUP BY providerId'],
-  [TallyName.PARTNERSHIPS_AS_PROVIDER]: [
-    `SELECT providerId, COUNT(*) FROM partnership WHERE status = '${PartnershipStatus.ACTIVE}' GROUP BY providerId`,
-    `SELECT '${EVERYONE}', COUNT(*) FROM partnership WHERE status = '${PartnershipStatus.ACTIVE}'`,
-  ],
-  [TallyName.PARTNERSHIPS_AS_RESELLER]: [
-    `SELECT resellerId, COUNT(*) FROM partnership WHERE status = '${PartnershipStatus.ACTIVE}' GROUP BY resellerId`,
-    `SELECT '${EVERYONE}', COUNT(*) FROM partnership WHERE status = '${PartnershipStatus.ACTIVE}'`,
-  ],
-  [TallyName.PARTNERS]: [`SELECT '${EVERYONE}', COUNT(*) FROM partner`],
-  [TallyName.ADMIN_RELATIONSHIPS]: [
-    'SELECT partnerId, COUNT(*) FROM admin_relationship GROUP BY partnerId',
-    `SELECT '${EVERYONE}', COUNT(*) FROM admin_relationship`,
-  ],
-};
+]);
+
+/** Adds the rebuild queries of a tally over a feature's table (a tally may sum several features' queries). */
+export function registerTally(name: TallyName, queries: string[]): void {
+  REBUILD.set(name, [...(REBUILD.get(name) ?? []), ...queries]);
+}
 
 /** The row that records which definitions the stored tallies were built with (its owner is their hash). */
 const DEFINITIONS_ROW = '_definitions';
-const DEFINITIONS_HASH = createHash('sha256').update(JSON.stringify(REBUILD)).digest('hex').slice(0, 32);
+/** The hash of the definitions, in the order of TallyName (known once the modules have registered theirs). */
+function definitionsHash(): string {
+  const ordered = Object.fromEntries(Object.values(TallyName).flatMap((name) => (REBUILD.has(name) ? [[name, REBUILD.get(name)]] : [])));
+  return createHash('sha256').update(JSON.stringify(ordered)).digest('hex').slice(0, 32);
+}
 
 /** Deltas of one transaction, by `name owner`, written just before its COMMIT. */
 const pending = new WeakMap<EntityManager, Map<string, { name: TallyName; owner: string; delta: number }>>();
@@ -129,7 +122,7 @@ export function tallyCount(ds: DataSource, name: TallyName, owner: string | unde
 /** Every tally recounted from the tables, as rows. */
 async function recount(em: EntityManager): Promise<Tally[]> {
   const rows: Tally[] = [];
-  for (const [name, queries] of Object.entries(REBUILD)) {
+  for (const [name, queries] of REBUILD) {
     for (const query of queries) {
       const found: Record<string, string | number>[] = await em.query(query);
       for (const row of found) {
@@ -146,7 +139,7 @@ export async function rebuildTallies(ds: DataSource): Promise<void> {
   await inTransaction(ds, async (em) => {
     await em.createQueryBuilder().delete().from(Tally).execute();
     const rows = await recount(em);
-    rows.push({ name: DEFINITIONS_ROW, owner: DEFINITIONS_HASH, total: 0 });
+    rows.push({ name: DEFINITIONS_ROW, owner: definitionsHash(), total: 0 });
     for (let i = 0; i < rows.length; i += 500) await em.insert(Tally, rows.slice(i, i + 500));
   });
 }
@@ -157,12 +150,13 @@ export async function rebuildTallies(ds: DataSource): Promise<void> {
  */
 export async function ensureTallies(ds: DataSource): Promise<void> {
   const current = () => ds.manager.findOneBy(Tally, { name: DEFINITIONS_ROW });
-  if ((await current())?.owner === DEFINITIONS_HASH) return;
+  const hash = definitionsHash();
+  if ((await current())?.owner === hash) return;
   const mysql = ds.options.type !== 'better-sqlite3';
   const runner = ds.createQueryRunner();
   try {
     if (mysql) await runner.query("SELECT GET_LOCK('partner_center_tallies', 60)");
-    if ((await current())?.owner === DEFINITIONS_HASH) return;
+    if ((await current())?.owner === hash) return;
     logger.info('rebuilding the list counters (tally) from the tables');
     await rebuildTallies(ds);
   } finally {

@@ -1,4 +1,5 @@
 import './admin-relationship.scope';
+import { EVERYONE, registerTally, TallyName } from '../../counts/tallies';
 import { defineModule } from '../module';
 import {
   ADMIN_RELATIONSHIP_APPROVED,
@@ -29,5 +30,7 @@ export const adminRelationshipModule = defineModule({
     ADMIN_RELATIONSHIP_EXPIRED,
     ADMIN_RELATIONSHIP_TERMINATED,
   ],
+  register: () =>
+    registerTally(TallyName.ADMIN_RELATIONSHIPS, ['SELECT partnerId, COUNT(*) FROM admin_relationship GROUP BY partnerId', `SELECT '${EVERYONE}', COUNT(*) FROM admin_relationship`]),
   services: ({ deps, changes }) => ({ adminRelationships: new AdminRelationshipService(deps, changes) }),
 });

@@ -1,4 +1,5 @@
 import './customer.scope';
+import { EVERYONE, registerTally, TallyName } from '../../counts/tallies';
 import { defineModule } from '../module';
 import type { RelationshipService } from '../relationship/relationship.service';
 import type { SubscriptionService } from '../subscription/subscription.service';
@@ -14,6 +15,7 @@ export const customerModule = defineModule({
   entities: [Customer, CustomerUser],
   resolvers: [CustomerResolver],
   changes: [CUSTOMER_CREATED],
+  register: () => registerTally(TallyName.CUSTOMERS, [`SELECT '${EVERYONE}', COUNT(*) FROM customer`]),
   services: ({ deps, changes }, needs: { relationships: RelationshipService; subscriptions: SubscriptionService }) => ({
     customers: new CustomerService(deps, changes, needs.relationships, needs.subscriptions),
   }),

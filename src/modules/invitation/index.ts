@@ -1,4 +1,5 @@
 import './invitation.scope';
+import { EVERYONE, registerTally, TallyName } from '../../counts/tallies';
 import { defineModule } from '../module';
 import type { RelationshipService } from '../relationship/relationship.service';
 import { CustomerInvitation } from './customer-invitation.entity';
@@ -12,5 +13,7 @@ export const invitationModule = defineModule({
   entities: [CustomerInvitation],
   resolvers: [InvitationResolver],
   changes: [INVITATION_CREATED, INVITATION_ACCEPTED, INVITATION_DECLINED, INVITATION_REVOKED, INVITATION_EXPIRED],
+  register: () =>
+    registerTally(TallyName.INVITATIONS, ['SELECT partnerId, COUNT(*) FROM customer_invitation GROUP BY partnerId', `SELECT '${EVERYONE}', COUNT(*) FROM customer_invitation`]),
   services: ({ deps, changes }, { relationships }: { relationships: RelationshipService }) => ({ invitations: new InvitationService(deps, changes, relationships) }),
 });

@@ -1,4 +1,5 @@
 import './partner.scope';
+import { EVERYONE, registerTally, TallyName } from '../../counts/tallies';
 import { defineModule } from '../module';
 import { PARTNER_CREATED } from './partner.changes';
 import { Partner } from './partner.entity';
@@ -11,5 +12,6 @@ export const partnerModule = defineModule({
   entities: [Partner],
   resolvers: [PartnerResolver],
   changes: [PARTNER_CREATED],
+  register: () => registerTally(TallyName.PARTNERS, [`SELECT '${EVERYONE}', COUNT(*) FROM partner`]),
   services: ({ deps, changes }) => ({ partners: new PartnerService(deps, changes) }),
 });

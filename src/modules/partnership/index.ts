@@ -1,4 +1,6 @@
 import './partnership.scope';
+import { EVERYONE, registerTally, TallyName } from '../../counts/tallies';
+import { PartnershipStatus } from '../../common/enums';
 import { defineModule } from '../module';
 import { PARTNERSHIP_ACCEPTED, PARTNERSHIP_REMOVED, PARTNERSHIP_REQUEST_REVOKED, PARTNERSHIP_REQUESTED } from './partnership.changes';
 import { PartnershipRequest } from './partnership-request.entity';
@@ -12,5 +14,17 @@ export const partnershipModule = defineModule({
   entities: [Partnership, PartnershipRequest],
   resolvers: [PartnershipResolver],
   changes: [PARTNERSHIP_REQUESTED, PARTNERSHIP_REQUEST_REVOKED, PARTNERSHIP_ACCEPTED, PARTNERSHIP_REMOVED],
+  register: () => {
+    const active = `status = '${PartnershipStatus.ACTIVE}'`;
+    registerTally(TallyName.PARTNERSHIP_REQUESTS, ['SELECT providerId, COUNT(*) FROM partnership_request GROUP BY providerId']);
+    registerTally(TallyName.PARTNERSHIPS_AS_PROVIDER, [
+      `SELECT providerId, COUNT(*) FROM partnership WHERE ${active} GROUP BY providerId`,
+      `SELECT '${EVERYONE}', COUNT(*) FROM partnership WHERE ${active}`,
+    ]);
+    registerTally(TallyName.PARTNERSHIPS_AS_RESELLER, [
+      `SELECT resellerId, COUNT(*) FROM partnership WHERE ${active} GROUP BY resellerId`,
+      `SELECT '${EVERYONE}', COUNT(*) FROM partnership WHERE ${active}`,
+    ]);
+  },
   services: ({ deps, changes }) => ({ partnerships: new PartnershipService(deps, changes) }),
 });

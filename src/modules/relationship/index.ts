@@ -1,4 +1,6 @@
 import './relationship.scope';
+import { registerTally, TallyName } from '../../counts/tallies';
+import { RelationshipStatus } from '../../common/enums';
 import { defineModule } from '../module';
 import { DelegatedAdminPrivilege } from './delegated-admin-privilege.entity';
 import { DELEGATED_ADMIN_GRANTED, DELEGATED_ADMIN_REVOKED, RELATIONSHIP_ESTABLISHED, RELATIONSHIP_REMOVED } from './relationship.changes';
@@ -12,5 +14,7 @@ export const relationshipModule = defineModule({
   entities: [ResellerRelationship, DelegatedAdminPrivilege],
   resolvers: [RelationshipResolver],
   changes: [RELATIONSHIP_ESTABLISHED, RELATIONSHIP_REMOVED, DELEGATED_ADMIN_GRANTED, DELEGATED_ADMIN_REVOKED],
+  // a partner's customers: its ACTIVE relationships
+  register: () => registerTally(TallyName.CUSTOMERS, [`SELECT partnerId, COUNT(*) FROM reseller_relationship WHERE status = '${RelationshipStatus.ACTIVE}' GROUP BY partnerId`]),
   services: ({ changes }) => ({ relationships: new RelationshipService(changes) }),
 });
