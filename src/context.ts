@@ -1,7 +1,17 @@
 import type { Principal } from './common/auth/principal';
 import type { AppDeps } from './common/context';
 import { Scope } from './scope/scope';
-import type { Services } from './services';
+import type { Changes } from './changes/change';
+import type { EventService } from './events/event.service';
+
+/**
+ * The services of one process (built by src/services.ts): the core's here; each feature module adds
+ * its own to this interface (module augmentation in its `index.ts`), next to where it builds them.
+ */
+export interface Services {
+  events: EventService;
+  changes: Changes;
+}
 
 /**
  * Built fresh for every HTTP request and every WebSocket operation. `scope` is the caller's tenant

@@ -32,6 +32,7 @@ import { ensureTallies } from './counts/tallies';
 import { examples, pageAssets } from './web/examples';
 import { graphiql, isExplorerRequest, landingPage } from './web/explorer';
 import { linkPages } from './web/link-pages';
+import { auditExport } from './modules/activity/activity.export';
 
 export const GRAPHQL_PATH = '/graphql';
 /** how long a socket closed by a shutdown (1001) has to answer before it is dropped */
@@ -74,6 +75,8 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   const expirySweep = setInterval(() => {
     services.invitations.expireDue().catch((err) => logger.warn({ err: (err as Error).message }, 'invitation expiry sweep failed'));
     services.adminRelationships.sweep().catch((err) => logger.warn({ err: (err as Error).message }, 'admin relationship sweep failed'));
+    // AUDIT_RETENTION: audit records older than it, deleted in batches (nothing when unset)
+    services.activity.sweepRetention().catch((err) => logger.warn({ err: (err as Error).message }, 'audit retention sweep failed'));
   }, config.expirySweepMs);
   expirySweep.unref();
 
@@ -152,6 +155,8 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   if (config.linkPages) app.use(linkPages(config, services, anonymous));
   app.use(graphiql(config, GRAPHQL_PATH));
   app.use(examples(config));
+  // the audit trail's export (CSV, NDJSON), streamed, with the same token, scope and filters as Query.activities
+  app.use(auditExport(deps, (header) => pipeline.authenticate(header)));
   app.use(
     GRAPHQL_PATH,
     corsPolicy(config),

@@ -54,6 +54,28 @@ type Vars = (v: Victim) => Record<string, unknown>;
 /** `variables` for a query or mutation, `trigger` for a subscription (a name that is both, such as `events`, has both) */
 type OperationCase = { variables?: Vars[]; trigger?: (v: Victim) => Promise<void> };
 
+/** The audit trail's filters on the victim's ids (Query.activities and the export's parameters). */
+const TRAIL_FILTERS: ((v: Victim) => Record<string, unknown>)[] = [
+  (v) => ({ customerId: v.customer.id }),
+  (v) => ({ customerId: v.shared.id }),
+  () => ({ subjectType: 'SUBSCRIPTION' }),
+  (v) => ({ subjectId: v.privateSubscription }),
+  (v) => ({ subjectId: v.invitation }),
+  () => ({ actions: ['SUBSCRIPTION_CREATED', 'INVITATION_CREATED', 'PARTNERSHIP_ACCEPTED', 'ADMIN_RELATIONSHIP_CREATED', 'WEBHOOK_ENDPOINT_CREATED'] }),
+  (v) => ({ actorUserId: `user-global_admin-${v.provider.id.slice(-6)}` }),
+  () => ({ correlationId: 'victim-request.1' }),
+  () => ({ from: '2000-01-01T00:00:00.000Z', to: '2999-01-01T00:00:00.000Z' }),
+  (v) => ({
+    customerId: v.shared.id,
+    subjectType: 'SUBSCRIPTION',
+    subjectId: v.subscription,
+    actions: ['SUBSCRIPTION_CREATED', 'SUBSCRIPTION_UPDATED'],
+    actorUserId: `user-global_admin-${v.provider.id.slice(-6)}`,
+    from: '2000-01-01T00:00:00.000Z',
+    to: '2999-01-01T00:00:00.000Z',
+  }),
+];
+
 /** The id map: every Query, Mutation and Subscription field, with the victim ids each is tried with. */
 const CASES: Record<string, OperationCase> = {
   // Query
@@ -70,7 +92,16 @@ const CASES: Record<string, OperationCase> = {
   indirectProviders: { variables: [() => ({})] },
   partnershipRequests: { variables: [() => ({})] },
   offers: { variables: [() => ({})] },
-  activities: { variables: [() => ({}), (v) => ({ partnerId: v.provider.id }), (v) => ({ partnerId: v.reseller.id })] },
+  activities: {
+    variables: [
+      () => ({}),
+      (v) => ({ partnerId: v.provider.id }),
+      (v) => ({ partnerId: v.reseller.id }),
+      // every filter, alone and together, on the victim's ids: a filter narrows, never widens
+      ...TRAIL_FILTERS.map((make) => (v: Victim) => ({ filter: make(v) })),
+      (v) => ({ partnerId: v.provider.id, filter: { customerId: v.customer.id } }),
+    ],
+  },
   // Query.events and Subscription.events: the victim's events reach no one else, through either
   events: {
     variables: [
@@ -368,6 +399,42 @@ it('pushes none of the victim’s events to another tenant’s sockets', async (
     await Promise.all([control, ...spies].map(async (s) => { s.dispose(); await s.ws.close(); }));
   }
 });
+
+// before the mutations run: an attacker's own successful calls (a partnership request to the victim's reseller's
+// address) are in its own trail, with what it sent
+it('exports none of the victim’s audit trail to anyone else, whatever the parameters (GET /exports/activities)', async () => {
+  const url = (params: Record<string, unknown>) => {
+    const u = new URL('/exports/activities', t.url);
+    for (const [k, value] of Object.entries(params)) u.searchParams.set(k, Array.isArray(value) ? value.join(',') : String(value));
+    return u;
+  };
+  const get = async (token: string | undefined, params: Record<string, unknown>) => {
+    const res = await fetch(url(params), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    return { status: res.status, body: await res.text() };
+  };
+  // the control: the victim's own export has its records
+  const own = await get(victimToken, { format: 'ndjson' });
+  expect(own.status).toBe(200);
+  expect(own.body).toContain(victim.provider.id);
+  const before = await victimView();
+  const cases: Record<string, unknown>[] = [
+    {},
+    { partnerId: victim.provider.id },
+    { partnerId: victim.reseller.id, format: 'ndjson' },
+    ...TRAIL_FILTERS.map((make) => ({ format: 'ndjson', ...make(victim) })),
+    ...TRAIL_FILTERS.map((make) => ({ format: 'csv', partnerId: victim.provider.id, ...make(victim) })),
+  ];
+  for (const params of cases) {
+    for (const attacker of attackers) {
+      const label = `${attacker.name}: export ${JSON.stringify(params)}`;
+      const res = await get(attacker.token, params);
+      expect({ label, status: [200, 401, 403, 404].includes(res.status) }).toEqual({ label, status: true });
+      const leaked = secrets(victim).filter((s) => !JSON.stringify(params).includes(s) && res.body.includes(s));
+      expect({ label, leaked }).toEqual({ label, leaked: [] });
+    }
+  }
+  expect(await victimView()).toBe(before);
+}, 120_000);
 
 it('answers every query and mutation with nothing of the victim’s, and changes nothing of it', async () => {
   let before = await victimView();

@@ -54,10 +54,7 @@ export class ActivityActor {
 @Index('IDX_activity_customer_action', ['customerId', 'action', 'id'])
 @Index('IDX_activity_customer_actor', ['customerId', 'actorUserId', 'id'])
 @Index('IDX_activity_customer_correlation', ['customerId', 'correlationId', 'id'])
-// the operator's reads across partners, and the retention sweep (oldest first)
-@Index('IDX_activity_subject', ['subjectId', 'id'])
-@Index('IDX_activity_actor', ['actorUserId', 'id'])
-@Index('IDX_activity_correlation', ['correlationId', 'id'])
+// the retention sweep (oldest first)
 @Index('IDX_activity_occurred_at', ['occurredAt'])
 export class Activity {
   @Field(() => ID)

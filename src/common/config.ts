@@ -76,6 +76,8 @@ export interface AppConfig {
   webhookAllowedHosts: string[];
   /** the key that encrypts webhook signing secrets at rest (AES-256-GCM); production must set its own */
   webhookSecretKey: string;
+  /** AUDIT_RETENTION: audit records older than this are deleted by the sweep; undefined keeps them forever */
+  auditRetentionMs?: number;
 }
 
 /** Development-only key for webhook secrets at rest. Clearly marked, and refused when NODE_ENV=production. */
@@ -247,5 +249,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
     webhookSecretKey,
+    auditRetentionMs: retention(env, 'AUDIT_RETENTION'),
   };
+}
+
+/** An optional retention of at least an hour (a bare number would be milliseconds, and delete the whole trail). */
+function retention(env: Env, name: string): number | undefined {
+  const raw = (env[name] ?? '').trim();
+  if (!raw) return undefined;
+  const value = ms(raw as ms.StringValue);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 3_600_000 || !/^\d+(\.\d+)?\s*[a-z]+$/i.test(raw)) {
+    throw new ConfigError(name, `must be a duration of at least 1h with its unit, such as 400d or 12h (got "${raw.slice(0, 40)}")`);
+  }
+  return value;
 }

@@ -13,10 +13,12 @@ export type AcceptPartnershipRequestInput = {
   token: string;
 };
 
+/** The change an audit record is about: the same values as EventType. */
 export type ActivityAction =
   | 'ADMIN_RELATIONSHIP_APPROVED'
   | 'ADMIN_RELATIONSHIP_CREATED'
   | 'ADMIN_RELATIONSHIP_EXPIRED'
+  | 'ADMIN_RELATIONSHIP_EXPIRING'
   | 'ADMIN_RELATIONSHIP_EXTENDED'
   | 'ADMIN_RELATIONSHIP_REJECTED'
   | 'ADMIN_RELATIONSHIP_TERMINATED'
@@ -27,6 +29,7 @@ export type ActivityAction =
   | 'INVITATION_ACCEPTED'
   | 'INVITATION_CREATED'
   | 'INVITATION_DECLINED'
+  | 'INVITATION_EXPIRED'
   | 'INVITATION_REVOKED'
   | 'PARTNERSHIP_ACCEPTED'
   | 'PARTNERSHIP_REMOVED'
@@ -36,7 +39,12 @@ export type ActivityAction =
   | 'RELATIONSHIP_ESTABLISHED'
   | 'RELATIONSHIP_REMOVED'
   | 'SUBSCRIPTION_CREATED'
-  | 'SUBSCRIPTION_UPDATED';
+  | 'SUBSCRIPTION_UPDATED'
+  | 'WEBHOOK_ENDPOINT_CREATED'
+  | 'WEBHOOK_ENDPOINT_DELETED'
+  | 'WEBHOOK_ENDPOINT_DISABLED'
+  | 'WEBHOOK_ENDPOINT_UPDATED'
+  | 'WEBHOOK_REDELIVERY_REQUESTED';
 
 /** The exact full address: street, city, state, postal code, country */
 export type AddressInput = {

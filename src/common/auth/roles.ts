@@ -33,6 +33,8 @@ export const Can = {
   acceptOrRemovePartnerships: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
   sellSubscriptions: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT],
   readPartnerData: [Role.PLATFORM_ADMIN, ...PARTNER_ROLES],
+  /** the audit trail: the operator, a partner's users (its own trail), a customer's admin (what was done to its tenant) */
+  readAuditTrail: [Role.PLATFORM_ADMIN, ...PARTNER_ROLES, Role.CUSTOMER_ADMIN],
   manageWebhooks: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
   /** ask for, change and extend admin relationships (granular delegated admin) */
   requestAdminRelationships: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],

@@ -7,6 +7,7 @@ import type { Scope } from '../../scope/scope';
 import { Activity } from '../../changes/activity.entity';
 import type { ChangeKind as ActivityAction } from '../../changes/kinds';
 import { countChange, EVERYONE, tallyCount, TallyName } from '../../counts/tallies';
+import { deleteTrailBefore, filters, type TrailRequest, trailQuery } from './activity.trail';
 
 /** The actor of the changes the server makes by itself. */
 const SYSTEM_ACTOR = { userId: 'system', roles: [] as string[], partnerId: undefined, customerId: undefined };
@@ -53,10 +54,31 @@ export class ActivityService {
     }
   }
 
-  /** A partner's trail, newest first: a partner's user reads its own; the operator names the partner. */
-  async listForPartner(scope: Scope, args: ConnectionArgs, partnerId?: string) {
-    if (scope.isOperator && !partnerId) throw UserInputError.field('partnerId', 'the operator names the partner whose trail to read');
-    const count = tallyCount(this.deps.ds, TallyName.ACTIVITIES, partnerId ?? scope.partnerId);
-    return paginate(scope.activities(partnerId), args, { order: 'DESC', count });
+  /**
+   * The caller's trail, newest first, filtered (src/modules/activity/activity.trail.ts: the same query
+   * as the export). Unfiltered, `totalCount` reads the partner's tally (the operator's across partners:
+   * everyone's); filtered, or a customer admin's, it counts the rows.
+   */
+  async list(scope: Scope, args: ConnectionArgs, request: TrailRequest) {
+    const qb = trailQuery(scope, request);
+    const owner = filters(request.filter) ? undefined : (request.partnerId ?? scope.partnerId ?? (scope.isOperator ? EVERYONE : undefined));
+    return paginate(qb, args, { order: 'DESC', count: tallyCount(this.deps.ds, TallyName.ACTIVITIES, owner) });
+  }
+
+  private sweeping = false;
+
+  /**
+   * AUDIT_RETENTION: deletes the records older than it (by the injected clock), in batches, each with
+   * its tallies; returns how many. Nothing without a retention (the trail is kept forever).
+   */
+  async sweepRetention(): Promise<number> {
+    const keep = this.deps.config.auditRetentionMs;
+    if (!keep || this.sweeping) return 0;
+    this.sweeping = true;
+    try {
+      return await deleteTrailBefore(this.deps.ds, new Date(this.deps.clock.now().getTime() - keep));
+    } finally {
+      this.sweeping = false;
+    }
   }
 }

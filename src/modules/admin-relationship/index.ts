@@ -15,6 +15,13 @@ import { AdminRelationship } from './admin-relationship.entity';
 import { AdminRelationshipResolver } from './admin-relationship.resolver';
 import { AdminRelationshipService } from './admin-relationship.service';
 
+
+declare module '../../context' {
+  interface Services {
+    adminRelationships: AdminRelationshipService;
+  }
+}
+
 /** Granular, time-bound admin relationships (GDAP). */
 export const adminRelationshipModule = defineModule({
   name: 'admin-relationship',

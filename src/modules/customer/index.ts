@@ -9,6 +9,13 @@ import { Customer } from './customer.entity';
 import { CustomerResolver } from './customer.resolver';
 import { CustomerService } from './customer.service';
 
+
+declare module '../../context' {
+  interface Services {
+    customers: CustomerService;
+  }
+}
+
 /** Customers (the tenants of their users) and their users. */
 export const customerModule = defineModule({
   name: 'customer',

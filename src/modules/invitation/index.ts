@@ -7,6 +7,13 @@ import { INVITATION_ACCEPTED, INVITATION_CREATED, INVITATION_DECLINED, INVITATIO
 import { InvitationResolver } from './invitation.resolver';
 import { InvitationService } from './invitation.service';
 
+
+declare module '../../context' {
+  interface Services {
+    invitations: InvitationService;
+  }
+}
+
 /** Invitations: a partner's link that makes a customer its reseller relationship. */
 export const invitationModule = defineModule({
   name: 'invitation',

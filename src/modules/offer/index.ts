@@ -4,6 +4,13 @@ import { Offer } from './offer.entity';
 import { OfferResolver } from './offer.resolver';
 import { OfferService } from './offer.service';
 
+
+declare module '../../context' {
+  interface Services {
+    offers: OfferService;
+  }
+}
+
 /** The offer catalog (read-only; refreshed at start). */
 export const offerModule = defineModule({
   name: 'offer',

@@ -6,6 +6,13 @@ import { Partner } from './partner.entity';
 import { PartnerResolver } from './partner.resolver';
 import { PartnerService } from './partner.service';
 
+
+declare module '../../context' {
+  interface Services {
+    partners: PartnerService;
+  }
+}
+
 /** Partners: the operator onboards them; each is the tenant of its users. */
 export const partnerModule = defineModule({
   name: 'partner',

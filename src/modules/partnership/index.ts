@@ -8,6 +8,13 @@ import { Partnership } from './partnership.entity';
 import { PartnershipResolver } from './partnership.resolver';
 import { PartnershipService } from './partnership.service';
 
+
+declare module '../../context' {
+  interface Services {
+    partnerships: PartnershipService;
+  }
+}
+
 /** Indirect provider ↔ indirect reseller partnerships and their requests. */
 export const partnershipModule = defineModule({
   name: 'partnership',

@@ -8,6 +8,13 @@ import { RelationshipResolver } from './relationship.resolver';
 import { RelationshipService } from './relationship.service';
 import { ResellerRelationship } from './reseller-relationship.entity';
 
+
+declare module '../../context' {
+  interface Services {
+    relationships: RelationshipService;
+  }
+}
+
 /** Reseller relationships and delegated admin privileges between partners and customers. */
 export const relationshipModule = defineModule({
   name: 'relationship',

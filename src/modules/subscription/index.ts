@@ -6,6 +6,13 @@ import { CustomerSubscription } from './subscription.entity';
 import { SubscriptionResolver } from './subscription.resolver';
 import { SubscriptionService } from './subscription.service';
 
+
+declare module '../../context' {
+  interface Services {
+    subscriptions: SubscriptionService;
+  }
+}
+
 /** Subscriptions a partner sells to its customers. */
 export const subscriptionModule = defineModule({
   name: 'subscription',

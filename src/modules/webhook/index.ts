@@ -12,6 +12,13 @@ import {
 import { WebhookResolver } from './webhook.resolver';
 import { WebhookService } from './webhook.service';
 
+
+declare module '../../context' {
+  interface Services {
+    webhooks: WebhookService;
+  }
+}
+
 /** Webhook endpoints and their signed, retried deliveries of the event stream. */
 export const webhookModule = defineModule({
   name: 'webhook',
