@@ -24,6 +24,8 @@ export function sendWebhook(
   timeoutMs: number,
 ): Promise<SendResult> {
   const url = new URL(target);
+  // the wire timestamp of the signature, not business time: receivers check it against their own
+  // clocks (Standard Webhooks' replay window), so it is always the system's
   const now = new Date();
   const signature = new Webhook(secret).sign(eventId, now, body);
   return new Promise((resolve) => {
