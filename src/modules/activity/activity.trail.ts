@@ -58,6 +58,7 @@ export class ActivityFilter {
 
   @Field(() => String, { nullable: true, description: 'Only changes of this request (its `x-request-id`)' })
   @IsOptional()
+  @MaxCodePoints(64)
   @Matches(CORRELATION_ID, { message: 'correlationId must be 1 to 64 characters of A-Z a-z 0-9 . _ -' })
   correlationId?: string;
 }
