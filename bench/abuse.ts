@@ -16,7 +16,7 @@
  * p99 under each flood against the same 200 runs alone. (`--only introspection` runs only these.)
  */
 import { Worker } from 'node:worker_threads';
-import { getIntrospectionQuery } from 'graphql';
+import { getIntrospectionQuery, type GraphQLFormattedError } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { seedProvider } from './seed';
@@ -69,7 +69,7 @@ async function overSocket(wsUrl: string, token: string | undefined, query: strin
       { query, variables },
       {
         next: (v) => resolve(v.errors ? String(v.errors[0].extensions?.code) : 'accepted'),
-        error: (e) => resolve(Array.isArray(e) ? String(e[0]?.extensions?.code) : `closed: ${String((e as { code?: number }).code ?? e)}`),
+        error: (e) => resolve(Array.isArray(e) ? String((e as GraphQLFormattedError[])[0]?.extensions?.code) : `closed: ${String((e as { code?: number }).code ?? e)}`),
         complete: () => resolve('complete'),
       },
     );
@@ -93,7 +93,7 @@ async function manySubscriptions(wsUrl: string, token: string): Promise<Outcome>
     new Promise<string>((resolve) =>
       client.subscribe(
         { query: 'subscription { invitationAccepted { occurredAt } }' },
-        { next: () => {}, error: (e) => resolve(Array.isArray(e) ? String(e[0]?.extensions?.code) : 'closed'), complete: () => {} },
+        { next: () => {}, error: (e) => resolve(Array.isArray(e) ? String((e as GraphQLFormattedError[])[0]?.extensions?.code) : 'closed'), complete: () => {} },
       ),
     );
   for (let i = 0; i < 50; i++) void subscribe();

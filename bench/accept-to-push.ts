@@ -86,7 +86,7 @@ async function main() {
       while (received < dashboards && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
       if (received < dashboards) console.error(`round ${round}: only ${received}/${dashboards} pushes within 10 s`);
     }
-    await Promise.all(clients.map((c) => c.dispose()));
+    await Promise.all(clients.map((c) => Promise.resolve(c.dispose())));
 
     latencies.sort((a, b) => a - b);
     acceptTimes.sort((a, b) => a - b);

@@ -24,7 +24,7 @@ const server = createServer((req, res) => {
 const wss = new WebSocketServer({ server, path: '/graphql' });
 wss.on('connection', (socket) => {
   socket.on('message', (data) => {
-    const msg = JSON.parse(String(data)) as { type: string };
+    const msg = JSON.parse((data as Buffer).toString()) as { type: string };
     if (msg.type === 'connection_init') socket.send(JSON.stringify({ type: 'connection_ack' }));
   });
 });

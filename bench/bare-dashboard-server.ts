@@ -64,13 +64,13 @@ function page(rows: Row[], total: number) {
   };
 }
 
-async function main() {
+function main() {
   let load: () => Promise<{ rows: Row[]; total: number }>;
   if (dbType === 'sqlite') {
     const db = new Database(location, { readonly: true });
     const pageStmt = db.prepare(PAGE_SQL);
     const countStmt = db.prepare(COUNT_SQL);
-    load = async () => ({ rows: pageStmt.all(partnerId) as Row[], total: Number((countStmt.get(partnerId) as { n: number }).n) });
+    load = () => Promise.resolve({ rows: pageStmt.all(partnerId) as Row[], total: Number((countStmt.get(partnerId) as { n: number }).n) });
   } else {
     const pool = createPool({ uri: location.replace(/^mariadb:/, 'mysql:'), timezone: 'Z', connectionLimit: 10 });
     load = async () => {
@@ -81,7 +81,7 @@ async function main() {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
+    const answer = async () => {
       try {
         JSON.parse(Buffer.concat(chunks).toString('utf8'));
         const { rows, total } = await load();
@@ -92,9 +92,10 @@ async function main() {
         res.writeHead(500);
         res.end(String(err));
       }
-    });
+    };
+    req.on('end', () => void answer());
   });
   server.listen(Number(portArg), '127.0.0.1', () => console.log('ready'));
 }
 
-void main();
+main();

@@ -44,7 +44,7 @@ export async function startBareServer(port: number, partnerId: string, db: 'sqli
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => String(d).includes('ready') && resolve());
+    child.stdout.on('data', (d: Buffer) => String(d).includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
   });
   return {

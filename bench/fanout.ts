@@ -50,7 +50,7 @@ async function connect(url: string, n: number, token: string | undefined, subscr
           socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} })));
           socket.on('error', reject);
           socket.on('message', (data) => {
-            const text = String(data);
+            const text = (data as Buffer).toString();
             if (text.startsWith('{"type":"connection_ack"')) {
               if (subscribe) socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY } }));
               resolve();
@@ -124,7 +124,7 @@ async function main() {
   // ---- the bare broadcast, same clients, same message
   const port = arg('bare-port', 4701);
   const bare = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bench/bare-broadcast-server.ts', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => bare.stdout!.once('data', () => resolve()));
+  await new Promise<void>((resolve) => bare.stdout.once('data', () => resolve()));
   await pause(500);
   const bareIdle = rssKb(bare.pid!);
   const baseline = await connect(`ws://127.0.0.1:${port}/graphql`, n, undefined, false);

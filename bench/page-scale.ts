@@ -44,13 +44,15 @@ function sqliteWriter(file: string): Writer {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   return {
-    batch: async (statements) => {
+    batch: (statements) => {
       db.transaction((): void => {
-        for (const s of statements) db.prepare(s.sql).run(...(s.params as unknown[]));
+        for (const s of statements) db.prepare(s.sql).run(...s.params);
       })();
+      return Promise.resolve();
     },
-    close: async () => {
+    close: () => {
       db.close();
+      return Promise.resolve();
     },
   };
 }

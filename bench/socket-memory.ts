@@ -57,7 +57,7 @@ function connect(url: string, token: string | undefined): Promise<Client> {
     socket.on('error', () => {});
     socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} })));
     socket.on('message', (data) => {
-      const text = String(data);
+      const text = (data as Buffer).toString();
       if (text.startsWith('{"type":"connection_ack"')) {
         client.outcome = 'acked';
         resolve(client);

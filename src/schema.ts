@@ -111,7 +111,7 @@ export function callFieldResolversDirectly(schema: GraphQLSchema): void {
     const kinds = params.map((p) => p.kind);
     field.resolve = (root, args, context, info) => {
       if (!(root instanceof objectClass)) return wrapped(root, args, context, info);
-      return method(...kinds.map((kind) => (kind === 'root' ? root : kind === 'context' ? context : info)));
+      return method(...kinds.map((kind): unknown => (kind === 'root' ? root : kind === 'context' ? context : info)));
     };
   }
 }

@@ -42,7 +42,7 @@ const sweep = () => t.server.services.adminRelationships.sweep();
 const admin = (token: string) => t.client(token);
 
 async function rowCounts(): Promise<string> {
-  const rows = await Promise.all(['admin_relationship', 'event', 'activity'].map(async (table) => (await t.server.ds.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n));
+  const rows = await Promise.all(['admin_relationship', 'event', 'activity'].map(async (table) => (await t.server.ds.query<{ n: number | string }[]>(`SELECT COUNT(*) AS n FROM ${table}`))[0].n));
   return rows.join(',');
 }
 
@@ -86,7 +86,7 @@ describe('asking for admin roles', () => {
     expect(new Date(rel.requestExpiresAt).getTime() - clock.now().getTime()).toBe(90 * DAY_MS);
 
     // only the hash is stored
-    const [stored] = await t.server.ds.query('SELECT tokenHash FROM admin_relationship WHERE id = ?', [rel.id]);
+    const [stored] = await t.server.ds.query<{ tokenHash: string }[]>('SELECT tokenHash FROM admin_relationship WHERE id = ?', [rel.id]);
     expect(stored.tokenHash).not.toContain(created.token);
 
     const { adminRelationshipPreview } = await t.client().data(AdminRelationshipPreviewDocument, { token: created.token });
@@ -555,7 +555,7 @@ describe('lists and tenancy', () => {
       const c = await createCustomer(t, p.token);
       const { secret } = await createEndpoint(t, p.token, receiver.url, ['ADMIN_RELATIONSHIP_APPROVED']);
       const rel = await approveAdmin(t, await t.tokens.customer(c.id), (await requestAdmin(t, p.token, { customerId: c.id })).token);
-      await until('the delivery', async () => receiver.received.length, (n) => n > 0);
+      await until('the delivery', () => receiver.received.length, (n) => n > 0);
       const hook = receiver.received[0];
       const body = new Webhook(secret).verify(hook.body, hook.headers as Record<string, string>) as { type: string; adminRelationshipId: string };
       expect(body).toMatchObject({ type: 'ADMIN_RELATIONSHIP_APPROVED', adminRelationshipId: rel.id });

@@ -270,10 +270,10 @@ describe('export', () => {
     const filter = { customerId: shared.id, actions: ['SUBSCRIPTION_CREATED', 'SUBSCRIPTION_UPDATED', 'CUSTOMER_CREATED'], from: START.toISOString() };
     const { nodes } = await trail(a.token, { filter });
     const res = await exportOf(a.token, { format: 'ndjson', customerId: shared.id, actions: filter.actions.join(','), from: filter.from });
-    expect(res.body.trimEnd().split('\n').map((l) => JSON.parse(l).id)).toEqual(nodes.map((n) => n.id));
+    expect(res.body.trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(nodes.map((n) => n.id));
     const mine = await trail(shared.token);
     const theirs = await exportOf(shared.token, { format: 'ndjson' });
-    expect(theirs.body.trimEnd().split('\n').map((l) => JSON.parse(l).id)).toEqual(mine.nodes.map((n) => n.id));
+    expect(theirs.body.trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(mine.nodes.map((n) => n.id));
     // a partner naming another partner, or filtering on another's records, gets none of them
     expect((await exportOf(b.token, { partnerId: a.id })).status).toBe(404);
     const bRows = (await exportOf(b.token, { format: 'ndjson', subjectId: subscriptionId })).body;
@@ -378,13 +378,13 @@ describe('indexes', () => {
       const qb = trailQuery(scope, { filter: Object.assign(new ActivityFilter(), filter) }).orderBy('activity.id', 'DESC').limit(21);
       const [sql, params] = qb.getQueryAndParameters();
       if (mysql) {
-        const [plan] = (await ds.query(`EXPLAIN ${sql}`, params)) as { key: string | null; type: string }[];
+        const [plan] = await ds.query<{ key: string | null; type: string }[]>(`EXPLAIN ${sql}`, params);
         // one index, or an intersection of two (index_merge): each led by the tenant column
         const keys = (plan.key ?? '').split(',');
-        expect({ filter, keys, type: plan.type }).toEqual({ filter, keys: keys.map(() => expect.stringMatching(index)), type: expect.stringMatching(/^(ref|range|index_merge)$/) });
+        expect({ filter, keys, type: plan.type }).toEqual({ filter, keys: keys.map((): unknown => expect.stringMatching(index)), type: expect.stringMatching(/^(ref|range|index_merge)$/) });
         expect(keys[0]).toMatch(index);
       } else {
-        const plan = ((await ds.query(`EXPLAIN QUERY PLAN ${sql}`, params)) as { detail: string }[]).map((r) => r.detail).join(' | ');
+        const plan = (await ds.query<{ detail: string }[]>(`EXPLAIN QUERY PLAN ${sql}`, params)).map((r) => r.detail).join(' | ');
         expect({ filter, plan }).toEqual({ filter, plan: expect.stringMatching(new RegExp(`SEARCH activity USING (COVERING )?INDEX ${index.source.slice(1)}`)) });
       }
     }

@@ -224,7 +224,7 @@ describe('per-owner limits', () => {
       expect(e.extensions?.code).toBe('CONFLICT');
       expect(e.message).toMatch(/at most 20 webhook endpoints/);
     }
-    const [{ n }] = await t.server.ds.query('SELECT COUNT(*) AS n FROM webhook_endpoint WHERE partnerId = ?', [owner.id]);
+    const [{ n }] = await t.server.ds.query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM webhook_endpoint WHERE partnerId = ?', [owner.id]);
     expect(Number(n)).toBe(20);
   }, 60_000);
 });

@@ -216,7 +216,7 @@ function badValues(type: GraphQLInputType, fieldName: string): [string, unknown]
     return out;
   }
   if (isInputObjectType(named)) return [['a string instead of an object', 'not an object'], ['a number instead of an object', 12]];
-  if (isEnumType(named)) return [['an unknown enum value', 'NOT_A_VALUE'], ['a lowercase enum value', named.getValues()[0].value.toLowerCase()], ['a number', 3]];
+  if (isEnumType(named)) return [['an unknown enum value', 'NOT_A_VALUE'], ['a lowercase enum value', (named.getValues()[0].value as string).toLowerCase()], ['a number', 3]];
   if (isScalarType(named)) {
     switch (named.name) {
       case 'Int':
@@ -296,7 +296,7 @@ function casesFor(mutation: string, inputType: GraphQLInputObjectType, valid: Js
     const path = [...prefix, field.name];
     const field_ = pathName(path);
     const named = getNamedType(field.type);
-    const present = (valid as Json)[field.name] !== undefined;
+    const present = valid[field.name] !== undefined;
     if (isNonNullType(field.type)) {
       cases.push({ mutation, field: field_, what: 'missing', apply: (input) => setAt(input, path, undefined, true) });
       cases.push({ mutation, field: field_, what: 'null', apply: (input) => setAt(input, path, null) });
@@ -309,18 +309,18 @@ function casesFor(mutation: string, inputType: GraphQLInputObjectType, valid: Js
         what,
         apply: (input) => {
           const current = path.reduce<unknown>((node, key) => (node as Json)?.[key as string], input);
-          setAt(input, path, value === 'LIST_OF_1000' ? Array.from({ length: 1000 }, () => (Array.isArray(current) ? current[0] : current)) : value);
+          setAt(input, path, value === 'LIST_OF_1000' ? Array.from({ length: 1000 }, (): unknown => (Array.isArray(current) ? current[0] : current)) : value);
         },
       });
     }
     // nested inputs (and the first element of a list of inputs) get their own field cases
     if (isInputObjectType(named) && present) {
-      const nested = (valid as Json)[field.name];
+      const nested = valid[field.name];
       if (Array.isArray(nested)) cases.push(...casesFor(mutation, named, nested[0] as Json, [...path, 0]));
       else cases.push(...casesFor(mutation, named, nested as Json, path));
     }
   }
-  if (!prefix.length) cases.push({ mutation, field: 'input.bogus', what: 'an unknown field', apply: (input) => ((input as Json).bogus = 1) });
+  if (!prefix.length) cases.push({ mutation, field: 'input.bogus', what: 'an unknown field', apply: (input) => (input.bogus = 1) });
   return cases;
 }
 
@@ -331,7 +331,7 @@ function inputTypeOf(mutation: string): GraphQLInputObjectType {
 
 async function rowCounts(): Promise<string> {
   const counts = await Promise.all(
-    t.server.ds.entityMetadatas.map(async (m) => `${m.tableName}=${(await t.server.ds.query(`SELECT COUNT(*) AS n FROM ${m.tableName}`))[0].n}`),
+    t.server.ds.entityMetadatas.map(async (m) => `${m.tableName}=${(await t.server.ds.query<{ n: number | string }[]>(`SELECT COUNT(*) AS n FROM ${m.tableName}`))[0].n}`),
   );
   return counts.join(' ');
 }

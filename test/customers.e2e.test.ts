@@ -50,7 +50,7 @@ describe('createCustomer', () => {
     expect(fieldNames.filter((n) => n.includes('password'))).toEqual(['temporarypassword']);
 
     // Stored only as a hash.
-    const rows = await t.server.ds.query('SELECT passwordHash FROM customer_user WHERE userName = ?', [res.adminCredentials.userName]);
+    const rows = await t.server.ds.query<{ passwordHash: string }[]>('SELECT passwordHash FROM customer_user WHERE userName = ?', [res.adminCredentials.userName]);
     expect(rows[0].passwordHash).toMatch(/^scrypt\$/);
     expect(rows[0].passwordHash).not.toContain(res.adminCredentials.temporaryPassword);
   });

@@ -130,7 +130,7 @@ it('while draining: requests on kept-alive and new connections, and WebSocket up
     const slow = connect(port, '127.0.0.1');
     await new Promise<void>((resolve) => slow.once('connect', () => resolve()));
     let slowAnswer = '';
-    const slowDone = new Promise<void>((resolve) => slow.on('data', (d) => (slowAnswer += d)).once('end', () => resolve()));
+    const slowDone = new Promise<void>((resolve) => slow.on('data', (d) => (slowAnswer += d.toString())).once('end', () => resolve()));
     slow.write(
       `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 5)}`,
     );
@@ -147,7 +147,7 @@ it('while draining: requests on kept-alive and new connections, and WebSocket up
     expect(refused.retryAfter).toBe('1');
     // an answer to a request with a token, refusals included, is never cached
     expect(refused.cacheControl).toBe('no-store');
-    expect(JSON.parse(refused.body).errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expect((JSON.parse(refused.body) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
     // a WebSocket upgrade too: the socket server is closed, and the connection is not left open
     const upgrade = await new Promise<number>((resolve, reject) => {
       const socket = new WebSocket(t.wsUrl, 'graphql-transport-ws');

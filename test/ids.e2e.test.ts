@@ -42,7 +42,7 @@ afterAll(async () => {
   await receiver?.stop();
 });
 
-const rowCount = async (table: string) => Number((await t.server.ds.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
+const rowCount = async (table: string) => Number((await t.server.ds.query<{ n: number | string }[]>(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
 
 describe('an id in another letter case is the same id', () => {
   it('createCustomer with the reseller id in upper case stores it in lower case, and the reseller gets all 3 events live and by webhook', async () => {
@@ -67,15 +67,15 @@ describe('an id in another letter case is the same id', () => {
     expect(res.errors).toBeUndefined();
     const customerId = res.data!.createCustomer.customer.id;
 
-    const [row] = await t.server.ds.query(`SELECT indirectResellerId AS reseller FROM customer WHERE id = '${customerId}'`);
+    const [row] = await t.server.ds.query<{ reseller: string }[]>(`SELECT indirectResellerId AS reseller FROM customer WHERE id = '${customerId}'`);
     expect(row.reseller).toBe(reseller.id);
-    const [sub] = await t.server.ds.query(`SELECT offerId AS offer FROM subscription WHERE customerId = '${customerId}'`);
+    const [sub] = await t.server.ds.query<{ offer: string }[]>(`SELECT offerId AS offer FROM subscription WHERE customerId = '${customerId}'`);
     expect(sub.offer).toBe(offerId);
 
     const events = await live.waitFor(3, 8000);
     expect(events.map((e) => [e.events.type, e.events.customerId]).sort()).toEqual(eventTypes.map((type) => [type, customerId]).sort());
-    const hooks = await until('3 webhooks', async () => receiver.received.filter((h) => h.body.includes(customerId)), (h) => h.length >= 3);
-    expect(hooks.map((h) => JSON.parse(h.body).type).sort()).toEqual([...eventTypes].sort());
+    const hooks = await until('3 webhooks', () => receiver.received.filter((h) => h.body.includes(customerId)), (h) => h.length >= 3);
+    expect(hooks.map((h) => (JSON.parse(h.body) as { type: string }).type).sort()).toEqual([...eventTypes].sort());
     expect(endpoint.endpoint.id).toMatch(/^[0-9a-f-]{36}$/);
 
     // the reseller reads the customer (and its events) with the id in any case

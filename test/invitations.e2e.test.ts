@@ -49,7 +49,7 @@ describe('creating an invitation', () => {
     const days = (new Date(invitation.expiresAt).getTime() - Date.now()) / 86_400_000;
     expect(Math.round(days)).toBe(90);
 
-    const rows = await t.server.ds.query('SELECT tokenHash FROM customer_invitation WHERE id = ?', [invitation.id]);
+    const rows = await t.server.ds.query<{ tokenHash: string }[]>('SELECT tokenHash FROM customer_invitation WHERE id = ?', [invitation.id]);
     expect(rows[0].tokenHash).toBe(createHash('sha256').update(token).digest('hex'));
     // the listed invitation no longer carries the link
     const list = await t.client(contoso.token).data(InvitationsDocument, { first: 100 });
@@ -166,7 +166,7 @@ describe('accepting an invitation', () => {
     const codes = results.filter((r) => r.errors).map((r) => r.errors![0].extensions?.code);
     expect(ok).toHaveLength(1);
     expect(codes).toEqual(Array(19).fill('CONFLICT'));
-    const rows = await t.server.ds.query('SELECT COUNT(*) AS n FROM reseller_relationship WHERE customerId = ?', [customer.id]);
+    const rows = await t.server.ds.query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM reseller_relationship WHERE customerId = ?', [customer.id]);
     expect(Number(rows[0].n)).toBe(1);
     await sub.waitFor(1);
     await settle();

@@ -12,8 +12,8 @@ let otherKey: KeyLike;
 
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256');
-  privateKey = pair.privateKey as KeyLike;
-  otherKey = (await generateKeyPair('RS256')).privateKey as KeyLike;
+  privateKey = pair.privateKey;
+  otherKey = (await generateKeyPair('RS256')).privateKey;
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
   jwks = createServer((_req, res) => {
     res.setHeader('content-type', 'application/json');

@@ -155,7 +155,7 @@ describe('bad variables', () => {
     const text = await res.text();
     expect(res.status).toBe(400);
     expect(text.length).toBeLessThan(2000);
-    expect(JSON.parse(text).errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['input.cloud'] });
+    expect((JSON.parse(text) as { errors: { extensions: unknown }[] }).errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['input.cloud'] });
 
     const missing = await client.raw({
       query: 'mutation ($input: CreatePartnerInput!) { createPartner(input: $input) { partner { id } } }',
@@ -229,7 +229,7 @@ describe('HTTP hardening', () => {
       const res = await pending;
       const text = await res.text();
       expect({ status: res.status, type: res.headers.get('content-type') }).toEqual({ status, type: expect.stringMatching(/^application\/json/) });
-      expect(JSON.parse(text).errors[0].extensions.code).toBe(code);
+      expect((JSON.parse(text) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe(code);
       expect(text).not.toMatch(/<html|<pre|\bat \/|node_modules/i);
     }
   });

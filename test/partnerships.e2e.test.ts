@@ -56,7 +56,7 @@ describe('partnership requests', () => {
     expect(requestPartnership.request.url).toBe(`https://partner.example.test/partnership-requests/${requestPartnership.token}`);
     expect(requestPartnership.request.emailDraft?.body).toContain(requestPartnership.request.url!);
     expect(requestPartnership.request.emailDraft?.subject).toContain('Fabrikam Distribution Inc.');
-    const rows = await t.server.ds.query('SELECT tokenHash FROM partnership_request WHERE id = ?', [requestPartnership.request.id]);
+    const rows = await t.server.ds.query<{ tokenHash: string }[]>('SELECT tokenHash FROM partnership_request WHERE id = ?', [requestPartnership.request.id]);
     expect(rows[0].tokenHash).not.toContain(requestPartnership.token);
   });
 

@@ -81,7 +81,7 @@ describe('database outage', () => {
       const viaProxy = new URL(db.env.MYSQL_URL);
       viaProxy.port = String(proxy.port());
       t = await startTestServer({ MYSQL_URL: viaProxy.toString() });
-      const stop = t.stop;
+      const stop = t.stop.bind(t);
       t.stop = async () => {
         await stop();
         await proxy.close();
@@ -93,16 +93,19 @@ describe('database outage', () => {
       t = await startTestServer({ SQLITE_BUSY_TIMEOUT_MS: '100' });
       let locker: Database.Database | undefined;
       outage = {
-        down: async () => {
+        down: () => {
           locker = new Database(t.server.config.sqlitePath);
           locker.exec('BEGIN EXCLUSIVE');
+          return Promise.resolve();
         },
-        up: async () => {
+        up: () => {
           locker?.exec('COMMIT');
           locker?.close();
+          return Promise.resolve();
         },
-        close: async () => {
+        close: () => {
           locker?.close();
+          return Promise.resolve();
         },
       };
     }

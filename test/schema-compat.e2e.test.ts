@@ -7,14 +7,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Kind, parse, print, visit } from 'graphql';
+import { type FieldDefinitionNode, Kind, parse, print, visit } from 'graphql';
 
 const ROOT = join(__dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'schema-compat-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The committed schema with Customer's fields changed. */
-function variant(name: string, change: (fields: readonly any[]) => readonly any[]): string {
+function variant(name: string, change: (fields: readonly FieldDefinitionNode[]) => readonly FieldDefinitionNode[]): string {
   const doc = visit(parse(readFileSync(join(ROOT, 'schema/schema.graphql'), 'utf8')), {
     ObjectTypeDefinition: (node) => (node.name.value === 'Customer' ? { ...node, fields: change(node.fields ?? []) } : undefined),
   });

@@ -31,7 +31,7 @@ function open(t: TestServer, token?: string, headers: Record<string, string> = {
     socket.once('error', reject);
     socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} })));
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { type: string; id?: string; payload?: unknown };
+      const message = JSON.parse((data as Buffer).toString()) as { type: string; id?: string; payload?: unknown };
       if (message.type === 'connection_ack') resolve({ socket, outcome: 'acked', closed, received, errors });
       else if (message.type === 'next') received.set(message.id!, (received.get(message.id!) ?? 0) + 1);
       else if (message.type === 'error') errors.push(message.payload);

@@ -157,7 +157,7 @@ describe('ordering with a new customer', () => {
     const operator = t.client(await t.tokens.operator());
     const search = await operator.data(CustomersDocument, { filter: { search: input.domain } });
     expect(search.customers.totalCount).toBe(0);
-    const orphans = await t.server.ds.query('SELECT COUNT(*) AS n FROM customer_user WHERE userName = ?', [`admin@${input.domain}`]);
+    const orphans = await t.server.ds.query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM customer_user WHERE userName = ?', [`admin@${input.domain}`]);
     expect(Number(orphans[0].n)).toBe(0);
 
     const zero = await t.client(provider.token).request(CreateCustomerDocument, {

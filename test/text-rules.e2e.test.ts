@@ -263,7 +263,7 @@ describe('the character set of the schema', () => {
   it('refuses to start on a MariaDB database, table or column not in utf8mb4, naming it (SQLite stores UTF-8)', async () => {
     if (!isMysql) {
       // SQLite keeps every text in the file's encoding, which holds any code point
-      expect((await t.server.ds.query('PRAGMA encoding'))[0].encoding).toMatch(/^UTF-(8|16)/);
+      expect((await t.server.ds.query<{ encoding: string }[]>('PRAGMA encoding'))[0].encoding).toMatch(/^UTF-(8|16)/);
       return;
     }
     const { host, port, username, password, database } = parseMysqlUrl(t.server.config.mysqlUrl);

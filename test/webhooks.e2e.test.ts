@@ -20,7 +20,7 @@ it('POSTs each event signed per Standard Webhooks: the standardwebhooks package 
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     expect(endpoint).toMatchObject({ url: receiver.url, enabled: true, eventTypes: [] });
     const { invitation } = await invite(t, p.token);
-    await until('a delivery', async () => receiver.received.length, (n) => n >= 1);
+    await until('a delivery', () => receiver.received.length, (n) => n >= 1);
     const [hook] = receiver.received;
     const verified = new Webhook(secret).verify(hook.body, hook.headers as Record<string, string>) as { id: string; type: string; invitationId: string };
     const [event] = await readAll(t, p.token);
@@ -55,7 +55,7 @@ it('retries a receiver that answers 500 twice then 200: three attempts, visible 
     ]);
     expect(rows[0].nextAttemptAt).not.toBeNull();
     expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([rows[0].eventId]));
-    expect(receiver.received.map((r) => JSON.parse(r.body).type)).toEqual(['INVITATION_REVOKED', 'INVITATION_REVOKED', 'INVITATION_REVOKED']);
+    expect(receiver.received.map((r) => (JSON.parse(r.body) as { type: string }).type)).toEqual(['INVITATION_REVOKED', 'INVITATION_REVOKED', 'INVITATION_REVOKED']);
 
     // a manual redelivery is a fourth attempt, sent at once
     const res = await t.client(p.token).raw<{ redeliverWebhook: { delivery: { attempt: number; status: string } } }>({
@@ -63,7 +63,7 @@ it('retries a receiver that answers 500 twice then 200: three attempts, visible 
       variables: { input: { deliveryId: rows[0].id } },
     });
     expect(res.data?.redeliverWebhook.delivery).toEqual({ attempt: 4, status: 'PENDING' });
-    await until('the fourth POST', async () => receiver.received.length, (n) => n === 4);
+    await until('the fourth POST', () => receiver.received.length, (n) => n === 4);
   } finally {
     await receiver.stop();
   }

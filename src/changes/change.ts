@@ -1,5 +1,4 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Principal } from '../common/auth/principal';
 import type { Clock } from '../common/clock';
 import type { AppDeps } from '../common/context';
@@ -108,7 +107,7 @@ export class ChangeTx {
 
   /** Inserts a new row: its audit record has every field as `after`. */
   async insert<E extends ObjectLiteral, D extends object>(entity: EntityTarget<E>, row: E, definition: ChangeDefinition<D>, record: ChangeRecord<D>): Promise<E> {
-    await this.em.insert(entity, row as QueryDeepPartialEntity<E>);
+    await this.em.insert(entity, row);
     this.queue(definition, record, fieldChanges({}, row));
     return row;
   }
@@ -131,9 +130,9 @@ export class ChangeTx {
     condition?: UpdateCondition,
   ): Promise<E | null> {
     const changes = fieldChanges(current, set);
-    const state = stateColumn(entity as EntityTarget<ObjectLiteral>);
+    const state = stateColumn(entity);
     // a set state is a move, even to the state it has (answering an answered request twice): the table decides
-    if (state && set[state] !== undefined && !mayMove(entity as EntityTarget<ObjectLiteral>, current[state], set[state])) return null;
+    if (state && set[state] !== undefined && !mayMove(entity, current[state], set[state])) return null;
     const params: Record<string, unknown> = { ...(condition?.params ?? {}), changeId: current.id };
     const where = ['id = :changeId'];
     // the values the change was decided on: the state, and each changed field that is a plain value
@@ -141,7 +140,7 @@ export class ChangeTx {
     if (state) guarded.add(state);
     let i = 0;
     for (const field of guarded) {
-      const value = current[field];
+      const value: unknown = current[field];
       if (value instanceof Date || (value !== null && typeof value === 'object')) continue;
       if (value === null || value === undefined) where.push(`${field} IS NULL`);
       else {
@@ -153,11 +152,11 @@ export class ChangeTx {
     const result = await this.em
       .createQueryBuilder()
       .update(entity)
-      .set(set as QueryDeepPartialEntity<E>)
+      .set(set)
       .where(where.join(' AND '), params)
       .execute();
     if (!result.affected) return null;
-    const after = { ...current, ...set } as E;
+    const after = { ...current, ...set };
     const record = describe(after);
     if (record) this.queue(definition, record, changes);
     return after;

@@ -21,7 +21,7 @@ export function declareTransitions<T extends ObjectLiteral, K extends keyof T & 
   column: K,
   table: TransitionTable<T[K] & string>,
 ): TransitionTable<T[K] & string> {
-  DECLARED.set(entity as EntityTarget<ObjectLiteral>, { column, table: table as TransitionTable<string> });
+  DECLARED.set(entity, { column, table: table });
   return table;
 }
 

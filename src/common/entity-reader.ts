@@ -27,7 +27,7 @@ function isPlain(column: ColumnMetadata): boolean {
  */
 function converter(driver: Driver, column: ColumnMetadata): ((value: unknown) => unknown) | undefined {
   if (isPlain(column)) return undefined;
-  const byDriver = (value: unknown) => driver.prepareHydratedValue(value, column);
+  const byDriver = (value: unknown): unknown => driver.prepareHydratedValue(value, column);
   if ((column.type !== 'datetime' && column.type !== Date) || column.transformer) return byDriver;
   return (value) => {
     if (value instanceof Date) return value;
@@ -53,7 +53,7 @@ function compileHydrate(driver: Driver, metadata: EntityMetadata, alias: string,
   return (raw) => {
     // a joined row that is not there (every primary column null): no entity, as TypeORM
     if (primaryKeys.every((key) => raw[key] === null || raw[key] === undefined)) return undefined;
-    const entity = metadata.create(undefined, { fromDeserializer: true });
+    const entity = metadata.create(undefined, { fromDeserializer: true }) as ObjectLiteral;
     for (const { column, key, convert, direct } of columns) {
       const value = raw[key];
       if (value === undefined) continue;
@@ -242,7 +242,7 @@ const verifyCachedPlans = process.env.NODE_ENV !== 'production';
 function cachedPlan(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly string[] | undefined): ReadPlan | null {
   const { driver } = qb.connection;
   let cache = plans.get(driver);
-  if (!cache) plans.set(driver, (cache = new Map()));
+  if (!cache) plans.set(driver, (cache = new Map<string, ReadPlan | null>()));
   const key = `${statementKey(qb)}\u0000${properties?.join('\u0000') ?? '*'}`;
   let found = cache.get(key);
   if (found === undefined) {
@@ -267,7 +267,7 @@ function cachedPlan(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly 
  * the primary key are selected: such entities are partial, and go nowhere but to the response.
  */
 export async function readMany<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, properties?: readonly string[]): Promise<T[]> {
-  const shape = cachedPlan(qb as SelectQueryBuilder<ObjectLiteral>, properties);
+  const shape = cachedPlan(qb, properties);
   if (!shape) return qb.getMany();
   // bound as TypeORM binds them (getQueryAndParameters)
   const [sql, parameters] = qb.connection.driver.escapeQueryWithParameters(shape.sql, qb.getParameters());
@@ -275,7 +275,7 @@ export async function readMany<T extends ObjectLiteral>(qb: SelectQueryBuilder<T
   let raws: Raw[];
   let hydrators: Hydrators = shape;
   if (sqlite) {
-    ({ rows: raws, hydrators } = readSqlite(qb as SelectQueryBuilder<ObjectLiteral>, sqlite, shape, sql, parameters));
+    ({ rows: raws, hydrators } = readSqlite(qb, sqlite, shape, sql, parameters));
   } else {
     // on the builder's own query runner (a transaction's) when it has one, as getRawMany runs it; else
     // one from the pool for this statement
@@ -283,7 +283,7 @@ export async function readMany<T extends ObjectLiteral>(qb: SelectQueryBuilder<T
     raws = await qb.connection.query(sql, parameters, queryRunner);
   }
   const { primary } = shape;
-  const keyOf = (entity: ObjectLiteral) => (primary.length === 1 ? entity[primary[0].propertyName] : primary.map((c) => c.getEntityValue(entity)).join('\u0000'));
+  const keyOf = (entity: ObjectLiteral): unknown => (primary.length === 1 ? entity[primary[0].propertyName] : primary.map((c): unknown => c.getEntityValue(entity)).join('\u0000'));
   const seen = new Set<unknown>();
   const entities: T[] = [];
   for (const raw of raws) {

@@ -56,7 +56,7 @@ function normalizeStrings(value: object, path: string, problems: FieldProblem[],
  */
 export const validateArgument: ValidatorFn = async (argValue) => {
   if (argValue === null || typeof argValue !== 'object') return;
-  const values = Array.isArray(argValue) ? argValue : [argValue];
+  const values: unknown[] = Array.isArray(argValue) ? argValue : [argValue];
   const problems: FieldProblem[] = [];
   for (const value of values) {
     if (value === null || typeof value !== 'object') continue;

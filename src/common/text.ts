@@ -18,7 +18,7 @@
 export const MAX_TEXT_LENGTH = 2000;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+const CONTROL = /\p{Cc}/u; // U+0000–U+001F and U+007F–U+009F
 const LINE_SEPARATOR = /[\p{Zl}\p{Zp}]/u;
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
 const INVISIBLE = /[\s\p{Cc}\p{Cf}\p{Z}\p{Default_Ignorable_Code_Point}\u2800]/gu;
@@ -48,4 +48,16 @@ export function normalizeText(raw: string): TextResult {
   if (BIDI_CONTROL.test(value)) return { ok: false, problem: 'must not contain bidirectional override or isolate characters' };
   if (value.replace(INVISIBLE, '') === '') return { ok: false, problem: 'must not be empty or only invisible characters' };
   return { ok: true, value };
+}
+
+/** Format characters and other default-ignorable code points: invisible inside a word (U+200B, U+200F, U+FEFF…). */
+const FORMAT_CHARACTER = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+
+/**
+ * The extra rule of an identifier that is compared, never read by people (a token subject, a request
+ * id): besides the text rules, no invisible character anywhere in it, which would make two ids look
+ * alike. A problem, or null.
+ */
+export function identifierProblem(value: string): string | null {
+  return FORMAT_CHARACTER.test(value) ? 'must not contain invisible characters (zero-width, direction marks, byte order marks)' : null;
 }

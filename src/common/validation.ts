@@ -1,6 +1,6 @@
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { isPostalCode, registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
-import { codePointLength } from './text';
+import { codePointLength, identifierProblem } from './text';
 
 /**
  * At most `max` characters, counted as the column counts them: Unicode code points, as a MySQL/MariaDB
@@ -27,6 +27,23 @@ export function MaxCodePoints(max: number, options?: ValidationOptions & { store
   };
 }
 
+/** An identifier that is compared, never read by people (a token subject): no invisible character in it (src/common/text.ts). */
+export function IsVisibleIdentifier(options?: ValidationOptions) {
+  return function (object: object, propertyName: string) {
+    registerDecorator({
+      name: 'isVisibleIdentifier',
+      target: object.constructor,
+      propertyName,
+      options: { message: `${propertyName} must not contain invisible characters`, ...options },
+      validator: {
+        validate(value: unknown) {
+          return typeof value === 'string' && identifierProblem(value) === null;
+        },
+      },
+    });
+  };
+}
+
 /**
  * Postal code valid for the country named by another property of the same input, where the
  * validator library knows that country's format; elsewhere a generic 2–10 character shape.
@@ -42,7 +59,7 @@ export function IsPostalCodeForCountry(countryProperty: string, options?: Valida
       validator: {
         validate(value: unknown, args: ValidationArguments) {
           if (typeof value !== 'string') return false;
-          const country = (args.object as Record<string, unknown>)[args.constraints[0]];
+          const country = (args.object as Record<string, unknown>)[args.constraints[0] as string];
           if (typeof country !== 'string') return /^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$/.test(value);
           try {
             return isPostalCode(value, country.toUpperCase() as never);

@@ -32,7 +32,7 @@ function customerInput(companyName: string, domain: string, city: string, state:
     address: { addressLine1: '1 Main Street', city, state, postalCode, country },
     primaryContact: { firstName, lastName, email, phoneNumber },
     agreement: { signatoryName: `${firstName} ${lastName}`, signatoryEmail: email, acceptedAt: new Date() },
-  } as CreateCustomerInput;
+  };
 }
 
 /** On an empty database: the demo partners and a few customers, created through the services' own rules. */

@@ -4,7 +4,7 @@ import { Field, GraphQLISODateTime, ID, InputType, Int, ObjectType, registerEnum
 import { PageInfo } from '../common/pagination';
 import { EventType } from './catalog';
 import { encodeEventCursor } from './cursor';
-import type { ActorKind, StoredEvent } from './outbox';
+import type { StoredEvent } from './outbox';
 
 export enum EventActorKind {
   OPERATOR = 'OPERATOR',
@@ -79,7 +79,7 @@ export function toEventNode(e: StoredEvent): EventNode {
     cursor: encodeEventCursor(e.position),
     type: e.type,
     occurredAt: new Date(e.occurredAt),
-    actor: e.actor ? { ...e.actor, kind: e.actor.kind as ActorKind as EventActorKind } : null,
+    actor: e.actor ? { ...e.actor, kind: e.actor.kind as EventActorKind } : null,
     customerId: e.customerId,
     partnerId: e.partnerId,
     invitationId: e.invitationId,

@@ -210,9 +210,9 @@ export class EventListener implements AsyncIterableIterator<StoredEvent> {
   }
 
   /** Called by graphql-ws when the client completes or the socket closes. */
-  async return(): Promise<IteratorResult<StoredEvent>> {
+  return(): Promise<IteratorResult<StoredEvent>> {
     this.end();
-    return { done: true, value: undefined };
+    return Promise.resolve({ done: true, value: undefined });
   }
 
   end(): void {

@@ -200,14 +200,13 @@ function costEstimator(schema: GraphQLSchema, document: DocumentNode, fragments:
     if (field.name === '__typename') return 0;
     if (field.name.startsWith('__') || type.name.startsWith('__')) {
       const { lists, wrapped } = introspectionSizes(schema);
-      const fieldNode = node as FieldNode;
-      if (isLeafType(getNamedType(field.type))) return fieldNode.alias && fieldNode.alias.value !== field.name ? COST.field : 0;
+      if (isLeafType(getNamedType(field.type))) return node.alias && node.alias.value !== field.name ? COST.field : 0;
       const one = COST.field + childComplexity;
       const list = lists[`${type.name}.${field.name}`];
       if (typeof list === 'number') return list * one;
       if (list) {
         parents ??= introspectionParents(document, fragments);
-        return (parents.get(fieldNode) === 'all' ? list.average : list.largest) * one;
+        return (parents.get(node) === 'all' ? list.average : list.largest) * one;
       }
       return field.name === 'ofType' ? wrapped * one : one;
     }
@@ -223,7 +222,7 @@ function costEstimator(schema: GraphQLSchema, document: DocumentNode, fragments:
       // a root list without a filter reads its counter row; a filtered one counts its rows; a nested
       // connection's counts are batched per page by its loader, like its rows
       const countCost = ROOT_TYPES.has(type.name) ? (isFiltered(args.filter) ? COST.count : COST.tally) : COST.batched;
-      const counts = selects((node as FieldNode).selectionSet, 'totalCount', fragments) ? countCost : 0;
+      const counts = selects(node.selectionSet, 'totalCount', fragments) ? countCost : 0;
       const searches = (args.filter as { search?: unknown } | undefined)?.search ? COST.search : 0;
       return own + counts + searches + pageSize(args.first) * childComplexity;
     }

@@ -42,7 +42,7 @@ export class OperationCompiler {
   private compile(document: DocumentNode, operationName: string | null | undefined): Compiled {
     const key = operationName ?? '';
     let byName = this.compiled.get(document);
-    if (!byName) this.compiled.set(document, (byName = new Map()));
+    if (!byName) this.compiled.set(document, (byName = new Map<string, Compiled>()));
     if (byName.has(key)) return byName.get(key)!;
     let result: Compiled = null;
     try {
@@ -100,8 +100,8 @@ export class OperationCompiler {
     };
     const { schema } = this;
     return {
-      async load() {
-        return { executor };
+      load() {
+        return Promise.resolve({ executor });
       },
       onSchemaLoadOrUpdate(callback) {
         callback({ apiSchema: schema, coreSupergraphSdl: '' });

@@ -18,13 +18,13 @@ export class SharedSubscriptions {
 
   subscribe = async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
     const source = await createSourceEventStream(args);
-    if (!isAsyncIterable(source)) return source as ExecutionResult;
+    if (!isAsyncIterable(source)) return source;
     const key = this.keyOf(args);
     const iterator = source[Symbol.asyncIterator]();
     const run = (payload: unknown): Result => {
       if (typeof payload !== 'object' || payload === null) return execute({ ...args, rootValue: payload });
       let perEvent = this.results.get(payload);
-      if (!perEvent) this.results.set(payload, (perEvent = new Map()));
+      if (!perEvent) this.results.set(payload, (perEvent = new Map<string, Result>()));
       let result = perEvent.get(key);
       if (!result) {
         result = execute({ ...args, rootValue: payload });

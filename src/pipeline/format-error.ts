@@ -63,7 +63,7 @@ function answer(formatted: GraphQLFormattedError, error: unknown): GraphQLFormat
     code = 'BAD_REQUEST';
     formatted = { ...formatted, extensions: { ...formatted.extensions, code } };
   }
-  if (original instanceof AppError || (typeof code === 'string' && CLIENT_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR)) {
+  if (original instanceof AppError || (typeof code === 'string' && CLIENT_CODES.has(code) && code !== (ErrorCode.INTERNAL_SERVER_ERROR as string))) {
     const refused = clientError(formatted, formatted.extensions ?? {});
     logRefusal(refused, String(refused.extensions?.code));
     return refused;

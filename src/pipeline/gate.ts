@@ -118,7 +118,7 @@ export class OperationGate {
     if (cached !== undefined) return cached;
     const cost = operationCost(this.schema, req.document, operationName, variables);
     if (key.length <= MAX_CACHED_KEY) {
-      if (!known) this.costs.set(req.document, (known = new Map()));
+      if (!known) this.costs.set(req.document, (known = new Map<string, number>()));
       if (known.size >= COSTS_PER_DOCUMENT) known.clear();
       known.set(key, cost);
     }

@@ -91,8 +91,9 @@ export const notFound: RequestHandler = (req, res) => sendError(res, 404, 'NOT_F
 
 /** The last error handler: body-parser's refusals by type, anything else a logged 500 without details. */
 export const jsonErrors: ErrorRequestHandler = (err, req, res, _next) => {
-  const status = Number(err?.status ?? err?.statusCode) || 500;
-  const known = BODY_ERRORS[String(err?.type)];
+  const failure = (err ?? {}) as { status?: unknown; statusCode?: unknown; type?: unknown };
+  const status = Number(failure.status ?? failure.statusCode) || 500;
+  const known = BODY_ERRORS[String(failure.type)];
   if (known) return sendError(res, status, known[0], known[1]);
   if (status >= 500) {
     logger.error({ err, requestId: requestIdOf(req) }, 'unexpected HTTP error');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
 import type { Request } from 'express';
-import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, getOperationAST, parse, specifiedRules, validate } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, getOperationAST, OperationTypeNode, parse, specifiedRules, validate } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import type { Context, ServerOptions, SubscribePayload } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
@@ -166,8 +166,8 @@ export class OperationPipeline {
       parseOptions: this.parseOptions,
       formatError,
       plugin: {
-        async requestDidStart() {
-          return {
+        requestDidStart() {
+          return Promise.resolve({
             async didResolveOperation({ request, document, operation, contextValue }) {
               if (!operation) {
                 // no operation of that name (or several and no name): a clear 400, not Apollo's 500 through the executor
@@ -178,7 +178,7 @@ export class OperationPipeline {
                   { http: { status: 400 } },
                 );
               }
-              if (operation.operation === 'subscription') {
+              if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
                 throw new AppError(ErrorCode.BAD_REQUEST, 'Subscriptions run over WebSocket (the graphql-ws protocol) on this same path, not over HTTP', {
                   http: { status: 400 },
                 });
@@ -192,17 +192,17 @@ export class OperationPipeline {
                 ip: contextValue.ip,
               });
             },
-            async willSendResponse({ request, response }) {
+            willSendResponse({ request, response }) {
               // an answer to a request with a token is that caller's own: no cache may keep it (errors too;
               // Apollo's PERSISTED_QUERY_NOT_FOUND carries its own Cache-Control, replaced here)
               if (request.http?.headers.get('authorization')) response.http.headers.set('cache-control', 'no-store');
               // a database outage found while executing: tell clients to retry (formatError named it)
-              if (response.body.kind !== 'single') return;
-              if (response.body.singleResult.errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
+              if (response.body.kind === 'single' && response.body.singleResult.errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
                 response.http.status = 503;
               }
+              return Promise.resolve();
             },
-          };
+          });
         },
       },
     };
@@ -269,7 +269,7 @@ export class OperationPipeline {
         };
         if (header === undefined || header === null) return admit(undefined);
         try {
-          const principal = await this.authenticate(String(header));
+          const principal = await this.authenticate(typeof header === 'string' ? header : JSON.stringify(header));
           if (!admit(principal)) return false;
           ctx.extra.principal = principal;
           // The socket lives no longer than its token: close it (4401) when the token expires.
@@ -353,7 +353,7 @@ export class OperationPipeline {
       if (!operation) {
         return [new GraphQLError('Name the operation to run (operationName)', { extensions: { code: ErrorCode.BAD_REQUEST } })];
       }
-      if (operation.operation !== 'subscription') {
+      if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
         return [
           new GraphQLError(`Only subscriptions run over WebSocket; send this ${operation.operation} as an HTTP POST`, {
             extensions: { code: ErrorCode.BAD_REQUEST },

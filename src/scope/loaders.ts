@@ -94,7 +94,7 @@ const FACTORIES: LoaderFactory[] = [];
 
 /** Registers a feature's loaders: built for every scope (src/scope/scope.ts), from its scoped queries. */
 export function registerLoaders<S>(factory: (scope: S, ds: DataSource) => Partial<Loaders>): void {
-  FACTORIES.push(factory as LoaderFactory);
+  FACTORIES.push(factory);
 }
 
 /** A page of each customer's rows, and their count, through one loader each per scope. */

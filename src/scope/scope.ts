@@ -23,7 +23,7 @@ const RULES = new Map<EntityTarget<ObjectLiteral>, ScopeRule<ObjectLiteral>>();
 
 /** Registers how the scope reads a feature's table by id (each feature's `<feature>.scope.ts`). */
 export function registerScopeRule<T extends ObjectLiteral>(entity: EntityTarget<T>, rule: ScopeRule<T>): void {
-  RULES.set(entity as EntityTarget<ObjectLiteral>, rule as unknown as ScopeRule<ObjectLiteral>);
+  RULES.set(entity, rule as unknown as ScopeRule<ObjectLiteral>);
 }
 
 /**
@@ -187,8 +187,8 @@ export class Scope {
   }
 
   private byId<T extends ObjectLiteral>(entity: EntityTarget<T>, id: string, em?: EntityManager) {
-    const rule = RULES.get(entity as EntityTarget<ObjectLiteral>);
-    if (!rule) throw new Error(`No tenant rule for ${String(entity)} (its module registers one with registerScopeRule)`);
+    const rule = RULES.get(entity);
+    if (!rule) throw new Error(`No tenant rule for ${typeof entity === 'function' ? entity.name : 'this entity'} (its module registers one with registerScopeRule)`);
     const qb = rule.read(this, em).andWhere(`${rule.alias}.id = :scopeId`, { scopeId: id }) as Builder<T>;
     return { qb, label: rule.label, rule };
   }

@@ -2,8 +2,10 @@ import { setTimeout } from 'node:timers/promises';
 import { type Request, type Response, Router } from 'express';
 import type { AppConfig } from '../common/config';
 import { isDatabaseUnavailable } from '../common/database';
+import { InvitationStatus } from '../common/enums';
 import { RateLimitedError } from '../common/errors';
 import { logger } from '../common/logger';
+import { AdminRelationshipStatus } from '../modules/admin-relationship/admin-relationship.entity';
 import { durationDays, EXTENSION_DAYS } from '../modules/admin-relationship/admin-relationship.rules';
 import type { AnonymousLimiter } from '../pipeline/rate-limit';
 import type { Services } from '../services';
@@ -66,7 +68,7 @@ const KINDS: Record<string, LinkKind> = {
     async look(services, token) {
       const p = await services.invitations.preview(token);
       if (!p) return null;
-      if (p.status !== 'PENDING') return closed(p.status);
+      if (p.status !== InvitationStatus.PENDING) return closed(p.status);
       const lead = p.indirectProviderName
         ? html`<strong>${p.partnerName}</strong> invites your organisation to become its customer, buying through its indirect provider <strong>${p.indirectProviderName}</strong>. Both become your partners.`
         : html`<strong>${p.partnerName}</strong> invites your organisation to become its customer.`;
@@ -95,7 +97,7 @@ const KINDS: Record<string, LinkKind> = {
     async look(services, token) {
       const p = await services.partnerships.preview(token);
       if (!p) return null;
-      if (p.status !== 'PENDING') return closed(p.status);
+      if (p.status !== InvitationStatus.PENDING) return closed(p.status);
       return {
         title: `Partnership request from ${p.providerName}`,
         lead: html`<strong>${p.providerName}</strong>, an indirect provider, asks your company to resell its offers as one of its indirect resellers.`,
@@ -115,7 +117,7 @@ const KINDS: Record<string, LinkKind> = {
     async look(services, token) {
       const p = await services.adminRelationships.preview(token);
       if (!p) return null;
-      if (p.status !== 'APPROVAL_PENDING') return closed(p.status);
+      if (p.status !== AdminRelationshipStatus.APPROVAL_PENDING) return closed(p.status);
       const days = durationDays(p.duration);
       return {
         title: `Admin access request from ${p.partnerName}`,

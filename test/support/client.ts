@@ -106,7 +106,7 @@ export class WsClient {
       {
         next: (value) => {
           if (value.errors) errors.push(...value.errors);
-          if (value.data) events.push(value.data as TData);
+          if (value.data) events.push(value.data);
           waiters.forEach((w) => w());
         },
         error: (err) => {

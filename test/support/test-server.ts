@@ -61,7 +61,7 @@ export async function freshDatabase(): Promise<{ env: Record<string, string>; cl
   const dir = mkdtempSync(join(tmpdir(), 'pc-test-'));
   return {
     env: { DB_TYPE: 'sqlite', SQLITE_PATH: join(dir, 'test.sqlite') },
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
   };
 }
 
@@ -137,8 +137,8 @@ export async function spawnServer(dbEnv: Record<string, string>, env: Record<str
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   for (let i = 0; i < 300 && !/GraphQL server ready/.test(out) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
   const line = out.split('\n').find((l) => l.includes('GraphQL server ready'));
@@ -146,6 +146,6 @@ export async function spawnServer(dbEnv: Record<string, string>, env: Record<str
     child.kill('SIGKILL');
     throw new Error(`the server did not start:\n${out}`);
   }
-  const url = JSON.parse(line).url as string;
+  const { url } = JSON.parse(line) as { url: string };
   return { child, url, wsUrl: url.replace(/^http/, 'ws'), output: () => out, exited };
 }

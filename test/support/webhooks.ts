@@ -57,7 +57,7 @@ export async function deliveries(t: TestServer, token: string, endpointId: strin
   return { enabled: node.enabled, deliveries: node.deliveries.edges.map((e) => e.node).reverse() };
 }
 
-export async function until<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8000): Promise<T> {
+export async function until<T>(what: string, probe: () => T | Promise<T>, done: (value: T) => boolean, timeoutMs = 8000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

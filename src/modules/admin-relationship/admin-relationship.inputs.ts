@@ -46,7 +46,7 @@ function AutoExtendAllowedWith(rolesProperty: string, options?: ValidationOption
       options: { message: 'must be false when the roles include GLOBAL_ADMINISTRATOR (it cannot be auto-extended)', ...options },
       validator: {
         validate(value: unknown, args: ValidationArguments) {
-          const roles = (args.object as Record<string, unknown>)[args.constraints[0]];
+          const roles = (args.object as Record<string, unknown>)[args.constraints[0] as string];
           return value !== true || !Array.isArray(roles) || extendable(roles);
         },
       },

@@ -1,4 +1,3 @@
-import type { EntityManager } from 'typeorm';
 import type { Changes, ChangeTx } from '../../changes/change';
 import type { AppDeps } from '../../common/context';
 import { cloudRequiresDelegatedAdmin, InvitationStatus, PartnershipStatus, PartnerType } from '../../common/enums';
