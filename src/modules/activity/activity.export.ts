@@ -9,16 +9,21 @@ import { isDatabaseUnavailable } from '../../common/database';
 import { AppError, ErrorCode, UserInputError } from '../../common/errors';
 import { normalizeId } from '../../common/ids';
 import { logger } from '../../common/logger';
-import { codePointLength } from '../../common/text';
+import { codePointLength, identifierProblem, normalizeText } from '../../common/text';
+import { REQUEST_ID_HEADER } from '../../common/request-id';
 import { Scope } from '../../scope/scope';
-import { ActivityFilter, CORRELATION_ID, MAX_FILTER_ACTIONS, trailBatches, trailQuery } from './activity.trail';
+import { ActivityFilter, CORRELATION_ID, MAX_FILTER_ACTIONS, type TrailBatches, trailBatches, type TrailValue, trailQuery } from './activity.trail';
 
 /** The export's address. */
 export const EXPORT_PATH = '/exports/activities';
-/** Rows per SELECT (and per chunk written). */
+/** Rows per SELECT. */
 export const EXPORT_BATCH = 1000;
-/** Rows per chunk written. */
-const CHUNK_ROWS = 100;
+/**
+ * About how many characters one write takes: a batch is written in pieces of this size, each far
+ * under V8's large-object size (128 KB), so that a piece the socket holds for a while is collected
+ * with the young generation instead of piling up in the large-object space until a full GC.
+ */
+const PIECE_CHARS = 32 * 1024;
 
 const FORMATS = {
   csv: { type: 'text/csv; charset=utf-8', extension: 'csv' },
@@ -47,27 +52,6 @@ export const EXPORT_COLUMNS = [
 
 const PARAMETERS = new Set(['format', 'from', 'to', 'customerId', 'subjectType', 'subjectId', 'actions', 'actorUserId', 'correlationId', 'partnerId']);
 
-/** One record as the export writes it: every value a string (CSV) or JSON value (NDJSON). */
-function exportRow(a: Activity): Record<(typeof EXPORT_COLUMNS)[number], unknown> {
-  return {
-    id: a.id,
-    occurredAt: a.occurredAt.toISOString(),
-    action: a.action,
-    subjectType: a.subjectType,
-    subjectId: a.subjectId,
-    partnerId: a.partnerId,
-    customerId: a.customerId,
-    actorUserId: a.actorUserId,
-    actorRoles: a.actorRoles,
-    actorPartnerId: a.actorPartnerId,
-    actorCustomerId: a.actorCustomerId,
-    via: a.via,
-    correlationId: a.correlationId,
-    attestation: a.attestation,
-    changes: undefined, // written from the stored JSON text (csvLine, ndjsonLine)
-  };
-}
-
 /** A cell a spreadsheet would run as a formula (OWASP CSV injection): `=`, `+`, `-`, `@`, tab or CR first. */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -75,7 +59,7 @@ const FORMULA_START = /^[=+\-@\t\r]/;
  * One RFC 4180 field: quoted when it holds a quote, comma, CR or LF (quotes doubled); a value a
  * spreadsheet would read as a formula gets a leading `'` and is quoted (OWASP).
  */
-export function csvCell(value: unknown): string {
+export function csvCell(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
   let text = typeof value === 'string' ? value : String(value);
   let quote = /[",\r\n]/.test(text);
@@ -86,32 +70,90 @@ export function csvCell(value: unknown): string {
   return quote ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function csvLine(a: Activity): string {
-  const row = exportRow(a);
+/** What each row is read as: the columns of EXPORT_COLUMNS, in order, `changes` being the stored JSON text. */
+const READ_COLUMNS = EXPORT_COLUMNS.map((c) => (c === 'changes' ? 'changeSet' : c)) satisfies (keyof Activity)[];
+const AT = EXPORT_COLUMNS.indexOf('occurredAt');
+const ROLES = EXPORT_COLUMNS.indexOf('actorRoles');
+const ATTESTATION = EXPORT_COLUMNS.indexOf('attestation');
+const CHANGES = EXPORT_COLUMNS.indexOf('changes');
+
+/** The text SQLite stores for a time (`2026-01-31 09:30:00.000`, UTC) or MySQL's Date, as ISO 8601 with milliseconds (as `Date.toISOString`). */
+export function isoTime(value: TrailValue): string {
+  if (value instanceof Date) return value.toISOString();
+  const text = String(value);
+  if (text.length === 23 && text[10] === ' ' && text[19] === '.') return `${text.slice(0, 10)}T${text.slice(11)}Z`;
+  // another form SQLite may hold: read as TypeORM reads it (UTC when no zone is given)
+  const iso = text.replace(/^(\d{4}-\d\d-\d\d) (\d\d:\d\d)/, '$1T$2');
+  return new Date(/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{3})?)?$/.test(iso) ? `${iso}Z` : iso).toISOString();
+}
+
+/** A stored boolean (SQLite, MySQL: 0 or 1) as the entity reads it; null stays null. */
+const bool = (value: TrailValue) => (value === null || value === undefined ? null : Boolean(value));
+
+/** One CSV line: the roles space-separated, the field changes as their stored JSON (as `changes` in NDJSON). */
+function csvLine(row: TrailValue[]): string {
   let line = '';
-  for (const c of EXPORT_COLUMNS) {
-    if (line || c !== 'id') line += ',';
-    // the roles space-separated; the field changes as their stored JSON (as `changes` in NDJSON)
-    if (c === 'actorRoles') line += csvCell(a.actorRoles.join(' '));
-    else if (c === 'changes') line += csvCell(a.changeSet ?? '[]');
-    else line += csvCell(row[c]);
+  for (let i = 0; i < row.length; i++) {
+    const value = row[i];
+    if (i > 0) line += ',';
+    if (i === AT) line += csvCell(isoTime(value));
+    else if (i === ROLES) line += csvCell(String(value ?? '').replace(/,/g, ' '));
+    else if (i === ATTESTATION) line += csvCell(bool(value));
+    else if (i === CHANGES) line += csvCell((value as string | null) ?? '[]');
+    else line += csvCell(value as string | null); // text columns: never a Date
   }
   return `${line}\r\n`;
 }
 
-/** One JSON object: the stored change set goes in as the JSON text it is (not parsed and written again). */
-function ndjsonLine(a: Activity): string {
-  const { changes: _changes, ...rest } = exportRow(a);
-  return `${JSON.stringify(rest).slice(0, -1)},"changes":${a.changeSet ?? '[]'}}\n`;
+/** The start of each NDJSON member, `{"id":` then `,"occurredAt":` …, in the columns' order. */
+const NDJSON_KEYS = EXPORT_COLUMNS.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c)}:`);
+
+/**
+ * One NDJSON line: one object with the columns in order, the roles an array, the stored change set
+ * going in as the JSON text it is (not parsed and written again).
+ */
+function ndjsonLine(row: TrailValue[]): string {
+  let line = '';
+  for (let i = 0; i < row.length; i++) {
+    const value = row[i];
+    line += NDJSON_KEYS[i];
+    if (i === AT) line += JSON.stringify(isoTime(value));
+    else if (i === ROLES) line += JSON.stringify(typeof value === 'string' && value.length > 0 ? value.split(',') : []);
+    else if (i === ATTESTATION) line += JSON.stringify(bool(value));
+    else if (i === CHANGES) line += String(value ?? '[]');
+    else line += JSON.stringify(value ?? null);
+  }
+  return `${line}}\n`;
 }
 
-/** One query-string value: a parameter given twice (an array) is refused. */
+/** A batch's rows as text, in pieces of about PIECE_CHARS (whole lines). */
+function pieces(rows: TrailValue[][], line: (row: TrailValue[]) => string): string[] {
+  const out: string[] = [];
+  let piece = '';
+  for (const row of rows) {
+    piece += line(row);
+    if (piece.length >= PIECE_CHARS) {
+      out.push(piece);
+      piece = '';
+    }
+  }
+  if (piece) out.push(piece);
+  return out;
+}
+
+/**
+ * One query-string value, through the text rules every GraphQL input goes through (src/common/text.ts:
+ * NFC, trimmed, no control, separator or bidirectional characters); a parameter given twice (an array)
+ * is refused, an empty one is absent.
+ */
 function single(query: Record<string, unknown>, name: string): string | undefined {
   const raw = query[name];
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string') throw UserInputError.field(name, 'must be given once, as text');
-  const value = raw.trim();
-  return value === '' ? undefined : value;
+  if (raw.trim() === '') return undefined;
+  const text = normalizeText(raw);
+  if (!text.ok) throw UserInputError.field(name, text.problem);
+  return text.value;
 }
 
 /** An ISO 8601 date-time (as GraphQL's DateTime reads it): `2026-01-31T00:00:00Z`, or a date alone. */
@@ -157,6 +199,8 @@ export function exportParameters(query: Record<string, unknown>): { format: Form
   }
   filter.actorUserId = single(query, 'actorUserId');
   if (filter.actorUserId !== undefined && codePointLength(filter.actorUserId) > 200) throw UserInputError.field('actorUserId', 'must be at most 200 characters');
+  const invisible = filter.actorUserId === undefined ? null : identifierProblem(filter.actorUserId);
+  if (invisible) throw UserInputError.field('actorUserId', invisible);
   filter.correlationId = single(query, 'correlationId');
   if (filter.correlationId !== undefined && !CORRELATION_ID.test(filter.correlationId)) {
     throw UserInputError.field('correlationId', 'must be 1 to 64 characters of A-Z a-z 0-9 . _ -');
@@ -169,7 +213,7 @@ function refuse(res: Response, err: unknown): void {
   let status = 500;
   let body: { message: string; extensions: Record<string, unknown> } = { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   if (err instanceof GraphQLError && typeof err.extensions.code === 'string') {
-    const code = err.extensions.code;
+    const code = err.extensions.code as ErrorCode;
     const fields = err.extensions.fields;
     status =
       code === ErrorCode.BAD_USER_INPUT ? 400
@@ -184,6 +228,9 @@ function refuse(res: Response, err: unknown): void {
     body = { message: 'The database is unavailable; retry shortly', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
   }
   if (status === 500) logger.error({ err }, 'audit export failed');
+  // the request's id, as every error of the API carries it (src/common/request-id.ts set the header)
+  const requestId = res.getHeader(REQUEST_ID_HEADER);
+  if (typeof requestId === 'string') body.extensions.requestId = requestId;
   res.status(status).type('application/json').send(JSON.stringify({ errors: [body] }));
 }
 
@@ -193,9 +240,10 @@ function refuse(res: Response, err: unknown): void {
  * Bearer token, scope and filters as the query (one query builder, src/modules/activity/activity.trail.ts).
  * The operator without `partnerId` exports every partner's records.
  *
- * Streamed: the rows are read `EXPORT_BATCH` at a time on the keyset, each batch written as one chunk;
- * a chunk the socket cannot take yet waits for 'drain' before the next SELECT, so memory stays flat
- * however many rows; a client that goes away stops the reading before the next SELECT.
+ * Streamed: the rows are read `EXPORT_BATCH` at a time on the keyset (raw values, no entities), each
+ * batch written in pieces of about PIECE_CHARS; a piece the socket cannot take yet waits for 'drain',
+ * and the event loop turns once per batch, so at most one batch is in flight and memory stays flat
+ * however many rows (bench/audit-export.ts); a client that goes away stops the reading before the next SELECT.
  */
 export function auditExport(deps: AppDeps, authenticate: (header: string | undefined) => Promise<Principal | undefined>): Router {
   const router = Router();
@@ -203,16 +251,17 @@ export function auditExport(deps: AppDeps, authenticate: (header: string | undef
     let closed = false;
     res.on('close', () => (closed = true));
     let started = false;
+    let batches: TrailBatches | undefined;
     try {
       const principal = await authenticate(req.headers.authorization);
       if (!principal) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Authentication required: send Authorization: Bearer <token>');
       if (!hasAnyRole(principal, Can.readAuditTrail)) throw new AppError(ErrorCode.FORBIDDEN, 'Your role does not allow reading the audit trail');
-      const { format, filter, partnerId } = exportParameters(req.query as Record<string, unknown>);
+      const { format, filter, partnerId } = exportParameters(req.query);
       const qb = trailQuery(new Scope(deps.ds, principal), { filter, partnerId, fieldPrefix: '', acrossPartners: true });
       const line = format === 'csv' ? csvLine : ndjsonLine;
-      const batches = trailBatches(qb, EXPORT_BATCH, () => closed);
+      batches = trailBatches(qb, READ_COLUMNS, EXPORT_BATCH);
       // the first batch before any header: an error there (a database outage) is still a JSON answer
-      const first = await batches.next();
+      let rows: TrailValue[][] | undefined = await batches.next();
       const stamp = deps.clock.now().toISOString().replace(/[:.]/g, '-');
       res.status(200);
       res.setHeader('Content-Type', FORMATS[format].type);
@@ -220,7 +269,7 @@ export function auditExport(deps: AppDeps, authenticate: (header: string | undef
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('X-Content-Type-Options', 'nosniff');
       started = true;
-      // a chunk the socket cannot take yet: wait for 'drain' (or the client's going away), then the next
+      // a piece the socket cannot take yet: wait for 'drain' (or the client's going away), then the next
       const drained = () =>
         new Promise<void>((resolve) => {
           const done = () => {
@@ -231,29 +280,33 @@ export function auditExport(deps: AppDeps, authenticate: (header: string | undef
           res.on('drain', done);
           res.on('close', done);
         });
-      const write = async (chunk: string) => {
-        if (!closed && !res.write(chunk)) await drained();
-      };
-      if (format === 'csv') await write(EXPORT_COLUMNS.join(',') + '\r\n');
-      let rows = first.done ? undefined : first.value;
-      while (rows && !closed) {
-        // written CHUNK_ROWS at a time, the batch let go before the next SELECT: little is alive at once
-        for (let i = 0; i < rows.length && !closed; i += CHUNK_ROWS) {
-          let chunk = '';
-          for (const a of rows.slice(i, i + CHUNK_ROWS)) chunk += line(a);
-          await write(chunk);
-        }
+      // better-sqlite3 reads synchronously and a socket that takes a piece at once drains in a microtask:
+      // without a turn of the event loop per batch, the export would hold the whole server (other requests,
+      // timers, the client's 'close', V8's GC tasks) until its last row
+      const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+      if (format === 'csv' && !res.write(EXPORT_COLUMNS.join(',') + '\r\n')) await drained();
+      // each batch turned into text at once (its rows let go), written piece by piece before the next
+      // SELECT: one batch's text at most is alive, and none of it in our frames while we wait
+      while (rows?.length && !closed) {
+        const last: boolean = rows.length < EXPORT_BATCH;
+        const text = pieces(rows, line);
         rows = undefined;
-        const next = await batches.next();
-        rows = next.done ? undefined : next.value;
+        for (let i = 0; i < text.length && !closed; i++) {
+          const more = res.write(text[i]);
+          text[i] = '';
+          if (!more) await drained();
+        }
+        await turn();
+        rows = last || closed ? undefined : await batches.next();
       }
       if (!closed) res.end();
-      else await batches.return(undefined);
     } catch (err) {
       if (!started) return refuse(res, err);
       // headers are gone: the client sees the transfer cut short (no final chunk), never a partial file as complete
       logger.warn({ err: (err as Error).message }, 'audit export stopped by an error');
       res.destroy();
+    } finally {
+      await batches?.close();
     }
   });
   return router;

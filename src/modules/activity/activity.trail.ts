@@ -4,9 +4,10 @@ import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { Activity } from '../../changes/activity.entity';
 import { ActivityActionEnum, ChangeKind, SubjectType } from '../../changes/kinds';
 import { forUpdate, inTransaction } from '../../common/database';
+import { allRows, sqliteDatabase } from '../../common/sqlite-direct';
 import { UserInputError } from '../../common/errors';
 import { countChange, EVERYONE, TallyName } from '../../counts/tallies';
-import { MaxCodePoints } from '../../common/validation';
+import { MaxCodePoints, IsVisibleIdentifier } from '../../common/validation';
 import type { Scope } from '../../scope/scope';
 
 /** The most actions one filter may name. */
@@ -54,6 +55,7 @@ export class ActivityFilter {
   @Field(() => String, { nullable: true, description: 'Only changes made by this user (the token subject; `system` for the server)' })
   @IsOptional()
   @MaxCodePoints(200)
+  @IsVisibleIdentifier()
   actorUserId?: string;
 
   @Field(() => String, { nullable: true, description: 'Only changes of this request (its `x-request-id`)' })
@@ -112,21 +114,105 @@ export function trailQuery(scope: Scope, request: TrailRequest, em?: EntityManag
   return qb;
 }
 
+/** A value as the driver reads it: text, a number, a Date (MySQL's datetime), or null. */
+export type TrailValue = string | number | Date | null;
+
+/** Stands for the keyset value while a batch's SELECT is built (found again in its parameters). */
+const BATCH_AFTER = '\u0000trail-batch-after';
+
+/** A trail read batch by batch: `next` gives the next rows (none: done); `close` ends the reading early (or after the last batch). */
+export interface TrailBatches {
+  next(): Promise<TrailValue[][]>;
+  close(): Promise<void>;
+}
+
 /**
- * The rows of a trail query newest first, `size` per SELECT, each batch seeking below the last id of
- * the one before (keyset: every SELECT reads about `size` index entries). Stops before the next SELECT
- * once `stopped()` says so (the export's client went away).
+ * The rows of a trail query newest first, `size` at a time, each row the values of `columns` in that
+ * order as the driver returns them: no entity is hydrated, and only the caller holds a batch (a SQLite
+ * datetime is its stored text, a MySQL one a Date; a boolean 0 or 1; a simple-array its text).
+ *
+ * - SQLite: one SELECT per batch, seeking below the last id of the one before (keyset: each reads about
+ *   `size` index entries), as better-sqlite3 prepared statements returning arrays.
+ * - MySQL/MariaDB: one SELECT for the whole trail, streamed (a cursor: the driver stops reading the
+ *   socket while the caller does not ask for rows). A keyset SELECT per batch would be quadratic there:
+ *   MariaDB walks a descending `tenant = ? AND id < ?` from the tenant's newest row, not from the cursor.
+ *   `close` before the end destroys the connection, which stops the query on the server.
+ *
+ * The first column must be `id` (the keyset).
  */
-export async function* trailBatches(qb: SelectQueryBuilder<Activity>, size: number, stopped: () => boolean = () => false): AsyncGenerator<Activity[]> {
+export function trailBatches(qb: SelectQueryBuilder<Activity>, columns: readonly (keyof Activity)[], size: number): TrailBatches {
+  if (columns[0] !== 'id') throw new Error('trailBatches: the first column is the keyset (id)');
+  const ds = qb.connection;
+  const build = (after: boolean, limit: boolean) => {
+    const page = qb.clone().select(`activity.${columns[0]}`, 'c0');
+    columns.forEach((c, i) => i > 0 && page.addSelect(`activity.${c}`, `c${i}`));
+    if (after) page.andWhere('activity.id < :batchAfter', { batchAfter: BATCH_AFTER });
+    page.orderBy('activity.id', 'DESC');
+    if (limit) page.limit(size);
+    const [sql, parameters] = page.getQueryAndParameters();
+    const keyset = parameters.indexOf(BATCH_AFTER);
+    if (after && keyset < 0) throw new Error('trailBatches: the keyset parameter is missing');
+    return { sql, parameters: parameters as unknown[], keyset };
+  };
+  const db = sqliteDatabase(ds);
+  if (!db) return streamedBatches(ds, build(false, false), columns.length, size);
+  const first = build(false, true);
+  const next = build(true, true);
+  const prepared = { first: db.prepare(first.sql).raw(true), next: db.prepare(next.sql).raw(true) };
   let last: string | undefined;
-  while (!stopped()) {
-    const page = qb.clone();
-    if (last) page.andWhere('activity.id < :batchAfter', { batchAfter: last });
-    const rows = await page.orderBy('activity.id', 'DESC').limit(size).getMany();
-    if (rows.length) yield rows;
-    if (rows.length < size) return;
-    last = rows[rows.length - 1].id;
-  }
+  let done = false;
+  return {
+    next: () => {
+      if (done) return Promise.resolve([]);
+      const statement = last === undefined ? first : next;
+      const parameters = last === undefined ? statement.parameters : statement.parameters.map((p, i) => (i === statement.keyset ? last : p));
+      const rows = allRows(ds, last === undefined ? prepared.first : prepared.next, statement.sql, parameters) as TrailValue[][];
+      if (rows.length < size) done = true;
+      else last = String(rows[rows.length - 1][0]);
+      return Promise.resolve(rows);
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+/** One SELECT through its own connection, read `size` rows at a time from the driver's stream (MySQL/MariaDB). */
+function streamedBatches(ds: DataSource, query: { sql: string; parameters: unknown[] }, width: number, size: number): TrailBatches {
+  const aliases = Array.from({ length: width }, (_c, i) => `c${i}`);
+  const runner = ds.createQueryRunner();
+  let rows: AsyncIterator<Record<string, TrailValue>> | undefined;
+  let ended = false;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    if (!ended) {
+      // a result not read to its end: the connection cannot serve another query. Out of the pool, and its
+      // socket reset (a FIN alone would leave the server blocked writing until net_write_timeout): the
+      // server's next write fails, which stops the query
+      const connection = (runner as unknown as { databaseConnection?: { destroy(): void; stream?: { destroy(): void } } }).databaseConnection;
+      connection?.destroy();
+      connection?.stream?.destroy();
+    }
+    await runner.release();
+  };
+  return {
+    next: async () => {
+      if (ended || closed) return [];
+      rows ??= ((await runner.stream(query.sql, query.parameters)) as unknown as AsyncIterable<Record<string, TrailValue>>)[Symbol.asyncIterator]();
+      const batch: TrailValue[][] = [];
+      while (batch.length < size) {
+        const row = await rows.next();
+        if (row.done) {
+          ended = true;
+          await close();
+          break;
+        }
+        batch.push(aliases.map((a) => row.value[a]));
+      }
+      return batch;
+    },
+    close,
+  };
 }
 
 /** Records the retention sweep deletes per statement (and per transaction). */
