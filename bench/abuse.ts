@@ -69,7 +69,8 @@ async function overSocket(wsUrl: string, token: string | undefined, query: strin
       { query, variables },
       {
         next: (v) => resolve(v.errors ? String(v.errors[0].extensions?.code) : 'accepted'),
-        error: (e) => resolve(Array.isArray(e) ? String((e as GraphQLFormattedError[])[0]?.extensions?.code) : `closed: ${String((e as { code?: number }).code ?? e)}`),
+        error: (e) =>
+          resolve(Array.isArray(e) ? String((e as GraphQLFormattedError[])[0]?.extensions?.code) : `closed: ${String((e as { code?: number }).code ?? e)}`),
         complete: () => resolve('complete'),
       },
     );
@@ -86,14 +87,26 @@ async function overSocket(wsUrl: string, token: string | undefined, query: strin
 async function manySubscriptions(wsUrl: string, token: string): Promise<Outcome> {
   let onConnected!: () => void;
   const connected = new Promise<void>((r) => (onConnected = r));
-  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` }, on: { connected: () => onConnected() }, onNonLazyError: () => {} });
+  const client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${token}` },
+    on: { connected: () => onConnected() },
+    onNonLazyError: () => {},
+  });
   await connected;
   const closed = new Promise<number>((resolve) => client.on('closed', (e) => resolve((e as { code?: number }).code ?? 0)));
   const subscribe = () =>
     new Promise<string>((resolve) =>
       client.subscribe(
         { query: 'subscription { invitationAccepted { occurredAt } }' },
-        { next: () => {}, error: (e) => resolve(Array.isArray(e) ? String((e as GraphQLFormattedError[])[0]?.extensions?.code) : 'closed'), complete: () => {} },
+        {
+          next: () => {},
+          error: (e) => resolve(Array.isArray(e) ? String((e as GraphQLFormattedError[])[0]?.extensions?.code) : 'closed'),
+          complete: () => {},
+        },
       ),
     );
   for (let i = 0; i < 50; i++) void subscribe();
@@ -180,23 +193,53 @@ async function main() {
     const wsQuery40k = `subscription { invitationAccepted { ${list(6000, (i) => `a${i}: occurredAt`)} } }`;
     const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
     const cases: [string, () => Promise<Outcome>][] = [
-      ['ws: query costing 40,401', () => overSocket(server.wsUrl, token, '{ customers(first: 100) { edges { node { id subscriptions(first: 100) { edges { node { id quantity offer { id } reseller { id } supportContact { id } } } } } } } }')],
+      [
+        'ws: query costing 40,401',
+        () =>
+          overSocket(
+            server.wsUrl,
+            token,
+            '{ customers(first: 100) { edges { node { id subscriptions(first: 100) { edges { node { id quantity offer { id } reseller { id } supportContact { id } } } } } } } }',
+          ),
+      ],
       ['ws: 10,000 aliases', () => overSocket(server.wsUrl, token, `{ ${list(10_000, (i) => `a${i}: __typename`)} }`)],
       ['ws: subscription with 6,000 aliases', () => overSocket(server.wsUrl, token, wsQuery40k)],
-      ['ws: createPartner mutation', () => overSocket(server.wsUrl, operator, 'mutation { createPartner(input: { name: "X Ltd", mpnId: "1234567", type: DIRECT_RESELLER, cloud: PUBLIC, contactEmail: "x@y.example" }) { partner { id } } }')],
+      [
+        'ws: createPartner mutation',
+        () =>
+          overSocket(
+            server.wsUrl,
+            operator,
+            'mutation { createPartner(input: { name: "X Ltd", mpnId: "1234567", type: DIRECT_RESELLER, cloud: PUBLIC, contactEmail: "x@y.example" }) { partner { id } } }',
+          ),
+      ],
       ['ws: 5,000 subscriptions on one socket (the 51st)', () => manySubscriptions(server.wsUrl, token)],
       ['http: wrong-type variable', () => overHttp(server.url, token, json('query ($n: Int) { customers(first: $n) { totalCount } }', { n: 'many' }))],
-      ['http: 200 KB anonymous bad variable', () => overHttp(server.url, undefined, json('query ($t: String!) { invitationPreview(token: $t) { status } }', { t: { big: 'x'.repeat(200_000) } }))],
-      ['http: 2,000 aliases of customers { totalCount }', () => overHttp(server.url, token, json(`{ ${list(2000, (i) => `c${i}: customers(first: 1) { totalCount }`)} }`))],
-      ['http anonymous: 2,400 aliases of invitationPreview', () => overHttp(server.url, undefined, json(`{ ${list(2400, (i) => `p${i}: invitationPreview(token: "t${i}") { status }`)} }`))],
+      [
+        'http: 200 KB anonymous bad variable',
+        () => overHttp(server.url, undefined, json('query ($t: String!) { invitationPreview(token: $t) { status } }', { t: { big: 'x'.repeat(200_000) } })),
+      ],
+      [
+        'http: 2,000 aliases of customers { totalCount }',
+        () => overHttp(server.url, token, json(`{ ${list(2000, (i) => `c${i}: customers(first: 1) { totalCount }`)} }`)),
+      ],
+      [
+        'http anonymous: 2,400 aliases of invitationPreview',
+        () => overHttp(server.url, undefined, json(`{ ${list(2400, (i) => `p${i}: invitationPreview(token: "t${i}") { status }`)} }`)),
+      ],
       ['http: 10,000 aliases of __typename', () => overHttp(server.url, token, json(`{ ${list(10_000, (i) => `a${i}: __typename`)} }`))],
       ['http: malformed JSON', () => overHttp(server.url, token, '{"query": "{ viewer { roles } }"')],
       ['http: 300 KB body (413)', () => overHttp(server.url, token, json(`{ viewer { roles } } #${'x'.repeat(300 * 1024)}`))],
       ['http: text/plain body (415)', () => overHttp(server.url, token, '{ viewer { roles } }', 'text/plain')],
-      ['http: 9 aliases of customers { totalCount } (accepted: cost 2,799 of 3,000)', () => overHttp(server.url, token, json(`{ ${list(9, (i) => `c${i}: customers(first: 1) { totalCount }`)} }`))],
+      [
+        'http: 9 aliases of customers { totalCount } (accepted: cost 2,799 of 3,000)',
+        () => overHttp(server.url, token, json(`{ ${list(9, (i) => `c${i}: customers(first: 1) { totalCount }`)} }`)),
+      ],
     ];
 
-    console.log(`\nNODE_ENV=${process.env.NODE_ENV ?? 'development'}, ${customers} customers; normal query alone: p50 ${percentile(alone, 50).toFixed(1)} ms, max ${alone[alone.length - 1].toFixed(1)} ms`);
+    console.log(
+      `\nNODE_ENV=${process.env.NODE_ENV ?? 'development'}, ${customers} customers; normal query alone: p50 ${percentile(alone, 50).toFixed(1)} ms, max ${alone[alone.length - 1].toFixed(1)} ms`,
+    );
     console.log(`${rounds} rounds of 5 parallel abusive requests + 1 normal query sent 5 ms later\n`);
     console.log('| abuse case | answer | slowest abusive answer ms | slowest normal query meanwhile ms |');
     console.log('| --- | --- | --- | --- |');
@@ -229,9 +272,27 @@ async function main() {
       [`${senders} senders without a token, { __typename } (for comparison)`, () => overHttp(server.url, undefined, json('{ __typename }'))],
       [`${senders} senders without a token, 30 aliases of a wide __schema`, (i) => overHttp(server.url, undefined, wide(i))],
       [`${senders} senders with a token, 30 aliases of a wide __schema`, (i) => overHttp(server.url, token, wide(i))],
-      [`${senders} senders with a token polling GraphiQL's introspection`, () => overHttp(server.url, token, json(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true })))],
+      [
+        `${senders} senders with a token polling GraphiQL's introspection`,
+        () =>
+          overHttp(
+            server.url,
+            token,
+            json(
+              getIntrospectionQuery({
+                descriptions: true,
+                specifiedByUrl: true,
+                directiveIsRepeatable: true,
+                schemaDescription: true,
+                inputValueDeprecation: true,
+              }),
+            ),
+          ),
+      ],
     ];
-    console.log(`\nNODE_ENV=${process.env.NODE_ENV ?? 'development'}, INTROSPECTION=${process.env.INTROSPECTION ?? 'default'}: the normal query ${samples} times, alone and under each flood\n`);
+    console.log(
+      `\nNODE_ENV=${process.env.NODE_ENV ?? 'development'}, INTROSPECTION=${process.env.INTROSPECTION ?? 'default'}: the normal query ${samples} times, alone and under each flood\n`,
+    );
     console.log('| flood | answers | flood requests answered | server CPU per flood request ms | normal query p50 ms | p99 ms |');
     console.log('| --- | --- | --- | --- | --- | --- |');
     console.log(`| none (baseline, same run) | | | | ${percentile(baseline, 50).toFixed(1)} | ${percentile(baseline, 99).toFixed(1)} |`);

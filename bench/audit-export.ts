@@ -39,18 +39,38 @@ function option(name: string, fallback: string): string {
 }
 
 function rssKb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
   return Number(line.replace(/\D+/g, ''));
 }
 
 async function graphql<T>(url: string, token: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await res.json()) as { data?: T; errors?: unknown[] };
   if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors ?? body));
   return body.data;
 }
 
-const COLUMNS = ['id', 'occurredAt', 'action', 'actorUserId', 'actorRoles', 'actorPartnerId', 'partnerId', 'customerId', 'subjectId', 'subjectType', 'changeSet', 'correlationId', 'via'];
+const COLUMNS = [
+  'id',
+  'occurredAt',
+  'action',
+  'actorUserId',
+  'actorRoles',
+  'actorPartnerId',
+  'partnerId',
+  'customerId',
+  'subjectId',
+  'subjectType',
+  'changeSet',
+  'correlationId',
+  'via',
+];
 /** Rows per INSERT (13 values each: under SQLite's 32,766 variables), and per transaction. */
 const INSERT_ROWS = 2000;
 const TRANSACTION_ROWS = 20_000;
@@ -61,7 +81,8 @@ interface Writer {
   close(): Promise<void>;
 }
 
-const insertSql = (rows: number) => `INSERT INTO activity (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${COLUMNS.map(() => '?').join(', ')})`).join(', ')}`;
+const insertSql = (rows: number) =>
+  `INSERT INTO activity (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${COLUMNS.map(() => '?').join(', ')})`).join(', ')}`;
 
 function sqliteWriter(file: string, partnerId: string): Writer {
   const db = new Database(file);
@@ -124,7 +145,21 @@ async function seed(w: Writer, partnerId: string, rows: number): Promise<void> {
         const changes = JSON.stringify([{ field: 'quantity', before: String(k % 300), after: String((k % 300) + 1) }]);
         // every 1,000th actor is a would-be formula, for the CSV's quoting
         const actor = k % 1000 === 0 ? '=HYPERLINK("https://attacker.example")' : `user-${k % 20}@bench.example`;
-        values.push([newId(), at, 'SUBSCRIPTION_UPDATED', actor, 'GLOBAL_ADMIN', partnerId, partnerId, customers[k % 50], newId(), 'SUBSCRIPTION', changes, `req-${String(k).padStart(8, '0')}`, 'API']);
+        values.push([
+          newId(),
+          at,
+          'SUBSCRIPTION_UPDATED',
+          actor,
+          'GLOBAL_ADMIN',
+          partnerId,
+          partnerId,
+          customers[k % 50],
+          newId(),
+          'SUBSCRIPTION',
+          changes,
+          `req-${String(k).padStart(8, '0')}`,
+          'API',
+        ]);
       }
       inserts.push(values);
     }
@@ -132,7 +167,8 @@ async function seed(w: Writer, partnerId: string, rows: number): Promise<void> {
   }
 }
 
-const CSV_HEADER = 'id,occurredAt,action,subjectType,subjectId,partnerId,customerId,actorUserId,actorRoles,actorPartnerId,actorCustomerId,via,correlationId,attestation,changes';
+const CSV_HEADER =
+  'id,occurredAt,action,subjectType,subjectId,partnerId,customerId,actorUserId,actorRoles,actorPartnerId,actorCustomerId,via,correlationId,attestation,changes';
 
 /** Streams one export, counting its rows (and checking its first line), while the server's RSS is sampled. */
 async function exportOnce(base: string, token: string, format: 'csv' | 'ndjson', pid: number) {
@@ -177,7 +213,11 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'pc-audit-export-'));
   const memoryFile = join(dir, 'memory.json');
   const preload = `import { writeFileSync } from 'node:fs'; process.on('SIGUSR2', () => { globalThis.gc(); writeFileSync(${JSON.stringify(memoryFile)}, JSON.stringify(process.memoryUsage())); });`;
-  const server = await startBenchServer(arg('port', 4730), env, heap ? ['--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(preload)}`] : undefined);
+  const server = await startBenchServer(
+    arg('port', 4730),
+    env,
+    heap ? ['--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(preload)}`] : undefined,
+  );
   /** the server's JS heap in use after a full GC, in KB (--heap) */
   const heapAfterGc = async () => {
     if (!heap) return undefined;
@@ -209,7 +249,9 @@ async function main() {
     await fetch(`${base}/exports/activities?format=csv&to=2000-01-01T00:00:00Z`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.text());
     const heapBefore = await heapAfterGc();
     const start = rssKb(server.pid);
-    const table: string[][] = [['format', 'rows', 'totalCount', 'MB', 's', 'rows/s', 'RSS before', 'peak', 'after (1 s)', 'growth (peak − before)', ...(heap ? ['heap after GC'] : [])]];
+    const table: string[][] = [
+      ['format', 'rows', 'totalCount', 'MB', 's', 'rows/s', 'RSS before', 'peak', 'after (1 s)', 'growth (peak − before)', ...(heap ? ['heap after GC'] : [])],
+    ];
     let counts = true;
     let peakAll = start;
     for (const format of ['csv', 'ndjson'] as const) {

@@ -119,11 +119,15 @@ async function main() {
     }
     const mean = (pick: (r: { ours: LoadResult; bare: LoadResult }) => number) => runs.reduce((s, r) => s + pick(r), 0) / runs.length;
     const errors = runs.reduce((s, r) => s + r.ours.errors + r.bare.errors, 0);
-    console.log(`\nNODE_ENV=${process.env.NODE_ENV ?? 'development'}, ${db}, ${customers} customers, ${connections} connections, ${rounds} × ${seconds} s each`);
+    console.log(
+      `\nNODE_ENV=${process.env.NODE_ENV ?? 'development'}, ${db}, ${customers} customers, ${connections} connections, ${rounds} × ${seconds} s each`,
+    );
     console.log('| server | req/s | p50 ms | p99 ms |');
     console.log('| --- | --- | --- | --- |');
     console.log(`| ours | ${mean((r) => r.ours.rps).toFixed(0)} | ${mean((r) => r.ours.p50).toFixed(1)} | ${mean((r) => r.ours.p99).toFixed(1)} |`);
-    console.log(`| bare node:http + driver | ${mean((r) => r.bare.rps).toFixed(0)} | ${mean((r) => r.bare.p50).toFixed(1)} | ${mean((r) => r.bare.p99).toFixed(1)} |`);
+    console.log(
+      `| bare node:http + driver | ${mean((r) => r.bare.rps).toFixed(0)} | ${mean((r) => r.bare.p50).toFixed(1)} | ${mean((r) => r.bare.p99).toFixed(1)} |`,
+    );
     console.log(`\nratio ours / bare (req/s): ${(mean((r) => r.ours.rps) / mean((r) => r.bare.rps)).toFixed(2)}   errors: ${errors}`);
   } finally {
     await bare?.stop();

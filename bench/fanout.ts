@@ -21,7 +21,9 @@ import { arg, BENCH_SECRET, percentile, startBenchServer } from './support';
 const QUERY = 'subscription { events { id cursor type occurredAt partnerId invitationId data } }';
 
 function rssKb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
   return Number(line.replace(/\D+/g, ''));
 }
 
@@ -43,24 +45,26 @@ async function connect(url: string, n: number, token: string | undefined, subscr
   const batch = 200;
   for (let i = 0; i < n; i += batch) {
     await Promise.all(
-      Array.from({ length: Math.min(batch, n - i) }, () =>
-        new Promise<void>((resolve, reject) => {
-          const socket = new WebSocket(url, 'graphql-transport-ws');
-          sockets.push(socket);
-          socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} })));
-          socket.on('error', reject);
-          socket.on('message', (data) => {
-            const text = (data as Buffer).toString();
-            if (text.startsWith('{"type":"connection_ack"')) {
-              if (subscribe) socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY } }));
-              resolve();
-              return;
-            }
-            last = text;
-            latencies.push(performance.now() - roundStart);
-            if (--pending === 0) done?.();
-          });
-        }),
+      Array.from(
+        { length: Math.min(batch, n - i) },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const socket = new WebSocket(url, 'graphql-transport-ws');
+            sockets.push(socket);
+            socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} })));
+            socket.on('error', reject);
+            socket.on('message', (data) => {
+              const text = (data as Buffer).toString();
+              if (text.startsWith('{"type":"connection_ack"')) {
+                if (subscribe) socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY } }));
+                resolve();
+                return;
+              }
+              last = text;
+              latencies.push(performance.now() - roundStart);
+              if (--pending === 0) done?.();
+            });
+          }),
       ),
     );
   }
@@ -97,8 +101,7 @@ async function main() {
   });
   const token = await signDevToken(BENCH_SECRET, { sub: 'bench-admin', roles: [Role.GLOBAL_ADMIN], partnerId: createPartner.partner.id });
   const partner = new GqlClient(server.url, token);
-  const invite = () =>
-    partner.raw({ query: 'mutation { createCustomerInvitation(input: { includeDelegatedAdminPrivileges: true }) { invitation { id } } }' });
+  const invite = () => partner.raw({ query: 'mutation { createCustomerInvitation(input: { includeDelegatedAdminPrivileges: true }) { invitation { id } } }' });
   await invite(); // warm
   await pause(1000);
   const oursIdle = rssKb(server.pid);
@@ -123,7 +126,9 @@ async function main() {
 
   // ---- the bare broadcast, same clients, same message
   const port = arg('bare-port', 4701);
-  const bare = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bench/bare-broadcast-server.ts', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const bare = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bench/bare-broadcast-server.ts', String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve) => bare.stdout.once('data', () => resolve()));
   await pause(500);
   const bareIdle = rssKb(bare.pid!);
@@ -148,7 +153,9 @@ async function main() {
   console.log(`  ours (mutation -> push)  p50 ${f(o50)}  p99 ${f(o99)}   [the mutation itself: p50 ${f(percentile(mutation, 50))}]`);
   console.log(`  bare ws broadcast        p50 ${f(b50)}  p99 ${f(b99)}`);
   console.log(`  ratio ours/bare          p50 ${(o50 / b50).toFixed(2)}x  p99 ${(o99 / b99).toFixed(2)}x   (target p99 <= 2x)`);
-  console.log(`  memory per idle subscribed connection: ours ${((oursSubscribed - oursIdle) / n).toFixed(1)} KB, bare ws ${((bareConnected - bareIdle) / n).toFixed(1)} KB   (target ours <= 20 KB)`);
+  console.log(
+    `  memory per idle subscribed connection: ours ${((oursSubscribed - oursIdle) / n).toFixed(1)} KB, bare ws ${((bareConnected - bareIdle) / n).toFixed(1)} KB   (target ours <= 20 KB)`,
+  );
 }
 
 main().catch((err) => {

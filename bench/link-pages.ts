@@ -22,9 +22,15 @@ async function main() {
     const { createPartner } = await operator.data(CreatePartnerDocument, {
       input: { name: 'Bench Partner Ltd', mpnId: uniqueMpnId(), type: 'DIRECT_RESELLER', cloud: 'PUBLIC', contactEmail: 'b@bench.example' },
     });
-    const partner = new GqlClient(server.url, await signDevToken(BENCH_SECRET, { sub: 'bench-admin', roles: [Role.GLOBAL_ADMIN], partnerId: createPartner.partner.id }));
+    const partner = new GqlClient(
+      server.url,
+      await signDevToken(BENCH_SECRET, { sub: 'bench-admin', roles: [Role.GLOBAL_ADMIN], partnerId: createPartner.partner.id }),
+    );
     const { createCustomer } = await operator.data(CreateCustomerDocument, { input: customerInput({ companyName: 'Bench Customer Corporation' }) });
-    const customer = new GqlClient(server.url, await signDevToken(BENCH_SECRET, { sub: 'bench-customer', roles: [Role.CUSTOMER_ADMIN], customerId: createCustomer.customer.id }));
+    const customer = new GqlClient(
+      server.url,
+      await signDevToken(BENCH_SECRET, { sub: 'bench-customer', roles: [Role.CUSTOMER_ADMIN], customerId: createCustomer.customer.id }),
+    );
     const open = (await partner.data(CreateCustomerInvitationDocument, { input: { includeDelegatedAdminPrivileges: true } })).createCustomerInvitation.token;
     const used = (await partner.data(CreateCustomerInvitationDocument, { input: { includeDelegatedAdminPrivileges: false } })).createCustomerInvitation.token;
     await customer.data(AcceptCustomerInvitationDocument, { input: { token: used } });
@@ -45,7 +51,11 @@ async function main() {
         if (i >= 200) times[kind].push(performance.now() - start); // the first 200 rounds warm up
       }
     }
-    const median = (kind: string) => percentile([...times[kind]].sort((a, b) => a - b), 50);
+    const median = (kind: string) =>
+      percentile(
+        [...times[kind]].sort((a, b) => a - b),
+        50,
+      );
     console.log(`link pages, ${rounds} requests of each kind (sequential, interleaved), NODE_ENV=production, SQLite`);
     for (const kind of Object.keys(kinds)) {
       const sorted = [...times[kind]].sort((a, b) => a - b);

@@ -25,7 +25,8 @@ import { Role } from '../src/common/auth/roles';
 import { DASHBOARD_QUERY, freshMysqlDatabase } from './dashboard';
 import { arg, BENCH_SECRET, percentile, startBenchServer } from './support';
 
-const NODE = '{ id companyName domain cloud address { city country } relationship { status establishedAt } delegatedAdminPrivileges { status } indirectReseller { id name mpnId } }';
+const NODE =
+  '{ id companyName domain cloud address { city country } relationship { status establishedAt } delegatedAdminPrivileges { status } indirectReseller { id name mpnId } }';
 const FIRST_PAGE = `{ customers(first: 50) { pageInfo { hasNextPage endCursor } edges { cursor node ${NODE} } } }`;
 const deepPage = (cursor: string) => `{ customers(first: 50, after: "${cursor}") { pageInfo { hasNextPage endCursor } edges { cursor node ${NODE} } } }`;
 
@@ -97,9 +98,25 @@ async function seedCustomers(w: Writer, providerId: string, resellerId: string, 
         ids.push(id);
         const viaReseller = i % 2 === 1;
         customers.push([
-          id, `Scale Customer ${i} Corporation`, `scale-${i}.example.com`, 'PUBLIC', viaReseller ? resellerId : null, stamp,
-          '1 Main Street', null, 'Seattle', 'WA', '98052', 'US', 'Ada', 'Lovelace', `admin@scale-${i}.example.com`, '+1 425 555 0100',
-          'Ada Lovelace', `admin@scale-${i}.example.com`, stamp,
+          id,
+          `Scale Customer ${i} Corporation`,
+          `scale-${i}.example.com`,
+          'PUBLIC',
+          viaReseller ? resellerId : null,
+          stamp,
+          '1 Main Street',
+          null,
+          'Seattle',
+          'WA',
+          '98052',
+          'US',
+          'Ada',
+          'Lovelace',
+          `admin@scale-${i}.example.com`,
+          '+1 425 555 0100',
+          'Ada Lovelace',
+          `admin@scale-${i}.example.com`,
+          stamp,
         ]);
         relationships.push([newId(), providerId, id, 'ACTIVE', stamp, null]);
         if (viaReseller) {
@@ -110,12 +127,31 @@ async function seedCustomers(w: Writer, providerId: string, resellerId: string, 
         }
       }
       statements.push(
-        insert('customer', [
-          'id', 'companyName', 'domain', 'cloud', 'indirectResellerId', 'createdAt',
-          'addressAddressline1', 'addressAddressline2', 'addressCity', 'addressState', 'addressPostalcode', 'addressCountry',
-          'contactFirstname', 'contactLastname', 'contactEmail', 'contactPhonenumber',
-          'agreementSignatoryname', 'agreementSignatoryemail', 'agreementAcceptedat',
-        ], customers),
+        insert(
+          'customer',
+          [
+            'id',
+            'companyName',
+            'domain',
+            'cloud',
+            'indirectResellerId',
+            'createdAt',
+            'addressAddressline1',
+            'addressAddressline2',
+            'addressCity',
+            'addressState',
+            'addressPostalcode',
+            'addressCountry',
+            'contactFirstname',
+            'contactLastname',
+            'contactEmail',
+            'contactPhonenumber',
+            'agreementSignatoryname',
+            'agreementSignatoryemail',
+            'agreementAcceptedat',
+          ],
+          customers,
+        ),
         insert('reseller_relationship', ['id', 'partnerId', 'customerId', 'status', 'establishedAt', 'removedAt'], relationships),
         insert('delegated_admin_privilege', ['id', 'partnerId', 'customerId', 'status', 'grantedAt', 'revokedAt'], privileges),
       );
@@ -129,7 +165,11 @@ async function timed(url: string, token: string, query: string, runs: number, ch
   const WARM = 20; // the first requests warm V8 and the statement caches
   for (let i = 0; i < runs + WARM; i++) {
     const start = performance.now();
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query }),
+    });
     const body = (await res.json()) as { data?: unknown; errors?: unknown[] };
     if (i >= WARM) times.push(performance.now() - start);
     if (body.errors?.length || !body.data) throw new Error(JSON.stringify(body.errors ?? body));
@@ -156,16 +196,30 @@ async function main() {
   const providerId = newId();
   const resellerId = newId();
   await writer.batch([
-    insert('partner', ['id', 'name', 'mpnId', 'type', 'cloud', 'contactEmail', 'createdAt'], [
-      [providerId, 'Scale Provider Ltd', '7000001', 'INDIRECT_PROVIDER', 'PUBLIC', 'p@scale.example', stamp],
-      [resellerId, 'Scale Reseller Ltd', '7000002', 'INDIRECT_RESELLER', 'PUBLIC', 'r@scale.example', stamp],
-    ]),
-    insert('partnership', ['id', 'providerId', 'resellerId', 'status', 'establishedAt', 'removedAt'], [[newId(), providerId, resellerId, 'ACTIVE', stamp, null]]),
+    insert(
+      'partner',
+      ['id', 'name', 'mpnId', 'type', 'cloud', 'contactEmail', 'createdAt'],
+      [
+        [providerId, 'Scale Provider Ltd', '7000001', 'INDIRECT_PROVIDER', 'PUBLIC', 'p@scale.example', stamp],
+        [resellerId, 'Scale Reseller Ltd', '7000002', 'INDIRECT_RESELLER', 'PUBLIC', 'r@scale.example', stamp],
+      ],
+    ),
+    insert(
+      'partnership',
+      ['id', 'providerId', 'resellerId', 'status', 'establishedAt', 'removedAt'],
+      [[newId(), providerId, resellerId, 'ACTIVE', stamp, null]],
+    ),
   ]);
   const token = await signDevToken(BENCH_SECRET, { sub: 'scale-admin', roles: [Role.GLOBAL_ADMIN], partnerId: providerId });
 
   const ids: string[] = [];
-  const results: { size: number; firstPage: { p50: number; p90: number }; deep: { p50: number; p90: number }; counted: { p50: number; p90: number }; seedSeconds: number }[] = [];
+  const results: {
+    size: number;
+    firstPage: { p50: number; p90: number };
+    deep: { p50: number; p90: number };
+    counted: { p50: number; p90: number };
+    seedSeconds: number;
+  }[] = [];
   for (const size of sizes) {
     const seedStart = performance.now();
     await seedCustomers(writer, providerId, resellerId, ids.length, size, ids);
@@ -193,7 +247,9 @@ async function main() {
         if (total !== size) throw new Error(`totalCount ${total}, expected ${size}`);
       });
       results.push({ size, firstPage, deep, counted, seedSeconds });
-      console.log(`${size} customers: seeded in ${seedSeconds.toFixed(1)} s; first page p50 ${firstPage.p50.toFixed(1)} ms, deep ${deep.p50.toFixed(1)} ms, with totalCount ${counted.p50.toFixed(1)} ms`);
+      console.log(
+        `${size} customers: seeded in ${seedSeconds.toFixed(1)} s; first page p50 ${firstPage.p50.toFixed(1)} ms, deep ${deep.p50.toFixed(1)} ms, with totalCount ${counted.p50.toFixed(1)} ms`,
+      );
     } finally {
       await server.stop();
     }

@@ -61,7 +61,8 @@ function shapes(invitationToken: string): Shape[] {
       name: 'anonymous: aliases of invitationPreview',
       max: 200,
       anonymous: true,
-      query: (n) => `{ ${list(n, (i) => `p${i}: invitationPreview(token: "${invitationToken}") { partnerName indirectProviderName status expiresAt includeDelegatedAdminPrivileges }`)} }`,
+      query: (n) =>
+        `{ ${list(n, (i) => `p${i}: invitationPreview(token: "${invitationToken}") { partnerName indirectProviderName status expiresAt includeDelegatedAdminPrivileges }`)} }`,
     },
   ];
 }

@@ -36,7 +36,9 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (kb: number) => kb / 1024;
 
 function rssKb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
   return Number(line.replace(/\D+/g, ''));
 }
 
@@ -83,7 +85,8 @@ function tally(values: (string | number)[]): string {
   return [...counts].map(([v, n]) => `${v} ×${n}`).join(', ');
 }
 
-const send = (socket: WebSocket, text: string) => new Promise<boolean>((resolve) => (socket.readyState === WebSocket.OPEN ? socket.send(text, (err) => resolve(!err)) : resolve(false)));
+const send = (socket: WebSocket, text: string) =>
+  new Promise<boolean>((resolve) => (socket.readyState === WebSocket.OPEN ? socket.send(text, (err) => resolve(!err)) : resolve(false)));
 
 async function main() {
   // bench-only instrumentation: SIGUSR2 runs a full GC in the server process and writes its memoryUsage()
@@ -148,7 +151,8 @@ async function main() {
     const phase2 = await connectMany(server.wsUrl, 100, (i) => tokensB[i % users]);
     const readers = phase2.filter((c) => c.outcome === 'acked');
     for (const c of readers) {
-      for (let s = 0; s < 50; s++) void send(c.socket, JSON.stringify({ id: `${'s'.repeat(125)}${String(s).padStart(3, '0')}`, type: 'subscribe', payload: { query: READER } }));
+      for (let s = 0; s < 50; s++)
+        void send(c.socket, JSON.stringify({ id: `${'s'.repeat(125)}${String(s).padStart(3, '0')}`, type: 'subscribe', payload: { query: READER } }));
     }
     await pause(2000);
     await pushEvent();
@@ -192,14 +196,22 @@ async function main() {
     const held = mb(end.rss - before);
     const left = mb(after - before);
     console.log(`socket memory: the server's RSS (its own process), ${users} signed-in user(s) attacking, NODE_ENV=${process.env.NODE_ENV ?? ''}`);
-    console.log(`  1. 100 sockets x 50 subscribes, ids of 100 KB / 60 KB: ${tally(phase1.map((c) => c.outcome))}; then ${tally(phase1Codes)} (1006: cut before reading the close frame)`);
+    console.log(
+      `  1. 100 sockets x 50 subscribes, ids of 100 KB / 60 KB: ${tally(phase1.map((c) => c.outcome))}; then ${tally(phase1Codes)} (1006: cut before reading the close frame)`,
+    );
     console.log(
       `  2. 100 slow readers x 50 subscriptions (${wide ? 'wide query, ~10 KB a message' : "the dashboard's query"}): ${tally(phase2.map((c) => c.outcome))}; ${live} sockets live, ${pushed} customers created while they did not read (${(pushMs / 1000).toFixed(1)} s): ${tally(phase2Codes)}`,
     );
-    console.log(`  3. 1,000 sockets of one user: ${tally(phase3User.map((c) => c.outcome))}; 1,000 without a token: ${tally(phase3Anonymous.map((c) => c.outcome))}`);
+    console.log(
+      `  3. 1,000 sockets of one user: ${tally(phase3User.map((c) => c.outcome))}; 1,000 without a token: ${tally(phase3Anonymous.map((c) => c.outcome))}`,
+    );
     console.log(`  peak RSS by phase: 1. ${mb(peak1).toFixed(0)} MB, 2. ${mb(peak2).toFixed(0)} MB, 3. ${mb(peak3).toFixed(0)} MB`);
-    console.log(`  RSS before ${mb(before).toFixed(0)} MB, peak during ${mb(peak).toFixed(0)} MB (+${growth.toFixed(0)} MB), with everything open ${mb(during).toFixed(0)} MB`);
-    console.log(`  RSS after the sockets closed: +5 s ${mb(after5).toFixed(0)} MB, +${waited} s ${mb(after).toFixed(0)} MB (${left >= 0 ? '+' : ''}${left.toFixed(0)} MB from before)`);
+    console.log(
+      `  RSS before ${mb(before).toFixed(0)} MB, peak during ${mb(peak).toFixed(0)} MB (+${growth.toFixed(0)} MB), with everything open ${mb(during).toFixed(0)} MB`,
+    );
+    console.log(
+      `  RSS after the sockets closed: +5 s ${mb(after5).toFixed(0)} MB, +${waited} s ${mb(after).toFixed(0)} MB (${left >= 0 ? '+' : ''}${left.toFixed(0)} MB from before)`,
+    );
     const heapHeld = mb(end.heapUsed - start.heapUsed);
     console.log(
       `  after one forced full GC: RSS ${mb(end.rss).toFixed(0)} MB (${held >= 0 ? '+' : ''}${held.toFixed(0)} MB from before); JS heap in use ${mb(start.heapUsed).toFixed(0)} MB before, ${mb(end.heapUsed).toFixed(0)} MB now (${heapHeld >= 0 ? '+' : ''}${heapHeld.toFixed(1)} MB retained)`,

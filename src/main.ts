@@ -19,7 +19,11 @@ async function main() {
   const server = await startServer(config);
   logger.info({ url: server.url, db: config.dbType }, 'partner-center GraphQL server ready');
   const origin = `http://localhost:${server.port}`;
-  const explorer = { sandbox: `Apollo Sandbox:   ${server.url}`, graphiql: `GraphiQL:         ${server.url}`, off: 'Explorer:         off (EXPLORER=sandbox or graphiql)' }[config.explorer];
+  const explorer = {
+    sandbox: `Apollo Sandbox:   ${server.url}`,
+    graphiql: `GraphiQL:         ${server.url}`,
+    off: 'Explorer:         off (EXPLORER=sandbox or graphiql)',
+  }[config.explorer];
   const lines = [explorer, `WebSocket:        ${server.wsUrl}`, `Health:           ${origin}/healthz`];
   if (config.examples) lines.push(`Dashboard:        ${origin}/examples/dashboard/`);
   console.log(`\n${lines.map((line) => `  ${line}`).join('\n')}\n`);

@@ -93,7 +93,7 @@ export function callFieldResolversDirectly(schema: GraphQLSchema): void {
     if (resolver.kind !== 'external' || !RESOLVERS.includes(resolver.target) || resolver.roles || resolver.middlewares?.length) continue;
     if (storage.authorizedResolver.some((a) => a.target === resolver.target) || storage.resolverMiddlewares.some((m) => m.target === resolver.target)) continue;
     const params = [...(resolver.params ?? [])].sort((a, b) => a.index - b.index);
-    if (!params.every((p) => (p.kind === 'root' || p.kind === 'context') ? !p.propertyName : p.kind === 'info')) continue;
+    if (!params.every((p) => (p.kind === 'root' || p.kind === 'context' ? !p.propertyName : p.kind === 'info'))) continue;
     if (params.some((p, i) => p.index !== i)) continue;
     const objectClass = resolver.getObjectType?.();
     const typeName = storage.objectTypes.find((o) => o.target === objectClass)?.name;

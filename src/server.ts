@@ -185,7 +185,8 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
       drain.begin();
       // sockets are told the server is going away (close 1001); ws waits for each to answer
       const socketsClosed = wsCleanup.dispose();
-      if (!(await drain.settle(config.shutdownGraceMs))) logger.warn({ graceMs: config.shutdownGraceMs }, 'requests still running after the shutdown grace; closing them');
+      if (!(await drain.settle(config.shutdownGraceMs)))
+        logger.warn({ graceMs: config.shutdownGraceMs }, 'requests still running after the shutdown grace; closing them');
       drain.closeConnections();
       // a client that never answers the close (it stopped reading) would hold the stop for ws's 30 s:
       // after a short wait what is left is dropped

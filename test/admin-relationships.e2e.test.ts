@@ -42,7 +42,11 @@ const sweep = () => t.server.services.adminRelationships.sweep();
 const admin = (token: string) => t.client(token);
 
 async function rowCounts(): Promise<string> {
-  const rows = await Promise.all(['admin_relationship', 'event', 'activity'].map(async (table) => (await t.server.ds.query<{ n: number | string }[]>(`SELECT COUNT(*) AS n FROM ${table}`))[0].n));
+  const rows = await Promise.all(
+    ['admin_relationship', 'event', 'activity'].map(
+      async (table) => (await t.server.ds.query<{ n: number | string }[]>(`SELECT COUNT(*) AS n FROM ${table}`))[0].n,
+    ),
+  );
   return rows.join(',');
 }
 
@@ -104,7 +108,9 @@ describe('asking for admin roles', () => {
     const events = await eventsOf(partner.token, rel.id);
     expect(events.map((e) => e.type)).toEqual(['ADMIN_RELATIONSHIP_CREATED']);
     expect(events[0].data).toMatchObject({ adminRelationship: { displayName: 'Contoso helpdesk for Adatum', status: 'APPROVAL_PENDING' } });
-    expect(await trailOf(partner.token, rel.id)).toEqual([{ action: 'ADMIN_RELATIONSHIP_CREATED', subjectId: rel.id, actorUserId: expect.stringMatching(/^user-global_admin-/) }]);
+    expect(await trailOf(partner.token, rel.id)).toEqual([
+      { action: 'ADMIN_RELATIONSHIP_CREATED', subjectId: rel.id, actorUserId: expect.stringMatching(/^user-global_admin-/) },
+    ]);
   });
 
   it('refuses bad input with BAD_USER_INPUT naming the field, and writes nothing', async () => {
@@ -153,9 +159,9 @@ describe('asking for admin roles', () => {
     expect(res.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     for (const role of ['SALES_AGENT', 'USER_ADMIN', 'BILLING_ADMIN'] as const) {
       const token = await t.tokens.partner(partner.id, role as never);
-      expect(await admin(token).errorCode(CreateAdminRelationshipDocument, { input: { displayName: adminName(), roles: ['GLOBAL_READER'], duration: 'P30D' } })).toBe(
-        'FORBIDDEN',
-      );
+      expect(
+        await admin(token).errorCode(CreateAdminRelationshipDocument, { input: { displayName: adminName(), roles: ['GLOBAL_READER'], duration: 'P30D' } }),
+      ).toBe('FORBIDDEN');
     }
     const agent = await t.tokens.partner(partner.id, 'ADMIN_AGENT' as never);
     expect((await requestAdmin(t, agent)).adminRelationship.status).toBe('APPROVAL_PENDING');
@@ -222,7 +228,10 @@ describe('approval', () => {
     const { rejectAdminRelationship } = await admin(customer.token).data(RejectAdminRelationshipDocument, { input: { token: created.token } });
     expect(rejectAdminRelationship.adminRelationship).toMatchObject({ status: 'TERMINATED', endReason: 'REJECTED', endedBySide: 'CUSTOMER' });
     expect(await admin(customer.token).errorCode(ApproveAdminRelationshipDocument, { input: { token: created.token } })).toBe('CONFLICT');
-    expect((await eventsOf(partner.token, created.adminRelationship.id)).map((e) => e.type)).toEqual(['ADMIN_RELATIONSHIP_CREATED', 'ADMIN_RELATIONSHIP_REJECTED']);
+    expect((await eventsOf(partner.token, created.adminRelationship.id)).map((e) => e.type)).toEqual([
+      'ADMIN_RELATIONSHIP_CREATED',
+      'ADMIN_RELATIONSHIP_REJECTED',
+    ]);
   });
 });
 
@@ -232,8 +241,7 @@ describe('the expiry sweep (a controlled clock)', () => {
     const start = clock.now();
     const rel = await approveAdmin(t, customer.token, created.token);
     const endsAt = new Date(rel.endsAt!);
-    const reminders = async () =>
-      (await eventsOf(partner.token, rel.id)).filter((e) => e.type === 'ADMIN_RELATIONSHIP_EXPIRING').map((e) => e.data.daysBefore);
+    const reminders = async () => (await eventsOf(partner.token, rel.id)).filter((e) => e.type === 'ADMIN_RELATIONSHIP_EXPIRING').map((e) => e.data.daysBefore);
     try {
       await sweep();
       expect(await reminders()).toEqual([]);
@@ -257,7 +265,9 @@ describe('the expiry sweep (a controlled clock)', () => {
       // past its end before the sweep comes by: neither extended nor switched to auto-extension
       const late = await admin(partner.token).data(ExtendAdminRelationshipsDocument, { input: { adminRelationshipIds: [rel.id] } });
       expect(late.extendAdminRelationships.results[0].error?.code).toBe('CONFLICT');
-      expect(await admin(partner.token).errorCode(UpdateAdminRelationshipDocument, { input: { adminRelationshipId: rel.id, autoExtend: true } })).toBe('CONFLICT');
+      expect(await admin(partner.token).errorCode(UpdateAdminRelationshipDocument, { input: { adminRelationshipId: rel.id, autoExtend: true } })).toBe(
+        'CONFLICT',
+      );
       await sweep();
       await sweep();
       const { adminRelationships } = await admin(partner.token).data(AdminRelationshipsDocument, { first: 50, filter: { status: 'EXPIRED' } });
@@ -287,7 +297,9 @@ describe('the expiry sweep (a controlled clock)', () => {
       clock.set(new Date(endsAt.getTime() + 1000));
       await sweep();
       await sweep();
-      const view = (await admin(customer.token).data(AdminRelationshipsDocument, { first: 50 })).adminRelationships.edges.map((e) => e.node).find((n) => n.id === rel.id)!;
+      const view = (await admin(customer.token).data(AdminRelationshipsDocument, { first: 50 })).adminRelationships.edges
+        .map((e) => e.node)
+        .find((n) => n.id === rel.id)!;
       expect(view).toMatchObject({ status: 'ACTIVE', extensions: 1, endsAt: new Date(endsAt.getTime() + 180 * DAY_MS).toISOString() });
       clock.set(new Date(endsAt.getTime() + 151 * DAY_MS));
       await sweep();
@@ -387,7 +399,11 @@ describe('termination, changes and bulk', () => {
     const byPartner = await admin(agent).data(TerminateAdminRelationshipDocument, { input: { adminRelationshipId: a.id } });
     expect(byPartner.terminateAdminRelationship.adminRelationship).toMatchObject({ status: 'TERMINATED', endReason: 'TERMINATED', endedBySide: 'PARTNER' });
     const byCustomer = await admin(customer.token).data(TerminateAdminRelationshipDocument, { input: { adminRelationshipId: b.id } });
-    expect(byCustomer.terminateAdminRelationship.adminRelationship).toMatchObject({ status: 'TERMINATED', endedBySide: 'CUSTOMER', endedByUserId: expect.stringMatching(/^customer-admin-/) });
+    expect(byCustomer.terminateAdminRelationship.adminRelationship).toMatchObject({
+      status: 'TERMINATED',
+      endedBySide: 'CUSTOMER',
+      endedByUserId: expect.stringMatching(/^customer-admin-/),
+    });
     for (const token of [partner.token, customer.token]) {
       for (const id of [a.id, b.id]) expect((await eventsOf(token, id)).map((e) => e.type)).toContain('ADMIN_RELATIONSHIP_TERMINATED');
     }
@@ -407,7 +423,9 @@ describe('termination, changes and bulk', () => {
     const refused = await admin(partner.token).request(UpdateAdminRelationshipDocument, { input: { adminRelationshipId: ga.id, autoExtend: true } });
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['input.autoExtend'] });
     await admin(partner.token).data(TerminateAdminRelationshipDocument, { input: { adminRelationshipId: rel.id } });
-    expect(await admin(partner.token).errorCode(UpdateAdminRelationshipDocument, { input: { adminRelationshipId: rel.id, autoExtend: false } })).toBe('CONFLICT');
+    expect(await admin(partner.token).errorCode(UpdateAdminRelationshipDocument, { input: { adminRelationshipId: rel.id, autoExtend: false } })).toBe(
+      'CONFLICT',
+    );
   });
 
   it('terminates in bulk, reporting each item on its own', async () => {
@@ -444,7 +462,11 @@ describe('termination, changes and bulk', () => {
   it('extends in bulk by 180 days, refusing pending ones, GLOBAL_ADMINISTRATOR and more than 730 days ahead', async () => {
     const short = await approveAdmin(t, customer.token, (await requestAdmin(t, partner.token, { customerId: customer.id, duration: 'P30D' })).token);
     const long = await approveAdmin(t, customer.token, (await requestAdmin(t, partner.token, { customerId: customer.id, duration: 'P700D' })).token);
-    const ga = await approveAdmin(t, customer.token, (await requestAdmin(t, partner.token, { customerId: customer.id, roles: ['GLOBAL_ADMINISTRATOR'] })).token);
+    const ga = await approveAdmin(
+      t,
+      customer.token,
+      (await requestAdmin(t, partner.token, { customerId: customer.id, roles: ['GLOBAL_ADMINISTRATOR'] })).token,
+    );
     const pending = (await requestAdmin(t, partner.token)).adminRelationship;
     const { extendAdminRelationships: out } = await admin(partner.token).data(ExtendAdminRelationshipsDocument, {
       input: { adminRelationshipIds: [short.id, long.id, ga.id, pending.id] },
@@ -485,10 +507,15 @@ describe('lists and tenancy', () => {
     const shared = await createCustomer(t, partner.token, { companyName: 'Shared Admin Corporation' });
     const sharedToken = await t.tokens.customer(shared.id);
     // the other partner serves it too
-    const { createCustomerInvitation } = await admin(other.token).raw<{ createCustomerInvitation: { token: string } }>({
-      query: 'mutation { createCustomerInvitation(input: { includeDelegatedAdminPrivileges: false }) { token } }',
-    }).then((r) => r.data!);
-    await admin(sharedToken).raw({ query: 'mutation ($t: String!) { acceptCustomerInvitation(input: { token: $t }) { customer { id } } }', variables: { t: createCustomerInvitation.token } });
+    const { createCustomerInvitation } = await admin(other.token)
+      .raw<{ createCustomerInvitation: { token: string } }>({
+        query: 'mutation { createCustomerInvitation(input: { includeDelegatedAdminPrivileges: false }) { token } }',
+      })
+      .then((r) => r.data!);
+    await admin(sharedToken).raw({
+      query: 'mutation ($t: String!) { acceptCustomerInvitation(input: { token: $t }) { customer { id } } }',
+      variables: { t: createCustomerInvitation.token },
+    });
     const ours = await approveAdmin(t, sharedToken, (await requestAdmin(t, partner.token, { customerId: shared.id })).token);
     const theirs = await approveAdmin(t, sharedToken, (await requestAdmin(t, other.token, { customerId: shared.id })).token);
 
@@ -504,7 +531,9 @@ describe('lists and tenancy', () => {
     for (const token of [other.token, outsider.token]) {
       expect(await admin(token).errorCode(TerminateAdminRelationshipDocument, { input: { adminRelationshipId: ours.id } })).toBe('NOT_FOUND');
     }
-    expect(await admin(other.token).errorCode(UpdateAdminRelationshipDocument, { input: { adminRelationshipId: ours.id, autoExtend: true } })).toBe('NOT_FOUND');
+    expect(await admin(other.token).errorCode(UpdateAdminRelationshipDocument, { input: { adminRelationshipId: ours.id, autoExtend: true } })).toBe(
+      'NOT_FOUND',
+    );
     const bulk = await admin(other.token).data(ExtendAdminRelationshipsDocument, { input: { adminRelationshipIds: [ours.id] } });
     expect(bulk.extendAdminRelationships.results[0].error?.code).toBe('NOT_FOUND');
     expect(await rowCounts()).toBe(before);
@@ -555,7 +584,11 @@ describe('lists and tenancy', () => {
       const c = await createCustomer(t, p.token);
       const { secret } = await createEndpoint(t, p.token, receiver.url, ['ADMIN_RELATIONSHIP_APPROVED']);
       const rel = await approveAdmin(t, await t.tokens.customer(c.id), (await requestAdmin(t, p.token, { customerId: c.id })).token);
-      await until('the delivery', () => receiver.received.length, (n) => n > 0);
+      await until(
+        'the delivery',
+        () => receiver.received.length,
+        (n) => n > 0,
+      );
       const hook = receiver.received[0];
       const body = new Webhook(secret).verify(hook.body, hook.headers as Record<string, string>) as { type: string; adminRelationshipId: string };
       expect(body).toMatchObject({ type: 'ADMIN_RELATIONSHIP_APPROVED', adminRelationshipId: rel.id });

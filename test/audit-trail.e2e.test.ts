@@ -134,7 +134,11 @@ describe('filters', () => {
     const cases: [string, Vars, (n: Node) => boolean][] = [
       ['from', { from: middle.toISOString() }, (n) => n.occurredAt >= middle.toISOString()],
       ['to', { to: middle.toISOString() }, (n) => n.occurredAt < middle.toISOString()],
-      ['from and to', { from: START.toISOString(), to: middle.toISOString() }, (n) => n.occurredAt >= START.toISOString() && n.occurredAt < middle.toISOString()],
+      [
+        'from and to',
+        { from: START.toISOString(), to: middle.toISOString() },
+        (n) => n.occurredAt >= START.toISOString() && n.occurredAt < middle.toISOString(),
+      ],
       ['customerId', { customerId: shared.id }, (n) => n.customerId === shared.id],
       ['subjectType', { subjectType: 'SUBSCRIPTION' }, (n) => n.subjectType === 'SUBSCRIPTION'],
       ['subjectId', { subjectId: subscriptionId }, (n) => n.subjectId === subscriptionId],
@@ -146,7 +150,11 @@ describe('filters', () => {
         { customerId: shared.id, actions: ['SUBSCRIPTION_CREATED', 'SUBSCRIPTION_UPDATED'], from: middle.toISOString() },
         (n) => n.customerId === shared.id && n.action === 'SUBSCRIPTION_UPDATED',
       ],
-      ['subjectType + subjectId + to', { subjectType: 'SUBSCRIPTION', subjectId: subscriptionId, to: middle.toISOString() }, (n) => n.subjectId === subscriptionId && n.action === 'SUBSCRIPTION_CREATED'],
+      [
+        'subjectType + subjectId + to',
+        { subjectType: 'SUBSCRIPTION', subjectId: subscriptionId, to: middle.toISOString() },
+        (n) => n.subjectId === subscriptionId && n.action === 'SUBSCRIPTION_CREATED',
+      ],
       ['actorUserId + customerId (nothing)', { actorUserId: 'agent-of-a', customerId: own.id }, () => false],
     ];
     for (const [what, filter, match] of cases) {
@@ -233,7 +241,11 @@ describe('filters', () => {
     ];
     for (const [vars, field] of cases) {
       const res = await page(a.token, { first: 5, ...vars });
-      expect({ field, code: res.errors?.[0].extensions?.code, fields: res.errors?.[0].extensions?.fields }).toEqual({ field, code: 'BAD_USER_INPUT', fields: [field] });
+      expect({ field, code: res.errors?.[0].extensions?.code, fields: res.errors?.[0].extensions?.fields }).toEqual({
+        field,
+        code: 'BAD_USER_INPUT',
+        fields: [field],
+      });
     }
     expect(await t.server.ds.manager.count(Activity)).toBe(before);
   });
@@ -248,7 +260,9 @@ describe('export', () => {
     expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="activities-.*\.csv"$/);
     expect(csv.headers.get('cache-control')).toBe('no-store');
     const lines = csv.body.split('\r\n');
-    expect(lines[0]).toBe('id,occurredAt,action,subjectType,subjectId,partnerId,customerId,actorUserId,actorRoles,actorPartnerId,actorCustomerId,via,correlationId,attestation,changes');
+    expect(lines[0]).toBe(
+      'id,occurredAt,action,subjectType,subjectId,partnerId,customerId,actorUserId,actorRoles,actorPartnerId,actorCustomerId,via,correlationId,attestation,changes',
+    );
     expect(lines.pop()).toBe(''); // every line ends with CRLF
     expect(lines.length - 1).toBe(totalCount);
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(nodes.map((n) => n.id));
@@ -256,10 +270,19 @@ describe('export', () => {
     const ndjson = await exportOf(a.token, { format: 'ndjson' });
     expect(ndjson.status).toBe(200);
     expect(ndjson.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
-    const rows = ndjson.body.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = ndjson.body
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((r) => r.id)).toEqual(nodes.map((n) => n.id));
     const update = rows.find((r) => r.action === 'SUBSCRIPTION_UPDATED')!;
-    expect(update).toMatchObject({ subjectType: SubjectType.SUBSCRIPTION, subjectId: subscriptionId, actorUserId: 'agent-of-a', actorRoles: ['ADMIN_AGENT'], via: 'API' });
+    expect(update).toMatchObject({
+      subjectType: SubjectType.SUBSCRIPTION,
+      subjectId: subscriptionId,
+      actorUserId: 'agent-of-a',
+      actorRoles: ['ADMIN_AGENT'],
+      via: 'API',
+    });
     expect(update.changes).toEqual(expect.arrayContaining([{ field: 'quantity', before: '5', after: '7' }]));
     // the CSV's changes column is the same JSON, quoted
     const csvUpdate = lines.find((l) => l.startsWith(String(update.id)))!;
@@ -270,10 +293,20 @@ describe('export', () => {
     const filter = { customerId: shared.id, actions: ['SUBSCRIPTION_CREATED', 'SUBSCRIPTION_UPDATED', 'CUSTOMER_CREATED'], from: START.toISOString() };
     const { nodes } = await trail(a.token, { filter });
     const res = await exportOf(a.token, { format: 'ndjson', customerId: shared.id, actions: filter.actions.join(','), from: filter.from });
-    expect(res.body.trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(nodes.map((n) => n.id));
+    expect(
+      res.body
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { id: string }).id),
+    ).toEqual(nodes.map((n) => n.id));
     const mine = await trail(shared.token);
     const theirs = await exportOf(shared.token, { format: 'ndjson' });
-    expect(theirs.body.trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(mine.nodes.map((n) => n.id));
+    expect(
+      theirs.body
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { id: string }).id),
+    ).toEqual(mine.nodes.map((n) => n.id));
     // a partner naming another partner, or filtering on another's records, gets none of them
     expect((await exportOf(b.token, { partnerId: a.id })).status).toBe(404);
     const bRows = (await exportOf(b.token, { format: 'ndjson', subjectId: subscriptionId })).body;
@@ -375,17 +408,26 @@ describe('indexes', () => {
       [asCustomer, { subjectId: subscriptionId }, /^IDX_activity_customer_/],
     ];
     for (const [scope, filter, index] of cases) {
-      const qb = trailQuery(scope, { filter: Object.assign(new ActivityFilter(), filter) }).orderBy('activity.id', 'DESC').limit(21);
+      const qb = trailQuery(scope, { filter: Object.assign(new ActivityFilter(), filter) })
+        .orderBy('activity.id', 'DESC')
+        .limit(21);
       const [sql, params] = qb.getQueryAndParameters();
       if (mysql) {
         const [plan] = await ds.query<{ key: string | null; type: string }[]>(`EXPLAIN ${sql}`, params);
         // one index, or an intersection of two (index_merge): each led by the tenant column
         const keys = (plan.key ?? '').split(',');
-        expect({ filter, keys, type: plan.type }).toEqual({ filter, keys: keys.map((): unknown => expect.stringMatching(index)), type: expect.stringMatching(/^(ref|range|index_merge)$/) });
+        expect({ filter, keys, type: plan.type }).toEqual({
+          filter,
+          keys: keys.map((): unknown => expect.stringMatching(index)),
+          type: expect.stringMatching(/^(ref|range|index_merge)$/),
+        });
         expect(keys[0]).toMatch(index);
       } else {
         const plan = (await ds.query<{ detail: string }[]>(`EXPLAIN QUERY PLAN ${sql}`, params)).map((r) => r.detail).join(' | ');
-        expect({ filter, plan }).toEqual({ filter, plan: expect.stringMatching(new RegExp(`SEARCH activity USING (COVERING )?INDEX ${index.source.slice(1)}`)) });
+        expect({ filter, plan }).toEqual({
+          filter,
+          plan: expect.stringMatching(new RegExp(`SEARCH activity USING (COVERING )?INDEX ${index.source.slice(1)}`)),
+        });
       }
     }
   });

@@ -46,9 +46,7 @@ describe('authentication', () => {
 
   it('refuses an alg:none token', async () => {
     const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }));
-    const payload = base64url.encode(
-      JSON.stringify({ sub: 'mallory', roles: ['PLATFORM_ADMIN'], exp: Math.floor(Date.now() / 1000) + 3600 }),
-    );
+    const payload = base64url.encode(JSON.stringify({ sub: 'mallory', roles: ['PLATFORM_ADMIN'], exp: Math.floor(Date.now() / 1000) + 3600 }));
     const res = await t.client(`${header}.${payload}.`).request(ViewerDocument);
     expect(res.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
@@ -127,7 +125,11 @@ describe('token lifetime', () => {
   });
 
   it('accepts a token that lives exactly JWT_MAX_AGE, and iat a few seconds ahead (clock skew)', async () => {
-    for (const token of [await sign({ iat: now(), exp: now() + 24 * 3600 }), await sign({ iat: now() + 30, exp: now() + 3600 }), await sign({ exp: now() + 3600 })]) {
+    for (const token of [
+      await sign({ iat: now(), exp: now() + 24 * 3600 }),
+      await sign({ iat: now() + 30, exp: now() + 3600 }),
+      await sign({ exp: now() + 3600 }),
+    ]) {
       const res = await t.client(token).request(ViewerDocument);
       expect(res.errors).toBeUndefined();
     }

@@ -46,7 +46,10 @@ async function relationshipsOf(customerId: string): Promise<{ partnerId: string;
 
 /** Commit-order positions of one event type about one customer, latest first. */
 async function customerPositions(type: string, customerId: string): Promise<number[]> {
-  const rows: { position: number | string }[] = await t.server.ds.query('SELECT position FROM event WHERE type = ? AND customerId = ? ORDER BY position DESC', [type, customerId]);
+  const rows: { position: number | string }[] = await t.server.ds.query('SELECT position FROM event WHERE type = ? AND customerId = ? ORDER BY position DESC', [
+    type,
+    customerId,
+  ]);
   return rows.map((r) => Number(r.position));
 }
 
@@ -111,7 +114,12 @@ describe('a three-party invitation', () => {
         // (a customer accepted before a removal keeps its relationships, as the SPEC says)
         const [acceptedAt] = await positions('INVITATION_ACCEPTED', 'invitationId', invitation.id);
         expect(acceptedAt).toBeLessThan(removedAt);
-        expect(relationships.filter((r) => r.status === 'ACTIVE').map((r) => r.partnerId).sort()).toEqual([provider.id, reseller.id].sort());
+        expect(
+          relationships
+            .filter((r) => r.status === 'ACTIVE')
+            .map((r) => r.partnerId)
+            .sort(),
+        ).toEqual([provider.id, reseller.id].sort());
       }
     }
   }, 60_000);
@@ -124,7 +132,10 @@ describe('partnership requests', () => {
     for (let round = 0; round < ROUNDS; round++) {
       expect((await removePartnership(provider.token, partnershipId)).errors).toBeUndefined();
       const tokens = await Promise.all(
-        [1, 2].map(async () => (await t.client(provider.token).data(RequestPartnershipDocument, { input: { resellerEmail: 'admin@reseller.example' } })).requestPartnership.token),
+        [1, 2].map(
+          async () =>
+            (await t.client(provider.token).data(RequestPartnershipDocument, { input: { resellerEmail: 'admin@reseller.example' } })).requestPartnership.token,
+        ),
       );
       const answers = await Promise.all(tokens.map((token) => t.client(reseller.token).request(AcceptPartnershipRequestDocument, { input: { token } })));
       expect(answers.filter((a) => !a.errors).length).toBe(1);
@@ -168,10 +179,10 @@ describe('accepting invitations (relationships and DAP)', () => {
       const answers = await Promise.all(links.map((l) => t.client(customer.token).request(AcceptCustomerInvitationDocument, { input: { token: l.token } })));
       expect(answers.map((a) => a.errors?.[0] ?? null)).toEqual([null, null]);
       expect(await relationshipsOf(customer.id)).toEqual([{ partnerId: direct.id, status: 'ACTIVE' }]);
-      const established: unknown[] = await t.server.ds.query("SELECT id FROM activity WHERE action = 'RELATIONSHIP_ESTABLISHED' AND customerId = ? AND partnerId = ?", [
-        customer.id,
-        direct.id,
-      ]);
+      const established: unknown[] = await t.server.ds.query(
+        "SELECT id FROM activity WHERE action = 'RELATIONSHIP_ESTABLISHED' AND customerId = ? AND partnerId = ?",
+        [customer.id, direct.id],
+      );
       expect(established).toHaveLength(round + 2);
       const { customers } = await t.client(direct.token).data(CustomersDocument, { first: 100 });
       expect({ round, totalCount: customers.totalCount, listed: customers.edges.length }).toEqual({ round, totalCount: 1, listed: 1 });

@@ -113,7 +113,11 @@ beforeAll(async () => {
   const adminActive = await approveAdmin(t, adminCustomer.token, (await requestAdmin(t, direct.token, { duration: 'P30D' })).token);
   const adminToTerminate = (await requestAdmin(t, direct.token)).adminRelationship;
   const adminBulk = [(await requestAdmin(t, direct.token)).adminRelationship.id, (await requestAdmin(t, direct.token)).adminRelationship.id];
-  const delivered = await until('a delivery', () => deliveries(t, direct.token, webhook.endpoint.id), (d) => d.deliveries[0]?.status === 'SUCCEEDED');
+  const delivered = await until(
+    'a delivery',
+    () => deliveries(t, direct.token, webhook.endpoint.id),
+    (d) => d.deliveries[0]?.status === 'SUCCEEDED',
+  );
 
   specs = {
     createPartner: {
@@ -152,7 +156,13 @@ beforeAll(async () => {
     deleteWebhookEndpoint: { token: () => direct.token, input: () => ({ endpointId: webhook.endpoint.id }) },
     createAdminRelationship: {
       token: () => direct.token,
-      input: () => ({ customerId: customer.id, displayName: 'Corpus helpdesk', roles: ['HELPDESK_ADMINISTRATOR', 'USER_ADMINISTRATOR'], duration: 'P90D', autoExtend: true }),
+      input: () => ({
+        customerId: customer.id,
+        displayName: 'Corpus helpdesk',
+        roles: ['HELPDESK_ADMINISTRATOR', 'USER_ADMINISTRATOR'],
+        duration: 'P90D',
+        autoExtend: true,
+      }),
     },
     approveAdminRelationship: { token: () => adminApprover.token, input: () => ({ token: adminToApprove.token }) },
     rejectAdminRelationship: { token: () => adminRejecter.token, input: () => ({ token: adminToReject.token }) },
@@ -170,7 +180,21 @@ afterAll(async () => {
 // ---- the generator ----------------------------------------------------------------------------
 
 /** Fields where any well-formed text is valid (so an injection string there is just text). */
-const FREE_TEXT = new Set(['name', 'companyName', 'addressLine1', 'addressLine2', 'city', 'state', 'firstName', 'lastName', 'signatoryName', 'token', 'offerId', 'description', 'displayName']);
+const FREE_TEXT = new Set([
+  'name',
+  'companyName',
+  'addressLine1',
+  'addressLine2',
+  'city',
+  'state',
+  'firstName',
+  'lastName',
+  'signatoryName',
+  'token',
+  'offerId',
+  'description',
+  'displayName',
+]);
 const TEXT_CASES: [string, string][] = [
   ['a NUL character only', '\u0000'],
   ['zero-width spaces only', '\u200B\u200B\u200B'],
@@ -215,16 +239,39 @@ function badValues(type: GraphQLInputType, fieldName: string): [string, unknown]
     out.push(['a list of 1,000 elements', 'LIST_OF_1000'], ['a number instead of a list', 7]);
     return out;
   }
-  if (isInputObjectType(named)) return [['a string instead of an object', 'not an object'], ['a number instead of an object', 12]];
-  if (isEnumType(named)) return [['an unknown enum value', 'NOT_A_VALUE'], ['a lowercase enum value', (named.getValues()[0].value as string).toLowerCase()], ['a number', 3]];
+  if (isInputObjectType(named))
+    return [
+      ['a string instead of an object', 'not an object'],
+      ['a number instead of an object', 12],
+    ];
+  if (isEnumType(named))
+    return [
+      ['an unknown enum value', 'NOT_A_VALUE'],
+      ['a lowercase enum value', (named.getValues()[0].value as string).toLowerCase()],
+      ['a number', 3],
+    ];
   if (isScalarType(named)) {
     switch (named.name) {
       case 'Int':
-        return [['a string', 'many'], ['a fraction', 1.5], ['2^31 (out of range)', 2 ** 31], ['zero', 0], ['a negative number', -5]];
+        return [
+          ['a string', 'many'],
+          ['a fraction', 1.5],
+          ['2^31 (out of range)', 2 ** 31],
+          ['zero', 0],
+          ['a negative number', -5],
+        ];
       case 'Boolean':
-        return [['the string "true"', 'true'], ['the number 1', 1]];
+        return [
+          ['the string "true"', 'true'],
+          ['the number 1', 1],
+        ];
       case 'DateTimeISO':
-        return [['not a date', 'yesterday'], ['the year 0001', '0001-01-01T00:00:00.000Z'], ['a date in the future', '2999-01-01T00:00:00.000Z'], ['a number', 12345]];
+        return [
+          ['not a date', 'yesterday'],
+          ['the year 0001', '0001-01-01T00:00:00.000Z'],
+          ['a date in the future', '2999-01-01T00:00:00.000Z'],
+          ['a number', 12345],
+        ];
       case 'ID':
         // an id is a UUID or a slug in any letter case (src/common/ids.ts): anything else is refused, offerId too
         return [
@@ -325,13 +372,18 @@ function casesFor(mutation: string, inputType: GraphQLInputObjectType, valid: Js
 }
 
 function inputTypeOf(mutation: string): GraphQLInputObjectType {
-  const arg = schema.getMutationType()!.getFields()[mutation].args.find((a) => a.name === 'input')!;
+  const arg = schema
+    .getMutationType()!
+    .getFields()
+    [mutation].args.find((a) => a.name === 'input')!;
   return getNamedType(arg.type) as GraphQLInputObjectType;
 }
 
 async function rowCounts(): Promise<string> {
   const counts = await Promise.all(
-    t.server.ds.entityMetadatas.map(async (m) => `${m.tableName}=${(await t.server.ds.query<{ n: number | string }[]>(`SELECT COUNT(*) AS n FROM ${m.tableName}`))[0].n}`),
+    t.server.ds.entityMetadatas.map(
+      async (m) => `${m.tableName}=${(await t.server.ds.query<{ n: number | string }[]>(`SELECT COUNT(*) AS n FROM ${m.tableName}`))[0].n}`,
+    ),
   );
   return counts.join(' ');
 }
@@ -366,7 +418,13 @@ it('refuses every generated bad input with BAD_USER_INPUT naming the field, no 5
       error.extensions.fields.includes(c.field) &&
       error.message.length < 2000 &&
       after === before;
-    if (!ok) failures.push({ case: `${c.mutation} ${c.field}: ${c.what}`, status: res.status, error: error && { ...error, message: error.message.slice(0, 300) }, wrote: after !== before });
+    if (!ok)
+      failures.push({
+        case: `${c.mutation} ${c.field}: ${c.what}`,
+        status: res.status,
+        error: error && { ...error, message: error.message.slice(0, 300) },
+        wrote: after !== before,
+      });
     before = after;
   }
   console.log(`bad-input corpus: ${cases.length} cases over ${Object.keys(specs).length} mutations`);

@@ -126,7 +126,10 @@ describeBrowser('in a real browser', () => {
       let pushed: string | undefined;
       for (let attempt = 0; attempt < 5 && !pushed; attempt++) {
         const customer = await createCustomer(t, contoso.token, { companyName: `Pushed Through GraphiQL ${attempt} Ltd` });
-        pushed = await responseHas(customer.id, 3000).then(() => customer.id, () => undefined);
+        pushed = await responseHas(customer.id, 3000).then(
+          () => customer.id,
+          () => undefined,
+        );
       }
       expect(pushed).toBeDefined();
       expect(await text(page, '.graphiql-response')).toContain('CUSTOMER_CREATED');

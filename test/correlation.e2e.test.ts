@@ -72,10 +72,8 @@ async function post(body: unknown, headers: Record<string, string> = {}, token?:
   };
 }
 
-const UPDATE =
-  'mutation ($input: UpdateSubscriptionInput!) { updateSubscription(input: $input) { subscription { id quantity reseller { id } } } }';
-const CREATE =
-  'mutation ($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id quantity } } }';
+const UPDATE = 'mutation ($input: UpdateSubscriptionInput!) { updateSubscription(input: $input) { subscription { id quantity reseller { id } } } }';
+const CREATE = 'mutation ($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id quantity } } }';
 
 /** The caller's audit trail (newest first). */
 async function activities(token: string): Promise<ActivityView[]> {
@@ -96,16 +94,8 @@ async function events(token: string): Promise<EventView[]> {
   return res.data!.events.edges.map((e) => e.node);
 }
 
-async function newSubscription(
-  quantity: number,
-  resellerId: string | null,
-  headers: Record<string, string> = {},
-): Promise<string> {
-  const res = await post(
-    { query: CREATE, variables: { input: { customerId, offerId: 'm365-e3', quantity, resellerId } } },
-    headers,
-    provider.token,
-  );
+async function newSubscription(quantity: number, resellerId: string | null, headers: Record<string, string> = {}): Promise<string> {
+  const res = await post({ query: CREATE, variables: { input: { customerId, offerId: 'm365-e3', quantity, resellerId } } }, headers, provider.token);
   if (res.json.errors) throw new Error(JSON.stringify(res.json.errors));
   return (res.json.data!.createSubscription as { subscription: { id: string } }).subscription.id;
 }
@@ -126,8 +116,7 @@ function socketWith(headers: Record<string, string>, token?: string) {
     retryAttempts: 0,
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     on: {
-      closed: (e) =>
-        onClosed({ code: (e as { code?: number }).code ?? 0, reason: String((e as { reason?: string }).reason ?? '') }),
+      closed: (e) => onClosed({ code: (e as { code?: number }).code ?? 0, reason: String((e as { reason?: string }).reason ?? '') }),
     },
     onNonLazyError: () => {},
   });
@@ -203,12 +192,8 @@ describe('the acceptance case: updateSubscription with x-request-id', () => {
         },
       ]);
 
-      const stored = (await events(provider.token)).filter(
-        (e) => e.type === 'SUBSCRIPTION_UPDATED' && e.subscriptionId === subscriptionId,
-      );
-      expect(stored).toEqual([
-        { id: expect.any(String), type: 'SUBSCRIPTION_UPDATED', subscriptionId, correlationId: 'my-req-123' },
-      ]);
+      const stored = (await events(provider.token)).filter((e) => e.type === 'SUBSCRIPTION_UPDATED' && e.subscriptionId === subscriptionId);
+      expect(stored).toEqual([{ id: expect.any(String), type: 'SUBSCRIPTION_UPDATED', subscriptionId, correlationId: 'my-req-123' }]);
       // the resellers of record before and after read the same event with the same id
       for (const r of [reseller, otherReseller]) {
         expect((await events(r.token)).filter((e) => e.id === stored[0].id)).toEqual(stored);
@@ -239,11 +224,7 @@ describe('the acceptance case: updateSubscription with x-request-id', () => {
   });
 
   it('a write without x-request-id is stored under the id the server made and answered', async () => {
-    const res = await post(
-      { query: CREATE, variables: { input: { customerId, offerId: 'm365-e3', quantity: 3 } } },
-      {},
-      provider.token,
-    );
+    const res = await post({ query: CREATE, variables: { input: { customerId, offerId: 'm365-e3', quantity: 3 } } }, {}, provider.token);
     expect(res.json.errors).toBeUndefined();
     expect(res.requestId).toMatch(UUID_V7);
     const id = (res.json.data!.createSubscription as { subscription: { id: string } }).subscription.id;
@@ -261,11 +242,7 @@ describe('HTTP: the x-request-id response header and extensions.requestId', () =
       const res = await post(query, { 'x-request-id': id }, provider.token);
       expect({ id, status: res.status, echoed: res.requestId }).toEqual({ id, status: 200, echoed: id });
     }
-    const made = await Promise.all([
-      post(query, {}, provider.token),
-      post(query, { 'x-request-id': '' }, provider.token),
-      post(query),
-    ]);
+    const made = await Promise.all([post(query, {}, provider.token), post(query, { 'x-request-id': '' }, provider.token), post(query)]);
     for (const res of made) expect(res.requestId).toMatch(UUID_V7);
     expect(new Set(made.map((r) => r.requestId)).size).toBe(3);
   });
@@ -274,11 +251,7 @@ describe('HTTP: the x-request-id response header and extensions.requestId', () =
     const sent = { 'x-request-id': 'err-req-1' };
     // a resolver's refusal (200)
     const subscriptionId = await newSubscription(2, null);
-    const input = await post(
-      { query: UPDATE, variables: { input: { subscriptionId, quantity: 100000 } } },
-      sent,
-      provider.token,
-    );
+    const input = await post({ query: UPDATE, variables: { input: { subscriptionId, quantity: 100000 } } }, sent, provider.token);
     expect(input.status).toBe(200);
     expect(input.json.errors?.[0].extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
@@ -288,12 +261,7 @@ describe('HTTP: the x-request-id response header and extensions.requestId', () =
     expect(input.requestId).toBe('err-req-1');
     // a bad variable (400), a document that does not validate (400), a bad token (401), no token (200)
     const cases: [unknown, string | undefined, number, string][] = [
-      [
-        { query: UPDATE, variables: { input: { subscriptionId: 'not an id!' } } },
-        provider.token,
-        400,
-        'BAD_USER_INPUT',
-      ],
+      [{ query: UPDATE, variables: { input: { subscriptionId: 'not an id!' } } }, provider.token, 400, 'BAD_USER_INPUT'],
       [{ query: '{ nope }' }, provider.token, 400, 'GRAPHQL_VALIDATION_FAILED'],
       [{ query: '{ offers { id } }' }, 'not-a-token', 401, 'UNAUTHENTICATED'],
       [{ query: UPDATE, variables: { input: { subscriptionId, quantity: 3 } } }, undefined, 200, 'UNAUTHENTICATED'],
@@ -349,11 +317,7 @@ describe('a malformed x-request-id: 400, BAD_USER_INPUT naming it, nothing runs'
   ])('refuses an id with %s and writes nothing', async (_what, bad) => {
     const before = await t.client(provider.token).data(CustomerSubscriptionsDocument, { id: customerId });
     const headers = { 'x-request-id': bad };
-    const write = await post(
-      { query: CREATE, variables: { input: { customerId, offerId: 'm365-e3', quantity: 1 } } },
-      headers,
-      provider.token,
-    );
+    const write = await post({ query: CREATE, variables: { input: { customerId, offerId: 'm365-e3', quantity: 1 } } }, headers, provider.token);
     expect(write.status).toBe(400);
     expect(write.json.data).toBeUndefined();
     expect(write.json.errors).toHaveLength(1);
@@ -377,9 +341,7 @@ describe('a malformed x-request-id: 400, BAD_USER_INPUT naming it, nothing runs'
     );
     expect(create.status).toBe(400);
     expect(create.json.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['x-request-id'] });
-    expect((await post({ query: '{ customers(first: 1) { totalCount } }' }, {}, provider.token)).json.data).toEqual(
-      customers.json.data,
-    );
+    expect((await post({ query: '{ customers(first: 1) { totalCount } }' }, {}, provider.token)).json.data).toEqual(customers.json.data);
   });
 
   it('a valid id next to a malformed one still writes nothing: two headers are one malformed id', async () => {

@@ -25,10 +25,12 @@ async function countAndWalk(token: string, field: string, args = ''): Promise<{ 
   let totalCount = -1;
   for (let pages = 0; pages < 100; pages++) {
     type Page = { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: unknown[] };
-    const res: { data?: Record<string, Page> | null; errors?: unknown[] } = await t.client(token).raw<Record<string, { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: unknown[] }>>({
-      query: `query ($after: String) { list: ${field}(first: 7, after: $after${args}) { totalCount pageInfo { hasNextPage endCursor } edges { cursor } } }`,
-      variables: { after },
-    });
+    const res: { data?: Record<string, Page> | null; errors?: unknown[] } = await t
+      .client(token)
+      .raw<Record<string, { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: unknown[] }>>({
+        query: `query ($after: String) { list: ${field}(first: 7, after: $after${args}) { totalCount pageInfo { hasNextPage endCursor } edges { cursor } } }`,
+        variables: { after },
+      });
     if (res.errors?.length) throw new Error(`${field}: ${JSON.stringify(res.errors)}`);
     const list: Page = res.data!.list;
     totalCount = list.totalCount;
@@ -83,8 +85,14 @@ describe('totalCount from counters (src/counts/)', () => {
     await expectCountsMatch(joining.token, [['customers'], ['events']]);
     await expectCountsMatch(operator, [['customers'], ['partners'], ['invitations'], ['events'], ['activities', `, partnerId: "${direct.id}"`]]);
     // filtered lists count their rows
-    await expectCountsMatch(provider.token, [['customers', `, filter: { indirectResellerId: "${reseller.id}" }`], ['events', ', filter: { types: [CUSTOMER_CREATED] }']]);
-    await expectCountsMatch(direct.token, [['invitations', ', filter: { status: PENDING }'], ['customers', ', filter: { search: "Contoso" }']]);
+    await expectCountsMatch(provider.token, [
+      ['customers', `, filter: { indirectResellerId: "${reseller.id}" }`],
+      ['events', ', filter: { types: [CUSTOMER_CREATED] }'],
+    ]);
+    await expectCountsMatch(direct.token, [
+      ['invitations', ', filter: { status: PENDING }'],
+      ['customers', ', filter: { search: "Contoso" }'],
+    ]);
 
     expect(await countAndWalk(direct.token, 'customers')).toEqual({ totalCount: 3, walked: 3 });
     expect(await auditTallies(t.server.ds)).toEqual([]);
@@ -92,10 +100,7 @@ describe('totalCount from counters (src/counts/)', () => {
 
   it('stays right when many changes of one partner commit at once', async () => {
     const busy = await createPartner(t, 'DIRECT_RESELLER');
-    await Promise.all([
-      ...Array.from({ length: 8 }, () => createCustomer(t, busy.token)),
-      ...Array.from({ length: 4 }, () => invite(t, busy.token)),
-    ]);
+    await Promise.all([...Array.from({ length: 8 }, () => createCustomer(t, busy.token)), ...Array.from({ length: 4 }, () => invite(t, busy.token))]);
     await expectCountsMatch(busy.token, [['customers'], ['invitations'], ['activities'], ['events']]);
     expect(await auditTallies(t.server.ds)).toEqual([]);
   });

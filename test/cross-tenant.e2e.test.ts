@@ -11,7 +11,13 @@ import {
   isObjectType,
 } from 'graphql';
 import { Role } from '../src/common/auth/roles';
-import { CreateCustomerInvitationDocument, CreatePartnerDocument, CreateSubscriptionDocument, RemovePartnershipDocument, RequestPartnershipDocument } from './generated/graphql';
+import {
+  CreateCustomerInvitationDocument,
+  CreatePartnerDocument,
+  CreateSubscriptionDocument,
+  RemovePartnershipDocument,
+  RequestPartnershipDocument,
+} from './generated/graphql';
 import type { GqlResponse } from './support/client';
 import { createCustomer, customerInput, uniqueMpnId } from './support/factories';
 import { accept, invite, standaloneCustomer } from './support/invitations';
@@ -115,7 +121,9 @@ const CASES: Record<string, OperationCase> = {
   },
   // Mutation
   createPartner: {
-    variables: [(v) => ({ input: { name: 'Victim Impostor Ltd', mpnId: v.provider.mpnId, type: 'INDIRECT_PROVIDER', cloud: 'PUBLIC', contactEmail: 'x@x.example' } })],
+    variables: [
+      (v) => ({ input: { name: 'Victim Impostor Ltd', mpnId: v.provider.mpnId, type: 'INDIRECT_PROVIDER', cloud: 'PUBLIC', contactEmail: 'x@x.example' } }),
+    ],
   },
   createCustomer: { variables: [(v) => ({ input: customerInput({ companyName: 'Attacker Customer Limited', indirectResellerId: v.reseller.id }) })] },
   createCustomerInvitation: { variables: [(v) => ({ input: { includeDelegatedAdminPrivileges: true, indirectProviderId: v.provider.id } })] },
@@ -239,7 +247,12 @@ beforeAll(async () => {
   const { requestPartnership } = await t.client(provider.token).data(RequestPartnershipDocument, {
     input: { resellerEmail: 'future@victim-reseller.example' },
   });
-  const activeAdmin = await requestAdmin(t, provider.token, { customerId: shared.id, displayName: 'Victim Stored Helpdesk A', duration: 'P60D', autoExtend: true });
+  const activeAdmin = await requestAdmin(t, provider.token, {
+    customerId: shared.id,
+    displayName: 'Victim Stored Helpdesk A',
+    duration: 'P60D',
+    autoExtend: true,
+  });
   await approveAdmin(t, sharedToken, activeAdmin.token);
   const pendingAdmin = await requestAdmin(t, provider.token, { customerId: own.id, displayName: 'Victim Stored Helpdesk B' });
   const openAdmin = await requestAdmin(t, provider.token, { displayName: 'Victim Stored Helpdesk C' });
@@ -260,7 +273,13 @@ beforeAll(async () => {
     webhook: {
       endpoint: webhook.endpoint.id,
       url: receiver.url,
-      delivery: (await until('a delivery', () => deliveries(t, provider.token, webhook.endpoint.id), (d) => d.deliveries.length > 0)).deliveries[0].id,
+      delivery: (
+        await until(
+          'a delivery',
+          () => deliveries(t, provider.token, webhook.endpoint.id),
+          (d) => d.deliveries.length > 0,
+        )
+      ).deliveries[0].id,
     },
     admin: {
       active: activeAdmin.adminRelationship.id,
@@ -302,9 +321,7 @@ async function victimView(): Promise<string> {
     webhookEndpoints(first: 20) { totalCount edges { node { id url enabled eventTypes description } } }
     adminRelationships(first: 20) { totalCount edges { node { id status autoExtend endsAt endedAt extensions customerId } } }
   }`;
-  const views = await Promise.all(
-    [victimToken, resellerToken].map((token) => t.client(token).raw({ query: everything })),
-  );
+  const views = await Promise.all([victimToken, resellerToken].map((token) => t.client(token).raw({ query: everything })));
   const sharedView = await t.client(sharedToken).raw({
     query: `{ customer(id: "${victim.shared.id}") { ${selectionFor(schema.getType('Customer') as GraphQLObjectType, 4)} } }`,
   });
@@ -315,13 +332,31 @@ async function victimView(): Promise<string> {
 /** The strings that would betray the victim's data, whatever field they turn up in. */
 function secrets(v: Victim): string[] {
   return [
-    v.provider.id, v.provider.name, v.provider.email, v.provider.mpnId,
-    v.reseller.id, v.reseller.name, v.reseller.email,
-    v.customer.id, v.customer.domain, 'Victim Own Customer Corporation',
-    v.subscription, v.privateSubscription, v.invitation, v.partnership, v.request,
-    'it@victim-prospect.example', 'future@victim-reseller.example',
-    v.webhook.endpoint, v.webhook.url, v.webhook.delivery,
-    v.admin.active, v.admin.pending, v.admin.pendingToken, v.admin.open, 'Victim Stored Helpdesk',
+    v.provider.id,
+    v.provider.name,
+    v.provider.email,
+    v.provider.mpnId,
+    v.reseller.id,
+    v.reseller.name,
+    v.reseller.email,
+    v.customer.id,
+    v.customer.domain,
+    'Victim Own Customer Corporation',
+    v.subscription,
+    v.privateSubscription,
+    v.invitation,
+    v.partnership,
+    v.request,
+    'it@victim-prospect.example',
+    'future@victim-reseller.example',
+    v.webhook.endpoint,
+    v.webhook.url,
+    v.webhook.delivery,
+    v.admin.active,
+    v.admin.pending,
+    v.admin.pendingToken,
+    v.admin.open,
+    'Victim Stored Helpdesk',
   ];
 }
 
@@ -384,7 +419,10 @@ it('pushes none of the victim’s events to another tenant’s sockets', async (
       const ws = t.ws(token);
       const events: unknown[] = [];
       const errors: unknown[] = [];
-      const dispose = ws.client.subscribe({ query }, { next: (v) => (v.data ? events.push(v.data) : errors.push(v.errors)), error: (e) => errors.push(e), complete: () => {} });
+      const dispose = ws.client.subscribe(
+        { query },
+        { next: (v) => (v.data ? events.push(v.data) : errors.push(v.errors)), error: (e) => errors.push(e), complete: () => {} },
+      );
       return { ws, events, errors, dispose };
     };
     const control = subscribe(victimToken);
@@ -396,7 +434,12 @@ it('pushes none of the victim’s events to another tenant’s sockets', async (
     expect(control.events.length).toBe(1);
     await new Promise((r) => setTimeout(r, 300));
     for (const spy of spies) expect({ who: spy.name, op: field.name, events: spy.events }).toEqual({ who: spy.name, op: field.name, events: [] });
-    await Promise.all([control, ...spies].map(async (s) => { s.dispose(); await s.ws.close(); }));
+    await Promise.all(
+      [control, ...spies].map(async (s) => {
+        s.dispose();
+        await s.ws.close();
+      }),
+    );
   }
 });
 

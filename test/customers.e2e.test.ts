@@ -1,10 +1,4 @@
-import {
-  CreateCustomerDocument,
-  CustomerDocument,
-  CustomersDocument,
-  CustomersWithRelationsDocument,
-  ViewerDocument,
-} from './generated/graphql';
+import { CreateCustomerDocument, CustomerDocument, CustomersDocument, CustomersWithRelationsDocument, ViewerDocument } from './generated/graphql';
 import { createCustomer, createPartner, customerInput, type TestPartner } from './support/factories';
 import { partner } from './support/partnerships';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -50,7 +44,9 @@ describe('createCustomer', () => {
     expect(fieldNames.filter((n) => n.includes('password'))).toEqual(['temporarypassword']);
 
     // Stored only as a hash.
-    const rows = await t.server.ds.query<{ passwordHash: string }[]>('SELECT passwordHash FROM customer_user WHERE userName = ?', [res.adminCredentials.userName]);
+    const rows = await t.server.ds.query<{ passwordHash: string }[]>('SELECT passwordHash FROM customer_user WHERE userName = ?', [
+      res.adminCredentials.userName,
+    ]);
     expect(rows[0].passwordHash).toMatch(/^scrypt\$/);
     expect(rows[0].passwordHash).not.toContain(res.adminCredentials.temporaryPassword);
   });
@@ -75,31 +71,11 @@ describe('createCustomer', () => {
     ['5,000-character name', { companyName: 'A'.repeat(5000) }, 'input.companyName'],
     ['test name', { companyName: 'Test Company' }, 'input.companyName'],
     ['bad domain', { domain: 'not a domain' }, 'input.domain'],
-    [
-      'bad email',
-      { primaryContact: { firstName: 'J', lastName: 'D', email: 'not-an-email', phoneNumber: '+1 206 555 0100' } },
-      'input.primaryContact.email',
-    ],
-    [
-      'bad phone',
-      { primaryContact: { firstName: 'J', lastName: 'D', email: 'j@d.example', phoneNumber: '12' } },
-      'input.primaryContact.phoneNumber',
-    ],
-    [
-      'unknown country',
-      { address: { addressLine1: '1 Road', city: 'Nowhere', postalCode: '12345', country: 'XX' } },
-      'input.address.country',
-    ],
-    [
-      'bad postal code',
-      { address: { addressLine1: '1 Road', city: 'Seattle', state: 'WA', postalCode: 'ABCDE', country: 'US' } },
-      'input.address.postalCode',
-    ],
-    [
-      'bad German postal code',
-      { address: { addressLine1: 'Hauptstr. 1', city: 'Berlin', postalCode: '1234', country: 'DE' } },
-      'input.address.postalCode',
-    ],
+    ['bad email', { primaryContact: { firstName: 'J', lastName: 'D', email: 'not-an-email', phoneNumber: '+1 206 555 0100' } }, 'input.primaryContact.email'],
+    ['bad phone', { primaryContact: { firstName: 'J', lastName: 'D', email: 'j@d.example', phoneNumber: '12' } }, 'input.primaryContact.phoneNumber'],
+    ['unknown country', { address: { addressLine1: '1 Road', city: 'Nowhere', postalCode: '12345', country: 'XX' } }, 'input.address.country'],
+    ['bad postal code', { address: { addressLine1: '1 Road', city: 'Seattle', state: 'WA', postalCode: 'ABCDE', country: 'US' } }, 'input.address.postalCode'],
+    ['bad German postal code', { address: { addressLine1: 'Hauptstr. 1', city: 'Berlin', postalCode: '1234', country: 'DE' } }, 'input.address.postalCode'],
     [
       'agreement in the future',
       { agreement: { signatoryName: 'J D', signatoryEmail: 'j@d.example', acceptedAt: '2999-01-01T00:00:00Z' } },

@@ -91,12 +91,25 @@ function post(
 ): Promise<{ status: number; connection?: string; retryAfter?: string; cacheControl?: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/graphql',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      },
       (res) => {
         let text = '';
         res.on('data', (d) => (text += d));
         res.on('end', () =>
-          resolve({ status: res.statusCode!, connection: res.headers.connection, retryAfter: res.headers['retry-after'], cacheControl: res.headers['cache-control'], body: text }),
+          resolve({
+            status: res.statusCode!,
+            connection: res.headers.connection,
+            retryAfter: res.headers['retry-after'],
+            cacheControl: res.headers['cache-control'],
+            body: text,
+          }),
         );
       },
     );

@@ -60,7 +60,9 @@ it('resumes from its last cursor across a SIGKILL right after a mutation answere
     const resumed = stream(again, seen[seen.length - 1].cursor);
     await pause(200);
     await invite(second.url);
-    const listed = await new GqlClient(second.url, token).raw<{ events: { edges: { node: EventView }[] } }>({ query: `{ events(first: 100) { edges { node { ${EVENT_FIELDS} } } } }` });
+    const listed = await new GqlClient(second.url, token).raw<{ events: { edges: { node: EventView }[] } }>({
+      query: `{ events(first: 100) { edges { node { ${EVENT_FIELDS} } } } }`,
+    });
     const all = listed.data!.events.edges.map((e) => e.node);
     expect(all).toHaveLength(4);
     await resumed.waitFor(all.length - seen.length);

@@ -190,8 +190,15 @@ describe('the outbox: events exist only when their transaction commits', () => {
     const { offers } = await t.client(operator).data(OffersDocument);
     const before = (await lastEvent())!;
     // the first order line is placed, the second names no offer: the whole customer rolls back
-    const input = customerInput({ subscriptions: [{ offerId: offers[0].id, quantity: offers[0].minQuantity }, { offerId: 'no-such-offer', quantity: 1 }] });
-    const res = await t.client(p.token).raw({ query: 'mutation ($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }', variables: { input } });
+    const input = customerInput({
+      subscriptions: [
+        { offerId: offers[0].id, quantity: offers[0].minQuantity },
+        { offerId: 'no-such-offer', quantity: 1 },
+      ],
+    });
+    const res = await t
+      .client(p.token)
+      .raw({ query: 'mutation ($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }', variables: { input } });
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect((await lastEvent())!.id).toBe(before.id);
     const made = await createCustomer(t, p.token);

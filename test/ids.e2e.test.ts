@@ -74,7 +74,11 @@ describe('an id in another letter case is the same id', () => {
 
     const events = await live.waitFor(3, 8000);
     expect(events.map((e) => [e.events.type, e.events.customerId]).sort()).toEqual(eventTypes.map((type) => [type, customerId]).sort());
-    const hooks = await until('3 webhooks', () => receiver.received.filter((h) => h.body.includes(customerId)), (h) => h.length >= 3);
+    const hooks = await until(
+      '3 webhooks',
+      () => receiver.received.filter((h) => h.body.includes(customerId)),
+      (h) => h.length >= 3,
+    );
     expect(hooks.map((h) => (JSON.parse(h.body) as { type: string }).type).sort()).toEqual([...eventTypes].sort());
     expect(endpoint.endpoint.id).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -95,7 +99,10 @@ describe('an id in another letter case is the same id', () => {
     const customer = await createCustomer(t, provider.token, { companyName: 'Mixed Case Lookup Limited', indirectResellerId: reseller.id });
     const asProvider = t.client(provider.token);
     for (const id of [customer.id.toUpperCase(), mixedCase(customer.id)]) {
-      const byVariable = await asProvider.raw<{ customer: { id: string } | null }>({ query: 'query ($id: ID!) { customer(id: $id) { id } }', variables: { id } });
+      const byVariable = await asProvider.raw<{ customer: { id: string } | null }>({
+        query: 'query ($id: ID!) { customer(id: $id) { id } }',
+        variables: { id },
+      });
       expect(byVariable.data?.customer?.id).toBe(customer.id);
       const byLiteral = await asProvider.raw<{ customer: { id: string } | null }>({ query: `{ customer(id: "${id}") { id } }` });
       expect(byLiteral.data?.customer?.id).toBe(customer.id);
@@ -186,7 +193,11 @@ describe('anything that is not an id is BAD_USER_INPUT naming the field, and wri
 
   const expectRefused = (res: GqlResponse<unknown>, field: string) => {
     const error = res.errors?.[0];
-    expect({ status: res.status, code: error?.extensions?.code, fields: error?.extensions?.fields }).toEqual({ status: 400, code: 'BAD_USER_INPUT', fields: [field] });
+    expect({ status: res.status, code: error?.extensions?.code, fields: error?.extensions?.fields }).toEqual({
+      status: 400,
+      code: 'BAD_USER_INPUT',
+      fields: [field],
+    });
     expect(error!.message.length).toBeLessThan(500);
   };
 
@@ -222,7 +233,17 @@ describe('anything that is not an id is BAD_USER_INPUT naming the field, and wri
 
   // a page cursor is the base64url of "k1:" and a row id, compared in SQL with an id column
   const cursorOf = (id: string) => Buffer.from(`k1:${id}`, 'utf8').toString('base64url');
-  const CONNECTIONS = ['customers', 'invitations', 'partners', 'partnershipRequests', 'indirectProviders', 'indirectResellers', 'webhookEndpoints', 'adminRelationships', 'activities'];
+  const CONNECTIONS = [
+    'customers',
+    'invitations',
+    'partners',
+    'partnershipRequests',
+    'indirectProviders',
+    'indirectResellers',
+    'webhookEndpoints',
+    'adminRelationships',
+    'activities',
+  ];
 
   it.each(BAD_IDS.filter(([, id]) => id.length <= 64))('a page cursor holding %s, on every connection (never a 500 on MariaDB)', async (_what, id) => {
     for (const [caller, connections] of [
@@ -231,9 +252,15 @@ describe('anything that is not an id is BAD_USER_INPUT naming the field, and wri
       [operator, ['customers', 'invitations', 'partners', 'adminRelationships']],
     ] as const) {
       for (const connection of connections) {
-        const res = await t.client(caller).raw({ query: `query ($after: String) { ${connection}(after: $after) { edges { cursor } } }`, variables: { after: cursorOf(id) } });
+        const res = await t
+          .client(caller)
+          .raw({ query: `query ($after: String) { ${connection}(after: $after) { edges { cursor } } }`, variables: { after: cursorOf(id) } });
         const error = res.errors?.[0];
-        expect({ connection, code: error?.extensions?.code, fields: error?.extensions?.fields }).toEqual({ connection, code: 'BAD_USER_INPUT', fields: ['after'] });
+        expect({ connection, code: error?.extensions?.code, fields: error?.extensions?.fields }).toEqual({
+          connection,
+          code: 'BAD_USER_INPUT',
+          fields: ['after'],
+        });
       }
     }
     await createCustomer(t, provider.token, { companyName: 'Cursor Holder Limited' });

@@ -30,7 +30,14 @@ const STANDARD: [string, string][] = [
   ['graphql getIntrospectionQuery()', getIntrospectionQuery()],
   [
     'GraphiQL / graphql-codegen (all options)',
-    getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true }),
+    getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+      oneOf: true,
+    }),
   ],
 ];
 

@@ -211,7 +211,9 @@ describe('removal and delegated admin privileges', () => {
     expect(noAttest.errors?.[0].extensions?.fields).toEqual(['input.attestation']);
     const sales = t.client(await t.tokens.partner(contoso.id, 'SALES_AGENT' as never));
     expect(await sales.errorCode(RemoveCustomerRelationshipDocument, { input: { customerId: customer.id, attestation: true } })).toBe('FORBIDDEN');
-    expect(await t.client(litware.token).errorCode(RemoveCustomerRelationshipDocument, { input: { customerId: customer.id, attestation: true } })).toBe('NOT_FOUND');
+    expect(await t.client(litware.token).errorCode(RemoveCustomerRelationshipDocument, { input: { customerId: customer.id, attestation: true } })).toBe(
+      'NOT_FOUND',
+    );
 
     const removed = await agent.data(RemoveCustomerRelationshipDocument, { input: { customerId: customer.id, attestation: true } });
     expect(removed.removeCustomerRelationship.relationship.status).toBe('REMOVED');

@@ -336,7 +336,8 @@ it('sends Cache-Control: no-store on every answer to a request with a token, err
   const bad = await post({ query: '{ viewer { roles } }' }, 'Bearer not-a-token');
   expect({ status: bad.status, cacheControl: bad.headers.get('cache-control') }).toEqual({ status: 401, cacheControl: 'no-store' });
   // and when a layer before the API answers: a body that is not JSON, too large, of another type, a CSRF refusal
-  const raw = (init: RequestInit, url = t.url) => fetch(url, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } });
+  const raw = (init: RequestInit, url = t.url) =>
+    fetch(url, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } });
   const before: [string, Promise<Response>, number][] = [
     ['malformed JSON', raw({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' }), 400],
     ['over 256 KB', raw({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'x'.repeat(300_000) }) }), 413],

@@ -16,7 +16,13 @@ let contoso: TestPartner;
 
 const page = async (path: string, server = origin) => {
   const res = await fetch(`${server}${path}`, { headers: { accept: 'text/html' } });
-  return { status: res.status, type: res.headers.get('content-type') ?? '', csp: res.headers.get('content-security-policy') ?? '', cache: res.headers.get('cache-control'), body: await res.text() };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    csp: res.headers.get('content-security-policy') ?? '',
+    cache: res.headers.get('cache-control'),
+    body: await res.text(),
+  };
 };
 
 beforeAll(async () => {
@@ -51,7 +57,9 @@ describe('link pages', () => {
     await partnerWith(t, provider, reseller);
     const { token } = await invite(t, reseller.token, true, provider.id);
     const res = await page(`/invitations/${token}`);
-    expect(res.body).toContain('<strong>Northwind Pages Solutions</strong> invites your organisation to become its customer, buying through its indirect provider <strong>Fabrikam Pages Distribution</strong>');
+    expect(res.body).toContain(
+      '<strong>Northwind Pages Solutions</strong> invites your organisation to become its customer, buying through its indirect provider <strong>Fabrikam Pages Distribution</strong>',
+    );
     expect(res.body).toContain('Delegated admin privileges (DAP)');
   });
 
@@ -118,7 +126,10 @@ describe('link pages', () => {
 describe('the explorer setting', () => {
   it('defaults to Sandbox in development and to none in production; rejects anything else', () => {
     expect(loadConfig({}).explorer).toBe('sandbox');
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), WEBHOOK_SECRET_KEY: 'y'.repeat(40), CORS_ORIGINS: 'https://portal.example.com' }).explorer).toBe('off');
+    expect(
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), WEBHOOK_SECRET_KEY: 'y'.repeat(40), CORS_ORIGINS: 'https://portal.example.com' })
+        .explorer,
+    ).toBe('off');
     expect(loadConfig({ EXPLORER: 'graphiql' }).explorer).toBe('graphiql');
     expect(() => loadConfig({ EXPLORER: 'playground' })).toThrow(ConfigError);
   });

@@ -109,7 +109,9 @@ describe('partnership requests', () => {
 
   it('can be revoked by the provider, and then not accepted; cross-cloud is refused', async () => {
     const { requestPartnership } = await t.client(provider.token).data(RequestPartnershipDocument, { input: { resellerEmail: 'x@y.example' } });
-    expect(await t.client(outsider.token).errorCode(RevokePartnershipRequestDocument, { input: { requestId: requestPartnership.request.id } })).toBe('NOT_FOUND');
+    expect(await t.client(outsider.token).errorCode(RevokePartnershipRequestDocument, { input: { requestId: requestPartnership.request.id } })).toBe(
+      'NOT_FOUND',
+    );
     const revoked = await t.client(provider.token).data(RevokePartnershipRequestDocument, { input: { requestId: requestPartnership.request.id } });
     expect(revoked.revokePartnershipRequest.request.status).toBe('REVOKED');
     expect(await t.client(outsider.token).errorCode(AcceptPartnershipRequestDocument, { input: { token: requestPartnership.token } })).toBe('CONFLICT');
@@ -147,7 +149,11 @@ describe('customers on a reseller’s behalf', () => {
       input: customerInput({ indirectResellerId: r.id, subscriptions: [{ offerId: 'm365-business-standard', quantity: 12 }] }),
     });
     expect(createCustomer.customer.indirectReseller).toEqual({ id: r.id, name: 'Behalf Reseller Ltd' });
-    expect(createCustomer.customer.subscriptions.edges[0].node).toMatchObject({ quantity: 12, offer: { id: 'm365-business-standard' }, reseller: { id: r.id } });
+    expect(createCustomer.customer.subscriptions.edges[0].node).toMatchObject({
+      quantity: 12,
+      offer: { id: 'm365-business-standard' },
+      reseller: { id: r.id },
+    });
     const direct = await createCustomer_(p.token);
 
     const filtered = await t.client(p.token).data(CustomersDocument, { filter: { indirectResellerId: r.id } });
@@ -239,7 +245,9 @@ describe('removing a partnership', () => {
     expect(noConfirm.errors?.[0].extensions?.fields).toEqual(['input.confirm']);
     const noAttest = await t.client(p.token).request(RemovePartnershipDocument, { input: { partnershipId: id, confirm: true, attestation: false } });
     expect(noAttest.errors?.[0].extensions?.fields).toEqual(['input.attestation']);
-    expect(await t.client(outsider.token).errorCode(RemovePartnershipDocument, { input: { partnershipId: id, confirm: true, attestation: true } })).toBe('NOT_FOUND');
+    expect(await t.client(outsider.token).errorCode(RemovePartnershipDocument, { input: { partnershipId: id, confirm: true, attestation: true } })).toBe(
+      'NOT_FOUND',
+    );
     const sales = await t.tokens.partner(p.id, 'SALES_AGENT' as never);
     expect(await t.client(sales).errorCode(RemovePartnershipDocument, { input: { partnershipId: id, confirm: true, attestation: true } })).toBe('FORBIDDEN');
 

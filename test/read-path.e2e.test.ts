@@ -95,7 +95,7 @@ describe('readMany', () => {
     const narrow = await readMany(scope.customers().orderBy('customer.id'), ['companyName', 'address.city', '@viewerRelationship.status']);
     expect(narrow.length).toBe(full.length);
     narrow.forEach((row, i) => {
-      const whole = full[i] as typeof full[number] & { viewerRelationship: { id: string; status: string } };
+      const whole = full[i] as (typeof full)[number] & { viewerRelationship: { id: string; status: string } };
       expect(row).toEqual(
         expect.objectContaining({
           id: whole.id,

@@ -119,7 +119,13 @@ describe('database outage', () => {
     const base = t.url.replace(/\/graphql$/, '');
     const create = () =>
       operator.request(CreatePartnerDocument, {
-        input: { name: `Outage Partner ${uniqueMpnId()} Ltd`, mpnId: uniqueMpnId(), type: 'DIRECT_RESELLER', cloud: 'PUBLIC', contactEmail: 'o@outage.example' },
+        input: {
+          name: `Outage Partner ${uniqueMpnId()} Ltd`,
+          mpnId: uniqueMpnId(),
+          type: 'DIRECT_RESELLER',
+          cloud: 'PUBLIC',
+          contactEmail: 'o@outage.example',
+        },
       });
     const acknowledged: string[] = [];
     const record = (res: Awaited<ReturnType<typeof create>>) => {

@@ -45,7 +45,13 @@ describe('the breaking-change check', () => {
   it('passes an additive change', async () => {
     const added = variant('added', (fields) => [
       ...fields,
-      { kind: Kind.FIELD_DEFINITION, name: { kind: Kind.NAME, value: 'nickname' }, arguments: [], directives: [], type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'String' } } },
+      {
+        kind: Kind.FIELD_DEFINITION,
+        name: { kind: Kind.NAME, value: 'nickname' },
+        arguments: [],
+        directives: [],
+        type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'String' } },
+      },
     ]);
     const result = await check(added);
     expect(result.code).toBe(0);
@@ -55,7 +61,10 @@ describe('the breaking-change check', () => {
 
   it('passes a removal that the changelog marks deliberate, and only that one', async () => {
     const changelog = join(dir, 'CHANGELOG.md');
-    writeFileSync(changelog, '# Changelog\n\n## Unreleased\n\n- BREAKING: `Customer.domain` is removed; read it from `Customer.primaryContact`.\n\n## 0.1.0\n\n- BREAKING: `Customer.cloud` (an old entry: not this release)\n');
+    writeFileSync(
+      changelog,
+      '# Changelog\n\n## Unreleased\n\n- BREAKING: `Customer.domain` is removed; read it from `Customer.primaryContact`.\n\n## 0.1.0\n\n- BREAKING: `Customer.cloud` (an old entry: not this release)\n',
+    );
     const domain = variant('domain', (fields) => fields.filter((f) => f.name.value !== 'domain'));
     expect((await check(domain, { SCHEMA_CHANGELOG: changelog })).code).toBe(0);
     const cloud = variant('cloud', (fields) => fields.filter((f) => f.name.value !== 'cloud'));

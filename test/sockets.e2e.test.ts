@@ -60,7 +60,7 @@ const subscribe = (id: string, query: string, variables?: Record<string, unknown
 
 /** Polls a condition of the server's state (not a time limit on the server: the cap only ends a hung test). */
 async function until(condition: () => boolean, what: string, capMs = 10_000): Promise<void> {
-  for (const start = Date.now(); !condition(); ) {
+  for (const start = Date.now(); !condition();) {
     if (Date.now() - start > capMs) throw new Error(`still waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }

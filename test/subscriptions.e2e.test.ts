@@ -139,7 +139,12 @@ describe('updateSubscription', () => {
 describe('ordering with a new customer', () => {
   it('places the order in the same step, and a bad line creates no customer', async () => {
     const good = await t.client(provider.token).data(CreateCustomerDocument, {
-      input: customerInput({ subscriptions: [{ offerId: 'm365-e3', quantity: 40 }, { offerId: 'azure-plan', quantity: 1 }] }),
+      input: customerInput({
+        subscriptions: [
+          { offerId: 'm365-e3', quantity: 40 },
+          { offerId: 'azure-plan', quantity: 1 },
+        ],
+      }),
     });
     expect(good.createCustomer.customer.subscriptions.totalCount).toBe(2);
 

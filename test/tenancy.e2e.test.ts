@@ -146,8 +146,7 @@ describe('nested partner fields follow the root rule', () => {
 });
 
 describe('token claims must describe exactly one caller', () => {
-  const sign = (claims: { roles: Role[]; partnerId?: string; customerId?: string }) =>
-    signDevToken(TEST_JWT_SECRET, { sub: 'attacker', ...claims }, '10m');
+  const sign = (claims: { roles: Role[]; partnerId?: string; customerId?: string }) => signDevToken(TEST_JWT_SECRET, { sub: 'attacker', ...claims }, '10m');
   const cases: [string, () => Promise<string>][] = [
     ['a partner role with another tenant’s customer_id', () => sign({ roles: [Role.GLOBAL_ADMIN], partnerId: rival.id, customerId: shared.id })],
     ['PLATFORM_ADMIN with a partner_id', () => sign({ roles: [Role.PLATFORM_ADMIN], partnerId: rival.id })],
@@ -199,9 +198,7 @@ describe('no check-then-write', () => {
       });
       // creates spend tens of ms hashing the temporary password before their transaction: the removal
       // starts a little later each round, so that across rounds it lands before, among and after them
-      const removal = pause(round * 10).then(() =>
-        client.data(RemovePartnershipDocument, { input: { partnershipId, confirm: true, attestation: true } }),
-      );
+      const removal = pause(round * 10).then(() => client.data(RemovePartnershipDocument, { input: { partnershipId, confirm: true, attestation: true } }));
       const [results] = await Promise.all([Promise.all(creates), removal]);
       const { removedAt } = await t.server.ds.getRepository(Partnership).findOneByOrFail({ id: partnershipId });
       for (const res of results) {

@@ -191,7 +191,15 @@ describe('single-line fields', () => {
     const operator = t.client(await t.tokens.operator());
     const res = await operator.raw({
       query: 'mutation ($input: CreatePartnerInput!) { createPartner(input: $input) { partner { id } } }',
-      variables: { input: { name: `Fabrikam${separator}Partners`, mpnId: String(randomInt(1_000_000, 9_999_999)), type: 'DIRECT_RESELLER', cloud: 'PUBLIC', contactEmail: 'a@fabrikam.example' } },
+      variables: {
+        input: {
+          name: `Fabrikam${separator}Partners`,
+          mpnId: String(randomInt(1_000_000, 9_999_999)),
+          type: 'DIRECT_RESELLER',
+          cloud: 'PUBLIC',
+          contactEmail: 'a@fabrikam.example',
+        },
+      },
     });
     expectRefused(res, 'input.name');
   });
@@ -222,7 +230,12 @@ describe('tenant domains', () => {
 
     // whatever the database's collation: one row that folds to the name
     const rows: { domain: string }[] = await t.server.ds.getRepository(Customer).find({ select: { domain: true } });
-    const fold = (d: string) => d.normalize('NFKC').replace(/[\p{Default_Ignorable_Code_Point}\p{M}]/gu, '').replace(/\u0430/g, 'a').toLowerCase();
+    const fold = (d: string) =>
+      d
+        .normalize('NFKC')
+        .replace(/[\p{Default_Ignorable_Code_Point}\p{M}]/gu, '')
+        .replace(/\u0430/g, 'a')
+        .toLowerCase();
     expect(rows.filter((r) => fold(r.domain) === `${base}.onmicrosoft.com`)).toHaveLength(1);
   });
 

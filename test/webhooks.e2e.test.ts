@@ -20,7 +20,11 @@ it('POSTs each event signed per Standard Webhooks: the standardwebhooks package 
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     expect(endpoint).toMatchObject({ url: receiver.url, enabled: true, eventTypes: [] });
     const { invitation } = await invite(t, p.token);
-    await until('a delivery', () => receiver.received.length, (n) => n >= 1);
+    await until(
+      'a delivery',
+      () => receiver.received.length,
+      (n) => n >= 1,
+    );
     const [hook] = receiver.received;
     const verified = new Webhook(secret).verify(hook.body, hook.headers as Record<string, string>) as { id: string; type: string; invitationId: string };
     const [event] = await readAll(t, p.token);
@@ -30,7 +34,11 @@ it('POSTs each event signed per Standard Webhooks: the standardwebhooks package 
     // a wrong secret, or a changed body, does not verify
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(hook.body, hook.headers as Record<string, string>)).toThrow();
     expect(() => new Webhook(secret).verify(hook.body.replace('INVITATION', 'INVITATIOM'), hook.headers as Record<string, string>)).toThrow();
-    const { deliveries: rows } = await until('SUCCEEDED', () => deliveries(t, p.token, endpoint.id), (d) => d.deliveries[0]?.status === 'SUCCEEDED');
+    const { deliveries: rows } = await until(
+      'SUCCEEDED',
+      () => deliveries(t, p.token, endpoint.id),
+      (d) => d.deliveries[0]?.status === 'SUCCEEDED',
+    );
     expect(rows).toEqual([expect.objectContaining({ eventId: event.id, attempt: 1, status: 'SUCCEEDED', responseStatus: 200, nextAttemptAt: null })]);
   } finally {
     await receiver.stop();
@@ -47,7 +55,11 @@ it('retries a receiver that answers 500 twice then 200: three attempts, visible 
       query: 'mutation ($input: RevokeCustomerInvitationInput!) { revokeCustomerInvitation(input: $input) { invitation { id } } }',
       variables: { input: { invitationId: invitation.id } },
     });
-    const { deliveries: rows } = await until('three attempts', () => deliveries(t, p.token, endpoint.id), (d) => d.deliveries.some((x) => x.status === 'SUCCEEDED'));
+    const { deliveries: rows } = await until(
+      'three attempts',
+      () => deliveries(t, p.token, endpoint.id),
+      (d) => d.deliveries.some((x) => x.status === 'SUCCEEDED'),
+    );
     expect(rows.map((d) => [d.attempt, d.status, d.responseStatus])).toEqual([
       [1, 'FAILED', 500],
       [2, 'FAILED', 500],
@@ -55,7 +67,11 @@ it('retries a receiver that answers 500 twice then 200: three attempts, visible 
     ]);
     expect(rows[0].nextAttemptAt).not.toBeNull();
     expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([rows[0].eventId]));
-    expect(receiver.received.map((r) => (JSON.parse(r.body) as { type: string }).type)).toEqual(['INVITATION_REVOKED', 'INVITATION_REVOKED', 'INVITATION_REVOKED']);
+    expect(receiver.received.map((r) => (JSON.parse(r.body) as { type: string }).type)).toEqual([
+      'INVITATION_REVOKED',
+      'INVITATION_REVOKED',
+      'INVITATION_REVOKED',
+    ]);
 
     // a manual redelivery is a fourth attempt, sent at once
     const res = await t.client(p.token).raw<{ redeliverWebhook: { delivery: { attempt: number; status: string } } }>({
@@ -63,7 +79,11 @@ it('retries a receiver that answers 500 twice then 200: three attempts, visible 
       variables: { input: { deliveryId: rows[0].id } },
     });
     expect(res.data?.redeliverWebhook.delivery).toEqual({ attempt: 4, status: 'PENDING' });
-    await until('the fourth POST', () => receiver.received.length, (n) => n === 4);
+    await until(
+      'the fourth POST',
+      () => receiver.received.length,
+      (n) => n === 4,
+    );
   } finally {
     await receiver.stop();
   }
@@ -139,7 +159,14 @@ describe('in production', () => {
 
   it('refuses loopback, private and link-local webhook URLs with BAD_USER_INPUT naming input.url', async () => {
     const p = await createPartner(prod);
-    for (const url of ['http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://[::1]/hook', 'http://10.0.0.5/hook', 'http://169.254.169.254/latest/meta-data', 'http://0.0.0.0/']) {
+    for (const url of [
+      'http://127.0.0.1:8080/hook',
+      'http://localhost/hook',
+      'http://[::1]/hook',
+      'http://10.0.0.5/hook',
+      'http://169.254.169.254/latest/meta-data',
+      'http://0.0.0.0/',
+    ]) {
       const res = await prod.client(p.token).raw({
         query: 'mutation ($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }',
         variables: { input: { url } },
@@ -152,8 +179,8 @@ describe('in production', () => {
   });
 
   it('refuses development-only settings: the development webhook key', async () => {
-    await expect(
-      startTestServer({ NODE_ENV: 'production', CORS_ORIGINS: 'https://portal.example.test', WEBHOOK_SECRET_KEY: '' }),
-    ).rejects.toThrow(/WEBHOOK_SECRET_KEY/);
+    await expect(startTestServer({ NODE_ENV: 'production', CORS_ORIGINS: 'https://portal.example.test', WEBHOOK_SECRET_KEY: '' })).rejects.toThrow(
+      /WEBHOOK_SECRET_KEY/,
+    );
   });
 });

@@ -14,26 +14,51 @@ const WS_URL = HTTP_URL.replace(/^http/, 'ws');
 
 const VIEWER_AND_CUSTOMERS = /* GraphQL */ `
   query DashboardCustomers {
-    viewer { id partner { name type } customer { companyName } }
+    viewer {
+      id
+      partner {
+        name
+        type
+      }
+      customer {
+        companyName
+      }
+    }
     customers(first: 100) {
       totalCount
-      edges { node { id companyName domain cloud relationship { status } delegatedAdminPrivileges { status } } }
+      edges {
+        node {
+          id
+          companyName
+          domain
+          cloud
+          relationship {
+            status
+          }
+          delegatedAdminPrivileges {
+            status
+          }
+        }
+      }
     }
-  }`;
+  }
+`;
 
 const EVENTS = /* GraphQL */ `
   subscription DashboardEvents($after: String) {
-    events(after: $after) { id cursor type occurredAt customerId data }
-  }`;
+    events(after: $after) {
+      id
+      cursor
+      type
+      occurredAt
+      customerId
+      data
+    }
+  }
+`;
 
 /** Events that change the customer list or its columns: the list is read again after them. */
-const CHANGES_CUSTOMERS = new Set([
-  'CUSTOMER_CREATED',
-  'INVITATION_ACCEPTED',
-  'RELATIONSHIP_REMOVED',
-  'DELEGATED_ADMIN_GRANTED',
-  'DELEGATED_ADMIN_REVOKED',
-]);
+const CHANGES_CUSTOMERS = new Set(['CUSTOMER_CREATED', 'INVITATION_ACCEPTED', 'RELATIONSHIP_REMOVED', 'DELEGATED_ADMIN_GRANTED', 'DELEGATED_ADMIN_REVOKED']);
 
 const $ = (id) => document.getElementById(id);
 const state = { token: null, viewerId: null, cursor: null, socket: null, unsubscribe: null, retries: 0, names: new Map() };
@@ -62,7 +87,7 @@ function cell(row, text) {
 async function loadCustomers() {
   const { viewer, customers } = await graphql(VIEWER_AND_CUSTOMERS);
   state.viewerId = viewer.id;
-  $('who').textContent = viewer.partner ? `${viewer.partner.name} (${viewer.partner.type})` : viewer.customer?.companyName ?? viewer.id;
+  $('who').textContent = viewer.partner ? `${viewer.partner.name} (${viewer.partner.type})` : (viewer.customer?.companyName ?? viewer.id);
   $('customer-count').textContent = customers.totalCount;
   const body = $('customers').tBodies[0];
   body.replaceChildren();
@@ -97,7 +122,11 @@ function showEvent(event) {
 function onEvent(event) {
   state.cursor = event.cursor;
   localStorage.setItem(`dashboard.cursor.${state.viewerId}`, event.cursor);
-  if (CHANGES_CUSTOMERS.has(event.type)) loadCustomers().then(() => showEvent(event), () => showEvent(event));
+  if (CHANGES_CUSTOMERS.has(event.type))
+    loadCustomers().then(
+      () => showEvent(event),
+      () => showEvent(event),
+    );
   else showEvent(event);
 }
 

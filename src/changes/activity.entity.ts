@@ -113,7 +113,10 @@ export class Activity {
   @Column({ type: 'text', nullable: true })
   changeSet: string | null;
 
-  @Field(() => String, { nullable: true, description: 'The request id (`x-request-id`) of the API call that made the change; the sweep run for SYSTEM changes' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The request id (`x-request-id`) of the API call that made the change; the sweep run for SYSTEM changes',
+  })
   @Column({ type: 'varchar', length: 64, nullable: true })
   correlationId: string | null;
 

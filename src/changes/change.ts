@@ -106,7 +106,12 @@ export class ChangeTx {
   }
 
   /** Inserts a new row: its audit record has every field as `after`. */
-  async insert<E extends ObjectLiteral, D extends object>(entity: EntityTarget<E>, row: E, definition: ChangeDefinition<D>, record: ChangeRecord<D>): Promise<E> {
+  async insert<E extends ObjectLiteral, D extends object>(
+    entity: EntityTarget<E>,
+    row: E,
+    definition: ChangeDefinition<D>,
+    record: ChangeRecord<D>,
+  ): Promise<E> {
     await this.em.insert(entity, row);
     this.queue(definition, record, fieldChanges({}, row));
     return row;
@@ -149,12 +154,7 @@ export class ChangeTx {
       }
     }
     if (condition) where.push(`(${condition.where})`);
-    const result = await this.em
-      .createQueryBuilder()
-      .update(entity)
-      .set(set)
-      .where(where.join(' AND '), params)
-      .execute();
+    const result = await this.em.createQueryBuilder().update(entity).set(set).where(where.join(' AND '), params).execute();
     if (!result.affected) return null;
     const after = { ...current, ...set };
     const record = describe(after);

@@ -44,7 +44,10 @@ export enum ChangeKind {
 
 /** The GraphQL view `EventType` of the change enum: the same values, for the event stream. */
 export const EventTypeEnum = ChangeKind;
-registerEnumType(EventTypeEnum, { name: 'EventType', description: 'What happened: a kind of change (the event catalog in the README). The same values as ActivityAction.' });
+registerEnumType(EventTypeEnum, {
+  name: 'EventType',
+  description: 'What happened: a kind of change (the event catalog in the README). The same values as ActivityAction.',
+});
 
 /** The GraphQL view `ActivityAction` of the change enum: the same values, for the audit trail. */
 export const ActivityActionEnum: typeof ChangeKind = { ...ChangeKind };
@@ -70,4 +73,7 @@ export enum ChangeOrigin {
   API = 'API',
   SYSTEM = 'SYSTEM',
 }
-registerEnumType(ChangeOrigin, { name: 'ChangeOrigin', description: 'API: a signed-in caller; SYSTEM: the server by itself (expiry, auto-extension, webhook retries)' });
+registerEnumType(ChangeOrigin, {
+  name: 'ChangeOrigin',
+  description: 'API: a signed-in caller; SYSTEM: the server by itself (expiry, auto-extension, webhook retries)',
+});

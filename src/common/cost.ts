@@ -24,4 +24,3 @@ export const COST = {
   /** a mutation that hashes a password or writes several tables */
   heavyWrite: 100,
 } as const;
-

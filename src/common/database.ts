@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Mutex } from 'async-mutex';
-import { DataSource, type DataSourceOptions, type EntityManager, type Logger as OrmLogger, type ObjectLiteral, QueryFailedError, type SelectQueryBuilder } from 'typeorm';
+import {
+  DataSource,
+  type DataSourceOptions,
+  type EntityManager,
+  type Logger as OrmLogger,
+  type ObjectLiteral,
+  QueryFailedError,
+  type SelectQueryBuilder,
+} from 'typeorm';
 import type { AppConfig } from './config';
 import { logger } from './logger';
 
@@ -132,10 +140,15 @@ async function requireUtf8mb4(ds: DataSource, what: 'database' | 'tables'): Prom
       "WHERE TABLE_SCHEMA = DATABASE() AND CHARACTER_SET_NAME NOT IN ('utf8mb4', 'ascii') ORDER BY TABLE_NAME, ORDINAL_POSITION",
   );
   const wrong = [
-    ...tables.filter((t) => t.collation && charsetOf(t.collation) !== 'utf8mb4').map((t) => `table \`${t.name}\` is ${charsetOf(t.collation!)} (${t.collation})`),
+    ...tables
+      .filter((t) => t.collation && charsetOf(t.collation) !== 'utf8mb4')
+      .map((t) => `table \`${t.name}\` is ${charsetOf(t.collation!)} (${t.collation})`),
     ...columns.map((c) => `column \`${c.tableName}\`.\`${c.name}\` is ${c.charset}`),
   ];
-  if (wrong.length) throw new SchemaCharsetError(`The schema must be utf8mb4 to store every character: ${wrong.slice(0, 10).join('; ')}${wrong.length > 10 ? ` (and ${wrong.length - 10} more)` : ''}. To fix, ${fix}`);
+  if (wrong.length)
+    throw new SchemaCharsetError(
+      `The schema must be utf8mb4 to store every character: ${wrong.slice(0, 10).join('; ')}${wrong.length > 10 ? ` (and ${wrong.length - 10} more)` : ''}. To fix, ${fix}`,
+    );
 }
 
 // better-sqlite3 is one connection: transactions from concurrent requests must take turns.

@@ -98,7 +98,8 @@ function selectOnly(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly 
     const head = property.split('.', 1)[0];
     if (!joined.has(head)) {
       if (property === path) own.push(property); // a JOINED path into a property this query does not join: not read from it
-    } else if (head === property) ofJoin.delete(head); // the whole joined entity
+    } else if (head === property)
+      ofJoin.delete(head); // the whole joined entity
     else ofJoin.get(head)?.push(property.slice(head.length + 1));
   }
   const selects: string[] = [];
@@ -207,7 +208,14 @@ function statementKey(qb: SelectQueryBuilder<ObjectLiteral>): string {
     m.selects,
     m.selectDistinct,
     m.selectDistinctOn,
-    m.joinAttributes.map((join) => [join.direction, join.alias.name, join.alias.hasMetadata ? join.alias.metadata.tablePath : String(join.entityOrProperty), join.condition, join.mapToProperty, join.isMappingMany]),
+    m.joinAttributes.map((join) => [
+      join.direction,
+      join.alias.name,
+      join.alias.hasMetadata ? join.alias.metadata.tablePath : String(join.entityOrProperty),
+      join.condition,
+      join.mapToProperty,
+      join.isMappingMany,
+    ]),
     m.wheres,
     m.havings,
     m.groupBys,
@@ -283,7 +291,8 @@ export async function readMany<T extends ObjectLiteral>(qb: SelectQueryBuilder<T
     raws = await qb.connection.query(sql, parameters, queryRunner);
   }
   const { primary } = shape;
-  const keyOf = (entity: ObjectLiteral): unknown => (primary.length === 1 ? entity[primary[0].propertyName] : primary.map((c): unknown => c.getEntityValue(entity)).join('\u0000'));
+  const keyOf = (entity: ObjectLiteral): unknown =>
+    primary.length === 1 ? entity[primary[0].propertyName] : primary.map((c): unknown => c.getEntityValue(entity)).join('\u0000');
   const seen = new Set<unknown>();
   const entities: T[] = [];
   for (const raw of raws) {

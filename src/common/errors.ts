@@ -73,11 +73,10 @@ export class ServiceUnavailableError extends AppError {
 
 export class UserInputError extends AppError {
   constructor(problems: FieldProblem[]) {
-    super(
-      ErrorCode.BAD_USER_INPUT,
-      `Invalid input: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
-      { fields: [...new Set(problems.map((p) => p.field))], problems },
-    );
+    super(ErrorCode.BAD_USER_INPUT, `Invalid input: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, {
+      fields: [...new Set(problems.map((p) => p.field))],
+      problems,
+    });
   }
 
   static field(field: string, message: string): UserInputError {

@@ -119,11 +119,7 @@ export function pageRequest(args: ConnectionArgs): PageRequest {
  * Turns `first + 1` rows fetched in keyset order into a connection: the extra row only tells
  * that there is a next page.
  */
-export function toConnection<T extends { id: string }>(
-  rows: T[],
-  page: PageRequest,
-  count: () => Promise<number>,
-): Connection<T> {
+export function toConnection<T extends { id: string }>(rows: T[], page: PageRequest, count: () => Promise<number>): Connection<T> {
   const hasNextPage = rows.length > page.first;
   const nodes = hasNextPage ? rows.slice(0, page.first) : rows;
   return connectionOf(
@@ -155,11 +151,7 @@ export interface PageOptions {
  * One page of a query, keyset-paged on the row id, with a lazy `totalCount`. The query comes
  * already filtered (for tenant rows: from the caller's scope).
  */
-export async function paginate<T extends { id: string }>(
-  qb: SelectQueryBuilder<T>,
-  args: ConnectionArgs,
-  options: PageOptions = {},
-): Promise<Connection<T>> {
+export async function paginate<T extends { id: string }>(qb: SelectQueryBuilder<T>, args: ConnectionArgs, options: PageOptions = {}): Promise<Connection<T>> {
   const { order = 'ASC', key = `${qb.alias}.id` } = options;
   const page = pageRequest(args);
   const counter = options.count ?? (() => qb.clone().getCount());

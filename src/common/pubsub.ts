@@ -49,4 +49,3 @@ export function createAppPubSub(config: AppConfig): AppPubSub {
     },
   };
 }
-

@@ -21,12 +21,8 @@ const REQUEST_ID_FORMAT = /^[A-Za-z0-9._-]{1,64}$/;
 export function clientRequestId(value: unknown, param: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'string' && REQUEST_ID_FORMAT.test(value)) return value;
-  const sent =
-    typeof value === 'string' ? `${value.length} characters` : `a ${Array.isArray(value) ? 'list' : typeof value}`;
-  throw UserInputError.field(
-    param,
-    `a request id is 1 to ${REQUEST_ID_MAX_LENGTH} characters of A-Z, a-z, 0-9, ".", "_" and "-" (got ${sent})`,
-  );
+  const sent = typeof value === 'string' ? `${value.length} characters` : `a ${Array.isArray(value) ? 'list' : typeof value}`;
+  throw UserInputError.field(param, `a request id is 1 to ${REQUEST_ID_MAX_LENGTH} characters of A-Z, a-z, 0-9, ".", "_" and "-" (got ${sent})`);
 }
 
 /** A new request id. */

@@ -13,7 +13,10 @@ type Values = Record<string, string | number>;
  * them as parameters only (`where('t.id = :id', { id: values.id })`); aliases of `select` name the row's keys.
  */
 export class Statement<V extends Values, Row extends ObjectLiteral> {
-  private readonly built = new WeakMap<DataSource, { sql: string; order: (keyof V | { constant: unknown })[]; sqlite?: { db: SqliteDatabase; statement: SqliteStatement } }>();
+  private readonly built = new WeakMap<
+    DataSource,
+    { sql: string; order: (keyof V | { constant: unknown })[]; sqlite?: { db: SqliteDatabase; statement: SqliteStatement } }
+  >();
 
   constructor(private readonly build: (ds: DataSource, values: V) => SelectQueryBuilder<ObjectLiteral>) {}
 

@@ -40,7 +40,8 @@ export function codePointLength(text: string): number {
 
 export function normalizeText(raw: string): TextResult {
   // a code point is at most 2 UTF-16 units: anything longer than that is over without counting
-  if (raw.length > 2 * MAX_TEXT_LENGTH || codePointLength(raw) > MAX_TEXT_LENGTH) return { ok: false, problem: `must be at most ${MAX_TEXT_LENGTH} characters` };
+  if (raw.length > 2 * MAX_TEXT_LENGTH || codePointLength(raw) > MAX_TEXT_LENGTH)
+    return { ok: false, problem: `must be at most ${MAX_TEXT_LENGTH} characters` };
   if (LONE_SURROGATE.test(raw)) return { ok: false, problem: 'contains invalid Unicode (a lone surrogate)' };
   const value = raw.normalize('NFC').trim();
   if (CONTROL.test(value)) return { ok: false, problem: 'must be one line without control characters' };

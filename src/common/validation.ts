@@ -108,9 +108,35 @@ export function IsLegalCompanyName(options?: ValidationOptions) {
  * script (historic, limited-use) in a tenant domain is refused.
  */
 const RECOMMENDED_SCRIPTS = [
-  'Arabic', 'Armenian', 'Bengali', 'Bopomofo', 'Cyrillic', 'Devanagari', 'Ethiopic', 'Georgian', 'Greek', 'Gujarati',
-  'Gurmukhi', 'Han', 'Hangul', 'Hebrew', 'Hiragana', 'Kannada', 'Katakana', 'Khmer', 'Lao', 'Latin', 'Malayalam',
-  'Myanmar', 'Oriya', 'Sinhala', 'Tamil', 'Telugu', 'Thaana', 'Thai', 'Tibetan',
+  'Arabic',
+  'Armenian',
+  'Bengali',
+  'Bopomofo',
+  'Cyrillic',
+  'Devanagari',
+  'Ethiopic',
+  'Georgian',
+  'Greek',
+  'Gujarati',
+  'Gurmukhi',
+  'Han',
+  'Hangul',
+  'Hebrew',
+  'Hiragana',
+  'Kannada',
+  'Katakana',
+  'Khmer',
+  'Lao',
+  'Latin',
+  'Malayalam',
+  'Myanmar',
+  'Oriya',
+  'Sinhala',
+  'Tamil',
+  'Telugu',
+  'Thaana',
+  'Thai',
+  'Tibetan',
 ];
 /**
  * UTS #39's "highly restrictive" level: one script, or one of these sets that readers of Chinese,
@@ -176,8 +202,7 @@ export function IsTenantDomain(options?: ValidationOptions) {
       target: object.constructor,
       propertyName,
       options: {
-        message: (args: ValidationArguments) =>
-          `${propertyName} ${typeof args.value === 'string' ? tenantDomainProblem(args.value) : 'must be a domain name'}`,
+        message: (args: ValidationArguments) => `${propertyName} ${typeof args.value === 'string' ? tenantDomainProblem(args.value) : 'must be a domain name'}`,
         ...options,
       },
       validator: {

@@ -15,15 +15,47 @@ import type { Services } from '../services';
 
 /** Fixed MPN IDs mark the demo partners, so tokens can be printed on every start. */
 export const DEMO_PARTNERS = {
-  contoso: { name: 'Contoso Cloud Services Ltd', mpnId: '4100001', type: PartnerType.DIRECT_RESELLER, cloud: Cloud.PUBLIC, contactEmail: 'partners@contoso-cloud.example' },
-  fabrikam: { name: 'Fabrikam Distribution Inc.', mpnId: '4100002', type: PartnerType.INDIRECT_PROVIDER, cloud: Cloud.PUBLIC, contactEmail: 'channel@fabrikam-dist.example' },
-  northwind: { name: 'Northwind IT Solutions LLC', mpnId: '4100003', type: PartnerType.INDIRECT_RESELLER, cloud: Cloud.PUBLIC, contactEmail: 'hello@northwind-it.example' },
-  tailspin: { name: 'Tailspin Federal Systems Inc.', mpnId: '4100004', type: PartnerType.DIRECT_RESELLER, cloud: Cloud.US_GOVERNMENT, contactEmail: 'gov@tailspin-federal.example' },
+  contoso: {
+    name: 'Contoso Cloud Services Ltd',
+    mpnId: '4100001',
+    type: PartnerType.DIRECT_RESELLER,
+    cloud: Cloud.PUBLIC,
+    contactEmail: 'partners@contoso-cloud.example',
+  },
+  fabrikam: {
+    name: 'Fabrikam Distribution Inc.',
+    mpnId: '4100002',
+    type: PartnerType.INDIRECT_PROVIDER,
+    cloud: Cloud.PUBLIC,
+    contactEmail: 'channel@fabrikam-dist.example',
+  },
+  northwind: {
+    name: 'Northwind IT Solutions LLC',
+    mpnId: '4100003',
+    type: PartnerType.INDIRECT_RESELLER,
+    cloud: Cloud.PUBLIC,
+    contactEmail: 'hello@northwind-it.example',
+  },
+  tailspin: {
+    name: 'Tailspin Federal Systems Inc.',
+    mpnId: '4100004',
+    type: PartnerType.DIRECT_RESELLER,
+    cloud: Cloud.US_GOVERNMENT,
+    contactEmail: 'gov@tailspin-federal.example',
+  },
 } as const;
 
 const OPERATOR: Principal = { kind: 'operator', userId: 'demo-operator', roles: [Role.PLATFORM_ADMIN] };
 
-function customerInput(companyName: string, domain: string, city: string, state: string | undefined, postalCode: string, country: string, contact: [string, string, string]): CreateCustomerInput {
+function customerInput(
+  companyName: string,
+  domain: string,
+  city: string,
+  state: string | undefined,
+  postalCode: string,
+  country: string,
+  contact: [string, string, string],
+): CreateCustomerInput {
   const [firstName, lastName, phoneNumber] = contact;
   const email = `${firstName.toLowerCase()}.${lastName.toLowerCase()}@${domain}`;
   return {
@@ -44,20 +76,26 @@ export async function seedDemo(deps: AppDeps, services: Services): Promise<void>
   for (const [key, input] of Object.entries(DEMO_PARTNERS)) {
     ids[key] = (await services.partners.create(operator, { ...input })).id;
   }
-  const asPartner = (key: string) =>
-    new Scope(deps.ds, { kind: 'partner', userId: `demo-${key}-admin`, roles: [Role.GLOBAL_ADMIN], partnerId: ids[key] });
+  const asPartner = (key: string) => new Scope(deps.ds, { kind: 'partner', userId: `demo-${key}-admin`, roles: [Role.GLOBAL_ADMIN], partnerId: ids[key] });
 
   const contoso = asPartner('contoso');
   const { customer: adatum } = await services.customers.create(contoso, {
     ...customerInput('Adatum Corporation', 'adatum.onmicrosoft.com', 'Seattle', 'WA', '98101', 'US', ['Ava', 'Jensen', '+1 206 555 0142']),
     subscriptions: [{ offerId: 'm365-business-premium', quantity: 25 }],
   });
-  const { customer: litware } = await services.customers.create(contoso, customerInput('Litware, Inc.', 'litware.onmicrosoft.com', 'Austin', 'TX', '73301', 'US', ['Liam', 'Ortiz', '+1 512 555 0199']));
+  const { customer: litware } = await services.customers.create(
+    contoso,
+    customerInput('Litware, Inc.', 'litware.onmicrosoft.com', 'Austin', 'TX', '73301', 'US', ['Liam', 'Ortiz', '+1 512 555 0199']),
+  );
   // Fabrikam (indirect provider) partners with Northwind (indirect reseller), then adds a customer on its behalf.
   const { token } = await services.partnerships.request(asPartner('fabrikam'), DEMO_PARTNERS.northwind.contactEmail);
   await services.partnerships.accept(asPartner('northwind'), token);
   await services.customers.create(asPartner('fabrikam'), {
-    ...customerInput('Wide World Importers Ltd', 'wideworldimporters.onmicrosoft.com', 'London', undefined, 'SW1A 1AA', 'GB', ['Olivia', 'Hughes', '+44 20 7946 0958']),
+    ...customerInput('Wide World Importers Ltd', 'wideworldimporters.onmicrosoft.com', 'London', undefined, 'SW1A 1AA', 'GB', [
+      'Olivia',
+      'Hughes',
+      '+44 20 7946 0958',
+    ]),
     indirectResellerId: ids.northwind,
     subscriptions: [{ offerId: 'm365-e3', quantity: 120 }],
   });
@@ -66,7 +104,12 @@ export async function seedDemo(deps: AppDeps, services: Services): Promise<void>
   // Admin relationships (granular delegated admin): one active for a year, one ending in 5 days, one waiting for Litware.
   const adatumAdmin = new Scope(deps.ds, { kind: 'customer', userId: 'demo-adatum-admin', roles: [Role.CUSTOMER_ADMIN], customerId: adatum.id });
   const approved = [
-    { displayName: 'Contoso helpdesk for Adatum', roles: [AdminRole.GLOBAL_READER, AdminRole.HELPDESK_ADMINISTRATOR, AdminRole.LICENSE_ADMINISTRATOR], duration: 'P365D', autoExtend: true },
+    {
+      displayName: 'Contoso helpdesk for Adatum',
+      roles: [AdminRole.GLOBAL_READER, AdminRole.HELPDESK_ADMINISTRATOR, AdminRole.LICENSE_ADMINISTRATOR],
+      duration: 'P365D',
+      autoExtend: true,
+    },
     { displayName: 'Contoso security review for Adatum', roles: [AdminRole.SECURITY_READER], duration: 'P5D', autoExtend: false },
   ];
   for (const request of approved) {
@@ -79,7 +122,14 @@ export async function seedDemo(deps: AppDeps, services: Services): Promise<void>
     roles: [AdminRole.EXCHANGE_ADMINISTRATOR, AdminRole.USER_ADMINISTRATOR],
     duration: 'P90D',
   });
-  await services.customers.create(asPartner('tailspin'), customerInput('Relecloud Federal Services Corporation', 'relecloud-fed.onmicrosoft.us', 'Arlington', 'VA', '22202', 'US', ['Noah', 'Price', '+1 703 555 0123']));
+  await services.customers.create(
+    asPartner('tailspin'),
+    customerInput('Relecloud Federal Services Corporation', 'relecloud-fed.onmicrosoft.us', 'Arlington', 'VA', '22202', 'US', [
+      'Noah',
+      'Price',
+      '+1 703 555 0123',
+    ]),
+  );
 }
 
 /** Prints a ready-to-paste development token for each demo role. */
@@ -90,18 +140,28 @@ export async function printDemoTokens(deps: AppDeps): Promise<void> {
   const secret = deps.config.jwtSecret;
   // as long as the server accepts (JWT_MAX_AGE, 24 h by default)
   const life = `${Math.floor(deps.config.jwtMaxAgeMs / 1000)}s`;
-  const lines: [string, Promise<string>][] = [['PLATFORM_ADMIN (operator)', signDevToken(secret, { sub: 'demo-operator', roles: [Role.PLATFORM_ADMIN] }, life)]];
+  const lines: [string, Promise<string>][] = [
+    ['PLATFORM_ADMIN (operator)', signDevToken(secret, { sub: 'demo-operator', roles: [Role.PLATFORM_ADMIN] }, life)],
+  ];
   for (const [key, def] of Object.entries(DEMO_PARTNERS)) {
     const partner = byMpn.get(def.mpnId);
     if (!partner) continue;
     const roles = key === 'contoso' ? [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT, Role.USER_ADMIN, Role.BILLING_ADMIN] : [Role.GLOBAL_ADMIN];
     for (const role of roles) {
-      lines.push([`${role} of ${partner.name} (${partner.type}, ${partner.cloud})`, signDevToken(secret, { sub: `demo-${key}-${role.toLowerCase()}`, roles: [role], partnerId: partner.id }, life)]);
+      lines.push([
+        `${role} of ${partner.name} (${partner.type}, ${partner.cloud})`,
+        signDevToken(secret, { sub: `demo-${key}-${role.toLowerCase()}`, roles: [role], partnerId: partner.id }, life),
+      ]);
     }
   }
   if (adatum) {
-    lines.push([`CUSTOMER_ADMIN of ${adatum.companyName}`, signDevToken(secret, { sub: 'demo-adatum-admin', roles: [Role.CUSTOMER_ADMIN], customerId: adatum.id }, life)]);
+    lines.push([
+      `CUSTOMER_ADMIN of ${adatum.companyName}`,
+      signDevToken(secret, { sub: 'demo-adatum-admin', roles: [Role.CUSTOMER_ADMIN], customerId: adatum.id }, life),
+    ]);
   }
-  console.log(`  Development tokens (valid ${ms(deps.config.jwtMaxAgeMs, { long: true })}, JWT_MAX_AGE; npm run token makes more). In the explorer or the dashboard, use the header  Authorization: Bearer <token>\n`);
+  console.log(
+    `  Development tokens (valid ${ms(deps.config.jwtMaxAgeMs, { long: true })}, JWT_MAX_AGE; npm run token makes more). In the explorer or the dashboard, use the header  Authorization: Bearer <token>\n`,
+  );
   for (const [label, token] of lines) console.log(`  ${label}\n    ${await token}\n`);
 }

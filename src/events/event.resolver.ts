@@ -17,11 +17,7 @@ export class EventResolver {
     name: 'events',
     description: "The viewer's events, oldest first: a partner's user its partner's, a customer's user its customer's, the operator all",
   })
-  eventPage(
-    @Ctx() ctx: RequestContext,
-    @Args() args: ConnectionArgs,
-    @Arg('filter', () => EventFilter, { nullable: true }) filter?: EventFilter,
-  ) {
+  eventPage(@Ctx() ctx: RequestContext, @Args() args: ConnectionArgs, @Arg('filter', () => EventFilter, { nullable: true }) filter?: EventFilter) {
     return ctx.services.events.list(ctx.scope, args, filter);
   }
 

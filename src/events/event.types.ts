@@ -68,7 +68,8 @@ export class EventNode {
 
   @Field(() => String, {
     nullable: true,
-    description: 'The request id (`x-request-id`) of the API call that caused the event, as on its audit records; the sweep run for what the server does by itself',
+    description:
+      'The request id (`x-request-id`) of the API call that caused the event, as on its audit records; the sweep run for what the server does by itself',
   })
   correlationId: string | null;
 }

@@ -190,7 +190,13 @@ export class EventListener implements AsyncIterableIterator<StoredEvent> {
       if (this.page.length) return this.yield(this.page.shift()!);
       if (this.replayUntil !== null) {
         const until = this.replayUntil;
-        this.page = await readEvents(this.ds, { key: this.key, after: this.cursor, until, types: this.types ? ([...this.types] as EventType[]) : null, limit: REPLAY_PAGE });
+        this.page = await readEvents(this.ds, {
+          key: this.key,
+          after: this.cursor,
+          until,
+          types: this.types ? ([...this.types] as EventType[]) : null,
+          limit: REPLAY_PAGE,
+        });
         if (!this.page.length && this.replayUntil === until) this.replayUntil = null;
         continue;
       }

@@ -115,9 +115,7 @@ export class EventOutbox {
         id: newId(),
         type: d.type,
         occurredAt: at.toISOString(),
-        actor: actor
-          ? { kind: ACTOR_KIND[actor.kind], userId: actor.userId, partnerId: actor.partnerId ?? null, customerId: actor.customerId ?? null }
-          : null,
+        actor: actor ? { kind: ACTOR_KIND[actor.kind], userId: actor.userId, partnerId: actor.partnerId ?? null, customerId: actor.customerId ?? null } : null,
         partnerId: d.partnerId ?? null,
         customerId: d.customerId ?? null,
         invitationId: d.invitationId ?? null,

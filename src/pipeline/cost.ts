@@ -29,12 +29,7 @@ function isConnectionType(name: string): boolean {
 }
 
 /** True when `name` is selected directly in this selection set (through fragments too). */
-function selects(
-  selectionSet: SelectionSetNode | undefined,
-  name: string,
-  fragments: Map<string, FragmentDefinitionNode>,
-  seen = new Set<string>(),
-): boolean {
+function selects(selectionSet: SelectionSetNode | undefined, name: string, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): boolean {
   for (const sel of selectionSet?.selections ?? []) {
     if (sel.kind === Kind.FIELD && sel.name.value === name) return true;
     if (sel.kind === Kind.INLINE_FRAGMENT && selects(sel.selectionSet, name, fragments, seen)) return true;

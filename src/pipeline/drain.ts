@@ -43,7 +43,8 @@ export class HttpDrain {
     // would stay open, owned by nobody
     server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
       this.fresh.delete(req.socket);
-      if (this.draining) socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
+      if (this.draining)
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
     });
   }
 
@@ -59,7 +60,11 @@ export class HttpDrain {
         res.setHeader('Connection', 'close');
         res.setHeader('Retry-After', '1');
         res.status(503).type('application/json');
-        res.send(JSON.stringify({ errors: [{ message: 'The server is shutting down; retry the request', extensions: { code: 'SERVICE_UNAVAILABLE', requestId: requestIdOf(req) } }] }));
+        res.send(
+          JSON.stringify({
+            errors: [{ message: 'The server is shutting down; retry the request', extensions: { code: 'SERVICE_UNAVAILABLE', requestId: requestIdOf(req) } }],
+          }),
+        );
       };
       // read the body first: closing a connection with unread data resets it, and the client would
       // see the reset instead of the answer (a body beyond what /graphql accepts is not waited for)

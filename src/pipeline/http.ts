@@ -33,7 +33,10 @@ export const assignRequestId: RequestHandler = (req, res, next) => {
   requestIds.set(req, requestId);
   res.setHeader(REQUEST_ID_HEADER, requestId);
   if (refusal instanceof GraphQLError) {
-    res.status(400).type('application/json').send(JSON.stringify({ errors: [formatError(refusal.toJSON(), refusal, requestId)] }));
+    res
+      .status(400)
+      .type('application/json')
+      .send(JSON.stringify({ errors: [formatError(refusal.toJSON(), refusal, requestId)] }));
     return;
   }
   withRequestId(requestId, next);
@@ -42,7 +45,10 @@ export const assignRequestId: RequestHandler = (req, res, next) => {
 /** Every refusal outside GraphQL still answers GraphQL-shaped JSON (with the request id): never an HTML page, never a stack. */
 function sendError(res: Parameters<RequestHandler>[1], status: number, code: string, message: string) {
   const requestId = requestIdOf(res.req);
-  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code, requestId } }] }));
+  res
+    .status(status)
+    .type('application/json')
+    .send(JSON.stringify({ errors: [{ message, extensions: { code, requestId } }] }));
 }
 
 /** body-parser's error types, answered in words that do not echo the body. */

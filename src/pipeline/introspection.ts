@@ -80,7 +80,12 @@ const MAX_KEY_LENGTH = 50_000;
 export class IntrospectionCache {
   private readonly answers = new LRUCache<string, Promise<ExecutionResult>>({ max: 16 });
 
-  answer(source: string, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined, run: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
+  answer(
+    source: string,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown> | null | undefined,
+    run: () => Promise<ExecutionResult>,
+  ): Promise<ExecutionResult> {
     const key = JSON.stringify([source, operationName ?? null, variables ?? null]);
     if (key.length > MAX_KEY_LENGTH) return this.execute(run);
     const known = this.answers.get(key);

@@ -134,5 +134,6 @@ export function originCheck(config: Pick<AppConfig, 'corsOrigins'>) {
  * prototype, which carries the app's trust setting.
  */
 export function clientAddress(appRequest: Request): (req: IncomingMessage) => string {
-  return (req) => (Object.create(appRequest, { headers: { value: req.headers }, socket: { value: req.socket } }) as Request).ip ?? req.socket.remoteAddress ?? '';
+  return (req) =>
+    (Object.create(appRequest, { headers: { value: req.headers }, socket: { value: req.socket } }) as Request).ip ?? req.socket.remoteAddress ?? '';
 }

@@ -62,12 +62,17 @@ export function checkVariables(
       problems.push({ field: name, message: `must not be null (${print(def.type)})` });
       continue;
     }
-    coerceInputValue(value, type, (path, invalid, error) => {
-      if (problems.length >= MAX_PROBLEMS) return;
-      // a missing or unknown input field is reported on its object: name the field itself
-      const field = /^Field "(\w+)" (of required type|is not defined by type)/.exec(error.message)?.[1];
-      problems.push({ field: fieldPath(name, field ? [...path, field] : path), message: describe(error, invalid) });
-    }, hideSuggestions);
+    coerceInputValue(
+      value,
+      type,
+      (path, invalid, error) => {
+        if (problems.length >= MAX_PROBLEMS) return;
+        // a missing or unknown input field is reported on its object: name the field itself
+        const field = /^Field "(\w+)" (of required type|is not defined by type)/.exec(error.message)?.[1];
+        problems.push({ field: fieldPath(name, field ? [...path, field] : path), message: describe(error, invalid) });
+      },
+      hideSuggestions,
+    );
   }
   if (problems.length) throw new UserInputError(problems);
 }

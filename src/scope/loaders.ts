@@ -58,7 +58,10 @@ function childPages<T extends CustomerRow>(entity: EntityTarget<T>, query: () =>
           .setParameters(ranked.getParameters())
           .getRawMany();
         const rows = ids.length ? await ds.getRepository(entity).findBy({ id: In(ids.map((r) => r.id)) } as never) : [];
-        pages.set(group, rows.sort((a, b) => (a.id < b.id ? -1 : 1)));
+        pages.set(
+          group,
+          rows.sort((a, b) => (a.id < b.id ? -1 : 1)),
+        );
       }
       return keys.map((key) => pages.get(pageKey(key.page))!.filter((row) => row.customerId === key.customerId));
     },

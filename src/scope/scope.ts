@@ -188,7 +188,8 @@ export class Scope {
 
   private byId<T extends ObjectLiteral>(entity: EntityTarget<T>, id: string, em?: EntityManager) {
     const rule = RULES.get(entity);
-    if (!rule) throw new Error(`No tenant rule for ${typeof entity === 'function' ? entity.name : 'this entity'} (its module registers one with registerScopeRule)`);
+    if (!rule)
+      throw new Error(`No tenant rule for ${typeof entity === 'function' ? entity.name : 'this entity'} (its module registers one with registerScopeRule)`);
     const qb = rule.read(this, em).andWhere(`${rule.alias}.id = :scopeId`, { scopeId: id }) as Builder<T>;
     return { qb, label: rule.label, rule };
   }

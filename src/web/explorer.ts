@@ -25,7 +25,9 @@ export function isExplorerRequest(req: Request, graphqlPath: string): boolean {
 
 /** Apollo's landing page: Sandbox, or none (GraphiQL is served by `graphiql()` before Apollo sees the request). */
 export function landingPage(config: Pick<AppConfig, 'explorer'>): ApolloServerPlugin {
-  return config.explorer === 'sandbox' ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled();
+  return config.explorer === 'sandbox'
+    ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+    : ApolloServerPluginLandingPageDisabled();
 }
 
 /** With EXPLORER=graphiql: the page on the GraphQL path and its two bundled files under /explorer. */

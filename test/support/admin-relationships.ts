@@ -1,9 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  ApproveAdminRelationshipDocument,
-  CreateAdminRelationshipDocument,
-  type CreateAdminRelationshipInput,
-} from '../generated/graphql';
+import { ApproveAdminRelationshipDocument, CreateAdminRelationshipDocument, type CreateAdminRelationshipInput } from '../generated/graphql';
 import type { TestServer } from './test-server';
 
 /** A fresh, unique display name (at most 50 characters). */

@@ -18,7 +18,9 @@ export function chromiumPath(file: string): string | undefined {
   }
   if (!found) {
     // straight to stderr: jest drops the console output of a file whose tests are all skipped
-    process.stderr.write(`\nSKIPPED ${file}: no chromium binary (apt-get install -y chromium, or set CHROMIUM_PATH; .ci/run installs it and forbids this skip).\n`);
+    process.stderr.write(
+      `\nSKIPPED ${file}: no chromium binary (apt-get install -y chromium, or set CHROMIUM_PATH; .ci/run installs it and forbids this skip).\n`,
+    );
   }
   return found;
 }

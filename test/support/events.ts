@@ -18,12 +18,12 @@ export interface EventView {
   data: Record<string, unknown>;
 }
 
-export const EVENT_FIELDS = 'id cursor type occurredAt actor { kind userId partnerId customerId } partnerId customerId invitationId partnershipId subscriptionId adminRelationshipId data';
+export const EVENT_FIELDS =
+  'id cursor type occurredAt actor { kind userId partnerId customerId } partnerId customerId invitationId partnershipId subscriptionId adminRelationshipId data';
 
-const STREAM = parse(`subscription Stream($after: String, $types: [EventType!]) { events(after: $after, types: $types) { ${EVENT_FIELDS} } }`) as TypedDocumentNode<
-  { events: EventView },
-  { after?: string; types?: string[] }
->;
+const STREAM = parse(
+  `subscription Stream($after: String, $types: [EventType!]) { events(after: $after, types: $types) { ${EVENT_FIELDS} } }`,
+) as TypedDocumentNode<{ events: EventView }, { after?: string; types?: string[] }>;
 
 /** Subscription.events on a socket: replay after `after`, then live. */
 export function stream(ws: WsClient, after?: string, types?: string[]): LiveSubscription<{ events: EventView }> {

@@ -1,11 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import {
-  CreateCustomerDocument,
-  type CreateCustomerInput,
-  CreatePartnerDocument,
-  type Cloud,
-  type PartnerType,
-} from '../generated/graphql';
+import { CreateCustomerDocument, type CreateCustomerInput, CreatePartnerDocument, type Cloud, type PartnerType } from '../generated/graphql';
 import type { TestServer } from './test-server';
 
 let mpnSeq = randomInt(100000, 900000);

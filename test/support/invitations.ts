@@ -5,10 +5,7 @@ import type { TestServer } from './test-server';
 /** A customer with no partner yet (created by the operator), and its CUSTOMER_ADMIN token. */
 export async function standaloneCustomer(t: TestServer, cloud: 'PUBLIC' | 'US_GOVERNMENT' | 'GERMANY' = 'PUBLIC') {
   const operator = t.client(await t.tokens.operator());
-  const address =
-    cloud === 'GERMANY'
-      ? { addressLine1: 'Friedrichstraße 10', city: 'Berlin', postalCode: '10117', country: 'DE' }
-      : undefined;
+  const address = cloud === 'GERMANY' ? { addressLine1: 'Friedrichstraße 10', city: 'Berlin', postalCode: '10117', country: 'DE' } : undefined;
   const { createCustomer } = await operator.data(CreateCustomerDocument, {
     input: customerInput({ cloud, companyName: 'Trey Research Incorporated', ...(address ? { address } : {}) }),
   });

@@ -66,10 +66,7 @@ export async function freshDatabase(): Promise<{ env: Record<string, string>; cl
 }
 
 /** Starts the real server on an ephemeral port over a fresh database (SQLite file, or MariaDB when DB_TYPE=mysql). */
-export async function startTestServer(
-  env: Record<string, string> = {},
-  opts: { sameDatabaseAs?: TestServer; clock?: Clock } = {},
-): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, opts: { sameDatabaseAs?: TestServer; clock?: Clock } = {}): Promise<TestServer> {
   const shared = opts.sameDatabaseAs?.server.config;
   // a second server instance over the first one's database (the first one cleans it up)
   const { env: dbEnv, cleanup } = shared
@@ -109,8 +106,7 @@ export async function startTestServer(
       operator: () => sign({ sub: 'operator-1', roles: [Role.PLATFORM_ADMIN] }),
       partner: (partnerId, role = Role.GLOBAL_ADMIN, sub) =>
         sign({ sub: sub ?? `user-${role.toLowerCase()}-${partnerId.slice(-6)}`, roles: [role], partnerId }),
-      customer: (customerId, sub) =>
-        sign({ sub: sub ?? `customer-admin-${customerId.slice(-6)}`, roles: [Role.CUSTOMER_ADMIN], customerId }),
+      customer: (customerId, sub) => sign({ sub: sub ?? `customer-admin-${customerId.slice(-6)}`, roles: [Role.CUSTOMER_ADMIN], customerId }),
     },
     queryCount: () => queryCounter(server.ds).count,
     stop: async () => {

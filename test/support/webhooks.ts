@@ -29,10 +29,12 @@ export async function startReceiver(statuses: number[] = [200]): Promise<{ url: 
 }
 
 export async function createEndpoint(t: TestServer, token: string, url: string, eventTypes?: string[]) {
-  const res = await t.client(token).raw<{ createWebhookEndpoint: { endpoint: { id: string; url: string; eventTypes: string[]; enabled: boolean }; secret: string } }>({
-    query: 'mutation ($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id url eventTypes enabled } secret } }',
-    variables: { input: { url, eventTypes } },
-  });
+  const res = await t
+    .client(token)
+    .raw<{ createWebhookEndpoint: { endpoint: { id: string; url: string; eventTypes: string[]; enabled: boolean }; secret: string } }>({
+      query: 'mutation ($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id url eventTypes enabled } secret } }',
+      variables: { input: { url, eventTypes } },
+    });
   if (res.errors) throw new Error(JSON.stringify(res.errors));
   return res.data!.createWebhookEndpoint;
 }
@@ -49,9 +51,12 @@ export interface DeliveryView {
 
 /** An endpoint's deliveries as its partner reads them, oldest first. */
 export async function deliveries(t: TestServer, token: string, endpointId: string): Promise<{ enabled: boolean; deliveries: DeliveryView[] }> {
-  const res = await t.client(token).raw<{ webhookEndpoints: { edges: { node: { id: string; enabled: boolean; deliveries: { edges: { node: DeliveryView }[] } } }[] } }>({
-    query: '{ webhookEndpoints(first: 5) { edges { node { id enabled deliveries(first: 20) { edges { node { id eventId attempt status responseStatus error nextAttemptAt } } } } } } }',
-  });
+  const res = await t
+    .client(token)
+    .raw<{ webhookEndpoints: { edges: { node: { id: string; enabled: boolean; deliveries: { edges: { node: DeliveryView }[] } } }[] } }>({
+      query:
+        '{ webhookEndpoints(first: 5) { edges { node { id enabled deliveries(first: 20) { edges { node { id eventId attempt status responseStatus error nextAttemptAt } } } } } } }',
+    });
   if (res.errors) throw new Error(JSON.stringify(res.errors));
   const node = res.data!.webhookEndpoints.edges.map((e) => e.node).find((n) => n.id === endpointId)!;
   return { enabled: node.enabled, deliveries: node.deliveries.edges.map((e) => e.node).reverse() };

@@ -93,7 +93,12 @@ export function checkLifetime(payload: JWTPayload, nowS: number, maxAgeS: number
 }
 
 export function principalFromClaims(payload: JWTPayload): Principal {
-  const { sub, roles, partner_id: partnerId, customer_id: customerId } = payload as JWTPayload & {
+  const {
+    sub,
+    roles,
+    partner_id: partnerId,
+    customer_id: customerId,
+  } = payload as JWTPayload & {
     roles?: unknown;
     partner_id?: unknown;
     customer_id?: unknown;

@@ -13,13 +13,7 @@ export enum Role {
 
 registerEnumType(Role, { name: 'Role', description: 'A role carried in the token' });
 
-export const PARTNER_ROLES: Role[] = [
-  Role.GLOBAL_ADMIN,
-  Role.ADMIN_AGENT,
-  Role.SALES_AGENT,
-  Role.USER_ADMIN,
-  Role.BILLING_ADMIN,
-];
+export const PARTNER_ROLES: Role[] = [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT, Role.USER_ADMIN, Role.BILLING_ADMIN];
 
 /** Who may do what: one list per capability, used by @Authorized on the resolvers. */
 export const Can = {

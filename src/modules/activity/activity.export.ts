@@ -194,11 +194,13 @@ export function exportParameters(query: Record<string, unknown>): { format: Form
   if (actions !== undefined) {
     const list = actions.split(',').map((a) => a.trim());
     if (list.length > MAX_FILTER_ACTIONS) throw UserInputError.field('actions', `at most ${MAX_FILTER_ACTIONS} actions`);
-    if (list.some((a) => !(Object.values(ChangeKind) as string[]).includes(a))) throw UserInputError.field('actions', 'must be comma-separated ActivityAction values');
+    if (list.some((a) => !(Object.values(ChangeKind) as string[]).includes(a)))
+      throw UserInputError.field('actions', 'must be comma-separated ActivityAction values');
     filter.actions = list as ChangeKind[];
   }
   filter.actorUserId = single(query, 'actorUserId');
-  if (filter.actorUserId !== undefined && codePointLength(filter.actorUserId) > 200) throw UserInputError.field('actorUserId', 'must be at most 200 characters');
+  if (filter.actorUserId !== undefined && codePointLength(filter.actorUserId) > 200)
+    throw UserInputError.field('actorUserId', 'must be at most 200 characters');
   const invisible = filter.actorUserId === undefined ? null : identifierProblem(filter.actorUserId);
   if (invisible) throw UserInputError.field('actorUserId', invisible);
   filter.correlationId = single(query, 'correlationId');
@@ -211,17 +213,25 @@ export function exportParameters(query: Record<string, unknown>): { format: Form
 /** A refusal as the GraphQL endpoint words it: `{ errors: [{ message, extensions: { code, fields? } }] }`. */
 function refuse(res: Response, err: unknown): void {
   let status = 500;
-  let body: { message: string; extensions: Record<string, unknown> } = { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  let body: { message: string; extensions: Record<string, unknown> } = {
+    message: 'Internal server error',
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
   if (err instanceof GraphQLError && typeof err.extensions.code === 'string') {
     const code = err.extensions.code as ErrorCode;
     const fields = err.extensions.fields;
     status =
-      code === ErrorCode.BAD_USER_INPUT ? 400
-      : code === ErrorCode.UNAUTHENTICATED ? 401
-      : code === ErrorCode.FORBIDDEN ? 403
-      : code === ErrorCode.NOT_FOUND ? 404
-      : code === ErrorCode.SERVICE_UNAVAILABLE ? 503
-      : ((err.extensions.http as { status?: number } | undefined)?.status ?? 500);
+      code === ErrorCode.BAD_USER_INPUT
+        ? 400
+        : code === ErrorCode.UNAUTHENTICATED
+          ? 401
+          : code === ErrorCode.FORBIDDEN
+            ? 403
+            : code === ErrorCode.NOT_FOUND
+              ? 404
+              : code === ErrorCode.SERVICE_UNAVAILABLE
+                ? 503
+                : ((err.extensions.http as { status?: number } | undefined)?.status ?? 500);
     body = status === 500 ? body : { message: err.message, extensions: { code, ...(fields ? { fields } : {}) } };
   } else if (isDatabaseUnavailable(err)) {
     status = 503;
@@ -231,7 +241,10 @@ function refuse(res: Response, err: unknown): void {
   // the request's id, as every error of the API carries it (src/common/request-id.ts set the header)
   const requestId = res.getHeader(REQUEST_ID_HEADER);
   if (typeof requestId === 'string') body.extensions.requestId = requestId;
-  res.status(status).type('application/json').send(JSON.stringify({ errors: [body] }));
+  res
+    .status(status)
+    .type('application/json')
+    .send(JSON.stringify({ errors: [body] }));
 }
 
 /**

@@ -79,7 +79,14 @@ export interface TrailRequest {
 export function filters(filter: ActivityFilter | null | undefined): boolean {
   if (!filter) return false;
   return Boolean(
-    filter.from || filter.to || filter.customerId || filter.subjectType || filter.subjectId || filter.actions?.length || filter.actorUserId || filter.correlationId,
+    filter.from ||
+    filter.to ||
+    filter.customerId ||
+    filter.subjectType ||
+    filter.subjectId ||
+    filter.actions?.length ||
+    filter.actorUserId ||
+    filter.correlationId,
   );
 }
 

@@ -2,7 +2,6 @@ import { defineModule } from '../module';
 import { ActivityResolver } from './activity.resolver';
 import { ActivityService } from './activity.service';
 
-
 declare module '../../context' {
   interface Services {
     activity: ActivityService;

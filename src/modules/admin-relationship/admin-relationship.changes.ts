@@ -72,5 +72,6 @@ export const ADMIN_RELATIONSHIP_EXPIRED = defineChange<AdminRelationshipData & {
 export const ADMIN_RELATIONSHIP_TERMINATED = defineChange<AdminRelationshipData & { terminatedBy: 'PARTNER' | 'CUSTOMER' }>({
   ...base,
   kind: ChangeKind.ADMIN_RELATIONSHIP_TERMINATED,
-  description: 'Either side ended it (or the partner withdrew the request). data: adminRelationship, terminatedBy (PARTNER | CUSTOMER). To: the partner, the customer.',
+  description:
+    'Either side ended it (or the partner withdrew the request). data: adminRelationship, terminatedBy (PARTNER | CUSTOMER). To: the partner, the customer.',
 });

@@ -81,10 +81,7 @@ export class AdminRelationshipResolver {
   @Mutation(() => TerminateAdminRelationshipPayload, {
     description: "Either side ends a pending or active admin relationship: the partner's GLOBAL_ADMIN or ADMIN_AGENT, or the customer's admin",
   })
-  async terminateAdminRelationship(
-    @Ctx() ctx: RequestContext,
-    @Arg('input', () => TerminateAdminRelationshipInput) input: TerminateAdminRelationshipInput,
-  ) {
+  async terminateAdminRelationship(@Ctx() ctx: RequestContext, @Arg('input', () => TerminateAdminRelationshipInput) input: TerminateAdminRelationshipInput) {
     return { adminRelationship: await ctx.services.adminRelationships.terminate(ctx.scope, input.adminRelationshipId) };
   }
 
@@ -99,10 +96,7 @@ export class AdminRelationshipResolver {
     complexity: BULK_COST,
     description: 'Ends up to 100 admin relationships, each on its own: every item reports its result, one failing does not undo the others',
   })
-  terminateAdminRelationships(
-    @Ctx() ctx: RequestContext,
-    @Arg('input', () => TerminateAdminRelationshipsInput) input: TerminateAdminRelationshipsInput,
-  ) {
+  terminateAdminRelationships(@Ctx() ctx: RequestContext, @Arg('input', () => TerminateAdminRelationshipsInput) input: TerminateAdminRelationshipsInput) {
     const service = ctx.services.adminRelationships;
     return service.bulk(input.adminRelationshipIds, (id) => service.terminate(ctx.scope, id));
   }

@@ -48,7 +48,12 @@ export function inCatalogOrder(roles: readonly AdminRole[]): AdminRole[] {
  * as its SHA-256, a fixed 64 characters whatever the folding expands to.
  */
 export function displayNameKey(displayName: string): string {
-  const folded = displayName.normalize('NFKC').replace(/\p{Default_Ignorable_Code_Point}/gu, '').replace(/\s+/gu, ' ').trim().toLowerCase();
+  const folded = displayName
+    .normalize('NFKC')
+    .replace(/\p{Default_Ignorable_Code_Point}/gu, '')
+    .replace(/\s+/gu, ' ')
+    .trim()
+    .toLowerCase();
   return createHash('sha256').update(folded, 'utf8').digest('hex');
 }
 

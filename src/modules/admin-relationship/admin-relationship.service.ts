@@ -12,12 +12,7 @@ import { hashToken, newLinkToken } from '../../common/secrets';
 import { tallyCount, TallyName } from '../../counts/tallies';
 import type { Scope } from '../../scope/scope';
 import { Customer } from '../customer/customer.entity';
-import {
-  AdminRelationship,
-  AdminRelationshipEndReason,
-  AdminRelationshipSide,
-  AdminRelationshipStatus,
-} from './admin-relationship.entity';
+import { AdminRelationship, AdminRelationshipEndReason, AdminRelationshipSide, AdminRelationshipStatus } from './admin-relationship.entity';
 import { adminRelationshipDraft } from './admin-relationship.email';
 import type { AdminRelationshipFilter, CreateAdminRelationshipInput } from './admin-relationship.inputs';
 import {
@@ -214,7 +209,13 @@ export class AdminRelationshipService {
       const now = tx.at;
       const days = durationDays(rel.duration)!;
       const endsAt = addDays(now, days);
-      const set = { status: ACTIVE, activatedAt: now, endsAt, approvedByUserId: scope.caller.userId, remindedDays: remindersBehind(endsAt.getTime() - now.getTime()) };
+      const set = {
+        status: ACTIVE,
+        activatedAt: now,
+        endsAt,
+        approvedByUserId: scope.caller.userId,
+        remindedDays: remindersBehind(endsAt.getTime() - now.getTime()),
+      };
       await this.claimRequest(tx, rel, customer, 'approved', set, ADMIN_RELATIONSHIP_APPROVED, { endsAt: endsAt.toISOString() }, {});
       return tx.em.findOneByOrFail(AdminRelationship, { id: rel.id });
     });
@@ -241,7 +242,13 @@ export class AdminRelationshipService {
     return this.changes.run(scope, async (tx) => {
       const rel = await scope.lockForChange(tx.em, AdminRelationship, adminRelationshipId);
       const side = scope.partnerId ? AdminRelationshipSide.PARTNER : AdminRelationshipSide.CUSTOMER;
-      const set = { status: TERMINATED, endReason: AdminRelationshipEndReason.TERMINATED, endedAt: tx.at, endedBySide: side, endedByUserId: scope.caller.userId };
+      const set = {
+        status: TERMINATED,
+        endReason: AdminRelationshipEndReason.TERMINATED,
+        endedAt: tx.at,
+        endedBySide: side,
+        endedByUserId: scope.caller.userId,
+      };
       // the transition table allows it from APPROVAL_PENDING and ACTIVE only
       const won = await this.change(tx, rel, set, ADMIN_RELATIONSHIP_TERMINATED, { side }, { terminatedBy: side });
       if (!won) throw notChangeable(rel, 'terminated');
@@ -326,7 +333,12 @@ export class AdminRelationshipService {
     // every row a query finds has something due, so each batch makes progress; a full batch is followed by another
     const each = async (conditions: string[], params: Record<string, unknown>, order: string, handle: (rel: AdminRelationship) => Promise<Outcome>) => {
       for (;;) {
-        const rows = await repo.createQueryBuilder('admin_relationship').where(anyOf(conditions, params)).orderBy(`admin_relationship.${order}`, 'ASC').limit(batch).getMany();
+        const rows = await repo
+          .createQueryBuilder('admin_relationship')
+          .where(anyOf(conditions, params))
+          .orderBy(`admin_relationship.${order}`, 'ASC')
+          .limit(batch)
+          .getMany();
         let progressed = false;
         for (const rel of rows) {
           const outcome = await handle(rel);
@@ -338,8 +350,11 @@ export class AdminRelationshipService {
       }
     };
 
-    await each(['admin_relationship.status = :pending AND admin_relationship.requestExpiresAt <= :now'], { pending: APPROVAL_PENDING, now }, 'requestExpiresAt', async (rel) =>
-      (await this.expire(rel, now, AdminRelationshipEndReason.NOT_APPROVED_IN_TIME, run)) ? 'requestsExpired' : null,
+    await each(
+      ['admin_relationship.status = :pending AND admin_relationship.requestExpiresAt <= :now'],
+      { pending: APPROVAL_PENDING, now },
+      'requestExpiresAt',
+      async (rel) => ((await this.expire(rel, now, AdminRelationshipEndReason.NOT_APPROVED_IN_TIME, run)) ? 'requestsExpired' : null),
     );
     await each(['admin_relationship.status = :active AND admin_relationship.endsAt <= :now'], { active: ACTIVE, now }, 'endsAt', async (rel) => {
       if (rel.autoExtend && extendable(rel.roles)) {
@@ -369,14 +384,26 @@ export class AdminRelationshipService {
   private async remind(rel: AdminRelationship, now: Date, run: string): Promise<boolean> {
     const days = reminderDue(rel.endsAt!, now, rel.remindedDays);
     if (days === null) return false;
-    return this.changes.run(null, async (tx) => {
-      // only as read: still ACTIVE with the same end and no closer reminder sent (remindedDays as read)
-      const won = await this.change(tx, rel, { remindedDays: days }, ADMIN_RELATIONSHIP_EXPIRING, undefined, { daysBefore: days }, {
-        where: 'endsAt = :readEndsAt',
-        params: { readEndsAt: rel.endsAt },
-      });
-      return Boolean(won);
-    }, { correlationId: run });
+    return this.changes.run(
+      null,
+      async (tx) => {
+        // only as read: still ACTIVE with the same end and no closer reminder sent (remindedDays as read)
+        const won = await this.change(
+          tx,
+          rel,
+          { remindedDays: days },
+          ADMIN_RELATIONSHIP_EXPIRING,
+          undefined,
+          { daysBefore: days },
+          {
+            where: 'endsAt = :readEndsAt',
+            params: { readEndsAt: rel.endsAt },
+          },
+        );
+        return Boolean(won);
+      },
+      { correlationId: run },
+    );
   }
 
   /**
@@ -384,24 +411,44 @@ export class AdminRelationshipService {
    * as it was read (same status, end and auto-extension), so a concurrent change wins over the sweep.
    */
   private async expire(rel: AdminRelationship, now: Date, reason: AdminRelationshipEndReason, run: string): Promise<boolean> {
-    return this.changes.run(null, async (tx) => {
-      const asRead: UpdateCondition =
-        reason === AdminRelationshipEndReason.NOT_APPROVED_IN_TIME
-          ? { where: 'requestExpiresAt <= :now', params: { now } }
-          : { where: 'endsAt = :readEndsAt AND autoExtend = :readAutoExtend', params: { readEndsAt: rel.endsAt, readAutoExtend: rel.autoExtend ? 1 : 0 } };
-      const won = await this.change(tx, rel, { status: EXPIRED, endReason: reason, endedAt: now }, ADMIN_RELATIONSHIP_EXPIRED, { reason }, { reason }, asRead);
-      return Boolean(won);
-    }, { correlationId: run });
+    return this.changes.run(
+      null,
+      async (tx) => {
+        const asRead: UpdateCondition =
+          reason === AdminRelationshipEndReason.NOT_APPROVED_IN_TIME
+            ? { where: 'requestExpiresAt <= :now', params: { now } }
+            : { where: 'endsAt = :readEndsAt AND autoExtend = :readAutoExtend', params: { readEndsAt: rel.endsAt, readAutoExtend: rel.autoExtend ? 1 : 0 } };
+        const won = await this.change(
+          tx,
+          rel,
+          { status: EXPIRED, endReason: reason, endedAt: now },
+          ADMIN_RELATIONSHIP_EXPIRED,
+          { reason },
+          { reason },
+          asRead,
+        );
+        return Boolean(won);
+      },
+      { correlationId: run },
+    );
   }
 
   /** Moves an ACTIVE relationship's end to `endsAt` (only from the end it had when read), with its trail and event. */
   private async extendTo(tx: ChangeTx, rel: AdminRelationship, endsAt: Date, extendedBy: 'AUTO_EXTEND' | 'PARTNER'): Promise<AdminRelationship | null> {
     const previousEndsAt = rel.endsAt!.toISOString();
     const set = { endsAt, extensions: rel.extensions + 1, remindedDays: remindersBehind(endsAt.getTime() - tx.at.getTime()) };
-    return this.change(tx, rel, set, ADMIN_RELATIONSHIP_EXTENDED, { previousEndsAt, endsAt: endsAt.toISOString(), extendedBy }, { previousEndsAt, extendedBy }, {
-      where: 'status = :active AND endsAt = :previous',
-      params: { active: ACTIVE, previous: rel.endsAt },
-    });
+    return this.change(
+      tx,
+      rel,
+      set,
+      ADMIN_RELATIONSHIP_EXTENDED,
+      { previousEndsAt, endsAt: endsAt.toISOString(), extendedBy },
+      { previousEndsAt, extendedBy },
+      {
+        where: 'status = :active AND endsAt = :previous',
+        params: { active: ACTIVE, previous: rel.endsAt },
+      },
+    );
   }
 
   /** What an admin relationship's audit records and events are about. */
@@ -422,7 +469,14 @@ export class AdminRelationshipService {
     extra: X,
     condition?: UpdateCondition,
   ): Promise<AdminRelationship | null> {
-    return tx.update(AdminRelationship, rel, set, definition, (after) => ({ ...this.about(after), details, data: { ...adminRelationshipData(after), ...extra } }), condition);
+    return tx.update(
+      AdminRelationship,
+      rel,
+      set,
+      definition,
+      (after) => ({ ...this.about(after), details, data: { ...adminRelationshipData(after), ...extra } }),
+      condition,
+    );
   }
 
   /**

@@ -15,7 +15,6 @@ import { AdminRelationship } from './admin-relationship.entity';
 import { AdminRelationshipResolver } from './admin-relationship.resolver';
 import { AdminRelationshipService } from './admin-relationship.service';
 
-
 declare module '../../context' {
   interface Services {
     adminRelationships: AdminRelationshipService;
@@ -38,6 +37,9 @@ export const adminRelationshipModule = defineModule({
     ADMIN_RELATIONSHIP_TERMINATED,
   ],
   register: () =>
-    registerTally(TallyName.ADMIN_RELATIONSHIPS, ['SELECT partnerId, COUNT(*) FROM admin_relationship GROUP BY partnerId', `SELECT '${EVERYONE}', COUNT(*) FROM admin_relationship`]),
+    registerTally(TallyName.ADMIN_RELATIONSHIPS, [
+      'SELECT partnerId, COUNT(*) FROM admin_relationship GROUP BY partnerId',
+      `SELECT '${EVERYONE}', COUNT(*) FROM admin_relationship`,
+    ]),
   services: ({ deps, changes }) => ({ adminRelationships: new AdminRelationshipService(deps, changes) }),
 });

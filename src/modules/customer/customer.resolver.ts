@@ -61,7 +61,8 @@ export class CustomerResolver {
     return ctx.services.customers.create(ctx.scope, input);
   }
 
-  @FieldResolver(() => ResellerRelationship, { complexity: COST.batched,
+  @FieldResolver(() => ResellerRelationship, {
+    complexity: COST.batched,
     nullable: true,
     description: "The viewer's partner's reseller relationship with this customer",
   })
@@ -72,7 +73,8 @@ export class CustomerResolver {
     return viewersOwn(ctx, ctx.scope.loaders.relationshipsOfCustomer, customer.id);
   }
 
-  @FieldResolver(() => DelegatedAdminPrivilege, { complexity: COST.batched,
+  @FieldResolver(() => DelegatedAdminPrivilege, {
+    complexity: COST.batched,
     nullable: true,
     description: "The viewer's partner's delegated admin privileges over this customer",
   })
@@ -83,7 +85,8 @@ export class CustomerResolver {
     return viewersOwn(ctx, ctx.scope.loaders.delegatedAdminOfCustomer, customer.id);
   }
 
-  @FieldResolver(() => Partner, { complexity: COST.batched,
+  @FieldResolver(() => Partner, {
+    complexity: COST.batched,
     nullable: true,
     description: 'The indirect reseller the customer is associated with, when the viewer may see that partner',
   })
@@ -92,7 +95,8 @@ export class CustomerResolver {
     return customer.indirectResellerId ? ctx.scope.loaders.partner.load(customer.indirectResellerId) : null;
   }
 
-  @FieldResolver(() => [CustomerPartner], { complexity: COST.batched,
+  @FieldResolver(() => [CustomerPartner], {
+    complexity: COST.batched,
     description: "Every partner of the customer, for the customer's own users and the operator; a partner sees its own entry",
   })
   @Reads()
@@ -117,7 +121,8 @@ export class CustomerResolver {
     });
   }
 
-  @FieldResolver(() => SubscriptionConnection, { complexity: COST.batched,
+  @FieldResolver(() => SubscriptionConnection, {
+    complexity: COST.batched,
     description:
       'The subscriptions the viewer may read: those its partner sold or is reseller of record or support contact of (the customer and the operator: all)',
   })
@@ -128,8 +133,7 @@ export class CustomerResolver {
 
   @FieldResolver(() => AdminRelationshipConnection, {
     complexity: COST.batched,
-    description:
-      "The admin relationships with this customer the viewer may read: its partner's own (the customer's users and the operator: all), oldest first",
+    description: "The admin relationships with this customer the viewer may read: its partner's own (the customer's users and the operator: all), oldest first",
   })
   @Reads()
   adminRelationships(@Root() customer: Customer, @Ctx() ctx: RequestContext, @Args() args: ConnectionArgs) {

@@ -33,10 +33,7 @@ export class CustomerService {
    * order lines and, for an indirect provider acting for a reseller, the reseller's relationship and
    * admin access — all in one transaction. The temporary password is returned once and only hashed at rest.
    */
-  async create(
-    scope: Scope,
-    input: CreateCustomerInput,
-  ): Promise<{ customer: Customer; adminCredentials: AdminCredentials }> {
+  async create(scope: Scope, input: CreateCustomerInput): Promise<{ customer: Customer; adminCredentials: AdminCredentials }> {
     const temporaryPassword = newTemporaryPassword(20);
     const passwordHash = await hashPassword(temporaryPassword);
     const domain = input.domain.toLowerCase();
@@ -101,7 +98,14 @@ export class CustomerService {
         if (input.subscriptions?.length) {
           if (!creator) throw UserInputError.field('input.subscriptions', 'only a partner can place an order');
           for (const [i, line] of input.subscriptions.entries()) {
-            await this.subscriptions.placeInTransaction(tx, scope, creator, customer.id, { ...line, resellerId: customer.indirectResellerId }, `input.subscriptions[${i}]`);
+            await this.subscriptions.placeInTransaction(
+              tx,
+              scope,
+              creator,
+              customer.id,
+              { ...line, resellerId: customer.indirectResellerId },
+              `input.subscriptions[${i}]`,
+            );
           }
         }
         return { customer, adminCredentials: { userName, temporaryPassword } };

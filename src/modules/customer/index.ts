@@ -9,7 +9,6 @@ import { Customer } from './customer.entity';
 import { CustomerResolver } from './customer.resolver';
 import { CustomerService } from './customer.service';
 
-
 declare module '../../context' {
   interface Services {
     customers: CustomerService;

@@ -7,7 +7,6 @@ import { INVITATION_ACCEPTED, INVITATION_CREATED, INVITATION_DECLINED, INVITATIO
 import { InvitationResolver } from './invitation.resolver';
 import { InvitationService } from './invitation.service';
 
-
 declare module '../../context' {
   interface Services {
     invitations: InvitationService;
@@ -21,6 +20,11 @@ export const invitationModule = defineModule({
   resolvers: [InvitationResolver],
   changes: [INVITATION_CREATED, INVITATION_ACCEPTED, INVITATION_DECLINED, INVITATION_REVOKED, INVITATION_EXPIRED],
   register: () =>
-    registerTally(TallyName.INVITATIONS, ['SELECT partnerId, COUNT(*) FROM customer_invitation GROUP BY partnerId', `SELECT '${EVERYONE}', COUNT(*) FROM customer_invitation`]),
-  services: ({ deps, changes }, { relationships }: { relationships: RelationshipService }) => ({ invitations: new InvitationService(deps, changes, relationships) }),
+    registerTally(TallyName.INVITATIONS, [
+      'SELECT partnerId, COUNT(*) FROM customer_invitation GROUP BY partnerId',
+      `SELECT '${EVERYONE}', COUNT(*) FROM customer_invitation`,
+    ]),
+  services: ({ deps, changes }, { relationships }: { relationships: RelationshipService }) => ({
+    invitations: new InvitationService(deps, changes, relationships),
+  }),
 });

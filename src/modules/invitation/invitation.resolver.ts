@@ -1,16 +1,4 @@
-import {
-  Arg,
-  Args,
-  Authorized,
-  Ctx,
-  FieldResolver,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-  Subscription,
-  type SubscribeResolverData,
-} from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { Can } from '../../common/auth/roles';
 import type { RequestContext } from '../../context';
 import { ConnectionArgs } from '../../common/pagination';
@@ -42,11 +30,7 @@ import type { InvitationAcceptedData } from './invitation.changes';
 export class InvitationResolver {
   @Authorized(...Can.readPartnerData)
   @Query(() => InvitationConnection, { description: "The viewer's partner's own invitations, newest first" })
-  invitations(
-    @Ctx() ctx: RequestContext,
-    @Args() args: ConnectionArgs,
-    @Arg('filter', () => InvitationFilter, { nullable: true }) filter?: InvitationFilter,
-  ) {
+  invitations(@Ctx() ctx: RequestContext, @Args() args: ConnectionArgs, @Arg('filter', () => InvitationFilter, { nullable: true }) filter?: InvitationFilter) {
     return ctx.services.invitations.list(ctx.scope, args, filter);
   }
 
@@ -72,10 +56,7 @@ export class InvitationResolver {
 
   @Authorized(...Can.answerInvitations)
   @Mutation(() => AcceptCustomerInvitationPayload, { description: "The customer's admin accepts an invitation" })
-  acceptCustomerInvitation(
-    @Ctx() ctx: RequestContext,
-    @Arg('input', () => AcceptCustomerInvitationInput) input: AcceptCustomerInvitationInput,
-  ) {
+  acceptCustomerInvitation(@Ctx() ctx: RequestContext, @Arg('input', () => AcceptCustomerInvitationInput) input: AcceptCustomerInvitationInput) {
     return ctx.services.invitations.accept(ctx.scope, input.token);
   }
 

@@ -83,7 +83,11 @@ export class InvitationService {
         subject: { partnerId: partner.id, invitationId: inv.id },
         subjectId: inv.id,
         details: { includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges, indirectProviderId: inv.indirectProviderId },
-        data: { includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges, indirectProviderId: inv.indirectProviderId, expiresAt: inv.expiresAt.toISOString() },
+        data: {
+          includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges,
+          indirectProviderId: inv.indirectProviderId,
+          expiresAt: inv.expiresAt.toISOString(),
+        },
       });
       inv.url = personalLink(this.deps.config, 'invitations', token);
       inv.emailDraft = invitationDraft({
@@ -162,22 +166,29 @@ export class InvitationService {
       }
       const now = tx.at;
       const set = { status: InvitationStatus.ACCEPTED, acceptedAt: now, customerId: customer.id, answeredByUserId: scope.caller.userId };
-      const accepted = await tx.update(CustomerInvitation, inv, set, INVITATION_ACCEPTED, (after) => ({
-        subject: { partnerId: after.partnerId, customerId: customer.id, invitationId: after.id },
-        subjectId: after.id,
-        // the indirect provider's trail has it too
-        alsoForPartners: [after.indirectProviderId],
-        details: { includeDelegatedAdminPrivileges: after.includeDelegatedAdminPrivileges, invitingPartnerId: after.partnerId },
-        data: {
-          invitation: {
-            status: InvitationStatus.ACCEPTED,
-            indirectProviderId: after.indirectProviderId,
-            includeDelegatedAdminPrivileges: after.includeDelegatedAdminPrivileges,
-            acceptedAt: now.toISOString(),
+      const accepted = await tx.update(
+        CustomerInvitation,
+        inv,
+        set,
+        INVITATION_ACCEPTED,
+        (after) => ({
+          subject: { partnerId: after.partnerId, customerId: customer.id, invitationId: after.id },
+          subjectId: after.id,
+          // the indirect provider's trail has it too
+          alsoForPartners: [after.indirectProviderId],
+          details: { includeDelegatedAdminPrivileges: after.includeDelegatedAdminPrivileges, invitingPartnerId: after.partnerId },
+          data: {
+            invitation: {
+              status: InvitationStatus.ACCEPTED,
+              indirectProviderId: after.indirectProviderId,
+              includeDelegatedAdminPrivileges: after.includeDelegatedAdminPrivileges,
+              acceptedAt: now.toISOString(),
+            },
+            customer: { companyName: customer.companyName, domain: customer.domain },
           },
-          customer: { companyName: customer.companyName, domain: customer.domain },
-        },
-      }), beforeExpiry(now));
+        }),
+        beforeExpiry(now),
+      );
       if (!accepted) throw notAnswerable(await em.findOneByOrFail(CustomerInvitation, { id: inv.id }), now);
 
       for (const partnerId of [inv.partnerId, ...(inv.indirectProviderId ? [inv.indirectProviderId] : [])]) {
@@ -192,11 +203,18 @@ export class InvitationService {
     return this.changes.run(scope, async (tx) => {
       const { inv, customer } = await this.answerable(tx, scope, token);
       const set = { status: InvitationStatus.DECLINED, declinedAt: tx.at, customerId: customer.id, answeredByUserId: scope.caller.userId };
-      const declined = await tx.update(CustomerInvitation, inv, set, INVITATION_DECLINED, (after) => ({
-        subject: { partnerId: after.partnerId, customerId: customer.id, invitationId: after.id },
-        subjectId: after.id,
-        data: {},
-      }), beforeExpiry(tx.at));
+      const declined = await tx.update(
+        CustomerInvitation,
+        inv,
+        set,
+        INVITATION_DECLINED,
+        (after) => ({
+          subject: { partnerId: after.partnerId, customerId: customer.id, invitationId: after.id },
+          subjectId: after.id,
+          data: {},
+        }),
+        beforeExpiry(tx.at),
+      );
       if (!declined) throw notAnswerable(await tx.em.findOneByOrFail(CustomerInvitation, { id: inv.id }), tx.at);
       return tx.em.findOneByOrFail(CustomerInvitation, { id: inv.id });
     });
@@ -206,11 +224,18 @@ export class InvitationService {
   async revoke(scope: Scope, invitationId: string) {
     return this.changes.run(scope, async (tx) => {
       const inv = await scope.lockForChange(tx.em, CustomerInvitation, invitationId);
-      const revoked = await tx.update(CustomerInvitation, inv, { status: InvitationStatus.REVOKED, revokedAt: tx.at }, INVITATION_REVOKED, (after) => ({
-        subject: { partnerId: after.partnerId, invitationId: after.id },
-        subjectId: after.id,
-        data: {},
-      }), beforeExpiry(tx.at));
+      const revoked = await tx.update(
+        CustomerInvitation,
+        inv,
+        { status: InvitationStatus.REVOKED, revokedAt: tx.at },
+        INVITATION_REVOKED,
+        (after) => ({
+          subject: { partnerId: after.partnerId, invitationId: after.id },
+          subjectId: after.id,
+          data: {},
+        }),
+        beforeExpiry(tx.at),
+      );
       if (!revoked) throw notAnswerable(inv, tx.at);
       return tx.em.findOneByOrFail(CustomerInvitation, { id: inv.id });
     });
@@ -230,14 +255,25 @@ export class InvitationService {
     let expired = 0;
     const run = newId();
     for (const inv of due) {
-      await this.changes.run(null, async (tx) => {
-        const done = await tx.update(CustomerInvitation, inv, { status: InvitationStatus.EXPIRED }, INVITATION_EXPIRED, (after) => ({
-          subject: { partnerId: after.partnerId, invitationId: after.id },
-          subjectId: after.id,
-          data: { expiresAt: after.expiresAt.toISOString() },
-        }), { where: 'expiresAt <= :now', params: { now } });
-        if (done) expired++;
-      }, { correlationId: `sweep-${run}` });
+      await this.changes.run(
+        null,
+        async (tx) => {
+          const done = await tx.update(
+            CustomerInvitation,
+            inv,
+            { status: InvitationStatus.EXPIRED },
+            INVITATION_EXPIRED,
+            (after) => ({
+              subject: { partnerId: after.partnerId, invitationId: after.id },
+              subjectId: after.id,
+              data: { expiresAt: after.expiresAt.toISOString() },
+            }),
+            { where: 'expiresAt <= :now', params: { now } },
+          );
+          if (done) expired++;
+        },
+        { correlationId: `sweep-${run}` },
+      );
     }
     return expired;
   }

@@ -4,7 +4,6 @@ import { Offer } from './offer.entity';
 import { OfferResolver } from './offer.resolver';
 import { OfferService } from './offer.service';
 
-
 declare module '../../context' {
   interface Services {
     offers: OfferService;

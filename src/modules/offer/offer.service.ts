@@ -16,10 +16,7 @@ export class OfferService {
     const offer = await em.findOneBy(Offer, { id: offerId });
     if (!offer) throw UserInputError.field(`${field}.offerId`, `no offer "${offerId}" in the catalog`);
     if (!Number.isInteger(quantity) || quantity < offer.minQuantity || quantity > offer.maxQuantity) {
-      throw UserInputError.field(
-        `${field}.quantity`,
-        `must be between ${offer.minQuantity} and ${offer.maxQuantity} licenses for ${offer.name}`,
-      );
+      throw UserInputError.field(`${field}.quantity`, `must be between ${offer.minQuantity} and ${offer.maxQuantity} licenses for ${offer.name}`);
     }
     return offer;
   }

@@ -6,7 +6,6 @@ import { Partner } from './partner.entity';
 import { PartnerResolver } from './partner.resolver';
 import { PartnerService } from './partner.service';
 
-
 declare module '../../context' {
   interface Services {
     partners: PartnerService;

@@ -17,30 +17,22 @@ export class PartnerResolver {
 
   @Authorized()
   @Query(() => PartnerConnection, {
-    description:
-      'Partners the viewer may see: its own partner, its partnership counterparts and the partners on its subscriptions (the operator: all)',
+    description: 'Partners the viewer may see: its own partner, its partnership counterparts and the partners on its subscriptions (the operator: all)',
   })
-  partners(
-    @Ctx() ctx: RequestContext,
-    @Args() args: ConnectionArgs,
-    @Arg('filter', () => PartnerFilter, { nullable: true }) filter?: PartnerFilter,
-  ) {
+  partners(@Ctx() ctx: RequestContext, @Args() args: ConnectionArgs, @Arg('filter', () => PartnerFilter, { nullable: true }) filter?: PartnerFilter) {
     return ctx.services.partners.list(ctx.scope, args, filter);
   }
 
   @Authorized(...Can.onboardPartners)
   @Mutation(() => CreatePartnerPayload, { description: 'Onboard a partner (operator only)' })
-  async createPartner(
-    @Ctx() ctx: RequestContext,
-    @Arg('input', () => CreatePartnerInput) input: CreatePartnerInput,
-  ): Promise<CreatePartnerPayload> {
+  async createPartner(@Ctx() ctx: RequestContext, @Arg('input', () => CreatePartnerInput) input: CreatePartnerInput): Promise<CreatePartnerPayload> {
     return { partner: await ctx.services.partners.create(ctx.scope, input) };
   }
 
-  @FieldResolver(() => String, { complexity: COST.batched,
+  @FieldResolver(() => String, {
+    complexity: COST.batched,
     nullable: true,
-    description:
-      "Null unless the viewer may contact this partner: its own partner, an ACTIVE partnership counterpart, a customer's own partner, the operator",
+    description: "Null unless the viewer may contact this partner: its own partner, an ACTIVE partnership counterpart, a customer's own partner, the operator",
   })
   async contactEmail(@Root() partner: Partner, @Ctx() ctx: RequestContext): Promise<string | null> {
     return (await ctx.scope.loaders.partnerContactDetails.load(partner.id)) ? partner.contactEmail : null;

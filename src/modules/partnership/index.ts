@@ -8,7 +8,6 @@ import { Partnership } from './partnership.entity';
 import { PartnershipResolver } from './partnership.resolver';
 import { PartnershipService } from './partnership.service';
 
-
 declare module '../../context' {
   interface Services {
     partnerships: PartnershipService;

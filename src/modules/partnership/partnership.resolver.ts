@@ -1,16 +1,4 @@
-import {
-  Arg,
-  Args,
-  Authorized,
-  Ctx,
-  FieldResolver,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-  Subscription,
-  type SubscribeResolverData,
-} from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { Can, PARTNER_ROLES } from '../../common/auth/roles';
 import type { RequestContext } from '../../context';
 import type { PartnershipStatus } from '../../common/enums';
@@ -19,12 +7,7 @@ import { EventType } from '../../events/catalog';
 import type { StoredEvent } from '../../events/outbox';
 import { Partner } from '../partner/partner.entity';
 import { Partnership } from './partnership.entity';
-import {
-  AcceptPartnershipRequestInput,
-  RemovePartnershipInput,
-  RequestPartnershipInput,
-  RevokePartnershipRequestInput,
-} from './partnership.inputs';
+import { AcceptPartnershipRequestInput, RemovePartnershipInput, RequestPartnershipInput, RevokePartnershipRequestInput } from './partnership.inputs';
 import {
   AcceptPartnershipRequestPayload,
   PartnershipChange,

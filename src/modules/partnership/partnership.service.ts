@@ -111,10 +111,23 @@ export class PartnershipService {
           data: { requestId: req.id, providerId: req.providerId, resellerId: reseller.id, status: PartnershipStatus.ACTIVE },
         };
         if (existing) {
-          const reactivated = await tx.update(Partnership, existing, { status: PartnershipStatus.ACTIVE, establishedAt: now, removedAt: null }, PARTNERSHIP_ACCEPTED, () => record);
+          const reactivated = await tx.update(
+            Partnership,
+            existing,
+            { status: PartnershipStatus.ACTIVE, establishedAt: now, removedAt: null },
+            PARTNERSHIP_ACCEPTED,
+            () => record,
+          );
           if (!reactivated) throw new Error(`partnership ${existing.id} changed under its lock`);
         } else {
-          const row = em.create(Partnership, { id: partnershipId, providerId: req.providerId, resellerId: reseller.id, status: PartnershipStatus.ACTIVE, establishedAt: now, removedAt: null });
+          const row = em.create(Partnership, {
+            id: partnershipId,
+            providerId: req.providerId,
+            resellerId: reseller.id,
+            status: PartnershipStatus.ACTIVE,
+            establishedAt: now,
+            removedAt: null,
+          });
           await tx.insert(Partnership, row, PARTNERSHIP_ACCEPTED, record);
         }
         return em.findOneByOrFail(Partnership, { id: partnershipId });
@@ -129,11 +142,18 @@ export class PartnershipService {
   async revokeRequest(scope: Scope, requestId: string): Promise<PartnershipRequest> {
     return this.changes.run(scope, async (tx) => {
       const req = await scope.lockForChange(tx.em, PartnershipRequest, requestId);
-      const revoked = await tx.update(PartnershipRequest, req, { status: InvitationStatus.REVOKED, revokedAt: tx.at }, PARTNERSHIP_REQUEST_REVOKED, () => ({
-        subject: { partnerId: req.providerId },
-        subjectId: req.id,
-        data: {},
-      }), beforeExpiry(tx.at));
+      const revoked = await tx.update(
+        PartnershipRequest,
+        req,
+        { status: InvitationStatus.REVOKED, revokedAt: tx.at },
+        PARTNERSHIP_REQUEST_REVOKED,
+        () => ({
+          subject: { partnerId: req.providerId },
+          subjectId: req.id,
+          data: {},
+        }),
+        beforeExpiry(tx.at),
+      );
       if (!revoked) {
         throw new ConflictError(`This partnership request is ${effectiveStatus(req.status, req.expiresAt, tx.at).toLowerCase()}`);
       }
@@ -150,9 +170,7 @@ export class PartnershipService {
   async remove(scope: Scope, partnershipId: string, confirm: boolean, attestation: boolean): Promise<Partnership> {
     const problems = [
       ...(confirm !== true ? [{ field: 'input.confirm', message: 'must be true to remove the partnership' }] : []),
-      ...(attestation !== true
-        ? [{ field: 'input.attestation', message: 'must be true: you represent that the decision was made in good faith' }]
-        : []),
+      ...(attestation !== true ? [{ field: 'input.attestation', message: 'must be true: you represent that the decision was made in good faith' }] : []),
     ];
     if (problems.length) throw new UserInputError(problems);
     return this.changes.run(scope, async (tx) => {

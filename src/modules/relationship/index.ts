@@ -8,7 +8,6 @@ import { RelationshipResolver } from './relationship.resolver';
 import { RelationshipService } from './relationship.service';
 import { ResellerRelationship } from './reseller-relationship.entity';
 
-
 declare module '../../context' {
   interface Services {
     relationships: RelationshipService;
@@ -22,6 +21,9 @@ export const relationshipModule = defineModule({
   resolvers: [RelationshipResolver],
   changes: [RELATIONSHIP_ESTABLISHED, RELATIONSHIP_REMOVED, DELEGATED_ADMIN_GRANTED, DELEGATED_ADMIN_REVOKED],
   // a partner's customers: its ACTIVE relationships
-  register: () => registerTally(TallyName.CUSTOMERS, [`SELECT partnerId, COUNT(*) FROM reseller_relationship WHERE status = '${RelationshipStatus.ACTIVE}' GROUP BY partnerId`]),
+  register: () =>
+    registerTally(TallyName.CUSTOMERS, [
+      `SELECT partnerId, COUNT(*) FROM reseller_relationship WHERE status = '${RelationshipStatus.ACTIVE}' GROUP BY partnerId`,
+    ]),
   services: ({ changes }) => ({ relationships: new RelationshipService(changes) }),
 });

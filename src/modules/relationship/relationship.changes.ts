@@ -5,7 +5,8 @@ import { TallyName } from '../../counts/tallies';
 export const RELATIONSHIP_ESTABLISHED = defineChange<Record<string, never>>({
   kind: ChangeKind.RELATIONSHIP_ESTABLISHED,
   subjectType: SubjectType.RELATIONSHIP,
-  description: 'A partner became a reseller of a customer (at creation, or by an accepted invitation). Audited only (no event): INVITATION_ACCEPTED and CUSTOMER_CREATED tell it.',
+  description:
+    'A partner became a reseller of a customer (at creation, or by an accepted invitation). Audited only (no event): INVITATION_ACCEPTED and CUSTOMER_CREATED tell it.',
   counters: (s) => [{ tally: TallyName.CUSTOMERS, owner: s.partnerId, delta: 1 }],
 });
 

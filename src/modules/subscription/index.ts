@@ -6,7 +6,6 @@ import { CustomerSubscription } from './subscription.entity';
 import { SubscriptionResolver } from './subscription.resolver';
 import { SubscriptionService } from './subscription.service';
 
-
 declare module '../../context' {
   interface Services {
     subscriptions: SubscriptionService;

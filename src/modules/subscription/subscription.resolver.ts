@@ -33,7 +33,11 @@ export class SubscriptionResolver {
     return ctx.scope.loaders.offer.load(s.offerId);
   }
 
-  @FieldResolver(() => Partner, { complexity: COST.batched, nullable: true, description: 'Reseller of record (MPN ID, for incentives), when the viewer may see that partner' })
+  @FieldResolver(() => Partner, {
+    complexity: COST.batched,
+    nullable: true,
+    description: 'Reseller of record (MPN ID, for incentives), when the viewer may see that partner',
+  })
   reseller(@Root() s: CustomerSubscription, @Ctx() ctx: RequestContext) {
     return s.resellerId ? ctx.scope.loaders.partner.load(s.resellerId) : null;
   }

@@ -28,9 +28,12 @@ Scope.prototype.subscriptions = function (this: Scope, em?: EntityManager) {
   return this.byKind(qb, {
     operator: () => qb,
     partner: (partnerId) =>
-      qb.andWhere('(subscription.soldByPartnerId = :scopePartnerId OR subscription.resellerId = :scopePartnerId OR subscription.supportContactId = :scopePartnerId)', {
-        scopePartnerId: partnerId,
-      }),
+      qb.andWhere(
+        '(subscription.soldByPartnerId = :scopePartnerId OR subscription.resellerId = :scopePartnerId OR subscription.supportContactId = :scopePartnerId)',
+        {
+          scopePartnerId: partnerId,
+        },
+      ),
     customer: (customerId) => qb.andWhere('subscription.customerId = :scopeCustomerId', { scopeCustomerId: customerId }),
   });
 };

@@ -12,7 +12,6 @@ import {
 import { WebhookResolver } from './webhook.resolver';
 import { WebhookService } from './webhook.service';
 
-
 declare module '../../context' {
   interface Services {
     webhooks: WebhookService;

@@ -20,7 +20,11 @@ export class WebhookAddressPolicy {
   constructor(config: AppConfig) {
     this.production = config.nodeEnv === 'production';
     this.allowed = new Set(config.webhookAllowedHosts);
-    const filter = { allowPrivateIPAddress: false, allowMetaIPAddress: false, allowIPAddressList: this.production ? [] : ['127.0.0.1', '::1', '::ffff:127.0.0.1'] };
+    const filter = {
+      allowPrivateIPAddress: false,
+      allowMetaIPAddress: false,
+      allowIPAddressList: this.production ? [] : ['127.0.0.1', '::1', '::ffff:127.0.0.1'],
+    };
     this.agents = { http: new RequestFilteringHttpAgent(filter), https: new RequestFilteringHttpsAgent(filter) };
   }
 

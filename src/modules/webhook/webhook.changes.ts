@@ -37,6 +37,7 @@ export const WEBHOOK_REDELIVERY_REQUESTED = defineChange<Record<string, never>>(
 export const WEBHOOK_ENDPOINT_DISABLED = defineChange<WebhookEndpointDisabledData>({
   kind: ChangeKind.WEBHOOK_ENDPOINT_DISABLED,
   subjectType: SubjectType.WEBHOOK_ENDPOINT,
-  description: 'A webhook endpoint was disabled after its last retry failed. data: endpointId, url, eventId, attempts, lastStatus, lastError. To: the endpoint’s partner.',
+  description:
+    'A webhook endpoint was disabled after its last retry failed. data: endpointId, url, eventId, attempts, lastStatus, lastError. To: the endpoint’s partner.',
   audience: partnerOnly,
 });

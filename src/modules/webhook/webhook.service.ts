@@ -213,16 +213,18 @@ export class WebhookService {
       return;
     }
     // the worker outlives the request that woke it: its log lines are not that request's
-    this.working = outsideRequest(() => (async () => {
-      do {
-        this.again = false;
-        try {
-          while (!this.stopped && (await this.sendDue()) > 0);
-        } catch (err) {
-          logger.warn({ err: (err as Error).message }, 'webhook worker: will retry');
-        }
-      } while (this.again && !this.stopped);
-    })()).finally(() => (this.working = null));
+    this.working = outsideRequest(() =>
+      (async () => {
+        do {
+          this.again = false;
+          try {
+            while (!this.stopped && (await this.sendDue()) > 0);
+          } catch (err) {
+            logger.warn({ err: (err as Error).message }, 'webhook worker: will retry');
+          }
+        } while (this.again && !this.stopped);
+      })(),
+    ).finally(() => (this.working = null));
   }
 
   /** Claims and sends up to CONCURRENCY due deliveries; returns how many it sent. */
@@ -246,7 +248,11 @@ export class WebhookService {
         .update(WebhookDelivery)
         .set({ status: WebhookDeliveryStatus.SENDING, nextAttemptAt: holdUntil })
         .where('id = :id', { id: d.id })
-        .andWhere(new Brackets((w) => w.where('status = :pending', { pending: WebhookDeliveryStatus.PENDING }).orWhere('status = :sending', { sending: WebhookDeliveryStatus.SENDING })))
+        .andWhere(
+          new Brackets((w) =>
+            w.where('status = :pending', { pending: WebhookDeliveryStatus.PENDING }).orWhere('status = :sending', { sending: WebhookDeliveryStatus.SENDING }),
+          ),
+        )
         .andWhere('nextAttemptAt <= :now', { now })
         .execute();
       if (result.affected) claimed.push(d);
@@ -273,7 +279,12 @@ export class WebhookService {
   }
 
   /** The outcome of one attempt; a failure with tries left schedules the next, the last one disables the endpoint. */
-  private async record(delivery: WebhookDelivery, endpoint: WebhookEndpoint, event: StoredEvent, result: { ok: boolean; status: number | null; error: string | null }) {
+  private async record(
+    delivery: WebhookDelivery,
+    endpoint: WebhookEndpoint,
+    event: StoredEvent,
+    result: { ok: boolean; status: number | null; error: string | null },
+  ) {
     const schedule = this.deps.config.webhookRetrySchedule;
     await this.changes.run(null, async (tx) => {
       const { em } = tx;
@@ -305,7 +316,11 @@ export class WebhookService {
         data: { endpointId: endpoint.id, url: endpoint.url, eventId: event.id, attempts: delivery.attempt, lastStatus: result.status, lastError: result.error },
       }));
       if (!off) return;
-      await em.update(WebhookDelivery, { endpointId: endpoint.id, status: WebhookDeliveryStatus.PENDING }, { status: WebhookDeliveryStatus.CANCELLED, error: 'endpoint disabled', nextAttemptAt: null });
+      await em.update(
+        WebhookDelivery,
+        { endpointId: endpoint.id, status: WebhookDeliveryStatus.PENDING },
+        { status: WebhookDeliveryStatus.CANCELLED, error: 'endpoint disabled', nextAttemptAt: null },
+      );
       logger.warn({ endpointId: endpoint.id, attempts: delivery.attempt }, 'webhook endpoint disabled after its last retry failed');
     });
   }
