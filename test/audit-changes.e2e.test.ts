@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { MUTATION_ORDER } from './support/mutation-order';
 import { join } from 'node:path';
 import { buildSchema, getNamedType, type GraphQLInputObjectType, type GraphQLSchema } from 'graphql';
 import { DAY_MS, ManualClock } from '../src/common/clock';
@@ -57,33 +58,7 @@ let eventCursor: string | undefined;
 const written: Record<string, { requestId: string; records: AuditRecord[]; events: CorrelatedEvent[] }> = {};
 
 /** the order the calls run in: each valid input still applies when its turn comes */
-const ORDER = [
-  'createPartner',
-  'createCustomer',
-  'createCustomerInvitation',
-  'createSubscription',
-  'updateSubscription',
-  'createAdminRelationship',
-  'updateAdminRelationship',
-  'approveAdminRelationship',
-  'rejectAdminRelationship',
-  'extendAdminRelationships',
-  'terminateAdminRelationship',
-  'terminateAdminRelationships',
-  'acceptCustomerInvitation',
-  'revokeDelegatedAdminPrivileges',
-  'declineCustomerInvitation',
-  'revokeCustomerInvitation',
-  'removeCustomerRelationship',
-  'requestPartnership',
-  'acceptPartnershipRequest',
-  'revokePartnershipRequest',
-  'removePartnership',
-  'createWebhookEndpoint',
-  'updateWebhookEndpoint',
-  'redeliverWebhook',
-  'deleteWebhookEndpoint',
-];
+const ORDER = MUTATION_ORDER;
 
 function keep(...values: (string | undefined | null)[]) {
   for (const v of values) if (v) secrets.add(v);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { MUTATION_ORDER } from './support/mutation-order';
 import { join } from 'node:path';
 import { domainToASCII } from 'node:url';
 import { getMetadataStorage as validationMetadata } from 'class-validator';
@@ -43,33 +44,7 @@ let t: TestServer;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let specs: Record<string, MutationSpec>;
 /** what the final control run sends, in an order where each valid input still applies */
-const CONTROL_ORDER = [
-  'createPartner',
-  'createCustomer',
-  'createCustomerInvitation',
-  'createSubscription',
-  'updateSubscription',
-  'createAdminRelationship',
-  'updateAdminRelationship',
-  'approveAdminRelationship',
-  'rejectAdminRelationship',
-  'extendAdminRelationships',
-  'terminateAdminRelationship',
-  'terminateAdminRelationships',
-  'acceptCustomerInvitation',
-  'revokeDelegatedAdminPrivileges',
-  'declineCustomerInvitation',
-  'revokeCustomerInvitation',
-  'removeCustomerRelationship',
-  'requestPartnership',
-  'acceptPartnershipRequest',
-  'revokePartnershipRequest',
-  'removePartnership',
-  'createWebhookEndpoint',
-  'updateWebhookEndpoint',
-  'redeliverWebhook',
-  'deleteWebhookEndpoint',
-];
+const CONTROL_ORDER = MUTATION_ORDER;
 
 beforeAll(async () => {
   t = await startTestServer();

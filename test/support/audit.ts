@@ -1,4 +1,5 @@
 import type { GqlResponse } from './client';
+import { EVENT_FIELDS, type EventView } from './events';
 import type { TestServer } from './test-server';
 
 /** One audit record with everything the trail says about a change. */
@@ -22,21 +23,10 @@ export const AUDIT_FIELDS =
   'id occurredAt action subjectType subjectId partnerId customerId correlationId via actor { userId roles partnerId customerId } changes { field before after } details attestation';
 
 /** An event with its correlation id. */
-export interface CorrelatedEvent {
-  id: string;
-  cursor: string;
-  type: string;
-  correlationId: string | null;
-  partnerId: string | null;
-  customerId: string | null;
-  invitationId: string | null;
-  partnershipId: string | null;
-  subscriptionId: string | null;
-  adminRelationshipId: string | null;
-  data: Record<string, unknown>;
-}
+/** An event as test/support/events.ts reads it, with the request id that caused it. */
+export type CorrelatedEvent = EventView & { correlationId: string | null };
 
-const EVENT_FIELDS = 'id cursor type correlationId partnerId customerId invitationId partnershipId subscriptionId adminRelationshipId data';
+const CORRELATED_EVENT_FIELDS = `${EVENT_FIELDS} correlationId`;
 
 /** Every audit record `token` reads with these arguments, newest first (walked 100 a page). */
 export async function auditTrail(t: TestServer, token: string, filter?: Record<string, unknown>, partnerId?: string): Promise<AuditRecord[]> {
@@ -62,7 +52,7 @@ export async function eventsAfter(t: TestServer, token: string, after?: string, 
   let cursor = after;
   for (;;) {
     const res = await t.client(token).raw<{ events: { edges: { node: CorrelatedEvent }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>({
-      query: `query ($after: String, $filter: EventFilter) { events(first: 100, after: $after, filter: $filter) { edges { node { ${EVENT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+      query: `query ($after: String, $filter: EventFilter) { events(first: 100, after: $after, filter: $filter) { edges { node { ${CORRELATED_EVENT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
       variables: { after: cursor, filter },
     });
     if (res.errors) throw new Error(`events: ${JSON.stringify(res.errors)}`);

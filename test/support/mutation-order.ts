@@ -1,0 +1,33 @@
+/**
+ * Every mutation, in an order where a valid call of each still applies when its turn comes (a
+ * subscription is sold before it is updated, an invitation created before it is answered…): the
+ * schema-driven tests (bad-input, audit-changes) run their valid calls in this order. A new mutation
+ * joins the list, or those tests fail on it.
+ */
+export const MUTATION_ORDER = [
+  'createPartner',
+  'createCustomer',
+  'createCustomerInvitation',
+  'createSubscription',
+  'updateSubscription',
+  'createAdminRelationship',
+  'updateAdminRelationship',
+  'approveAdminRelationship',
+  'rejectAdminRelationship',
+  'extendAdminRelationships',
+  'terminateAdminRelationship',
+  'terminateAdminRelationships',
+  'acceptCustomerInvitation',
+  'revokeDelegatedAdminPrivileges',
+  'declineCustomerInvitation',
+  'revokeCustomerInvitation',
+  'removeCustomerRelationship',
+  'requestPartnership',
+  'acceptPartnershipRequest',
+  'revokePartnershipRequest',
+  'removePartnership',
+  'createWebhookEndpoint',
+  'updateWebhookEndpoint',
+  'redeliverWebhook',
+  'deleteWebhookEndpoint',
+];
