@@ -53,7 +53,7 @@ export function documentOf(opts: { title: string; stylesheets: string[]; scripts
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <title>${opts.title}</title>
-${opts.stylesheets.map((href) => html`<link rel="stylesheet" href="${href}" /> `)}${(opts.scripts ?? []).map((src) => html`<script type="module" src="${src}"></script> `)}</head>
+${opts.stylesheets.map((href) => html`<link rel="stylesheet" href="${href}">\n`)}${(opts.scripts ?? []).map((src) => html`<script type="module" src="${src}"></script>\n`)}</head>
 <body${opts.bodyAttributes ?? ''}>
 ${opts.body}
 </body>

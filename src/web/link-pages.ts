@@ -70,8 +70,7 @@ const KINDS: Record<string, LinkKind> = {
       if (!p) return null;
       if (p.status !== InvitationStatus.PENDING) return closed(p.status);
       const lead = p.indirectProviderName
-        ? html`<strong>${p.partnerName}</strong> invites your organisation to become its customer, buying through its indirect provider
-            <strong>${p.indirectProviderName}</strong>. Both become your partners.`
+        ? html`<strong>${p.partnerName}</strong> invites your organisation to become its customer, buying through its indirect provider <strong>${p.indirectProviderName}</strong>. Both become your partners.`
         : html`<strong>${p.partnerName}</strong> invites your organisation to become its customer.`;
       return {
         title: `Invitation from ${p.partnerName}`,
@@ -82,8 +81,7 @@ const KINDS: Record<string, LinkKind> = {
           [
             'Admin privileges',
             p.includeDelegatedAdminPrivileges
-              ? html`<strong>Delegated admin privileges (DAP)</strong>: the partner's admin agents may administer your organisation's tenant until you remove
-                  them.`
+              ? html`<strong>Delegated admin privileges (DAP)</strong>: the partner's admin agents may administer your organisation's tenant until you remove them.`
               : 'None: the partner sells to you but does not administer your tenant.',
           ],
         ],
@@ -127,12 +125,7 @@ const KINDS: Record<string, LinkKind> = {
         facts: [
           ['Partner', p.partnerName],
           ['Name of the access', p.displayName],
-          [
-            'Roles',
-            html`<ul class="roles">
-              ${p.roles.map((role) => html`<li>${words(role)}</li>`)}
-            </ul>`,
-          ],
+          ['Roles', html`<ul class="roles">${p.roles.map((role) => html`<li>${words(role)}</li>`)}</ul>`],
           ['Duration', `${days ?? p.duration} days from your approval (${p.duration})`],
           ['Renewal', p.autoExtend ? `Extends itself by ${EXTENSION_DAYS} days at each end, until you or the partner end it` : 'Ends after its duration'],
         ],
@@ -154,31 +147,23 @@ function openPage(link: OpenLink, explorer: boolean) {
     title: link.title,
     stylesheets: ['/assets/pages.css'],
     body: html`<main>
-      <h1>${link.title}</h1>
-      <p class="lead">${link.lead}</p>
-      <dl class="facts">
-        ${link.facts.map(
-          ([label, value]) =>
-            html`<dt>${label}</dt>
-              <dd>${value}</dd> `,
-        )}
-        <dt>Status</dt>
-        <dd><span class="status open">Waiting for an answer</span></dd>
-        <dt>Link valid until</dt>
-        <dd>${timeOf(link.expiresAt)}</dd>
-      </dl>
-      <h2>How to accept</h2>
-      <ol>
-        <li><strong>${link.who}</strong> signs in to the partner portal and opens this link there to accept or refuse.</li>
-        <li>
-          An integrator runs this GraphQL mutation at <code>/graphql</code>, with that administrator's token in the <code>Authorization</code> header:
-          <pre><code>${link.accept}</code></pre>
-          To refuse: ${link.refuse.startsWith('mutation') ? html`<pre><code>${link.refuse}</code></pre>` : link.refuse}
-        </li>
-      </ol>
-      ${explorer ? html`<p>The <a href="/graphql">GraphQL explorer</a> of this server runs these mutations.</p>` : ''}
-      <p class="note">The link works once. Do not forward it: whoever holds it can read this page.</p>
-    </main>`,
+<h1>${link.title}</h1>
+<p class="lead">${link.lead}</p>
+<dl class="facts">
+${link.facts.map(([label, value]) => html`<dt>${label}</dt><dd>${value}</dd>\n`)}<dt>Status</dt><dd><span class="status open">Waiting for an answer</span></dd>
+<dt>Link valid until</dt><dd>${timeOf(link.expiresAt)}</dd>
+</dl>
+<h2>How to accept</h2>
+<ol>
+<li><strong>${link.who}</strong> signs in to the partner portal and opens this link there to accept or refuse.</li>
+<li>An integrator runs this GraphQL mutation at <code>/graphql</code>, with that administrator's token in the <code>Authorization</code> header:
+<pre><code>${link.accept}</code></pre>
+To refuse: ${link.refuse.startsWith('mutation') ? html`<pre><code>${link.refuse}</code></pre>` : link.refuse}
+</li>
+</ol>
+${explorer ? html`<p>The <a href="/graphql">GraphQL explorer</a> of this server runs these mutations.</p>` : ''}
+<p class="note">The link works once. Do not forward it: whoever holds it can read this page.</p>
+</main>`,
   });
 }
 
@@ -187,10 +172,10 @@ function closedPage(title: string, message: SafeHtml) {
     title,
     stylesheets: ['/assets/pages.css'],
     body: html`<main>
-      <h1>${title}</h1>
-      <p class="lead" role="status">${message}</p>
-      <p>Ask the partner who sent it for a new link if you still need one.</p>
-    </main>`,
+<h1>${title}</h1>
+<p class="lead" role="status">${message}</p>
+<p>Ask the partner who sent it for a new link if you still need one.</p>
+</main>`,
   });
 }
 
