@@ -1,3 +1,5 @@
+import { changeDefinitions } from '../changes/catalog';
+import { ChangeKind } from '../changes/kinds';
 import { activityModule } from './activity';
 import { adminRelationshipModule } from './admin-relationship';
 import { customerModule } from './customer';
@@ -30,3 +32,8 @@ export const MODULES = [
 ] as const;
 
 for (const module of MODULES) if ('register' in module && module.register) module.register();
+
+// every kind of change is declared by some module: a missing one would fail only when first made
+const declared = new Set(changeDefinitions().map((d) => d.kind));
+const undeclared = Object.values(ChangeKind).filter((kind) => !declared.has(kind));
+if (undeclared.length) throw new Error(`kinds of change without a definition (src/modules/<feature>/<feature>.changes.ts): ${undeclared.join(', ')}`);

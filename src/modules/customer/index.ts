@@ -4,7 +4,7 @@ import { defineModule } from '../module';
 import type { RelationshipService } from '../relationship/relationship.service';
 import type { SubscriptionService } from '../subscription/subscription.service';
 import { CustomerUser } from './customer-user.entity';
-import { CUSTOMER_CREATED } from './customer.changes';
+import * as customerChanges from './customer.changes';
 import { Customer } from './customer.entity';
 import { CustomerResolver } from './customer.resolver';
 import { CustomerService } from './customer.service';
@@ -20,7 +20,8 @@ export const customerModule = defineModule({
   name: 'customer',
   entities: [Customer, CustomerUser],
   resolvers: [CustomerResolver],
-  changes: [CUSTOMER_CREATED],
+  // every kind of change the feature declares (each export of its .changes.ts is one)
+  changes: Object.values(customerChanges),
   register: () => registerTally(TallyName.CUSTOMERS, [`SELECT '${EVERYONE}', COUNT(*) FROM customer`]),
   services: ({ deps, changes }, needs: { relationships: RelationshipService; subscriptions: SubscriptionService }) => ({
     customers: new CustomerService(deps, changes, needs.relationships, needs.subscriptions),

@@ -3,7 +3,7 @@ import { EVERYONE, registerTally, TallyName } from '../../counts/tallies';
 import { defineModule } from '../module';
 import type { RelationshipService } from '../relationship/relationship.service';
 import { CustomerInvitation } from './customer-invitation.entity';
-import { INVITATION_ACCEPTED, INVITATION_CREATED, INVITATION_DECLINED, INVITATION_EXPIRED, INVITATION_REVOKED } from './invitation.changes';
+import * as invitationChanges from './invitation.changes';
 import { InvitationResolver } from './invitation.resolver';
 import { InvitationService } from './invitation.service';
 
@@ -18,7 +18,8 @@ export const invitationModule = defineModule({
   name: 'invitation',
   entities: [CustomerInvitation],
   resolvers: [InvitationResolver],
-  changes: [INVITATION_CREATED, INVITATION_ACCEPTED, INVITATION_DECLINED, INVITATION_REVOKED, INVITATION_EXPIRED],
+  // every kind of change the feature declares (each export of its .changes.ts is one)
+  changes: Object.values(invitationChanges),
   register: () =>
     registerTally(TallyName.INVITATIONS, [
       'SELECT partnerId, COUNT(*) FROM customer_invitation GROUP BY partnerId',

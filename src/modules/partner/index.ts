@@ -1,7 +1,7 @@
 import './partner.scope';
 import { EVERYONE, registerTally, TallyName } from '../../counts/tallies';
 import { defineModule } from '../module';
-import { PARTNER_CREATED } from './partner.changes';
+import * as partnerChanges from './partner.changes';
 import { Partner } from './partner.entity';
 import { PartnerResolver } from './partner.resolver';
 import { PartnerService } from './partner.service';
@@ -17,7 +17,8 @@ export const partnerModule = defineModule({
   name: 'partner',
   entities: [Partner],
   resolvers: [PartnerResolver],
-  changes: [PARTNER_CREATED],
+  // every kind of change the feature declares (each export of its .changes.ts is one)
+  changes: Object.values(partnerChanges),
   register: () => registerTally(TallyName.PARTNERS, [`SELECT '${EVERYONE}', COUNT(*) FROM partner`]),
   services: ({ deps, changes }) => ({ partners: new PartnerService(deps, changes) }),
 });

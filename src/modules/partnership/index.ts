@@ -2,7 +2,7 @@ import './partnership.scope';
 import { EVERYONE, registerTally, TallyName } from '../../counts/tallies';
 import { PartnershipStatus } from '../../common/enums';
 import { defineModule } from '../module';
-import { PARTNERSHIP_ACCEPTED, PARTNERSHIP_REMOVED, PARTNERSHIP_REQUEST_REVOKED, PARTNERSHIP_REQUESTED } from './partnership.changes';
+import * as partnershipChanges from './partnership.changes';
 import { PartnershipRequest } from './partnership-request.entity';
 import { Partnership } from './partnership.entity';
 import { PartnershipResolver } from './partnership.resolver';
@@ -19,7 +19,8 @@ export const partnershipModule = defineModule({
   name: 'partnership',
   entities: [Partnership, PartnershipRequest],
   resolvers: [PartnershipResolver],
-  changes: [PARTNERSHIP_REQUESTED, PARTNERSHIP_REQUEST_REVOKED, PARTNERSHIP_ACCEPTED, PARTNERSHIP_REMOVED],
+  // every kind of change the feature declares (each export of its .changes.ts is one)
+  changes: Object.values(partnershipChanges),
   register: () => {
     const active = `status = '${PartnershipStatus.ACTIVE}'`;
     registerTally(TallyName.PARTNERSHIP_REQUESTS, ['SELECT providerId, COUNT(*) FROM partnership_request GROUP BY providerId']);

@@ -3,7 +3,7 @@ import { registerTally, TallyName } from '../../counts/tallies';
 import { RelationshipStatus } from '../../common/enums';
 import { defineModule } from '../module';
 import { DelegatedAdminPrivilege } from './delegated-admin-privilege.entity';
-import { DELEGATED_ADMIN_GRANTED, DELEGATED_ADMIN_REVOKED, RELATIONSHIP_ESTABLISHED, RELATIONSHIP_REMOVED } from './relationship.changes';
+import * as relationshipChanges from './relationship.changes';
 import { RelationshipResolver } from './relationship.resolver';
 import { RelationshipService } from './relationship.service';
 import { ResellerRelationship } from './reseller-relationship.entity';
@@ -19,7 +19,8 @@ export const relationshipModule = defineModule({
   name: 'relationship',
   entities: [ResellerRelationship, DelegatedAdminPrivilege],
   resolvers: [RelationshipResolver],
-  changes: [RELATIONSHIP_ESTABLISHED, RELATIONSHIP_REMOVED, DELEGATED_ADMIN_GRANTED, DELEGATED_ADMIN_REVOKED],
+  // every kind of change the feature declares (each export of its .changes.ts is one)
+  changes: Object.values(relationshipChanges),
   // a partner's customers: its ACTIVE relationships
   register: () =>
     registerTally(TallyName.CUSTOMERS, [

@@ -1,7 +1,7 @@
 import './subscription.scope';
 import { defineModule } from '../module';
 import type { OfferService } from '../offer/offer.service';
-import { SUBSCRIPTION_CREATED, SUBSCRIPTION_UPDATED } from './subscription.changes';
+import * as subscriptionChanges from './subscription.changes';
 import { CustomerSubscription } from './subscription.entity';
 import { SubscriptionResolver } from './subscription.resolver';
 import { SubscriptionService } from './subscription.service';
@@ -17,6 +17,7 @@ export const subscriptionModule = defineModule({
   name: 'subscription',
   entities: [CustomerSubscription],
   resolvers: [SubscriptionResolver],
-  changes: [SUBSCRIPTION_CREATED, SUBSCRIPTION_UPDATED],
+  // every kind of change the feature declares (each export of its .changes.ts is one)
+  changes: Object.values(subscriptionChanges),
   services: ({ changes }, { offers }: { offers: OfferService }) => ({ subscriptions: new SubscriptionService(changes, offers) }),
 });

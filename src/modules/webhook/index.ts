@@ -2,13 +2,7 @@ import './webhook.scope';
 import { defineModule } from '../module';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
-import {
-  WEBHOOK_ENDPOINT_CREATED,
-  WEBHOOK_ENDPOINT_DELETED,
-  WEBHOOK_ENDPOINT_DISABLED,
-  WEBHOOK_ENDPOINT_UPDATED,
-  WEBHOOK_REDELIVERY_REQUESTED,
-} from './webhook.changes';
+import * as webhookChanges from './webhook.changes';
 import { WebhookResolver } from './webhook.resolver';
 import { WebhookService } from './webhook.service';
 
@@ -23,6 +17,7 @@ export const webhookModule = defineModule({
   name: 'webhook',
   entities: [WebhookEndpoint, WebhookDelivery],
   resolvers: [WebhookResolver],
-  changes: [WEBHOOK_ENDPOINT_CREATED, WEBHOOK_ENDPOINT_UPDATED, WEBHOOK_ENDPOINT_DELETED, WEBHOOK_REDELIVERY_REQUESTED, WEBHOOK_ENDPOINT_DISABLED],
+  // every kind of change the feature declares (each export of its .changes.ts is one)
+  changes: Object.values(webhookChanges),
   services: ({ deps, changes, events }) => ({ webhooks: new WebhookService(deps, changes, events) }),
 });
