@@ -1,7 +1,9 @@
 /**
  * How the dashboard's pages grow with the partner: the first page, a deep page (by cursor, 90% of
  * the way down) and the page with `totalCount`, for one indirect provider with 10k, 100k and 1M
- * customers (half of them through its indirect reseller), on SQLite or MariaDB.
+ * customers (half of them through its indirect reseller), on SQLite or MariaDB; and the same pages
+ * backward (`last`, and `last` + `before` a cursor 10% of the way down: as deep from the end), with
+ * the ratio of each backward page to its forward twin.
  *
  *   NODE_ENV=production npm run bench:page-scale -- --db sqlite
  *   NODE_ENV=production MYSQL_URL=mariadb://pc:…@127.0.0.1:3307/partner_center npm run bench:page-scale -- --db mysql
@@ -29,6 +31,9 @@ const NODE =
   '{ id companyName domain cloud address { city country } relationship { status establishedAt } delegatedAdminPrivileges { status } indirectReseller { id name mpnId } }';
 const FIRST_PAGE = `{ customers(first: 50) { pageInfo { hasNextPage endCursor } edges { cursor node ${NODE} } } }`;
 const deepPage = (cursor: string) => `{ customers(first: 50, after: "${cursor}") { pageInfo { hasNextPage endCursor } edges { cursor node ${NODE} } } }`;
+const LAST_PAGE = `{ customers(last: 50) { pageInfo { hasPreviousPage startCursor } edges { cursor node ${NODE} } } }`;
+const deepBackPage = (cursor: string) =>
+  `{ customers(last: 50, before: "${cursor}") { pageInfo { hasPreviousPage startCursor } edges { cursor node ${NODE} } } }`;
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -217,6 +222,8 @@ async function main() {
     size: number;
     firstPage: { p50: number; p90: number };
     deep: { p50: number; p90: number };
+    last: { p50: number; p90: number };
+    deepBack: { p50: number; p90: number };
     counted: { p50: number; p90: number };
     seedSeconds: number;
   }[] = [];
@@ -241,14 +248,26 @@ async function main() {
         const edge = (data as { customers: { edges: { node: { id: string } }[] } }).customers.edges[0];
         if (edge.node.id !== sorted[Math.floor(size * 0.9) + 1]) throw new Error('the deep page does not start after its cursor');
       });
+      const back = Math.floor(size * 0.1);
+      const backCursor = Buffer.from(`k1:${sorted[back]}`, 'utf8').toString('base64url');
+      const last = await timed(server.url, token, LAST_PAGE, runs, (data) => {
+        page(data);
+        const edges = (data as { customers: { edges: { node: { id: string } }[] } }).customers.edges;
+        if (edges[49].node.id !== sorted[size - 1]) throw new Error('the last page does not end with the last customer');
+      });
+      const deepBack = await timed(server.url, token, deepBackPage(backCursor), runs, (data) => {
+        page(data);
+        const edges = (data as { customers: { edges: { node: { id: string } }[] } }).customers.edges;
+        if (edges[49].node.id !== sorted[back - 1]) throw new Error('the deep backward page does not end before its cursor');
+      });
       const counted = await timed(server.url, token, DASHBOARD_QUERY, runs, (data) => {
         page(data);
         const total = (data as { customers: { totalCount: number } }).customers.totalCount;
         if (total !== size) throw new Error(`totalCount ${total}, expected ${size}`);
       });
-      results.push({ size, firstPage, deep, counted, seedSeconds });
+      results.push({ size, firstPage, deep, last, deepBack, counted, seedSeconds });
       console.log(
-        `${size} customers: seeded in ${seedSeconds.toFixed(1)} s; first page p50 ${firstPage.p50.toFixed(1)} ms, deep ${deep.p50.toFixed(1)} ms, with totalCount ${counted.p50.toFixed(1)} ms`,
+        `${size} customers: seeded in ${seedSeconds.toFixed(1)} s; first page p50 ${firstPage.p50.toFixed(1)} ms, deep ${deep.p50.toFixed(1)} ms, last ${last.p50.toFixed(1)} ms, deep backward ${deepBack.p50.toFixed(1)} ms, with totalCount ${counted.p50.toFixed(1)} ms`,
       );
     } finally {
       await server.stop();
@@ -265,6 +284,15 @@ async function main() {
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
     console.log(
       `| ${r.size} | ${r.firstPage.p50.toFixed(1)} / ${r.firstPage.p90.toFixed(1)} | ${r.deep.p50.toFixed(1)} / ${r.deep.p90.toFixed(1)} | ${r.counted.p50.toFixed(1)} / ${r.counted.p90.toFixed(1)} | ${ratio(r.firstPage.p50, base.firstPage.p50)} / ${ratio(r.deep.p50, base.deep.p50)} / ${ratio(r.counted.p50, base.counted.p50)} |`,
+    );
+  }
+  console.log('\nBackward pages (`last`), and their ratio to the forward page of the same depth (p50; target: within 1.5×)');
+  console.log('| customers | last page | deep backward (10%) | last / first | deep backward / deep |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of results) {
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+    console.log(
+      `| ${r.size} | ${r.last.p50.toFixed(1)} / ${r.last.p90.toFixed(1)} | ${r.deepBack.p50.toFixed(1)} / ${r.deepBack.p90.toFixed(1)} | ${ratio(r.last.p50, r.firstPage.p50)} | ${ratio(r.deepBack.p50, r.deep.p50)} |`,
     );
   }
 }

@@ -1,6 +1,8 @@
-import { GraphQLID, type GraphQLSchema, isObjectType } from 'graphql';
-import { buildSchema, getMetadataStorage, type NonEmptyArray } from 'type-graphql';
+import { GraphQLID, GraphQLScalarType, type GraphQLSchema, isObjectType } from 'graphql';
+import { buildSchema, getMetadataStorage, GraphQLISODateTime, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './common/auth/auth-checker';
+import { useSyncTypeResolvers } from './common/abstract-types';
+import { assertNodeTypesRegistered } from './scope/nodes';
 import { IdScalar } from './common/ids';
 import { validateArgument } from './common/input-validation';
 import type { AppPubSub } from './common/pubsub';
@@ -31,6 +33,19 @@ export function readPlainFieldsAsProperties(): void {
   }
 }
 
+/**
+ * type-graphql's `DateTimeISO` (graphql-scalars' GraphQLDateTimeISO) as it is, plus `@specifiedBy`, so
+ * that codegen and clients can tell what its strings are. The URL is RFC 3339's `date-time` (section
+ * 5.6), which the scalar's own description names: it writes `Date#toISOString()` (UTC, `Z`, three
+ * fraction digits) and reads any RFC 3339 date-time (any fraction length, any offset). The community
+ * specs on scalars.graphql.org narrow that (a fixed fraction length, for one), which this scalar's
+ * input does not enforce, so pointing at one would promise clients a stricter format than it accepts.
+ */
+export const DateTimeISO = new GraphQLScalarType({
+  ...GraphQLISODateTime.toConfig(),
+  specifiedByURL: 'https://www.rfc-editor.org/rfc/rfc3339#section-5.6',
+});
+
 const toIdScalar = new WeakSet<object>();
 
 /**
@@ -39,7 +54,9 @@ const toIdScalar = new WeakSet<object>();
  * what is not an id and hands on ids in lower case. type-graphql keeps a scalar given as `() => ID` as
  * it is (its `scalarsMap` maps classes only), so the type getters of its metadata are wrapped here,
  * each once: any getter that returns graphql's ID returns IdScalar instead. A type left as graphql's
- * ID would make buildSchema fail on two types named `ID`, so none can be missed quietly.
+ * ID would make buildSchema fail on two types named `ID`, so none can be missed quietly. A field
+ * declared as type-graphql's `GraphQLISODateTime` gets `DateTimeISO` (the same scalar with
+ * `@specifiedBy`) the same way; one typed `Date` gets it through buildSchema's `scalarsMap`.
  */
 export function useIdScalar(): void {
   const storage = getMetadataStorage();
@@ -50,7 +67,7 @@ export function useIdScalar(): void {
       if (typeof getter !== 'function' || toIdScalar.has(getter)) continue;
       const wrapped = () => {
         const type = (getter as () => unknown)();
-        return type === GraphQLID ? IdScalar : type;
+        return type === GraphQLID ? IdScalar : type === GraphQLISODateTime ? DateTimeISO : type;
       };
       toIdScalar.add(wrapped);
       entry[key] = wrapped;
@@ -68,10 +85,14 @@ export async function buildAppSchema(pubSub: AppPubSub['pubSub']): Promise<Graph
     authMode: 'error',
     validate: true,
     validateFn: validateArgument,
+    // a property typed `Date` (type-graphql's default: GraphQLISODateTime) is DateTimeISO with @specifiedBy
+    scalarsMap: [{ type: Date, scalar: DateTimeISO }],
     pubSub,
     emitSchemaFile: false,
   });
   callFieldResolversDirectly(schema);
+  useSyncTypeResolvers(schema);
+  assertNodeTypesRegistered(schema);
   return schema;
 }
 

@@ -138,6 +138,7 @@ describe('lengths count what the column stores (Unicode code points)', () => {
     'CustomerFilter.indirectResellerId',
     'PartnerFilter.search',
     'ConnectionArgs.after',
+    'ConnectionArgs.before',
     // the audit trail's filters: compared with stored values, never stored
     'ActivityFilter.actorUserId',
     'ActivityFilter.correlationId',

@@ -1,3 +1,4 @@
+import { Node } from '../common/node';
 import { Field, GraphQLISODateTime, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { idColumn, nullableRefColumn, timeColumn } from '../common/columns';
@@ -36,7 +37,7 @@ export class ActivityActor {
  * The audit trail: one row per change (and per partner whose trail it belongs to), written by the change
  * primitive (src/changes/change.ts) in the transaction that made the change.
  */
-@ObjectType({ description: 'An entry of the audit trail' })
+@ObjectType({ description: 'An entry of the audit trail', implements: Node })
 @Entity('activity')
 @Index('IDX_activity_partner_id', ['partnerId', 'id'])
 @Index('IDX_activity_customer_id', ['customerId', 'id'])

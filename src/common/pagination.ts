@@ -9,28 +9,52 @@ import { MaxCodePoints } from './validation';
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 
+/**
+ * Relay's PageInfo. `hasPreviousPage` after an `after` cursor (and `hasNextPage` before a `before`
+ * cursor) ask the database whether anything lies beyond the cursor: lazily, only when the field is
+ * selected, one `LIMIT 1` read of the same index (not simple: a getter's Promise, awaited by the
+ * field's resolver, under graphql-jit too).
+ */
 @ObjectType()
 export class PageInfo {
-  @Field()
-  hasNextPage: boolean;
+  @Field(() => Boolean, { simple: false, description: 'Whether items follow the last edge' })
+  hasNextPage: boolean | Promise<boolean>;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => Boolean, { simple: false, description: 'Whether items precede the first edge' })
+  hasPreviousPage: boolean | Promise<boolean>;
+
+  @Field(() => String, { nullable: true, description: 'The cursor of the first edge: pass it as `before` for the page before' })
+  startCursor: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The cursor of the last edge: pass it as `after` for the page after' })
   endCursor: string | null;
 }
 
 @ArgsType()
 export class ConnectionArgs {
-  @Field(() => Int, { nullable: true, description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})` })
+  @Field(() => Int, { nullable: true, description: `Page size from the start (or from \`after\`), 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})` })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(MAX_PAGE_SIZE)
   first?: number;
 
-  @Field(() => String, { nullable: true, description: 'The endCursor of the previous page' })
+  @Field(() => String, { nullable: true, description: 'Items after this cursor (the endCursor of the previous page)' })
   @IsOptional()
   @MaxCodePoints(200)
   after?: string;
+
+  @Field(() => Int, { nullable: true, description: `Page size from the end (or from \`before\`), 1 to ${MAX_PAGE_SIZE}; not with \`first\`` })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  last?: number;
+
+  @Field(() => String, { nullable: true, description: 'Items before this cursor (the startCursor of the next page)' })
+  @IsOptional()
+  @MaxCodePoints(200)
+  before?: string;
 }
 
 export interface Edge<T> {
@@ -46,14 +70,57 @@ export interface Connection<T> {
 }
 
 /**
- * A connection of `edges` whose `totalCount` runs `count` the first time the field is read (only
- * when selected: a plain property read, for graphql-js and compiled operations alike), and once.
+ * Whether any item of the list lies at or beyond a cursor's position, in the list's order:
+ * `'before'` (the cursor's item or one before it) or `'after'` (it or one after it).
  */
-export function connectionOf<T>(edges: Edge<T>[], hasNextPage: boolean, count: () => Promise<number>): Connection<T> {
+export type Beyond<K> = (side: 'before' | 'after', position: K) => Promise<boolean>;
+
+/** Where a page was taken: its size, its direction, and the cursors' positions that bound it. */
+export interface PageWindow<K> {
+  size: number;
+  /** `last`: the page ends at the end of the list (or at `before`) */
+  backward: boolean;
+  after?: K;
+  before?: K;
+}
+
+/**
+ * A connection of `rows`, read in the page's walking order (forward: the list's order from `after`;
+ * backward: the reverse order from `before`), at most `size + 1` of them: the extra row only tells
+ * that more lie in that direction. `totalCount` runs `count` the first time the field is read, once;
+ * the PageInfo flags that need the database (`beyond`) likewise.
+ */
+export function connectionOf<T, K>(
+  rows: T[],
+  page: PageWindow<K>,
+  cursorOf: (node: T) => string,
+  count: () => Promise<number>,
+  beyond: Beyond<K>,
+): Connection<T> {
+  const more = rows.length > page.size;
+  const taken = more ? rows.slice(0, page.size) : rows;
+  const nodes = page.backward ? taken.reverse() : taken;
+  const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
   let counted: Promise<number> | undefined;
+  let previous: Promise<boolean> | undefined;
+  let next: Promise<boolean> | undefined;
+  // forward: more rows is a next page; an `after` cursor may have items before it (and `before` after it)
+  const ahead = page.backward ? false : more;
+  const behind = page.backward ? more : false;
   return {
     edges,
-    pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    pageInfo: {
+      get hasNextPage() {
+        if (ahead || page.before === undefined) return ahead;
+        return (next ??= beyond('after', page.before));
+      },
+      get hasPreviousPage() {
+        if (behind || page.after === undefined) return behind;
+        return (previous ??= beyond('before', page.after));
+      },
+      startCursor: edges.length ? edges[0].cursor : null,
+      endCursor: edges.length ? edges[edges.length - 1].cursor : null,
+    },
     get totalCount() {
       return (counted ??= count());
     },
@@ -106,27 +173,34 @@ export function decodeCursor(cursor: string | undefined | null, field = 'after')
   return id;
 }
 
-export interface PageRequest {
-  first: number;
-  afterId?: string;
-}
-
-export function pageRequest(args: ConnectionArgs): PageRequest {
-  return { first: args.first ?? DEFAULT_PAGE_SIZE, afterId: decodeCursor(args.after) };
-}
+/** A page of a list keyed by row ids. */
+export type PageRequest = PageWindow<string>;
 
 /**
- * Turns `first + 1` rows fetched in keyset order into a connection: the extra row only tells
- * that there is a next page.
+ * The page the arguments ask for: `first`/`after` forward, `last`/`before` backward (both cursors
+ * bound either), with the cursors decoded by `decode` (a list's own cursor format).
  */
-export function toConnection<T extends { id: string }>(rows: T[], page: PageRequest, count: () => Promise<number>): Connection<T> {
-  const hasNextPage = rows.length > page.first;
-  const nodes = hasNextPage ? rows.slice(0, page.first) : rows;
-  return connectionOf(
-    nodes.map((node) => ({ cursor: encodeCursor(node.id), node })),
-    hasNextPage,
-    count,
-  );
+export function pageWindow<K>(args: ConnectionArgs, decode: (cursor: string | undefined, field: string) => K | undefined): PageWindow<K> {
+  if (args.first != null && args.last != null) {
+    throw UserInputError.field('last', 'cannot be combined with first: page forward with first/after, or backward with last/before');
+  }
+  const backward = args.last != null;
+  return {
+    size: (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE,
+    backward,
+    after: decode(args.after, 'after'),
+    before: decode(args.before, 'before'),
+  };
+}
+
+/** The page of a list keyed by row ids that the arguments ask for. */
+export function pageRequest(args: ConnectionArgs): PageRequest {
+  return pageWindow(args, decodeCursor);
+}
+
+/** A connection of rows keyed by their ids (see connectionOf). */
+export function toConnection<T extends { id: string }>(rows: T[], page: PageRequest, count: () => Promise<number>, beyond: Beyond<string>): Connection<T> {
+  return connectionOf(rows, page, (node) => encodeCursor(node.id), count, beyond);
 }
 
 export interface PageOptions {
@@ -135,7 +209,8 @@ export interface PageOptions {
   /**
    * The column the keyset orders and seeks on: one whose value is the row id, taken from the index
    * the query already walks (a partner's customers: `scope_rr.customerId` of the relationship index),
-   * so a page reads about `first + 1` index entries whatever the list's size. Default `<alias>.id`.
+   * so a page reads about `size + 1` index entries whatever the list's size, from either end.
+   * Default `<alias>.id`.
    */
   key?: string;
   /**
@@ -147,16 +222,33 @@ export interface PageOptions {
   count?: () => Promise<number>;
 }
 
+/** The comparison that keeps the keys on one side of a position, in a list of this order. */
+export function keysetSide(order: 'ASC' | 'DESC', side: 'before' | 'after', inclusive = false): string {
+  const ascending = (order === 'ASC') === (side === 'after');
+  return (ascending ? '>' : '<') + (inclusive ? '=' : '');
+}
+
 /**
- * One page of a query, keyset-paged on the row id, with a lazy `totalCount`. The query comes
- * already filtered (for tenant rows: from the caller's scope).
+ * One page of a query, keyset-paged on the row id from either end, with a lazy `totalCount`. The
+ * query comes already filtered (for tenant rows: from the caller's scope). A backward page walks the
+ * same index in reverse, so it costs what a forward one does.
  */
 export async function paginate<T extends { id: string }>(qb: SelectQueryBuilder<T>, args: ConnectionArgs, options: PageOptions = {}): Promise<Connection<T>> {
   const { order = 'ASC', key = `${qb.alias}.id` } = options;
   const page = pageRequest(args);
   const counter = options.count ?? (() => qb.clone().getCount());
   const rows = qb.clone();
-  if (page.afterId) rows.andWhere(`${key} ${order === 'ASC' ? '>' : '<'} :pageAfterId`, { pageAfterId: page.afterId });
-  const found = await readMany(rows.orderBy(key, order).limit(page.first + 1), options.select);
-  return toConnection(found, page, counter);
+  if (page.after) rows.andWhere(`${key} ${keysetSide(order, 'after')} :pageAfterId`, { pageAfterId: page.after });
+  if (page.before) rows.andWhere(`${key} ${keysetSide(order, 'before')} :pageBeforeId`, { pageBeforeId: page.before });
+  const walk = page.backward ? (order === 'ASC' ? 'DESC' : 'ASC') : order;
+  const found = await readMany(rows.orderBy(key, walk).limit(page.size + 1), options.select);
+  const beyond: Beyond<string> = async (side, id) => {
+    const probe = qb
+      .clone()
+      .select(key, 'k')
+      .andWhere(`${key} ${keysetSide(order, side, true)} :pageProbeId`, { pageProbeId: id })
+      .limit(1);
+    return (await probe.getRawMany()).length > 0;
+  };
+  return toConnection(found, page, counter, beyond);
 }

@@ -1,15 +1,15 @@
 import type { EntityManager } from 'typeorm';
 import type { AppDeps } from '../common/context';
 import { UnauthenticatedError, UserInputError } from '../common/errors';
-import { type ConnectionArgs, connectionOf, DEFAULT_PAGE_SIZE } from '../common/pagination';
+import { type ConnectionArgs, connectionOf, pageWindow } from '../common/pagination';
 import type { Scope } from '../scope/scope';
 import { customerKey, type EventType, partnerKey } from './catalog';
-import { decodeEventCursor, encodeEventCursor } from './cursor';
+import { decodeEventCursor } from './cursor';
 import { EventDispatcher } from './dispatcher';
 import { toEventNode, type EventConnection, type EventFilter } from './event.types';
 import { EventHub, type EventListener } from './hub';
 import { type EventDraft, EventOutbox, ensureEventSequence, type StoredEvent } from './outbox';
-import { type EventSelection, readEvents, selectEvents } from './reader';
+import { type EventSelection, hasEventBeyond, readEvents, selectEvents } from './reader';
 import { EVERYONE, readTally, TallyName } from '../counts/tallies';
 
 /**
@@ -76,8 +76,7 @@ export class EventService {
     if (filter?.occurredFrom && filter.occurredBefore && filter.occurredFrom >= filter.occurredBefore) {
       throw UserInputError.field('filter.occurredBefore', 'must be later than filter.occurredFrom');
     }
-    const first = args.first ?? DEFAULT_PAGE_SIZE;
-    const after = decodeEventCursor(args.after) ?? 0;
+    const page = pageWindow(args, decodeEventCursor);
     const selection: EventSelection = {
       key,
       types: filter?.types ?? null,
@@ -85,10 +84,16 @@ export class EventService {
       occurredFrom: filter?.occurredFrom ?? null,
       occurredBefore: filter?.occurredBefore ?? null,
     };
-    const rows = await readEvents(this.deps.ds, { ...selection, after, limit: first + 1 });
-    const hasNextPage = rows.length > first;
-    const edges = rows.slice(0, first).map((e) => ({ cursor: encodeEventCursor(e.position), node: toEventNode(e) }));
-    return connectionOf(edges, hasNextPage, () => this.count(selection)) as unknown as EventConnection;
+    const rows = await readEvents(this.deps.ds, { ...selection, after: page.after ?? 0, before: page.before, limit: page.size + 1, descending: page.backward });
+    const beyond = (side: 'before' | 'after', position: number) => hasEventBeyond(this.deps.ds, selection, side, position);
+    const nodes = rows.map(toEventNode);
+    return connectionOf(
+      nodes,
+      page,
+      (node) => node.cursor,
+      () => this.count(selection),
+      beyond,
+    ) as unknown as EventConnection;
   }
 
   /** Unfiltered: the key's tally (one row); filtered: the matching rows, counted. */

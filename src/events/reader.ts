@@ -18,7 +18,11 @@ export interface EventRange extends EventSelection {
   after: number;
   /** and at most this one */
   until?: number;
+  /** and strictly before this one */
+  before?: number;
   limit: number;
+  /** newest first from the end of the range (a backward page); default oldest first */
+  descending?: boolean;
 }
 
 /** The events a selection picks, and the column their position is ordered by (the audience row's, for a key). */
@@ -36,8 +40,19 @@ export function selectEvents(ds: DataSource, sel: EventSelection): { qb: SelectQ
   return { qb, order };
 }
 
+/** Whether the selection has an event at or before (`'before'`), or at or after (`'after'`), a position. */
+export async function hasEventBeyond(ds: DataSource, sel: EventSelection, side: 'before' | 'after', position: number): Promise<boolean> {
+  const { qb, order } = selectEvents(ds, sel);
+  const found = await qb
+    .select(order, 'position')
+    .andWhere(`${order} ${side === 'before' ? '<=' : '>='} :probe`, { probe: position })
+    .limit(1)
+    .getRawMany();
+  return found.length > 0;
+}
+
 /**
- * Stored events in position order (oldest first). A caller's range is a scan of its key in
+ * Stored events in position order (oldest first; `descending`: newest first). A caller's range is a scan of its key in
  * `event_audience`'s primary key (audience, position), so a page reads about `limit` index entries
  * whatever the size of the table.
  */
@@ -45,6 +60,10 @@ export async function readEvents(ds: DataSource, range: EventRange): Promise<Sto
   const { qb, order } = selectEvents(ds, range);
   qb.andWhere(`${order} > :after`, { after: range.after });
   if (range.until !== undefined) qb.andWhere(`${order} <= :until`, { until: range.until });
-  const rows = await qb.orderBy(order, 'ASC').limit(range.limit).getMany();
+  if (range.before !== undefined) qb.andWhere(`${order} < :before`, { before: range.before });
+  const rows = await qb
+    .orderBy(order, range.descending ? 'DESC' : 'ASC')
+    .limit(range.limit)
+    .getMany();
   return rows.map(toStoredEvent);
 }

@@ -4,6 +4,7 @@ import { activityModule } from './activity';
 import { adminRelationshipModule } from './admin-relationship';
 import { customerModule } from './customer';
 import { invitationModule } from './invitation';
+import { nodeModule } from './node';
 import { offerModule } from './offer';
 import { partnerModule } from './partner';
 import { partnershipModule } from './partnership';
@@ -19,6 +20,7 @@ import { webhookModule } from './webhook';
  */
 export const MODULES = [
   viewerModule,
+  nodeModule,
   partnerModule,
   relationshipModule,
   offerModule,

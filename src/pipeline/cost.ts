@@ -72,8 +72,9 @@ function pageSize(first: unknown): number {
  * - `ofType` is priced at the schema's odds that a type reference wraps another one (most are named
  *   types or one `!` deep), so a TypeRef fragment costs what its chain of references returns on average.
  * graphql's full introspection query (what GraphiQL, graphql-codegen, Apollo Sandbox and rover send)
- * then costs 1,806 here (one object per type, field, argument… of this schema; its answer has 1,807: see
- * test/introspection.e2e.test.ts), under the default budget with a token, while 30 aliases of a wide
+ * then costs what its answer holds (one object per type, field, argument… of this schema: 3,316 for
+ * 3,219 objects in the answer, see the README), which is its budget when over MAX_QUERY_COMPLEXITY
+ * (src/pipeline/gate.ts), while 30 aliases of a wide
  * introspection cost 30 times one; an identical introspection document is then answered from a
  * cache (src/pipeline/execution.ts) rather than run again.
  */
@@ -182,7 +183,7 @@ function introspectionParents(document: DocumentNode, fragments: Map<string, Fra
 /**
  * The cost model, in one estimator:
  * - a connection costs its own SQL, a COUNT when `totalCount` is selected, a scan when it is
- *   searched, and its page size (`first`, or the default page size) times the cost of one edge;
+ *   searched, and its page size (`first` or `last`, or the default page size) times the cost of one edge;
  * - any other list of objects costs the default page size times one element;
  * - fields declare their own cost (`complexity`), root fields cost `COST.root`, others `COST.field`;
  * - introspection (`__schema`, `__type` and everything under them) by the size of what it returns
@@ -219,9 +220,13 @@ function costEstimator(schema: GraphQLSchema, document: DocumentNode, fragments:
       const countCost = ROOT_TYPES.has(type.name) ? (isFiltered(args.filter) ? COST.count : COST.tally) : COST.batched;
       const counts = selects(node.selectionSet, 'totalCount', fragments) ? countCost : 0;
       const searches = (args.filter as { search?: unknown } | undefined)?.search ? COST.search : 0;
-      return own + counts + searches + pageSize(args.first) * childComplexity;
+      // a cursor may make pageInfo's hasPreviousPage/hasNextPage ask the database (one LIMIT 1 read)
+      const probes = args.after != null || args.before != null ? COST.batched : 0;
+      return own + counts + searches + probes + pageSize(args.first ?? args.last) * childComplexity;
     }
     const unwrapped = isNonNullType(field.type) ? field.type.ofType : field.type;
+    // `nodes(ids:)`: one object per id (each a lookup through the loaders)
+    if (isListType(unwrapped) && Array.isArray(args.ids)) return own + args.ids.length * (COST.batched + childComplexity);
     if (isListType(unwrapped) && childComplexity > 0) return own + DEFAULT_PAGE_SIZE * childComplexity;
     return own + childComplexity;
   };

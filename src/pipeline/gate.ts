@@ -1,10 +1,20 @@
-import { type DocumentNode, GraphQLError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { type DocumentNode, getIntrospectionQuery, GraphQLError, type GraphQLSchema, type OperationDefinitionNode, parse } from 'graphql';
 import type { Principal } from '../common/auth/principal';
 import { operationCost } from './cost';
 import { type OperationLimits, VALIDATION_FAILED } from './limits';
 import { isIntrospectionOnly, mentionsIntrospection, selectsIntrospection } from './introspection';
 import type { AnonymousLimiter } from './rate-limit';
 import { checkVariables } from './variables';
+
+/** Every option of graphql's introspection query: its largest form, the one a budget must fit. */
+const FULL_INTROSPECTION = {
+  descriptions: true,
+  specifiedByUrl: true,
+  directiveIsRepeatable: true,
+  schemaDescription: true,
+  inputValueDeprecation: true,
+  oneOf: true,
+};
 
 export interface OperationRequest {
   document: DocumentNode;
@@ -67,16 +77,26 @@ export class OperationGate {
   }
 
   /**
-   * A caller's budget: MAX_QUERY_COMPLEXITY with a token, ANONYMOUS_MAX_COMPLEXITY without. With
-   * INTROSPECTION=on, an operation that only reads the schema gets the full budget from anyone: `on`
-   * says anyone may read the schema, and the full introspection (1,806, src/pipeline/cost.ts)
-   * could never fit the anonymous budget, which is sized for reading data (GraphiQL and Sandbox
-   * introspect before a token is pasted). Each such request still counts against the per-IP limit.
+   * A caller's budget: MAX_QUERY_COMPLEXITY with a token, ANONYMOUS_MAX_COMPLEXITY without. An
+   * operation that only reads the schema, from a caller INTROSPECTION lets read it, gets at least what
+   * the schema's full introspection costs (`fullIntrospectionCost`): GraphiQL, Sandbox, codegen and
+   * rover send that one document, and it grows with the schema, while 30 aliases of it stay 30 times
+   * over. With INTROSPECTION=on that holds without a token too: `on` says anyone may read the schema,
+   * and the full introspection could never fit the anonymous budget, which is sized for reading data
+   * (GraphiQL and Sandbox introspect before a token is pasted). Each such request still counts
+   * against the per-IP limit.
    */
   private budget(req: OperationRequest): number {
-    if (req.principal) return this.limits.maxQueryComplexity;
-    if (this.limits.introspection === 'on' && isIntrospectionOnly(req.document, req.operation)) return this.limits.maxQueryComplexity;
-    return this.limits.anonymousMaxComplexity;
+    const schemaReader = req.principal || this.limits.introspection === 'on';
+    if (schemaReader && isIntrospectionOnly(req.document, req.operation)) return Math.max(this.limits.maxQueryComplexity, this.fullIntrospectionCost());
+    return req.principal ? this.limits.maxQueryComplexity : this.limits.anonymousMaxComplexity;
+  }
+
+  private fullIntrospection?: number;
+
+  /** The cost of graphql's `getIntrospectionQuery()` with every option on (its largest form), for this schema. */
+  fullIntrospectionCost(): number {
+    return (this.fullIntrospection ??= operationCost(this.schema, parse(getIntrospectionQuery(FULL_INTROSPECTION)), null, {}));
   }
 
   /** Refused before anything is priced or run, with the same code as Apollo's own switch (GRAPHQL_VALIDATION_FAILED). */

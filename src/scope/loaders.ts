@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { type DataSource, type EntityTarget, In, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import { readMany } from '../common/entity-reader';
-import { type Connection, pageRequest, type PageRequest, toConnection, type ConnectionArgs } from '../common/pagination';
+import { type Connection, keysetSide, pageRequest, type PageRequest, toConnection, type ConnectionArgs } from '../common/pagination';
 /** Rows of a scoped query by id, one `IN (...)` per batch, in key order (null where out of scope). */
 export function byId<T extends ObjectLiteral & { id: string }>(query: () => SelectQueryBuilder<T>) {
   return new DataLoader<string, T | null>(async (ids) => {
@@ -30,37 +30,39 @@ type CustomerRow = ObjectLiteral & { id: string; customerId: string | null };
 
 /**
  * One page of each customer's rows of a table (as the scope reads them: its subscriptions, its admin
- * relationships) for a whole list of customers: a window function picks the first `first + 1` of
- * each customer in one query, whatever the number of customers; keys asking for the same page size
- * and cursor share it.
+ * relationships, oldest first) for a whole list of customers: a window function picks the first (or,
+ * for `last`, the final) `size + 1` of each customer in one query, whatever the number of customers;
+ * keys asking for the same page share it. Rows come in the page's walking order (see toConnection).
  */
 function childPages<T extends CustomerRow>(entity: EntityTarget<T>, query: () => SelectQueryBuilder<T>, ds: DataSource) {
-  const pageKey = (page: PageRequest) => `${page.first}:${page.afterId ?? ''}`;
+  const pageKey = (page: PageRequest) => `${page.size}:${page.backward ? 'b' : 'f'}:${page.after ?? ''}:${page.before ?? ''}`;
   return new DataLoader<ChildPageKey, T[], string>(
     async (keys) => {
       const groups = new Map<string, ChildPageKey[]>();
       for (const key of keys) groups.set(pageKey(key.page), [...(groups.get(pageKey(key.page)) ?? []), key]);
       const pages = new Map<string, T[]>();
       for (const [group, groupKeys] of groups) {
-        const { first, afterId } = groupKeys[0].page;
+        const { size, backward, after, before } = groupKeys[0].page;
+        const walk = backward ? 'DESC' : 'ASC';
         const qb = query();
         const alias = qb.alias;
         const ranked = qb
           .select(`${alias}.id`, 'id')
-          .addSelect(`ROW_NUMBER() OVER (PARTITION BY ${alias}.customerId ORDER BY ${alias}.id)`, 'position')
+          .addSelect(`ROW_NUMBER() OVER (PARTITION BY ${alias}.customerId ORDER BY ${alias}.id ${walk})`, 'position')
           .andWhere(`${alias}.customerId IN (:...pageCustomerIds)`, { pageCustomerIds: groupKeys.map((k) => k.customerId) });
-        if (afterId) ranked.andWhere(`${alias}.id > :pageAfterId`, { pageAfterId: afterId });
+        if (after) ranked.andWhere(`${alias}.id > :pageAfterId`, { pageAfterId: after });
+        if (before) ranked.andWhere(`${alias}.id < :pageBeforeId`, { pageBeforeId: before });
         const ids: { id: string }[] = await ds
           .createQueryBuilder()
           .select('ranked.id', 'id')
           .from(`(${ranked.getQuery()})`, 'ranked')
-          .where('ranked.position <= :pageLimit', { pageLimit: first + 1 })
+          .where('ranked.position <= :pageLimit', { pageLimit: size + 1 })
           .setParameters(ranked.getParameters())
           .getRawMany();
         const rows = ids.length ? await ds.getRepository(entity).findBy({ id: In(ids.map((r) => r.id)) } as never) : [];
         pages.set(
           group,
-          rows.sort((a, b) => (a.id < b.id ? -1 : 1)),
+          rows.sort((a, b) => (a.id < b.id ? -1 : 1) * (backward ? -1 : 1)),
         );
       }
       return keys.map((key) => pages.get(pageKey(key.page))!.filter((row) => row.customerId === key.customerId));
@@ -109,7 +111,17 @@ export function childConnections<T extends CustomerRow>(entity: EntityTarget<T>,
     page: async (customerId: string, args: ConnectionArgs): Promise<Connection<T>> => {
       const page = pageRequest(args);
       const rows = await pages.load({ customerId, page });
-      return toConnection(rows, page, () => counts.load(customerId));
+      // beyond a cursor (only when hasPreviousPage/hasNextPage is selected with one): one LIMIT 1 read
+      const beyond = async (side: 'before' | 'after', id: string) => {
+        const probe = query();
+        const alias = probe.alias;
+        probe
+          .select(`${alias}.id`, 'id')
+          .andWhere(`${alias}.customerId = :probeCustomerId`, { probeCustomerId: customerId })
+          .andWhere(`${alias}.id ${keysetSide('ASC', side, true)} :probeId`, { probeId: id });
+        return (await probe.limit(1).getRawMany()).length > 0;
+      };
+      return toConnection(rows, page, () => counts.load(customerId), beyond);
     },
   };
 }

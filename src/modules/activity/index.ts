@@ -1,4 +1,5 @@
 import { defineModule } from '../module';
+import './activity.scope';
 import { ActivityResolver } from './activity.resolver';
 import { ActivityService } from './activity.service';
 

@@ -1,8 +1,8 @@
+import { Node } from '../../common/node';
 import { declareTransitions } from '../../changes/transitions';
 import { Field, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
 import { enumColumn, idColumn, nullableRefColumn, nullableTimeColumn, refColumn, timeColumn } from '../../common/columns';
-import { EmailDraft } from '../../common/email-draft';
 import { Cloud } from '../../common/enums';
 import { Partner } from '../partner/partner.entity';
 
@@ -57,7 +57,7 @@ registerEnumType(AdminRelationshipSide, { name: 'AdminRelationshipSide' });
  * `endsAt` unless auto-extended. The row belongs to its partner, and to its customer once one is
  * known (named at creation, or the one that approved or rejected).
  */
-@ObjectType({ description: 'Granular, time-bound admin roles a partner holds (or asks for) in a customer’s directory' })
+@ObjectType({ description: 'Granular, time-bound admin roles a partner holds (or asks for) in a customer’s directory', implements: Node })
 @Entity('admin_relationship')
 @Index('IDX_admin_relationship_partner_id', ['partnerId', 'id'])
 @Index('IDX_admin_relationship_customer_id', ['customerId', 'id'])
@@ -168,13 +168,6 @@ export class AdminRelationship {
   @Field(() => Int, { description: 'How many times endsAt was pushed back (auto-extension or extendAdminRelationships)' })
   @Column({ type: 'int', default: 0 })
   extensions: number;
-
-  /** Only in the creating mutation's payload: the link carries the token, which is not stored. */
-  @Field(() => String, { nullable: true, description: 'The personalised approval link; only in the payload that created it' })
-  url?: string | null;
-
-  @Field(() => EmailDraft, { nullable: true, description: 'The draft email; only in the payload that created it' })
-  emailDraft?: EmailDraft | null;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Connection, ConnectionArgs } from '../../common/pagination';
 import { childConnections, registerLoaders } from '../../scope/loaders';
 import { type Builder, registerScopeRule, Scope } from '../../scope/scope';
 import { AdminRelationship } from './admin-relationship.entity';
+import { registerNodeType } from '../../scope/nodes';
 
 declare module '../../scope/scope' {
   interface Scope {
@@ -28,3 +29,4 @@ Scope.prototype.adminRelationships = function (this: Scope, em?: EntityManager) 
 
 registerScopeRule(AdminRelationship, { label: 'Admin relationship', alias: 'admin_relationship', read: (scope, em) => scope.adminRelationships(em) });
 registerLoaders((scope: Scope, ds) => ({ adminRelationships: childConnections(AdminRelationship, () => scope.adminRelationships(), ds).page }));
+registerNodeType('AdminRelationship', { read: (scope: Scope) => scope.adminRelationships() });

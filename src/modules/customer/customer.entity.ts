@@ -1,3 +1,4 @@
+import { Node } from '../../common/node';
 import { Field, GraphQLISODateTime, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { enumColumn, idColumn, nullableRefColumn, timeColumn } from '../../common/columns';
@@ -65,7 +66,7 @@ export class AgreementAcceptance {
   acceptedAt: Date;
 }
 
-@ObjectType({ description: 'A customer tenant. Relation fields are seen from the viewer’s side.' })
+@ObjectType({ description: 'A customer tenant. Relation fields are seen from the viewer’s side.', implements: Node })
 @Entity('customer')
 export class Customer {
   @Field(() => ID)

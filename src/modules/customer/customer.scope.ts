@@ -6,6 +6,7 @@ import { type Builder, registerScopeRule, Scope } from '../../scope/scope';
 import { DelegatedAdminPrivilege } from '../relationship/delegated-admin-privilege.entity';
 import { ResellerRelationship } from '../relationship/reseller-relationship.entity';
 import { Customer } from './customer.entity';
+import { registerNodeType } from '../../scope/nodes';
 
 declare module '../../scope/scope' {
   interface Scope {
@@ -67,3 +68,4 @@ Scope.prototype.ownCustomer = function (this: Scope, em?: EntityManager): Promis
 
 registerScopeRule(Customer, { label: 'Customer', alias: 'customer', read: (scope, em) => scope.customers(em) });
 registerLoaders((scope: Scope) => ({ customer: byId(() => scope.customers()) }));
+registerNodeType('Customer', { read: (scope: Scope) => scope.customers() });

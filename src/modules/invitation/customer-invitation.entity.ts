@@ -1,14 +1,14 @@
+import { Node } from '../../common/node';
 import { declareTransitions } from '../../changes/transitions';
 import { Field, GraphQLISODateTime, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { enumColumn, idColumn, nullableRefColumn, nullableTimeColumn, refColumn, timeColumn } from '../../common/columns';
-import { EmailDraft } from '../../common/email-draft';
 import { Cloud, InvitationStatus } from '../../common/enums';
 import { effectiveStatus } from '../../common/single-use';
 import { Partner } from '../partner/partner.entity';
 
 /** A partner's request for a reseller relationship with a customer (optionally with DAP, optionally three-party). */
-@ObjectType({ description: 'An invitation to a customer to establish a reseller relationship' })
+@ObjectType({ description: 'An invitation to a customer to establish a reseller relationship', implements: Node })
 @Entity('customer_invitation')
 @Index('IDX_invitation_partner_id', ['partnerId', 'id'])
 export class CustomerInvitation {
@@ -81,13 +81,6 @@ export class CustomerInvitation {
   @Field(() => GraphQLISODateTime, { nullable: true })
   @Column(nullableTimeColumn)
   revokedAt: Date | null;
-
-  /** Only in the creating mutation's payload: the link carries the token, which is not stored. */
-  @Field(() => String, { nullable: true, description: 'The personalised link; only in the payload that created it' })
-  url?: string | null;
-
-  @Field(() => EmailDraft, { nullable: true, description: 'The draft email; only in the payload that created it' })
-  emailDraft?: EmailDraft | null;
 
   @Field(() => InvitationStatus, { name: 'status' })
   get effectiveStatus(): InvitationStatus {

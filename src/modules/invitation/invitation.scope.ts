@@ -1,6 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { type Builder, registerScopeRule, Scope } from '../../scope/scope';
 import { CustomerInvitation } from './customer-invitation.entity';
+import { registerNodeType } from '../../scope/nodes';
+import { Can } from '../../common/auth/roles';
 
 declare module '../../scope/scope' {
   interface Scope {
@@ -14,3 +16,4 @@ Scope.prototype.invitations = function (this: Scope, em?: EntityManager) {
 };
 
 registerScopeRule(CustomerInvitation, { label: 'Invitation', alias: 'invitation', read: (scope, em) => scope.invitations(em) });
+registerNodeType('CustomerInvitation', { read: (scope: Scope) => scope.invitations(), roles: Can.readPartnerData });

@@ -1,7 +1,8 @@
+import { Node } from '../../common/node';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-@ObjectType({ description: 'An offer of the catalog, sold by the license' })
+@ObjectType({ description: 'An offer of the catalog, sold by the license', implements: Node })
 @Entity('offer')
 export class Offer {
   @Field(() => ID)

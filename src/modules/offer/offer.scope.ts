@@ -1,6 +1,8 @@
 import type DataLoader from 'dataloader';
 import { byId, registerLoaders } from '../../scope/loaders';
 import { Offer } from './offer.entity';
+import { registerNodeType } from '../../scope/nodes';
+import type { Scope } from '../../scope/scope';
 
 declare module '../../scope/loaders' {
   interface Loaders {
@@ -10,3 +12,4 @@ declare module '../../scope/loaders' {
 }
 
 registerLoaders((_scope: unknown, ds) => ({ offer: byId(() => ds.getRepository(Offer).createQueryBuilder('offer')) }));
+registerNodeType('Offer', { read: (scope: Scope) => scope.from(Offer, 'offer') });

@@ -1,9 +1,10 @@
+import { Node } from '../../common/node';
 import { Field, GraphQLISODateTime, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { enumColumn, idColumn, timeColumn } from '../../common/columns';
 import { Cloud, PartnerType } from '../../common/enums';
 
-@ObjectType({ description: 'A partner of the program: a direct reseller, an indirect provider or an indirect reseller' })
+@ObjectType({ description: 'A partner of the program: a direct reseller, an indirect provider or an indirect reseller', implements: Node })
 @Entity('partner')
 export class Partner {
   @Field(() => ID)

@@ -7,6 +7,7 @@ import { byId, registerLoaders } from '../../scope/loaders';
 import { type Builder, registerScopeRule, Scope } from '../../scope/scope';
 import { PartnershipStatus } from '../../common/enums';
 import { Partner } from './partner.entity';
+import { registerNodeType } from '../../scope/nodes';
 
 /** The partners that have (or had) a relationship, admin privileges or an admin relationship with :scopeCustomerId. */
 const PARTNERS_SERVING_CUSTOMER = [
@@ -121,3 +122,4 @@ function contactDetails(scope: Scope) {
 
 registerScopeRule(Partner, { label: 'Partner', alias: 'partner', read: (scope, em) => scope.partners(em) });
 registerLoaders((scope: Scope) => ({ partner: byId(() => scope.partners()), partnerContactDetails: contactDetails(scope) }));
+registerNodeType('Partner', { read: (scope: Scope) => scope.partners() });

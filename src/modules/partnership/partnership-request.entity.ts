@@ -1,14 +1,14 @@
+import { Node } from '../../common/node';
 import { declareTransitions } from '../../changes/transitions';
 import { Field, GraphQLISODateTime, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { enumColumn, idColumn, nullableRefColumn, nullableTimeColumn, refColumn, timeColumn } from '../../common/columns';
-import { EmailDraft } from '../../common/email-draft';
 import { Cloud, InvitationStatus } from '../../common/enums';
 import { effectiveStatus } from '../../common/single-use';
 import { Partner } from '../partner/partner.entity';
 
 /** An indirect provider's emailed request to an indirect reseller. Single use, expires like an invitation. */
-@ObjectType({ description: 'A partnership request emailed by an indirect provider to a reseller' })
+@ObjectType({ description: 'A partnership request emailed by an indirect provider to a reseller', implements: Node })
 @Entity('partnership_request')
 @Index('IDX_partnership_request_provider_id', ['providerId', 'id'])
 export class PartnershipRequest {
@@ -64,12 +64,6 @@ export class PartnershipRequest {
   @Field(() => GraphQLISODateTime, { nullable: true })
   @Column(nullableTimeColumn)
   revokedAt: Date | null;
-
-  @Field(() => String, { nullable: true, description: 'The personalised link; only in the payload that created it' })
-  url?: string | null;
-
-  @Field(() => EmailDraft, { nullable: true, description: 'The draft email; only in the payload that created it' })
-  emailDraft?: EmailDraft | null;
 
   @Field(() => InvitationStatus, { name: 'status' })
   get effectiveStatus(): InvitationStatus {

@@ -1,3 +1,4 @@
+import { Node } from '../../common/node';
 import { declareTransitions } from '../../changes/transitions';
 import { Field, GraphQLISODateTime, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
@@ -6,7 +7,7 @@ import { PartnershipStatus } from '../../common/enums';
 import { Partner } from '../partner/partner.entity';
 
 /** Indirect provider ↔ indirect reseller. One row per pair; removal and a later re-acceptance reuse it. */
-@ObjectType({ description: 'A partnership between an indirect provider and an indirect reseller' })
+@ObjectType({ description: 'A partnership between an indirect provider and an indirect reseller', implements: Node })
 @Entity('partnership')
 @Unique('UQ_partnership_pair', ['providerId', 'resellerId'])
 @Index('IDX_partnership_provider_status', ['providerId', 'status', 'id'])

@@ -4,6 +4,8 @@ import { PartnershipStatus } from '../../common/enums';
 import { type Builder, registerScopeRule, Scope } from '../../scope/scope';
 import { PartnershipRequest } from './partnership-request.entity';
 import { Partnership } from './partnership.entity';
+import { registerNodeType } from '../../scope/nodes';
+import { Can } from '../../common/auth/roles';
 
 declare module '../../scope/scope' {
   interface Scope {
@@ -53,3 +55,5 @@ Scope.prototype.lockActivePartnership = function (this: Scope, em: EntityManager
 
 registerScopeRule(Partnership, { label: 'Partnership', alias: 'partnership', read: (scope, em) => scope.partnerships(em) });
 registerScopeRule(PartnershipRequest, { label: 'Partnership request', alias: 'request', read: (scope, em) => scope.partnershipRequests(em) });
+registerNodeType('Partnership', { read: (scope: Scope) => scope.partnerships(), roles: Can.readPartnerData });
+registerNodeType('PartnershipRequest', { read: (scope: Scope) => scope.partnershipRequests(), roles: Can.readPartnerData });

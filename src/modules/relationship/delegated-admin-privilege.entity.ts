@@ -1,3 +1,4 @@
+import { Node } from '../../common/node';
 import { declareTransitions } from '../../changes/transitions';
 import { Field, GraphQLISODateTime, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
@@ -7,7 +8,7 @@ import { Customer } from '../customer/customer.entity';
 import { Partner } from '../partner/partner.entity';
 
 /** Delegated admin privileges a customer granted a partner. Separate from the relationship: each changes alone. */
-@ObjectType('DelegatedAdminPrivileges', { description: "A partner's delegated admin privileges over a customer" })
+@ObjectType('DelegatedAdminPrivileges', { description: "A partner's delegated admin privileges over a customer", implements: Node })
 @Entity('delegated_admin_privilege')
 @Unique('UQ_dap_partner_customer', ['partnerId', 'customerId'])
 export class DelegatedAdminPrivilege {

@@ -6,6 +6,7 @@ import { byCustomer, registerLoaders } from '../../scope/loaders';
 import { type Builder, oneOrThrow, Scope } from '../../scope/scope';
 import { DelegatedAdminPrivilege } from './delegated-admin-privilege.entity';
 import { ResellerRelationship } from './reseller-relationship.entity';
+import { registerNodeType } from '../../scope/nodes';
 
 declare module '../../scope/scope' {
   interface Scope {
@@ -60,3 +61,5 @@ registerLoaders((scope: Scope) => ({
   relationshipsOfCustomer: byCustomer(() => scope.relationships()),
   delegatedAdminOfCustomer: byCustomer(() => scope.delegatedAdminPrivileges()),
 }));
+registerNodeType('ResellerRelationship', { read: (scope: Scope) => scope.relationships() });
+registerNodeType('DelegatedAdminPrivileges', { read: (scope: Scope) => scope.delegatedAdminPrivileges() });

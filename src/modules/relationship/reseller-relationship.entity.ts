@@ -1,3 +1,4 @@
+import { Node } from '../../common/node';
 import { declareTransitions } from '../../changes/transitions';
 import { Field, GraphQLISODateTime, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
@@ -7,7 +8,7 @@ import { Customer } from '../customer/customer.entity';
 import { Partner } from '../partner/partner.entity';
 
 /** Partner ↔ customer reseller relationship. A partner transacts only with customers it has an ACTIVE one with. */
-@ObjectType({ description: 'A reseller relationship between a partner and a customer' })
+@ObjectType({ description: 'A reseller relationship between a partner and a customer', implements: Node })
 @Entity('reseller_relationship')
 @Unique('UQ_relationship_partner_customer', ['partnerId', 'customerId'])
 @Index('IDX_relationship_partner_status_customer', ['partnerId', 'status', 'customerId'])

@@ -1,3 +1,4 @@
+import { Node } from '../../common/node';
 import { Field, GraphQLISODateTime, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { idColumn, nullableRefColumn, refColumn, timeColumn } from '../../common/columns';
@@ -6,7 +7,7 @@ import { Offer } from '../offer/offer.entity';
 import { Partner } from '../partner/partner.entity';
 
 /** A customer's subscription to an offer. GraphQL type `CustomerSubscription` (Subscription is the root type). */
-@ObjectType('CustomerSubscription', { description: "A customer's subscription to an offer" })
+@ObjectType('CustomerSubscription', { description: "A customer's subscription to an offer", implements: Node })
 @Entity('subscription')
 @Index('IDX_subscription_customer_id', ['customerId', 'id'])
 // who may read a subscription (Scope.subscriptions) and which partners a seller knows through them

@@ -4,6 +4,7 @@ import type { Connection, ConnectionArgs } from '../../common/pagination';
 import { childConnections, registerLoaders } from '../../scope/loaders';
 import { type Builder, registerScopeRule, Scope } from '../../scope/scope';
 import { CustomerSubscription } from './subscription.entity';
+import { registerNodeType } from '../../scope/nodes';
 
 declare module '../../scope/scope' {
   interface Scope {
@@ -49,3 +50,4 @@ registerLoaders((scope: Scope, ds) => {
   const subscriptions = childConnections(CustomerSubscription, () => scope.subscriptions(), ds);
   return { subscriptionCount: subscriptions.counts, subscriptions: subscriptions.page };
 });
+registerNodeType('CustomerSubscription', { read: (scope: Scope) => scope.subscriptions() });

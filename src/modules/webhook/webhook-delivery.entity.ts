@@ -1,3 +1,4 @@
+import { Node } from '../../common/node';
 import { Field, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { idColumn, nullableTimeColumn, refColumn, timeColumn } from '../../common/columns';
@@ -18,7 +19,7 @@ registerEnumType(WebhookDeliveryStatus, { name: 'WebhookDeliveryStatus' });
  * One attempt to deliver one event to one endpoint. Rows, not timers: a restart loses nothing. A
  * failed attempt with tries left schedules the next one as a new row (attempt + 1) and shows when.
  */
-@ObjectType({ description: 'One attempt to deliver an event to a webhook endpoint' })
+@ObjectType({ description: 'One attempt to deliver an event to a webhook endpoint', implements: Node })
 @Entity('webhook_delivery')
 @Index('UQ_webhook_delivery_attempt', ['endpointId', 'eventId', 'attempt'], { unique: true })
 @Index('IDX_webhook_delivery_due', ['status', 'nextAttemptAt'])

@@ -1,10 +1,11 @@
+import { Node } from '../../common/node';
 import { Field, GraphQLISODateTime, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { idColumn, nullableTimeColumn, refColumn, timeColumn } from '../../common/columns';
 import { EventType } from '../../events/catalog';
 
 /** A partner's webhook receiver. The signing secret is stored encrypted (AES-256-GCM), never shown again. */
-@ObjectType({ description: "A URL that receives the partner's events, signed (Standard Webhooks)" })
+@ObjectType({ description: "A URL that receives the partner's events, signed (Standard Webhooks)", implements: Node })
 @Entity('webhook_endpoint')
 @Index('IDX_webhook_endpoint_partner', ['partnerId', 'id'])
 export class WebhookEndpoint {

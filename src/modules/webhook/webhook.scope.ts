@@ -2,6 +2,8 @@ import type { EntityManager } from 'typeorm';
 import { type Builder, registerScopeRule, Scope } from '../../scope/scope';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
+import { registerNodeType } from '../../scope/nodes';
+import { Can } from '../../common/auth/roles';
 
 declare module '../../scope/scope' {
   interface Scope {
@@ -27,3 +29,5 @@ Scope.prototype.webhookDeliveries = function (this: Scope, em?: EntityManager) {
 
 registerScopeRule(WebhookEndpoint, { label: 'Webhook endpoint', alias: 'endpoint', read: (scope, em) => scope.webhookEndpoints(em) });
 registerScopeRule(WebhookDelivery, { label: 'Webhook delivery', alias: 'delivery', read: (scope, em) => scope.webhookDeliveries(em) });
+registerNodeType('WebhookEndpoint', { read: (scope: Scope) => scope.webhookEndpoints(), roles: Can.manageWebhooks });
+registerNodeType('WebhookDelivery', { read: (scope: Scope) => scope.webhookDeliveries(), roles: Can.manageWebhooks });
