@@ -2,7 +2,9 @@ import { Arg, Args, Authorized, Ctx, Query, Resolver, Root, Subscription, type S
 import { ConnectionArgs } from '../common/pagination';
 import type { RequestContext } from '../context';
 import { EventType } from './catalog';
-import { EventConnection, EventFilter, EventNode, toEventNode } from './event.types';
+import { Event, EventConnection, EventFilter, type EventValue, toEventNode } from './event.types';
+import './typed-events';
+import './event.scope';
 import type { StoredEvent } from './outbox';
 
 interface StreamArgs {
@@ -10,7 +12,7 @@ interface StreamArgs {
   types?: EventType[] | null;
 }
 
-@Resolver(() => EventNode)
+@Resolver(() => Event)
 export class EventResolver {
   @Authorized()
   @Query(() => EventConnection, {
@@ -22,7 +24,7 @@ export class EventResolver {
   }
 
   @Authorized()
-  @Subscription(() => EventNode, {
+  @Subscription(() => Event, {
     name: 'events',
     description:
       "The viewer's events, live. With `after` (an event's cursor) it first replays every stored event after it, then continues live: no gap, no repeat.",
@@ -33,7 +35,7 @@ export class EventResolver {
     @Root() event: StoredEvent,
     @Arg('after', () => String, { nullable: true, description: 'Resume after this event (its cursor)' }) _after?: string,
     @Arg('types', () => [EventType], { nullable: true, description: 'Only these types' }) _types?: EventType[],
-  ): EventNode {
+  ): EventValue {
     return toEventNode(event);
   }
 }

@@ -1,6 +1,6 @@
 import { IsArray, IsDate, IsEnum, IsOptional, IsUUID } from 'class-validator';
-import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, GraphQLISODateTime, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, GraphQLISODateTime, ID, InputType, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from '../common/node';
 import { PageInfo } from '../common/pagination';
 import { EventType } from './catalog';
 import { encodeEventCursor } from './cursor';
@@ -28,9 +28,46 @@ export class EventActor {
   customerId: string | null;
 }
 
-@ObjectType('Event', { description: 'A stored lifecycle event. Its cursor resumes the stream right after it.' })
-export class EventNode {
-  @Field(() => ID, { description: 'Unique; also the webhook-id of its webhook deliveries' })
+/** The GraphQL object type of each event type: `INVITATION_ACCEPTED` is `InvitationAcceptedEvent` (built in ./typed-events.ts). */
+export function eventTypeName(type: EventType | string): string {
+  return `${type
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('')}Event`;
+}
+
+/**
+ * A stored event, as GraphQL reads it: an instance of its type's class (./typed-events.ts), with the
+ * fields of the interface and its type's typed fields (read from the stored data). The interfaces
+ * (Event, PartnershipChangedEvent) resolve it by its class, synchronously, as graphql-jit requires
+ * (type-graphql wraps a `resolveType` option in an async function, which graphql-jit cannot await);
+ * `__typename` names it too, for Node's resolveType.
+ */
+export interface EventValue {
+  __typename: string;
+  id: string;
+  cursor: string;
+  type: EventType;
+  occurredAt: Date;
+  actor: EventActor | null;
+  customerId: string | null;
+  partnerId: string | null;
+  invitationId: string | null;
+  partnershipId: string | null;
+  subscriptionId: string | null;
+  adminRelationshipId: string | null;
+  correlationId: string | null;
+  [typed: string]: unknown;
+}
+
+@InterfaceType('Event', {
+  implements: Node,
+  description:
+    'A stored lifecycle event: one object type per EventType (`INVITATION_ACCEPTED` is `InvitationAcceptedEvent`) carries its typed fields, the same as the `data` of its webhook deliveries (the event catalog in the README). Its cursor resumes the stream right after it.',
+})
+export abstract class Event {
+  @Field(() => ID, { description: 'Unique across all types; also the webhook-id of its webhook deliveries' })
   id: string;
 
   @Field({ description: 'Opaque; pass it as `after` to resume right after this event' })
@@ -45,10 +82,10 @@ export class EventNode {
   @Field(() => EventActor, { nullable: true })
   actor: EventActor | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The customer the event is about, if any' })
   customerId: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The partner the event is about, if any' })
   partnerId: string | null;
 
   @Field(() => ID, { nullable: true })
@@ -63,9 +100,6 @@ export class EventNode {
   @Field(() => ID, { nullable: true })
   adminRelationshipId: string | null;
 
-  @Field(() => GraphQLJSONObject, { description: 'The details of this type (see the event catalog)' })
-  data: Record<string, unknown>;
-
   @Field(() => String, {
     nullable: true,
     description:
@@ -74,7 +108,47 @@ export class EventNode {
   correlationId: string | null;
 }
 
-export function toEventNode(e: StoredEvent): EventNode {
+/** The fields every event has, as GraphQL reads them (./typed-events.ts adds its type's own). */
+export function eventBase(e: StoredEvent): EventValue {
+  return {
+    __typename: eventTypeName(e.type),
+    id: e.id,
+    cursor: encodeEventCursor(e.position),
+    type: e.type,
+    occurredAt: new Date(e.occurredAt),
+    actor: e.actor ? { ...e.actor, kind: e.actor.kind as EventActorKind } : null,
+    customerId: e.customerId,
+    partnerId: e.partnerId,
+    invitationId: e.invitationId,
+    partnershipId: e.partnershipId,
+    subscriptionId: e.subscriptionId,
+    adminRelationshipId: e.adminRelationshipId,
+    correlationId: e.correlationId ?? null,
+  };
+}
+
+/** Each event type's class and typed fields, read from a stored event (registered by ./typed-events.ts, once per type). */
+const TYPED = new Map<string, { prototype: object; read: (e: StoredEvent) => Record<string, unknown> }>();
+
+export function registerTypedEvent(type: EventType, prototype: object, read: (e: StoredEvent) => Record<string, unknown>): void {
+  TYPED.set(type, { prototype, read });
+}
+
+/**
+ * An event as GraphQL reads it (the `events` query and subscription, and their views): an instance of
+ * its type's class, with the interface's fields and its type's.
+ */
+export function toEventNode(e: StoredEvent): EventValue {
+  const typed = TYPED.get(e.type);
+  if (!typed) throw new Error(`event type ${e.type} has no GraphQL type (is src/events/typed-events.ts loaded?)`);
+  return Object.assign(Object.create(typed.prototype) as EventValue, eventBase(e), typed.read(e));
+}
+
+/**
+ * The JSON body of an event's webhook deliveries (src/modules/webhook/): its ids and its `data` as
+ * stored, unchanged by the GraphQL types (the README's event catalog documents `data`).
+ */
+export function eventPayload(e: StoredEvent) {
   return {
     id: e.id,
     cursor: encodeEventCursor(e.position),
@@ -97,8 +171,8 @@ export class EventEdge {
   @Field()
   cursor: string;
 
-  @Field(() => EventNode)
-  node: EventNode;
+  @Field(() => Event)
+  node: EventValue;
 }
 
 @ObjectType()

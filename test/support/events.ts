@@ -15,11 +15,37 @@ export interface EventView {
   partnershipId: string | null;
   subscriptionId: string | null;
   adminRelationshipId: string | null;
-  data: Record<string, unknown>;
+  /** its type's typed fields (TYPED_EVENT_FIELDS): what its webhook deliveries' JSON `data` holds */
+  [typed: string]: unknown;
 }
 
-export const EVENT_FIELDS =
-  'id cursor type occurredAt actor { kind userId partnerId customerId } partnerId customerId invitationId partnershipId subscriptionId adminRelationshipId data';
+const ADMIN_RELATIONSHIP = 'adminRelationship { displayName roles duration autoExtend status activatedAt endsAt }';
+
+/** Every event type's typed fields, one inline fragment per type that has any (the README's event catalog). */
+export const TYPED_EVENT_FIELDS = [
+  '... on CustomerCreatedEvent { companyName domain cloud indirectResellerId }',
+  '... on InvitationCreatedEvent { includeDelegatedAdminPrivileges indirectProviderId expiresAt }',
+  '... on InvitationAcceptedEvent { invitation { invitationId partnerId status includeDelegatedAdminPrivileges indirectProviderId acceptedAt } customer { customerId companyName domain } }',
+  '... on InvitationExpiredEvent { expiresAt }',
+  '... on DelegatedAdminGrantedEvent { restored }',
+  '... on PartnershipRequestedEvent { requestId resellerEmail expiresAt }',
+  '... on PartnershipChangedEvent { change partnership { partnershipId status providerId resellerId } }',
+  '... on PartnershipAcceptedEvent { requestId providerId resellerId status }',
+  '... on PartnershipRemovedEvent { providerId resellerId status removedBy }',
+  '... on SubscriptionCreatedEvent { offerId quantity resellerId supportContactId }',
+  '... on SubscriptionUpdatedEvent { changed quantity resellerId supportContactId previousResellerId previousSupportContactId }',
+  '... on WebhookEndpointDisabledEvent { endpointId url eventId attempts lastStatus lastError }',
+  `... on AdminRelationshipCreatedEvent { ${ADMIN_RELATIONSHIP} requestExpiresAt }`,
+  `... on AdminRelationshipApprovedEvent { ${ADMIN_RELATIONSHIP} }`,
+  `... on AdminRelationshipRejectedEvent { ${ADMIN_RELATIONSHIP} }`,
+  `... on AdminRelationshipUpdatedEvent { ${ADMIN_RELATIONSHIP} changed }`,
+  `... on AdminRelationshipExtendedEvent { ${ADMIN_RELATIONSHIP} previousEndsAt extendedBy }`,
+  `... on AdminRelationshipExpiringEvent { ${ADMIN_RELATIONSHIP} daysBefore }`,
+  `... on AdminRelationshipExpiredEvent { ${ADMIN_RELATIONSHIP} reason }`,
+  `... on AdminRelationshipTerminatedEvent { ${ADMIN_RELATIONSHIP} terminatedBy }`,
+].join(' ');
+
+export const EVENT_FIELDS = `id cursor type occurredAt actor { kind userId partnerId customerId } partnerId customerId invitationId partnershipId subscriptionId adminRelationshipId ${TYPED_EVENT_FIELDS}`;
 
 const STREAM = parse(
   `subscription Stream($after: String, $types: [EventType!]) { events(after: $after, types: $types) { ${EVENT_FIELDS} } }`,

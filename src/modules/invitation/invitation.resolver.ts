@@ -4,7 +4,8 @@ import type { RequestContext } from '../../context';
 import { ConnectionArgs } from '../../common/pagination';
 import { EventType } from '../../events/catalog';
 import type { StoredEvent } from '../../events/outbox';
-import { InvitationStatus } from '../../common/enums';
+import { type EventValue, toEventNode } from '../../events/event.types';
+import { typedEventClass } from '../../events/typed-events';
 import { Partner } from '../partner/partner.entity';
 import { CustomerInvitation } from './customer-invitation.entity';
 import {
@@ -18,13 +19,11 @@ import {
   AcceptCustomerInvitationPayload,
   CreateCustomerInvitationPayload,
   DeclineCustomerInvitationPayload,
-  InvitationAcceptedEvent,
   InvitationConnection,
   InvitationPreview,
   RevokeCustomerInvitationPayload,
 } from './invitation.types';
 import { COST } from '../../common/cost';
-import type { InvitationAcceptedData } from './invitation.changes';
 
 @Resolver(() => CustomerInvitation)
 export class InvitationResolver {
@@ -78,26 +77,14 @@ export class InvitationResolver {
     return { invitation: await ctx.services.invitations.revoke(ctx.scope, input.invitationId) };
   }
 
-  @Subscription(() => InvitationAcceptedEvent, {
+  @Subscription(() => typedEventClass(EventType.INVITATION_ACCEPTED), {
     description:
       "Pushed when a customer accepts one of the viewer's partner's invitations (or a three-party one naming it); a view of the `events` stream (INVITATION_ACCEPTED)",
     subscribe: ({ context }: SubscribeResolverData<unknown, unknown, RequestContext>) =>
       context.services.events.stream(context.scope, undefined, [EventType.INVITATION_ACCEPTED], { onlyPartner: true }),
   })
-  invitationAccepted(@Root() event: StoredEvent): InvitationAcceptedEvent {
-    const d = event.data as unknown as InvitationAcceptedData;
-    return {
-      invitation: {
-        id: event.invitationId!,
-        partnerId: event.partnerId!,
-        status: d.invitation.status as InvitationStatus,
-        indirectProviderId: d.invitation.indirectProviderId,
-        includeDelegatedAdminPrivileges: d.invitation.includeDelegatedAdminPrivileges,
-        acceptedAt: new Date(d.invitation.acceptedAt),
-      },
-      customer: { id: event.customerId!, companyName: d.customer.companyName, domain: d.customer.domain },
-      occurredAt: new Date(event.occurredAt),
-    };
+  invitationAccepted(@Root() event: StoredEvent): EventValue {
+    return toEventNode(event);
   }
 
   @FieldResolver(() => Partner, { complexity: COST.batched, description: 'The inviting partner' })

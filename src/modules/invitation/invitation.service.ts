@@ -15,7 +15,7 @@ import type { RelationshipService } from '../relationship/relationship.service';
 import { CustomerInvitation } from './customer-invitation.entity';
 import { invitationDraft } from './invitation.email';
 import type { CreateCustomerInvitationInput, InvitationFilter } from './invitation.inputs';
-import type { InvitationPreview } from './invitation.types';
+import type { CreateCustomerInvitationPayload, InvitationPreview } from './invitation.types';
 import { tallyCount, TallyName } from '../../counts/tallies';
 import { INVITATION_ACCEPTED, INVITATION_CREATED, INVITATION_DECLINED, INVITATION_EXPIRED, INVITATION_REVOKED } from './invitation.changes';
 
@@ -40,9 +40,9 @@ export class InvitationService {
    * stored. Sovereign clouds must ask for DAP. A three-party invitation names an indirect provider
    * the (reseller) caller has an ACTIVE partnership with.
    */
-  async create(scope: Scope, input: CreateCustomerInvitationInput) {
+  async create(scope: Scope, input: CreateCustomerInvitationInput): Promise<CreateCustomerInvitationPayload> {
     const token = newLinkToken();
-    const invitation = await this.changes.run(scope, async (tx) => {
+    return this.changes.run(scope, async (tx) => {
       const { em } = tx;
       const partner = await scope.ownPartner(em);
       if (!input.includeDelegatedAdminPrivileges && cloudRequiresDelegatedAdmin(partner.cloud)) {
@@ -89,17 +89,17 @@ export class InvitationService {
           expiresAt: inv.expiresAt.toISOString(),
         },
       });
-      inv.url = personalLink(this.deps.config, 'invitations', token);
-      inv.emailDraft = invitationDraft({
+      // the link carries the token: it exists only in this payload, never on the stored invitation
+      const url = personalLink(this.deps.config, 'invitations', token);
+      const emailDraft = invitationDraft({
         partnerName: partner.name,
         indirectProviderName: provider?.name ?? null,
         includeDelegatedAdminPrivileges: inv.includeDelegatedAdminPrivileges,
-        url: inv.url,
+        url,
         expiresAt: inv.expiresAt,
       });
-      return inv;
+      return { invitation: inv, token, url, emailDraft };
     });
-    return { invitation, token };
   }
 
   /** No login needed: only what the customer is agreeing to. Unknown tokens answer null. */

@@ -1,16 +1,16 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { Can, PARTNER_ROLES } from '../../common/auth/roles';
 import type { RequestContext } from '../../context';
-import type { PartnershipStatus } from '../../common/enums';
 import { ConnectionArgs } from '../../common/pagination';
 import { EventType } from '../../events/catalog';
 import type { StoredEvent } from '../../events/outbox';
+import { type EventValue, toEventNode } from '../../events/event.types';
+import '../../events/typed-events';
 import { Partner } from '../partner/partner.entity';
 import { Partnership } from './partnership.entity';
 import { AcceptPartnershipRequestInput, RemovePartnershipInput, RequestPartnershipInput, RevokePartnershipRequestInput } from './partnership.inputs';
 import {
   AcceptPartnershipRequestPayload,
-  PartnershipChange,
   PartnershipChangedEvent,
   PartnershipConnection,
   PartnershipRequestConnection,
@@ -57,7 +57,7 @@ export class PartnershipResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => AcceptPartnershipRequestInput) input: AcceptPartnershipRequestInput,
   ): Promise<AcceptPartnershipRequestPayload> {
-    return { partnership: await ctx.services.partnerships.accept(ctx.scope, input.token) };
+    return ctx.services.partnerships.accept(ctx.scope, input.token);
   }
 
   @Authorized(...Can.requestPartnerships)
@@ -86,13 +86,9 @@ export class PartnershipResolver {
     subscribe: ({ context }: SubscribeResolverData<unknown, unknown, RequestContext>) =>
       context.services.events.stream(context.scope, undefined, [EventType.PARTNERSHIP_ACCEPTED, EventType.PARTNERSHIP_REMOVED], { onlyPartner: true }),
   })
-  partnershipChanged(@Root() event: StoredEvent): PartnershipChangedEvent {
-    const d = event.data as { providerId: string; resellerId: string; status: string };
-    return {
-      change: event.type === EventType.PARTNERSHIP_ACCEPTED ? PartnershipChange.ACCEPTED : PartnershipChange.REMOVED,
-      partnership: { id: event.partnershipId!, status: d.status as PartnershipStatus, providerId: d.providerId, resellerId: d.resellerId },
-      occurredAt: new Date(event.occurredAt),
-    };
+  partnershipChanged(@Root() event: StoredEvent): EventValue {
+    // a PartnershipAcceptedEvent or a PartnershipRemovedEvent (src/events/typed-events.ts)
+    return toEventNode(event);
   }
 
   @FieldResolver(() => Partner, { complexity: COST.batched, description: 'The indirect provider' })

@@ -14,6 +14,7 @@ import type { Scope } from '../../scope/scope';
 import { partnershipRequestDraft } from './partnership.email';
 import { PartnershipRequest } from './partnership-request.entity';
 import { Partnership } from './partnership.entity';
+import type { RequestPartnershipPayload } from './partnership.types';
 import { tallyCount, TallyName } from '../../counts/tallies';
 import { PARTNERSHIP_ACCEPTED, PARTNERSHIP_REMOVED, PARTNERSHIP_REQUEST_REVOKED, PARTNERSHIP_REQUESTED } from './partnership.changes';
 
@@ -37,9 +38,9 @@ export class PartnershipService {
     private readonly changes: Changes,
   ) {}
 
-  async request(scope: Scope, resellerEmail: string) {
+  async request(scope: Scope, resellerEmail: string): Promise<RequestPartnershipPayload> {
     const token = newLinkToken();
-    const request = await this.changes.run(scope, async (tx) => {
+    return this.changes.run(scope, async (tx) => {
       const { em } = tx;
       const provider = await scope.ownPartner(em, [PartnerType.INDIRECT_PROVIDER]);
       const now = tx.at;
@@ -61,11 +62,10 @@ export class PartnershipService {
         details: { resellerEmail: req.resellerEmail },
         data: { requestId: req.id, resellerEmail: req.resellerEmail, expiresAt: req.expiresAt.toISOString() },
       });
-      req.url = personalLink(this.deps.config, 'partnership-requests', token);
-      req.emailDraft = partnershipRequestDraft(provider.name, req.url, req.expiresAt);
-      return req;
+      // the link carries the token: it exists only in this payload, never on the stored request
+      const url = personalLink(this.deps.config, 'partnership-requests', token);
+      return { request: req, token, url, emailDraft: partnershipRequestDraft(provider.name, url, req.expiresAt) };
     });
-    return { request, token };
   }
 
   /** No login needed: who asks the reseller, from which cloud, and whether the link still works. Unknown tokens answer null. */
@@ -79,10 +79,9 @@ export class PartnershipService {
    * An indirect reseller's admin accepts: single use (conditional PENDING → ACCEPTED), same cloud,
    * and one partnership row per pair (re-activated if it was removed). Both sides are told after commit.
    */
-  async accept(scope: Scope, token: string): Promise<Partnership> {
-    let partnership: Partnership;
+  async accept(scope: Scope, token: string): Promise<{ partnership: Partnership; request: PartnershipRequest }> {
     try {
-      partnership = await this.changes.run(scope, async (tx) => {
+      return await this.changes.run(scope, async (tx) => {
         const { em } = tx;
         const reseller = await scope.ownPartner(em, [PartnerType.INDIRECT_RESELLER]);
         const req = await em.findOneBy(PartnershipRequest, { tokenHash: hashToken(token) });
@@ -130,13 +129,15 @@ export class PartnershipService {
           });
           await tx.insert(Partnership, row, PARTNERSHIP_ACCEPTED, record);
         }
-        return em.findOneByOrFail(Partnership, { id: partnershipId });
+        return {
+          partnership: await em.findOneByOrFail(Partnership, { id: partnershipId }),
+          request: await em.findOneByOrFail(PartnershipRequest, { id: req.id }),
+        };
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError('You are already partners');
       throw err;
     }
-    return partnership;
   }
 
   async revokeRequest(scope: Scope, requestId: string): Promise<PartnershipRequest> {

@@ -12,7 +12,7 @@ import type { Scope } from '../../scope/scope';
 import { partnerKey } from '../../events/catalog';
 import { EventRecord } from '../../events/event.entity';
 import type { EventService } from '../../events/event.service';
-import { toEventNode } from '../../events/event.types';
+import { eventPayload } from '../../events/event.types';
 import { Partner } from '../partner/partner.entity';
 import { type StoredEvent, toStoredEvent } from '../../events/outbox';
 import { WebhookDelivery, WebhookDeliveryStatus } from './webhook-delivery.entity';
@@ -139,9 +139,9 @@ export class WebhookService {
   }
 
   /** A new, manual attempt of a delivery's event to its endpoint, sent at once (it schedules no retry). */
-  async redeliver(scope: Scope, deliveryId: string): Promise<WebhookDelivery> {
+  async redeliver(scope: Scope, deliveryId: string): Promise<{ delivery: WebhookDelivery; endpoint: WebhookEndpoint }> {
     scope.ownPartnerId();
-    const delivery = await this.changes.run(scope, async (tx) => {
+    return this.changes.run(scope, async (tx) => {
       const { em } = tx;
       const original = await scope.lockForChange(em, WebhookDelivery, deliveryId);
       const endpoint = await scope.lockForChange(em, WebhookEndpoint, original.endpointId);
@@ -159,9 +159,8 @@ export class WebhookService {
         data: {},
       });
       afterCommit(em, () => this.wake());
-      return row;
+      return { delivery: row, endpoint };
     });
-    return delivery;
   }
 
   private checkUrl(url: string): void {
@@ -273,7 +272,7 @@ export class WebhookService {
       return;
     }
     const event = toStoredEvent(row);
-    const body = JSON.stringify(toEventNode(event));
+    const body = JSON.stringify(eventPayload(event));
     const result = await sendWebhook(this.policy, endpoint.url, this.box.open(endpoint.secretCiphertext), event.id, body, this.deps.config.webhookTimeoutMs);
     await this.record(delivery, endpoint, event, result);
   }
