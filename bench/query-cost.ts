@@ -47,10 +47,10 @@ function shapes(invitationToken: string): Shape[] {
         `{ customers(first: ${n}) { edges { node { id subscriptions(first: 100) { edges { node { id quantity offer { id name } reseller { id name mpnId } supportContact { id name } } } } } } } }`,
     },
     {
-      name: 'invitations page with partners and drafts',
+      name: 'invitations page with partners',
       max: 100,
       query: (n) =>
-        `{ invitations(first: ${n}) { totalCount edges { node { id status url expiresAt cloud emailDraft { subject body } partner { id name } indirectProvider { id name } } } } }`,
+        `{ invitations(first: ${n}) { totalCount edges { node { id status expiresAt cloud customerEmail includeDelegatedAdminPrivileges partner { id name } indirectProvider { id name } } } } }`,
     },
     {
       name: 'activities page',

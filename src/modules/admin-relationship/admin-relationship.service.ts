@@ -28,7 +28,12 @@ import {
   remindersBehind,
   REQUEST_TTL_DAYS,
 } from './admin-relationship.rules';
-import type { AdminRelationshipPreview, AdminRelationshipResult, AdminRelationshipsBulkPayload } from './admin-relationship.types';
+import type {
+  AdminRelationshipPreview,
+  AdminRelationshipResult,
+  AdminRelationshipsBulkPayload,
+  CreateAdminRelationshipPayload,
+} from './admin-relationship.types';
 import {
   ADMIN_RELATIONSHIP_APPROVED,
   ADMIN_RELATIONSHIP_CREATED,
@@ -105,7 +110,7 @@ export class AdminRelationshipService {
     const days = durationDays(input.duration);
     if (days === undefined) throw UserInputError.field('input.duration', 'is not a valid duration');
     try {
-      const adminRelationship = await this.changes.run(scope, async (tx) => {
+      return await this.changes.run(scope, async (tx): Promise<CreateAdminRelationshipPayload> => {
         const { em } = tx;
         const partner = await scope.ownPartner(em);
         let customer: Customer | null = null;
@@ -149,19 +154,19 @@ export class AdminRelationshipService {
           details: { displayName: rel.displayName, roles: rel.roles, duration: rel.duration, autoExtend: rel.autoExtend },
           data: { ...adminRelationshipData(rel), requestExpiresAt: rel.requestExpiresAt.toISOString() },
         });
-        rel.url = personalLink(this.deps.config, 'admin-relationships', token);
-        rel.emailDraft = adminRelationshipDraft({
+        // the link carries the token: it exists only in this payload, never on the stored relationship
+        const url = personalLink(this.deps.config, 'admin-relationships', token);
+        const emailDraft = adminRelationshipDraft({
           partnerName: partner.name,
           displayName: rel.displayName,
           roles: rel.roles,
           durationDays: days,
           autoExtend: rel.autoExtend,
-          url: rel.url,
+          url,
           requestExpiresAt: rel.requestExpiresAt,
         });
-        return rel;
+        return { adminRelationship: rel, token, url, emailDraft };
       });
-      return { adminRelationship, token };
     } catch (err) {
       // two requests racing for one name: the unique index decides
       if (isUniqueViolation(err)) throw duplicateName();

@@ -1,17 +1,24 @@
 import { Field, GraphQLISODateTime, ID, Int, ObjectType } from 'type-graphql';
+import { EmailDraft } from '../../common/email-draft';
 import { ConnectionType } from '../../common/pagination';
 import { AdminRelationship, AdminRelationshipStatus, AdminRole } from './admin-relationship.entity';
 
 @ObjectType()
 export class AdminRelationshipConnection extends ConnectionType('AdminRelationship', AdminRelationship) {}
 
-@ObjectType()
+@ObjectType({ description: 'The link, its email draft and its token exist only here: the admin relationship itself never shows them again' })
 export class CreateAdminRelationshipPayload {
   @Field(() => AdminRelationship)
   adminRelationship: AdminRelationship;
 
   @Field({ description: 'The single-use token inside the link. Shown only here; only its hash is stored.' })
   token: string;
+
+  @Field({ description: 'The personalised approval link for the customer (it carries the token). Shown only here.' })
+  url: string;
+
+  @Field(() => EmailDraft, { description: 'An editable email with the link and the roles asked for. Shown only here.' })
+  emailDraft: EmailDraft;
 }
 
 @ObjectType()

@@ -7,18 +7,12 @@ import type { RequestContext } from '../../context';
 import { Partner } from '../partner/partner.entity';
 import { DelegatedAdminPrivilege } from '../relationship/delegated-admin-privilege.entity';
 import { ResellerRelationship } from '../relationship/reseller-relationship.entity';
-import { SubscriptionConnection } from '../subscription/subscription.types';
+import { CustomerSubscriptionConnection } from '../subscription/subscription.types';
 import { AdminRelationshipConnection } from '../admin-relationship/admin-relationship.types';
 import { Customer } from './customer.entity';
 import { CreateCustomerInput, CustomerFilter } from './customer.inputs';
-import { CreateCustomerPayload, CustomerConnection, CustomerPartner } from './customer.types';
+import { CreateCustomerPayload, CustomerConnection, CustomerPartner, type ViewedCustomer } from './customer.types';
 import { COST } from '../../common/cost';
-
-/**
- * A customer as a partner's user reads it through the scope (Scope.customers): with that partner's own
- * relationship and admin privileges (null: none) mapped onto the row by the same statement.
- */
-type ViewedCustomer = Customer & { viewerRelationship?: ResellerRelationship; viewerPrivileges?: DelegatedAdminPrivilege | null };
 
 /** The viewer's partner's own row of a partner ↔ customer table (null for a caller that is no partner). */
 async function viewersOwn<T extends { partnerId: string }>(
@@ -111,17 +105,21 @@ export class CustomerResolver {
     return partnerIds.flatMap((partnerId, i) => {
       const partner = partners[i];
       if (!partner || partner instanceof Error) return [];
+      const relationship = relationships.find((r) => r.partnerId === partnerId) ?? null;
+      const delegatedAdminPrivileges = privileges.find((d) => d.partnerId === partnerId) ?? null;
       return [
         {
           partner,
-          relationshipStatus: relationships.find((r) => r.partnerId === partnerId)?.status ?? null,
-          delegatedAdminStatus: privileges.find((d) => d.partnerId === partnerId)?.status ?? null,
+          relationship,
+          delegatedAdminPrivileges,
+          relationshipStatus: relationship?.status ?? null,
+          delegatedAdminStatus: delegatedAdminPrivileges?.status ?? null,
         },
       ];
     });
   }
 
-  @FieldResolver(() => SubscriptionConnection, {
+  @FieldResolver(() => CustomerSubscriptionConnection, {
     complexity: COST.batched,
     description:
       'The subscriptions the viewer may read: those its partner sold or is reseller of record or support contact of (the customer and the operator: all)',

@@ -15,8 +15,8 @@ export class RelationshipResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => RemoveCustomerRelationshipInput) input: RemoveCustomerRelationshipInput,
   ): Promise<RemoveCustomerRelationshipPayload> {
-    const relationship = await ctx.services.relationships.remove(ctx.scope, input.customerId, input.attestation);
-    return { customerId: input.customerId, relationship };
+    const { relationship, customer } = await ctx.services.relationships.remove(ctx.scope, input.customerId, input.attestation);
+    return { customerId: customer.id, customer, relationship };
   }
 
   @Authorized(...Can.revokeDelegatedAdmin)
@@ -27,7 +27,7 @@ export class RelationshipResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => RevokeDelegatedAdminPrivilegesInput) input: RevokeDelegatedAdminPrivilegesInput,
   ): Promise<RevokeDelegatedAdminPrivilegesPayload> {
-    const delegatedAdminPrivileges = await ctx.services.relationships.revokeDelegatedAdmin(ctx.scope, input.partnerId);
-    return { partner: await ctx.services.partners.get(ctx.scope, input.partnerId), delegatedAdminPrivileges };
+    const { delegatedAdminPrivileges, customer } = await ctx.services.relationships.revokeDelegatedAdmin(ctx.scope, input.partnerId);
+    return { partner: await ctx.services.partners.get(ctx.scope, input.partnerId), delegatedAdminPrivileges, customer };
   }
 }

@@ -7,6 +7,8 @@ import { DelegatedAdminStatus, RelationshipStatus } from '../../common/enums';
 import { UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { Scope } from '../../scope/scope';
+import { Customer } from '../customer/customer.entity';
+import type { ViewedCustomer } from '../customer/customer.types';
 import { DelegatedAdminPrivilege } from './delegated-admin-privilege.entity';
 import { DELEGATED_ADMIN_GRANTED, DELEGATED_ADMIN_REVOKED, RELATIONSHIP_ESTABLISHED, RELATIONSHIP_REMOVED } from './relationship.changes';
 import { ResellerRelationship } from './reseller-relationship.entity';
@@ -83,7 +85,7 @@ export class RelationshipService {
    * The partner ends its relationship with a customer, attesting good faith. The customer leaves
    * the partner's list; delegated admin privileges stay as they are; no notice is sent.
    */
-  async remove(scope: Scope, customerId: string, attestation: boolean): Promise<ResellerRelationship> {
+  async remove(scope: Scope, customerId: string, attestation: boolean): Promise<{ relationship: ResellerRelationship; customer: ViewedCustomer }> {
     if (attestation !== true) {
       throw UserInputError.field(
         'input.attestation',
@@ -92,6 +94,8 @@ export class RelationshipService {
     }
     return this.changes.run(scope, async (tx) => {
       const relationship = await scope.lockActiveRelationship(tx.em, customerId);
+      // the customer as the caller reads it now, the last time it may (with its own relationship and privileges)
+      const customer: ViewedCustomer = await scope.getOrThrow(Customer, customerId, tx.em);
       const set = { status: RelationshipStatus.REMOVED, removedAt: tx.at };
       const removed = await tx.update(ResellerRelationship, relationship, set, RELATIONSHIP_REMOVED, () => ({
         subject: { partnerId: relationship.partnerId, customerId },
@@ -100,12 +104,16 @@ export class RelationshipService {
         data: {},
       }));
       if (!removed) throw new Error(`relationship ${relationship.id} changed under its lock`);
-      return tx.em.findOneByOrFail(ResellerRelationship, { id: relationship.id });
+      const after = await tx.em.findOneByOrFail(ResellerRelationship, { id: relationship.id });
+      // its relation fields answer from this removed relationship, not through the scope (which no longer has the customer)
+      customer.viewerRelationship = after;
+      customer.viewerPrivileges ??= null;
+      return { relationship: after, customer };
     });
   }
 
   /** The customer revokes a partner's delegated admin privileges; the relationship stays. */
-  async revokeDelegatedAdmin(scope: Scope, partnerId: string): Promise<DelegatedAdminPrivilege> {
+  async revokeDelegatedAdmin(scope: Scope, partnerId: string): Promise<{ delegatedAdminPrivileges: DelegatedAdminPrivilege; customer: Customer }> {
     return this.changes.run(scope, async (tx) => {
       const privileges = await scope.lockActiveDelegatedAdmin(tx.em, partnerId);
       const set = { status: DelegatedAdminStatus.REVOKED, revokedAt: tx.at };
@@ -115,7 +123,10 @@ export class RelationshipService {
         data: {},
       }));
       if (!revoked) throw new Error(`delegated admin privileges ${privileges.id} changed under their lock`);
-      return tx.em.findOneByOrFail(DelegatedAdminPrivilege, { id: privileges.id });
+      return {
+        delegatedAdminPrivileges: await tx.em.findOneByOrFail(DelegatedAdminPrivilege, { id: privileges.id }),
+        customer: await scope.ownCustomer(tx.em),
+      };
     });
   }
 }

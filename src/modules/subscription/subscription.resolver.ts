@@ -16,7 +16,7 @@ export class SubscriptionResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input', () => CreateSubscriptionInput) input: CreateSubscriptionInput,
   ): Promise<CreateSubscriptionPayload> {
-    return { subscription: await ctx.services.subscriptions.create(ctx.scope, input) };
+    return ctx.services.subscriptions.create(ctx.scope, input);
   }
 
   @Authorized(...Can.sellSubscriptions)

@@ -4,6 +4,7 @@ import { PartnerType } from '../../common/enums';
 import { UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import type { Scope } from '../../scope/scope';
+import { Customer } from '../customer/customer.entity';
 import type { OfferService } from '../offer/offer.service';
 import type { Partner } from '../partner/partner.entity';
 import { SUBSCRIPTION_CREATED, SUBSCRIPTION_UPDATED, type SubscriptionUpdatedData } from './subscription.changes';
@@ -61,11 +62,13 @@ export class SubscriptionService {
   }
 
   /** Sell to a customer the partner has an ACTIVE relationship with (NOT_FOUND otherwise), held until the commit. */
-  async create(scope: Scope, input: CreateSubscriptionInput): Promise<CustomerSubscription> {
+  async create(scope: Scope, input: CreateSubscriptionInput): Promise<{ subscription: CustomerSubscription; customer: Customer }> {
     return this.changes.run(scope, async (tx) => {
       const seller = await scope.ownPartner(tx.em);
       await scope.lockActiveRelationship(tx.em, input.customerId);
-      return this.placeInTransaction(tx, scope, seller, input.customerId, input, 'input');
+      const subscription = await this.placeInTransaction(tx, scope, seller, input.customerId, input, 'input');
+      // read as the caller sees it (its relationship held by the lock above)
+      return { subscription, customer: await scope.getOrThrow(Customer, input.customerId, tx.em) };
     });
   }
 

@@ -43,7 +43,7 @@ export class WebhookResolver {
   @Authorized(...Can.manageWebhooks)
   @Mutation(() => RedeliverWebhookPayload, { description: "Send a delivery's event again now, as a new attempt" })
   async redeliverWebhook(@Ctx() ctx: RequestContext, @Arg('input', () => RedeliverWebhookInput) input: RedeliverWebhookInput) {
-    return { delivery: await ctx.services.webhooks.redeliver(ctx.scope, input.deliveryId) };
+    return ctx.services.webhooks.redeliver(ctx.scope, input.deliveryId);
   }
 
   @FieldResolver(() => WebhookDeliveryConnection, { complexity: COST.batched, description: 'Delivery attempts, newest first' })

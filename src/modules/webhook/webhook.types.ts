@@ -24,9 +24,9 @@ export class UpdateWebhookEndpointPayload {
   endpoint: WebhookEndpoint;
 }
 
-@ObjectType()
+@ObjectType({ description: 'The endpoint and its deliveries are gone: evict them from caches by `endpointId`' })
 export class DeleteWebhookEndpointPayload {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The id of the deleted endpoint (its deliveries were deleted with it)' })
   endpointId: string;
 }
 
@@ -34,4 +34,7 @@ export class DeleteWebhookEndpointPayload {
 export class RedeliverWebhookPayload {
   @Field(() => WebhookDelivery, { description: 'The new attempt, sent at once' })
   delivery: WebhookDelivery;
+
+  @Field(() => WebhookEndpoint, { description: 'The endpoint, whose `deliveries` now start with the new attempt' })
+  endpoint: WebhookEndpoint;
 }
