@@ -95,7 +95,7 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   // first of all: once stopping, new requests answer 503 while those in flight finish (src/pipeline/drain.ts)
   const drain = new HttpDrain(httpServer);
   // an answer to a request with a token is that caller's own: no cache may keep it, whichever layer
-  // answers (the drain's 503, a body the JSON parser refuses, Apollo's CSRF refusal, the API itself)
+  // answers (the drain's 503, a body the JSON parser refuses, a POST that is not JSON, the API itself)
   app.use((req, res, next) => {
     if (req.headers.authorization) res.setHeader('Cache-Control', 'no-store');
     next();
@@ -120,6 +120,15 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
     // no "Did you mean …" in validation errors where the schema is not public: they spell it out a guess at a time
     hideSchemaDetailsFromClientErrors: config.introspection !== 'on',
     includeStacktraceInErrorResponses: false,
+    // Apollo's CSRF prevention refuses a GET without a content type or a custom header, which is how
+    // urql's default client sends every query. It guards against a cross-site page running an
+    // operation with the browser's ambient credentials; this server has none: it authenticates only by
+    // the `Authorization: Bearer` header (src/pipeline/pipeline.ts `authenticate`, never a cookie), which
+    // no cross-site request carries without a CORS preflight. A POST must be JSON (requireJsonBody,
+    // 415 otherwise, before Apollo), so every POST is preflighted; a GET runs queries only (Apollo
+    // answers a mutation over GET with 405). What is left, a simple GET, runs as the anonymous caller.
+    // README, "Default transports and CSRF".
+    csrfPrevention: false,
     // main.ts owns SIGTERM/SIGINT (one bounded shutdown); Apollo's own handler would race it
     stopOnTerminationSignals: false,
     validationRules: apolloSide.validationRules,

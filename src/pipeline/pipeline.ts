@@ -13,14 +13,15 @@ import {
   specifiedRules,
   validate,
 } from 'graphql';
-import { CloseCode } from 'graphql-ws';
 import type { Context, ServerOptions, SubscribePayload } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
+import { decodeJwt } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { TokenVerifier } from '../common/auth/jwt';
 import type { Principal } from '../common/auth/principal';
 import type { AppDeps } from '../common/context';
 import { isDatabaseUnavailable } from '../common/database';
+import { logger } from '../common/logger';
 import { AppError, ErrorCode, ServiceUnavailableError } from '../common/errors';
 import { clientRequestId, currentRequestId, newRequestId, operationRequestId, REQUEST_ID_HEADER, withRequestId } from '../common/request-id';
 import { buildContext, type RequestContext } from '../context';
@@ -49,6 +50,41 @@ export type SocketExtra = {
 
 /** A client that keeps subscribing past the limit after this many refusals is cut off (close 1008). */
 const REFUSALS_BEFORE_CLOSE = 20;
+
+/** The reasons of a 4401: short, and never the token itself. */
+const MISSING_TOKEN = 'Missing token: send { authorization: "Bearer <token>" } in connection_init';
+const TOKEN_EXPIRED = 'Token expired';
+const INVALID_TOKEN = 'Invalid token';
+/** a close frame's reason is at most 123 bytes (RFC 6455) */
+const MAX_REASON_BYTES = 123;
+
+/**
+ * The time a token's `exp` is read against: the wall clock, as the verifier reads it (jose's
+ * `jwtVerify` and `checkLifetime`, src/common/auth/jwt.ts), so that a socket closes when the very
+ * token it signed in with stops being accepted over HTTP. Not `deps.clock`: that is the business
+ * rules' clock, which tests move through days while signing their tokens with the real time.
+ */
+const tokenClock = () => Date.now();
+
+/**
+ * Why a token was refused, as a close reason: "Token expired" when the token says it has expired
+ * (the verifier's "Invalid or expired token" does not say which), else the refusal's own words (they
+ * name a claim, never its value), cut to their first clause when too long for a close frame.
+ */
+function unauthorizedReason(err: GraphQLError, header: string): string {
+  const token = /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
+  let exp: unknown;
+  try {
+    exp = token ? decodeJwt(token).exp : undefined;
+  } catch {
+    return INVALID_TOKEN; // not even a JWT
+  }
+  if (typeof exp === 'number' && exp * 1000 <= tokenClock()) return TOKEN_EXPIRED;
+  if (/^Invalid or expired token/.test(err.message)) return INVALID_TOKEN;
+  if (Buffer.byteLength(err.message) <= MAX_REASON_BYTES) return err.message;
+  const clause = err.message.split(':')[0];
+  return Buffer.byteLength(clause) <= MAX_REASON_BYTES ? clause : INVALID_TOKEN;
+}
 
 function withCode(err: GraphQLError, code: string): GraphQLError {
   return new GraphQLError(err.message, { nodes: err.nodes, source: err.source, positions: err.positions, extensions: { ...err.extensions, code } });
@@ -254,47 +290,57 @@ export class OperationPipeline {
       schema,
       // one execution per event and audience, not per subscriber (src/pipeline/fanout.ts)
       subscribe: shared.subscribe,
-      // Authenticate once per socket (signature, claims, the named partner or customer exists);
-      // a bad token is refused with close code 4403. Then the socket counts against its user's
-      // share (or its address's, without a token): one beyond is closed with 4429.
+      // Authenticate once per socket (signature, claims, the named partner or customer exists). No
+      // subscription field answers without a token, so a socket without one, or with a bad or expired
+      // one, is closed at once with 4401 (graphql-ws's Unauthorized, which its clients do not retry).
+      // Then the socket counts against its user's share: one beyond is closed with 4429.
       onConnect: async (ctx) => {
+        const { socket } = ctx.extra;
         // the socket's request id: its upgrade's x-request-id (a malformed one closes it, 4400), or a new one
         try {
           ctx.extra.requestId = clientRequestId(ctx.extra.request.headers[REQUEST_ID_HEADER], REQUEST_ID_HEADER) ?? newRequestId();
         } catch (err) {
-          shut(ctx.extra.socket, SocketClose.BAD_REQUEST, (err as Error).message.slice(0, 120));
+          shut(socket, SocketClose.BAD_REQUEST, (err as Error).message.slice(0, 120));
           return false;
         }
+        ctx.extra.ip = clientAddress(ctx.extra.request);
         const params = ctx.connectionParams ?? {};
         const header = params.authorization ?? params.Authorization;
-        const { socket } = ctx.extra;
-        const ip = (ctx.extra.ip = clientAddress(ctx.extra.request));
-        const admit = (principal: Principal | undefined) => {
-          const admitted = sockets.admit(socket, socketOwner(principal, ip));
-          if (admitted === 'full') {
-            const whose = principal ? 'this user' : 'this address without a token';
-            shut(socket, SocketClose.TOO_MANY_SOCKETS, `Too many open sockets for ${whose} (limit ${maxSocketsPerPrincipal}); close one first`);
-          }
-          return admitted === 'admitted';
+        const unauthorized = (reason: string) => {
+          shut(socket, SocketClose.UNAUTHORIZED, reason);
+          return false;
         };
-        if (header === undefined || header === null) return admit(undefined);
+        if (header === undefined || header === null || header === '') return unauthorized(MISSING_TOKEN);
+        const text = typeof header === 'string' ? header : JSON.stringify(header);
+        let principal: Principal | undefined;
         try {
-          const principal = await this.authenticate(typeof header === 'string' ? header : JSON.stringify(header));
-          if (!admit(principal)) return false;
-          ctx.extra.principal = principal;
-          // The socket lives no longer than its token: close it (4401) when the token expires.
-          if (principal?.expiresAt) {
-            const ms = Math.min(principal.expiresAt - Date.now(), 2 ** 31 - 1);
-            ctx.extra.expiryTimer = setTimeout(() => shut(ctx.extra.socket, CloseCode.Unauthorized, 'Token expired'), ms);
-            ctx.extra.expiryTimer.unref();
-          }
-          return true;
+          principal = await this.authenticate(text);
         } catch (err) {
-          if (err instanceof GraphQLError && err.extensions.code === ErrorCode.SERVICE_UNAVAILABLE) {
-            ctx.extra.socket.close(1013, 'Database unavailable; retry later'); // 1013: try again later
-          }
+          if (err instanceof GraphQLError && err.extensions.code === ErrorCode.UNAUTHENTICATED) return unauthorized(unauthorizedReason(err, text));
+          // the token could not be checked now (the database is unreachable, or an unexpected failure):
+          // 1013, "try again later", which graphql-ws clients retry
+          const unavailable = err instanceof GraphQLError && err.extensions.code === ErrorCode.SERVICE_UNAVAILABLE;
+          if (!unavailable) logger.error({ err: err instanceof GraphQLError ? (err.originalError ?? err) : err }, 'WebSocket sign-in failed');
+          shut(socket, SocketClose.TRY_AGAIN_LATER, unavailable ? 'Database unavailable; retry later' : 'The token could not be checked; retry later');
           return false;
         }
+        if (!principal) return unauthorized(MISSING_TOKEN);
+        // the token's own clock: the one its signature was checked against (src/common/auth/jwt.ts)
+        const lifeLeft = principal.expiresAt === undefined ? Infinity : principal.expiresAt - tokenClock();
+        // accepted within jose's clock tolerance, but a socket must not outlive its token: refused rather than acknowledged and closed
+        if (lifeLeft <= 0) return unauthorized(TOKEN_EXPIRED);
+        const admitted = sockets.admit(socket, socketOwner(principal));
+        if (admitted === 'full') {
+          shut(socket, SocketClose.TOO_MANY_SOCKETS, `Too many open sockets for this user (limit ${maxSocketsPerPrincipal}); close one first`);
+        }
+        if (admitted !== 'admitted') return false;
+        ctx.extra.principal = principal;
+        // The socket lives no longer than its token: closed (4401) when the token expires.
+        if (lifeLeft !== Infinity) {
+          ctx.extra.expiryTimer = setTimeout(() => shut(socket, SocketClose.UNAUTHORIZED, TOKEN_EXPIRED), Math.min(lifeLeft, 2 ** 31 - 1));
+          ctx.extra.expiryTimer.unref();
+        }
+        return true;
       },
       onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
       onSubscribe: (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> | readonly GraphQLError[] => {
@@ -348,7 +394,7 @@ export class OperationPipeline {
         ctx.extra.refusedOverLimit = (ctx.extra.refusedOverLimit ?? 0) + 1;
         if (ctx.extra.refusedOverLimit === REFUSALS_BEFORE_CLOSE) {
           // say why, then stop reading what it has already sent
-          shut(ctx.extra.socket, 1008, 'Too many subscriptions: the limit per socket was ignored', { stopReading: true });
+          shut(ctx.extra.socket, SocketClose.POLICY_VIOLATION, 'Too many subscriptions: the limit per socket was ignored', { stopReading: true });
         }
         return [
           new GraphQLError(`This socket already has ${limits.maxSubscriptionsPerSocket} live subscriptions, the limit; complete one first`, {

@@ -8,21 +8,30 @@ import { logger } from '../common/logger';
 /**
  * What one caller may hold on the WebSocket, beyond graphql-ws's own rules: the size of a message
  * (`WS_MAX_PAYLOAD`, ws's `maxPayload`), the length of a subscription id, the number of open sockets
- * per user and per address without a token, the bytes a socket may have unsent, and which browser
- * pages may open one at all. Each socket costs memory for as long as it is open (its subscriptions,
+ * per user (a socket without a token is refused at once, 4401), the bytes a socket may have unsent,
+ * and which browser pages may open one at all. Each socket costs memory for as long as it is open (its subscriptions,
  * what it has not read yet), so each of these bounds what a caller can make the server keep.
  */
 
 /** A subscription id is the client's name for it, repeated in every message: a short name suffices. */
 export const MAX_SUBSCRIPTION_ID_LENGTH = 128;
 
+/**
+ * The close codes the server itself sends (README, "WebSocket close codes", lists these and the ones
+ * graphql-ws and ws send). graphql-ws clients give up on 4400, 4401, 4429 and 1008 (no retry), and
+ * retry 1013 (and 1001) with their backoff.
+ */
 export const SocketClose = {
-  /** graphql-ws's own code for a message it refuses */
+  /** graphql-ws's own code for a message it refuses: a malformed x-request-id, a subscription id too long */
   BAD_REQUEST: 4400,
-  /** one socket more than the caller's share */
+  /** graphql-ws's Unauthorized: no token, a bad or expired one, or the token expired while the socket lived */
+  UNAUTHORIZED: 4401,
+  /** one socket more than the user's share (graphql-ws's clients read 4429 as fatal: close a socket first) */
   TOO_MANY_SOCKETS: 4429,
-  /** "try again later" (RFC 6455): a reader too slow for what it subscribed to */
-  SLOW_CONSUMER: 1013,
+  /** "try again later" (RFC 6455): a reader too slow for what it subscribed to; the token could not be checked now */
+  TRY_AGAIN_LATER: 1013,
+  /** RFC 6455's policy violation: a client that keeps subscribing past the per-socket limit */
+  POLICY_VIOLATION: 1008,
 } as const;
 
 /**
@@ -67,16 +76,15 @@ export function quietClientErrors(socket: WebSocket): void {
  */
 export function shutIfSlow(socket: WebSocket, maxBuffered: number): boolean {
   if (socket.readyState !== socket.OPEN || socket.bufferedAmount <= maxBuffered) return false;
-  shut(socket, SocketClose.SLOW_CONSUMER, 'Slow consumer: too much unread data; reconnect and resume with events(after:)');
+  shut(socket, SocketClose.TRY_AGAIN_LATER, 'Slow consumer: too much unread data; reconnect and resume with events(after:)');
   return true;
 }
 
 /**
- * Whose share of sockets a socket counts against: a signed-in user (the partner or customer and the
- * token's subject, the operator by subject), else the address it comes from.
+ * Whose share of sockets a socket counts against: the signed-in user (the partner or customer and the
+ * token's subject, the operator by subject). A socket without a token is refused before it counts.
  */
-export function socketOwner(principal: Principal | undefined, ip: string): string {
-  if (!principal) return `ip:${ip}`;
+export function socketOwner(principal: Principal): string {
   if (principal.kind === 'operator') return `operator:${principal.userId}`;
   return `${principal.kind}:${principal.partnerId ?? principal.customerId ?? ''}:${principal.userId}`;
 }
