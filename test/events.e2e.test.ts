@@ -141,10 +141,11 @@ describe('the catalog: each change emits its event once, to exactly its audience
       partnerId: direct.id,
       customerId: customer.id,
       actor: { kind: 'CUSTOMER_USER', customerId: customer.id },
-      data: { customer: { domain: customer.domain }, invitation: { status: 'ACCEPTED', includeDelegatedAdminPrivileges: true } },
+      customer: { domain: customer.domain },
+      invitation: { status: 'ACCEPTED', includeDelegatedAdminPrivileges: true },
     });
     const removed = live.reseller.events.map((e) => e.events).find((e) => e.type === 'PARTNERSHIP_REMOVED')!;
-    expect(removed).toMatchObject({ partnershipId, data: { providerId: provider.id, resellerId: reseller.id, status: 'REMOVED' } });
+    expect(removed).toMatchObject({ partnershipId, providerId: provider.id, resellerId: reseller.id, status: 'REMOVED' });
   });
 
   it('filters by type, customer and time, and refuses a bogus cursor or an empty time range by name', async () => {
@@ -170,16 +171,14 @@ describe('the catalog: each change emits its event once, to exactly its audience
     expect(empty.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['filter.occurredBefore'] });
     const anonymous = await t.client().raw({ query: '{ events { edges { cursor } } }' });
     expect(anonymous.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    // the same over the WebSocket: a bogus cursor and no token are refused, nothing streams
+    // the same over the WebSocket: a bogus cursor is refused, a socket without a token is closed (4401) before it can subscribe; nothing streams
     const bogus = stream(await ws(p.token), 'bm90LWEtY3Vyc29y');
     const unsigned = t.ws();
     sockets.push(unsigned);
-    await unsigned.ready();
-    const nobody = stream(unsigned);
+    expect((await unsigned.closed).code).toBe(4401);
     await pause(300);
     expect(JSON.stringify(bogus.errors)).toMatch(/BAD_USER_INPUT/);
-    expect(JSON.stringify(nobody.errors)).toMatch(/UNAUTHENTICATED/);
-    expect([...bogus.events, ...nobody.events]).toEqual([]);
+    expect(bogus.events).toEqual([]);
   });
 });
 
@@ -285,7 +284,7 @@ describe('resuming: Subscription.events(after:)', () => {
     await accept(t, customer.token, token);
     const [pushed] = await view.waitFor(1);
     const [stored] = await readAll(t, inviter.token, undefined, { types: ['INVITATION_ACCEPTED'] });
-    expect(pushed.invitationAccepted).toMatchObject({ invitation: { id: invitation.id, status: 'ACCEPTED' }, customer: { id: customer.id } });
+    expect(pushed.invitationAccepted).toMatchObject({ invitation: { invitationId: invitation.id, status: 'ACCEPTED' }, customer: { customerId: customer.id } });
     expect(pushed.invitationAccepted.occurredAt).toBe(stored.occurredAt);
     expect(JSON.stringify(refused.errors)).toMatch(/FORBIDDEN/);
     expect(refused.events).toEqual([]);

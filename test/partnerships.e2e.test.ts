@@ -53,9 +53,9 @@ describe('partnership requests', () => {
     const { requestPartnership } = await t.client(sales).data(RequestPartnershipDocument, { input: { resellerEmail: 'Owner@Reseller.example' } });
     expect(requestPartnership.request.status).toBe('PENDING');
     expect(requestPartnership.request.resellerEmail).toBe('owner@reseller.example');
-    expect(requestPartnership.request.url).toBe(`https://partner.example.test/partnership-requests/${requestPartnership.token}`);
-    expect(requestPartnership.request.emailDraft?.body).toContain(requestPartnership.request.url!);
-    expect(requestPartnership.request.emailDraft?.subject).toContain('Fabrikam Distribution Inc.');
+    expect(requestPartnership.url).toBe(`https://partner.example.test/partnership-requests/${requestPartnership.token}`);
+    expect(requestPartnership.emailDraft.body).toContain(requestPartnership.url);
+    expect(requestPartnership.emailDraft.subject).toContain('Fabrikam Distribution Inc.');
     const rows = await t.server.ds.query<{ tokenHash: string }[]>('SELECT tokenHash FROM partnership_request WHERE id = ?', [requestPartnership.request.id]);
     expect(rows[0].tokenHash).not.toContain(requestPartnership.token);
   });
@@ -88,7 +88,7 @@ describe('partnership requests', () => {
     const [e1] = await onProvider.waitFor(1);
     const [e2] = await onReseller.waitFor(1);
     expect(e1.partnershipChanged).toMatchObject({ change: 'ACCEPTED', partnership: { providerId: provider.id, resellerId: reseller.id } });
-    expect(e2.partnershipChanged.partnership.id).toBe(e1.partnershipChanged.partnership.id);
+    expect(e2.partnershipChanged.partnership.partnershipId).toBe(e1.partnershipChanged.partnership.partnershipId);
     await settle();
     expect(onOutsider.events).toHaveLength(0);
     await Promise.all(dashboards.map((d) => d.close()));
@@ -205,15 +205,15 @@ describe('three-party invitations', () => {
     const [onProvider, onReseller, onOutsider, onOtherProvider] = dashboards.map((d) => d.subscribe(InvitationAcceptedDocument));
     await settle();
 
-    const { invitation, token } = await invite(t, r.token, true, p.id);
+    const { invitation, token, emailDraft } = await invite(t, r.token, true, p.id);
     expect(invitation.indirectProvider?.id).toBe(p.id);
-    expect(invitation.emailDraft?.body).toContain('Three Party Provider Ltd');
+    expect(emailDraft.body).toContain('Three Party Provider Ltd');
     await accept(t, customer.token, token);
 
     const [ep] = await onProvider.waitFor(1);
     const [er] = await onReseller.waitFor(1);
-    expect(ep.invitationAccepted.invitation).toMatchObject({ id: invitation.id, partnerId: r.id, indirectProviderId: p.id });
-    expect(er.invitationAccepted.customer.id).toBe(customer.id);
+    expect(ep.invitationAccepted.invitation).toMatchObject({ invitationId: invitation.id, partnerId: r.id, indirectProviderId: p.id });
+    expect(er.invitationAccepted.customer.customerId).toBe(customer.id);
     await settle();
     expect(onOutsider.events).toHaveLength(0);
     expect(onOtherProvider.events).toHaveLength(0);

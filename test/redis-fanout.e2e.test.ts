@@ -41,8 +41,8 @@ itWithRedis('delivers invitationAccepted from one server to a dashboard on anoth
   await accept(a, customer.token, token);
 
   const [fromB] = await subs[0].waitFor(1);
-  expect(fromB.invitationAccepted.invitation.id).toBe(invitation.id);
-  expect(fromB.invitationAccepted.customer.id).toBe(customer.id);
+  expect(fromB.invitationAccepted.invitation.invitationId).toBe(invitation.id);
+  expect(fromB.invitationAccepted.customer.customerId).toBe(customer.id);
   await subs[2].waitFor(1);
   await new Promise((r) => setTimeout(r, 300));
   expect(subs[0].events).toHaveLength(1);

@@ -160,14 +160,14 @@ describe('token claims must describe exactly one caller', () => {
     ['a customer’s id used as a partner_id', () => sign({ roles: [Role.GLOBAL_ADMIN], partnerId: shared.id })],
   ];
 
-  it.each(cases)('refuses %s: UNAUTHENTICATED over HTTP, close 4403 over WebSocket', async (_name, token) => {
+  it.each(cases)('refuses %s: UNAUTHENTICATED over HTTP, close 4401 over WebSocket', async (_name, token) => {
     const bad = await token();
     const res = await t.client(bad).request(ViewerWithTenantDocument);
     expect(res.status).toBe(401);
     expect(res.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     expect(res.data ?? null).toBeNull();
     const ws = t.ws(bad);
-    expect((await ws.closed).code).toBe(4403);
+    expect((await ws.closed).code).toBe(4401);
   });
 
   it('accepts each consistent kind of token', async () => {

@@ -99,7 +99,7 @@ it('disables the endpoint after the last retry fails, and emits WEBHOOK_ENDPOINT
     const { endpoint } = await createEndpoint(t, p.token, receiver.url);
     await invite(t, p.token);
     const [disabled] = await live.waitFor(1, 8000);
-    expect(disabled.events).toMatchObject({ type: 'WEBHOOK_ENDPOINT_DISABLED', partnerId: p.id, actor: null, data: { endpointId: endpoint.id, attempts: 3 } });
+    expect(disabled.events).toMatchObject({ type: 'WEBHOOK_ENDPOINT_DISABLED', partnerId: p.id, actor: null, endpointId: endpoint.id, attempts: 3 });
     const state = await deliveries(t, p.token, endpoint.id);
     expect(state.enabled).toBe(false);
     expect(state.deliveries.map((d) => [d.attempt, d.status])).toEqual([
