@@ -126,6 +126,28 @@ describe('connections', () => {
     expect(none).toEqual({ edges: [], pageInfo: { hasPreviousPage: false, hasNextPage: true, startCursor: null, endCursor: null } });
   });
 
+  it('tells what lies beyond the cursors of a nested list in one statement per page of parents, not one per parent', async () => {
+    const cursor = (id: string) => Buffer.from(`k1:${id}`, 'utf8').toString('base64url');
+    const [lo, hi] = [cursor('00000000-0000-0000-0000-000000000000'), cursor('ffffffff-ffff-ffff-ffff-ffffffffffff')];
+    const query = `query B($lo: String, $hi: String) { customers(first: 7) { edges { node { id
+      subscriptions(first: 1, after: $lo, before: $hi) { edges { node { id } } pageInfo { hasPreviousPage hasNextPage } } } } } }`;
+    const before = t.queryCount();
+    const res = await t.client(owner.token).raw<{ customers: { edges: { node: { id: string; subscriptions: Page } }[] } }>({ query, variables: { lo, hi } });
+    const statements = t.queryCount() - before;
+    expect(res.errors).toBeUndefined();
+    const flags = res.data!.customers.edges.map((e) => [
+      e.node.id === customerIds[0],
+      e.node.subscriptions.pageInfo.hasPreviousPage,
+      e.node.subscriptions.pageInfo.hasNextPage,
+    ]);
+    // nothing lies at or before the all-zero id, or at or after the all-f one; the one customer with
+    // subscriptions (5) has more of them after its first
+    expect(flags).toEqual(customerIds.map((_, i) => [i === 0, false, i === 0]));
+    expect(res.data!.customers.edges[0].node.subscriptions.edges).toHaveLength(1);
+    // the customers, their pages, and one read per side for all 7 customers (a count of statements, not a timing)
+    expect(statements).toBeLessThanOrEqual(6);
+  });
+
   it('refuses first with last, and a malformed before, naming the argument', async () => {
     const both = await t.client(owner.token).raw({ query: '{ customers(first: 2, last: 2) { edges { cursor } } }' });
     expect(both.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['last'] });

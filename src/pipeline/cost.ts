@@ -220,8 +220,10 @@ function costEstimator(schema: GraphQLSchema, document: DocumentNode, fragments:
       const countCost = ROOT_TYPES.has(type.name) ? (isFiltered(args.filter) ? COST.count : COST.tally) : COST.batched;
       const counts = selects(node.selectionSet, 'totalCount', fragments) ? countCost : 0;
       const searches = (args.filter as { search?: unknown } | undefined)?.search ? COST.search : 0;
-      // a cursor may make pageInfo's hasPreviousPage/hasNextPage ask the database (one LIMIT 1 read)
-      const probes = args.after != null || args.before != null ? COST.batched : 0;
+      // each cursor sent may make pageInfo's hasPreviousPage/hasNextPage read beyond it: one LIMIT 1 read
+      // of the list's query (for a nested list, one per page of parents), a scan again when searched
+      const sides = (args.after != null ? 1 : 0) + (args.before != null ? 1 : 0);
+      const probes = sides * (COST.batched + searches);
       return own + counts + searches + probes + pageSize(args.first ?? args.last) * childComplexity;
     }
     const unwrapped = isNonNullType(field.type) ? field.type.ofType : field.type;

@@ -1,5 +1,5 @@
 import type { DocumentNode, ExecutionResult, FragmentDefinitionNode, OperationDefinitionNode } from 'graphql';
-import { Kind, Lexer, type SelectionSetNode, Source, TokenKind } from 'graphql';
+import { Kind, Lexer, type SelectionSetNode, Source, stripIgnoredCharacters, TokenKind } from 'graphql';
 import { LRUCache } from 'lru-cache';
 
 /** The root fields that read the schema (`__typename` only names the root type and is always allowed). */
@@ -70,7 +70,8 @@ export const introspectionStats = { executed: 0, answeredFromCache: 0 };
 const MAX_KEY_LENGTH = 50_000;
 
 /**
- * The answers of introspection-only operations, by document text, operation name and variables, for
+ * The answers of introspection-only operations, by document text (without comments and insignificant
+ * whitespace), operation name and variables, for
  * one schema (one cache per OperationCompiler, which serves one schema): GraphiQL, Sandbox (which polls)
  * and codegen send the same introspection again and again, and its answer can only change with the
  * schema. A small LRU: a few distinct introspection documents are in use at a time, each answer is
@@ -86,7 +87,8 @@ export class IntrospectionCache {
     variables: Record<string, unknown> | null | undefined,
     run: () => Promise<ExecutionResult>,
   ): Promise<ExecutionResult> {
-    const key = JSON.stringify([source, operationName ?? null, variables ?? null]);
+    // the text without comments and insignificant whitespace: a comment or a blank changes no answer
+    const key = JSON.stringify([stripIgnoredCharacters(source), operationName ?? null, variables ?? null]);
     if (key.length > MAX_KEY_LENGTH) return this.execute(run);
     const known = this.answers.get(key);
     if (known) {

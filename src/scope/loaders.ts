@@ -102,26 +102,52 @@ export function registerLoaders<S>(factory: (scope: S, ds: DataSource) => Partia
   FACTORIES.push(factory);
 }
 
+/**
+ * Whether each customer has rows at or beyond a cursor's position (PageInfo's flags beyond a cursor),
+ * one query per batch of customers asking about the same side and position.
+ */
+function childBeyond<T extends CustomerRow>(query: () => SelectQueryBuilder<T>) {
+  const keyOf = (k: { customerId: string; side: 'before' | 'after'; id: string }) => `${k.side}:${k.id}:${k.customerId}`;
+  return new DataLoader<{ customerId: string; side: 'before' | 'after'; id: string }, boolean, string>(
+    async (keys) => {
+      const groups = new Map<string, string[]>();
+      for (const k of keys) groups.set(`${k.side}:${k.id}`, [...(groups.get(`${k.side}:${k.id}`) ?? []), k.customerId]);
+      const found = new Set<string>();
+      for (const [group, customerIds] of groups) {
+        const [side, id] = group.split(/:(.*)/s) as ['before' | 'after', string];
+        const qb = query();
+        const alias = qb.alias;
+        const rows: { customerId: string }[] = await qb
+          .select(`${alias}.customerId`, 'customerId')
+          .andWhere(`${alias}.customerId IN (:...probeCustomerIds)`, { probeCustomerIds: customerIds })
+          .andWhere(`${alias}.id ${keysetSide('ASC', side, true)} :probeId`, { probeId: id })
+          .groupBy(`${alias}.customerId`)
+          .getRawMany();
+        for (const row of rows) found.add(`${group}:${row.customerId}`);
+      }
+      return keys.map((k) => found.has(keyOf(k)));
+    },
+    { cacheKeyFn: keyOf },
+  );
+}
+
 /** A page of each customer's rows, and their count, through one loader each per scope. */
 export function childConnections<T extends CustomerRow>(entity: EntityTarget<T>, query: () => SelectQueryBuilder<T>, ds: DataSource) {
   const pages = childPages(entity, query, ds);
   const counts = childCounts(query);
+  const beyond = childBeyond(query);
   return {
     counts,
     page: async (customerId: string, args: ConnectionArgs): Promise<Connection<T>> => {
       const page = pageRequest(args);
       const rows = await pages.load({ customerId, page });
-      // beyond a cursor (only when hasPreviousPage/hasNextPage is selected with one): one LIMIT 1 read
-      const beyond = async (side: 'before' | 'after', id: string) => {
-        const probe = query();
-        const alias = probe.alias;
-        probe
-          .select(`${alias}.id`, 'id')
-          .andWhere(`${alias}.customerId = :probeCustomerId`, { probeCustomerId: customerId })
-          .andWhere(`${alias}.id ${keysetSide('ASC', side, true)} :probeId`, { probeId: id });
-        return (await probe.limit(1).getRawMany()).length > 0;
-      };
-      return toConnection(rows, page, () => counts.load(customerId), beyond);
+      // beyond a cursor (only when hasPreviousPage/hasNextPage is selected with one): batched per page of customers
+      return toConnection(
+        rows,
+        page,
+        () => counts.load(customerId),
+        (side, id) => beyond.load({ customerId, side, id }),
+      );
     },
   };
 }
