@@ -10,7 +10,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { DataSource } from 'typeorm';
 import { WebSocketServer } from 'ws';
 import { TokenVerifier } from './common/auth/jwt';
-import { type Clock, systemClock } from './common/clock';
+import { type Clock, systemClock, systemTokenClock, type TokenClock } from './common/clock';
 import type { AppConfig } from './common/config';
 import type { AppDeps } from './common/context';
 import { prepareSchema } from './common/database';
@@ -30,7 +30,7 @@ import { buildAppSchema } from './schema';
 import { createServices, type Services } from './services';
 import { ensureTallies } from './counts/tallies';
 import { examples, pageAssets } from './web/examples';
-import { graphiql, isExplorerRequest, landingPage } from './web/explorer';
+import { graphiql, isExplorerRequest, landingPage, noExplorer } from './web/explorer';
 import { linkPages } from './web/link-pages';
 import { auditExport } from './modules/activity/activity.export';
 
@@ -57,7 +57,7 @@ export interface RunningServer {
  * Wiring: one HTTP server carries Apollo (POST/GET /graphql, Sandbox on GET from a browser),
  * graphql-ws (WebSocket on /graphql), and the health endpoints.
  */
-export async function startServer(config: AppConfig, opts: { dataSource?: DataSource; clock?: Clock } = {}): Promise<RunningServer> {
+export async function startServer(config: AppConfig, opts: { dataSource?: DataSource; clock?: Clock; tokenClock?: TokenClock } = {}): Promise<RunningServer> {
   const ds = opts.dataSource ?? appDataSource(config);
   if (!ds.isInitialized) await ds.initialize();
   await prepareSchema(ds);
@@ -65,7 +65,7 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   await ensureTallies(ds);
 
   const pubsub = createAppPubSub(config);
-  const deps: AppDeps = { config, ds, pubSub: pubsub.pubSub, clock: opts.clock ?? systemClock };
+  const deps: AppDeps = { config, ds, pubSub: pubsub.pubSub, clock: opts.clock ?? systemClock, tokenClock: opts.tokenClock ?? systemTokenClock };
   const services = createServices(deps);
   // the event hub and dispatcher first: the demo data's events and any left unpublished go out
   await services.events.start();
@@ -81,7 +81,7 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   expirySweep.unref();
 
   const schema = await buildAppSchema(pubsub.pubSub);
-  const verifier = new TokenVerifier(config);
+  const verifier = new TokenVerifier(config, deps.tokenClock);
 
   const anonymous = createAnonymousLimiter(config);
   const pipeline = new OperationPipeline(schema, deps, services, verifier, config, anonymous);
@@ -163,6 +163,7 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   app.use(pageAssets());
   if (config.linkPages) app.use(linkPages(config, services, anonymous));
   app.use(graphiql(config, GRAPHQL_PATH));
+  app.use(noExplorer(config, GRAPHQL_PATH));
   app.use(examples(config));
   // the audit trail's export (CSV, NDJSON), streamed, with the same token, scope and filters as Query.activities
   app.use(auditExport(deps, (header) => pipeline.authenticate(header)));

@@ -5,17 +5,23 @@
  * only from the server (no CDN, no third party), and log no error (a blocked CSP load is one).
  * Screenshots go to .ci/out/screenshots/ for review.
  */
+import { decodeJwt } from 'jose';
 import type { Browser } from 'puppeteer-core';
+import { signDevToken } from '../src/common/auth/jwt';
+import { Role } from '../src/common/auth/roles';
+import { ManualTokenClock } from '../src/common/clock';
 import { RemoveCustomerRelationshipDocument, RevokeDelegatedAdminPrivilegesDocument } from './generated/graphql';
 import { chromiumPath, launchBrowser, type WatchedPage, watchedPage } from './support/browser';
 import { createCustomer, createPartner, type TestPartner } from './support/factories';
 import { accept, invite, standaloneCustomer } from './support/invitations';
-import { startTestServer, type TestServer } from './support/test-server';
+import { startTestServer, TEST_JWT_SECRET, type TestServer } from './support/test-server';
 
 const chromium = chromiumPath('test/browser.e2e.test.ts');
 const describeBrowser = chromium ? describe : describe.skip;
 
 let t: TestServer;
+/** the time the server reads tokens against: moved by the token-expiry test instead of waiting */
+const tokenClock = new ManualTokenClock();
 let browser: Browser;
 let origin: string;
 let host: string;
@@ -40,7 +46,7 @@ const text = (watched: WatchedPage, selector: string) => watched.page.$eval(sele
 
 describeBrowser('in a real browser', () => {
   beforeAll(async () => {
-    t = await startTestServer({ LINK_PAGES: 'true', EXPLORER: 'graphiql' });
+    t = await startTestServer({ LINK_PAGES: 'true', EXPLORER: 'graphiql' }, { tokenClock });
     origin = new URL(t.url).origin;
     host = new URL(t.url).host;
     browser = await launchBrowser(chromium!);
@@ -56,7 +62,7 @@ describeBrowser('in a real browser', () => {
   describe('the invitation link', () => {
     it('shows a valid invitation: who asks, for what, until when, and how to accept', async () => {
       const invitation = await invite(t, contoso.token, true);
-      const page = await open(new URL(invitation.invitation.url!).pathname);
+      const page = await open(new URL(invitation.url).pathname);
       await page.screenshot('invitation-valid');
       expect(page.status).toBe(200);
       expect(await text(page, 'h1')).toBe('Invitation from Contoso Browser Ltd');
@@ -159,6 +165,9 @@ describeBrowser('in a real browser', () => {
       await page.page.waitForSelector('#events li[data-type="DELEGATED_ADMIN_GRANTED"]', { timeout: 15000 });
       await page.page.waitForFunction((id) => document.querySelector(`#customers tr[data-customer-id="${id}"]`) !== null, { timeout: 15000 }, first.id);
       await page.screenshot('dashboard-live');
+      // what the typed events carry (inline fragments on InvitationAcceptedEvent, DelegatedAdminGrantedEvent)
+      expect(await text(page, '#events li[data-type="INVITATION_ACCEPTED"]')).toContain(`${first.companyName} · accepted, with delegated admin privileges`);
+      expect(await text(page, '#events li[data-type="DELEGATED_ADMIN_GRANTED"]')).toContain(`${first.companyName} · granted`);
 
       // the socket drops; while the dashboard waits to reconnect, the customer revokes DAP and the partner removes the relationship
       for (const socket of t.server.wsServer.clients) socket.terminate();
@@ -176,6 +185,37 @@ describeBrowser('in a real browser', () => {
       const types = await page.page.$$eval('#events li', (items) => items.map((li) => (li as HTMLElement).dataset.type));
       expect(types.filter((type) => type === 'INVITATION_ACCEPTED')).toHaveLength(1);
       expect(types.filter((type) => type === 'RELATIONSHIP_REMOVED')).toHaveLength(1);
+      // newest first, in the order they happened
+      expect(types.indexOf('RELATIONSHIP_REMOVED')).toBeLessThan(types.indexOf('DELEGATED_ADMIN_REVOKED'));
+      expect(types.indexOf('DELEGATED_ADMIN_GRANTED')).toBeLessThan(types.indexOf('INVITATION_ACCEPTED'));
+      // a customer no longer in the list is still named, from the events that carried its name
+      expect(await text(page, '#events li[data-type="RELATIONSHIP_REMOVED"]')).toContain(first.companyName);
+      expectClean(page);
+    });
+
+    it('signs out when its token expires on the open socket (4401), with the reason, and opens no other socket', async () => {
+      const partner = await createPartner(t, 'DIRECT_RESELLER', 'PUBLIC', 'Short Session Ltd');
+      const page = await open('/examples/dashboard/');
+      // every status the page shows, in order (live lasts only as long as the token)
+      await page.page.evaluate(() => {
+        const status = document.getElementById('status')!;
+        const seen: string[] = [];
+        (window as unknown as { statuses: string[] }).statuses = seen;
+        new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+      });
+      // a token living 10 minutes on the server's token clock, which the test then moves past its expiry
+      const shortLived = await signDevToken(TEST_JWT_SECRET, { sub: 'dashboard-short', roles: [Role.GLOBAL_ADMIN], partnerId: partner.id }, '10m');
+      await page.page.$eval('#token', (el, token) => ((el as HTMLTextAreaElement).value = token), shortLived);
+      await page.page.click('#sign-in button[type=submit]');
+      await page.page.waitForFunction(() => document.getElementById('status')?.textContent === 'live', { timeout: 15000 });
+      expect(tokenClock.pending).toBeGreaterThanOrEqual(1);
+      tokenClock.advance(decodeJwt(shortLived).exp! * 1000 - tokenClock.now());
+      await page.page.waitForFunction(() => !(document.getElementById('sign-in') as HTMLElement).hidden, { timeout: 10000 });
+      expect(await text(page, '#sign-in-error')).toBe('The server refused the token: Token expired (4401).');
+      // signed in, live on one socket, then signed out by the 4401: no reconnection
+      const statuses = await page.page.evaluate(() => (window as unknown as { statuses: string[] }).statuses);
+      expect(statuses).toEqual(['connecting…', 'live', 'signed out']);
+      expect(page.requests.filter((url) => url.startsWith(`ws://${host}/graphql`))).toHaveLength(1);
       expectClean(page);
     });
   });

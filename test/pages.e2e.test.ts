@@ -14,8 +14,11 @@ let t: TestServer;
 let origin: string;
 let contoso: TestPartner;
 
-const page = async (path: string, server = origin) => {
-  const res = await fetch(`${server}${path}`, { headers: { accept: 'text/html' } });
+/** What chromium sends when it navigates to a page. */
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8';
+
+const page = async (path: string, server = origin, accept = 'text/html') => {
+  const res = await fetch(`${server}${path}`, { headers: { accept } });
   return {
     status: res.status,
     type: res.headers.get('content-type') ?? '',
@@ -66,7 +69,7 @@ describe('link pages', () => {
   it('show a partnership request: the provider, the cloud, the expiry and the mutation', async () => {
     const provider = await createPartner(t, 'INDIRECT_PROVIDER', 'GERMANY', 'Fabrikam Germany GmbH');
     const { requestPartnership } = await t.client(provider.token).data(RequestPartnershipDocument, { input: { resellerEmail: 'admin@reseller.example' } });
-    expect(requestPartnership.request.url).toBe(`https://partner.example.test/partnership-requests/${requestPartnership.token}`);
+    expect(requestPartnership.url).toBe(`https://partner.example.test/partnership-requests/${requestPartnership.token}`);
     const res = await page(`/partnership-requests/${requestPartnership.token}`);
     expect(res.status).toBe(200);
     expect(res.body).toContain('<h1>Partnership request from Fabrikam Germany GmbH</h1>');
@@ -108,8 +111,8 @@ describe('link pages', () => {
     const portal = await startTestServer({ PUBLIC_URL: 'https://portal.example.com' });
     try {
       const partner = await createPartner(portal, 'DIRECT_RESELLER');
-      const { token, invitation } = await invite(portal, partner.token);
-      expect(invitation.url).toBe(`https://portal.example.com/invitations/${token}`);
+      const { token, url } = await invite(portal, partner.token);
+      expect(url).toBe(`https://portal.example.com/invitations/${token}`);
       const res = await page(`/invitations/${token}`, new URL(portal.url).origin);
       expect(res.status).toBe(404);
       expect(res.type).toMatch(/^application\/json/);
@@ -142,9 +145,20 @@ describe('the explorer setting', () => {
     const off = await startTestServer({ EXPLORER: 'off' });
     const graphiql = await startTestServer({ EXPLORER: 'graphiql' });
     try {
-      const none = await page('/graphql', new URL(off.url).origin);
-      expect(none.status).toBe(400);
-      expect(none.body).not.toMatch(/<html/i);
+      // no page, but a refusal that says what to send, whether the browser asks for HTML only or also for anything else
+      for (const accept of ['text/html', BROWSER_ACCEPT]) {
+        const none = await page('/graphql', new URL(off.url).origin, accept);
+        expect(none.status).toBe(400);
+        expect(none.type).toMatch(/^application\/json/);
+        expect(none.body).not.toMatch(/<html/i);
+        const [error] = (JSON.parse(none.body) as { errors: { message: string; extensions: { code: string } }[] }).errors;
+        expect(error.extensions.code).toBe('BAD_REQUEST');
+        expect(error.message).toContain('no explorer page');
+        expect(error.message).toContain('?query=');
+      }
+      // the same server still answers a query by GET without a content type, also from a browser
+      const offByGet = await fetch(`${off.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: BROWSER_ACCEPT } });
+      expect(await offByGet.json()).toEqual({ data: { __typename: 'Query' } });
       const own = await page('/graphql', new URL(graphiql.url).origin);
       expect(own.status).toBe(200);
       expect(own.csp).toContain("script-src 'self'");

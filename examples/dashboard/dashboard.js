@@ -3,9 +3,14 @@
  *
  * 1. Sign in with a token (development: printed by `npm start`, or `npm run token`).
  * 2. Read the viewer and its customers over HTTP (POST /graphql).
- * 3. Follow the `events` subscription over graphql-ws (WebSocket on /graphql). Every event carries a
- *    cursor; the last one shown is kept, and after a lost connection the subscription starts again
- *    with `after: <that cursor>`: the server first replays what was missed, then goes on live.
+ * 3. Follow the `events` subscription over graphql-ws (WebSocket on /graphql). `Event` is an interface
+ *    with one type per event type: the fields every event has are selected on it, what a type carries
+ *    (a customer's name, whether DAP came with an invitation…) in an inline fragment on that type.
+ *    Every event carries a cursor; the last one shown is kept, and after a lost connection the
+ *    subscription starts again with `after: <that cursor>`: the server first replays what was missed,
+ *    then goes on live.
+ * 4. A refused token closes the socket with 4401 (missing, bad or expired, also while the socket is
+ *    open): no retry, sign in again.
  */
 const { createClient } = window.graphqlWs;
 
@@ -33,9 +38,11 @@ const VIEWER_AND_CUSTOMERS = /* GraphQL */ `
           domain
           cloud
           relationship {
+            id
             status
           }
           delegatedAdminPrivileges {
+            id
             status
           }
         }
@@ -47,15 +54,52 @@ const VIEWER_AND_CUSTOMERS = /* GraphQL */ `
 const EVENTS = /* GraphQL */ `
   subscription DashboardEvents($after: String) {
     events(after: $after) {
+      __typename
       id
       cursor
       type
       occurredAt
       customerId
-      data
+      ... on CustomerCreatedEvent {
+        companyName
+        domain
+      }
+      ... on InvitationCreatedEvent {
+        includeDelegatedAdminPrivileges
+        expiresAt
+      }
+      ... on InvitationAcceptedEvent {
+        customer {
+          companyName
+        }
+        invitation {
+          includeDelegatedAdminPrivileges
+        }
+      }
+      ... on DelegatedAdminGrantedEvent {
+        restored
+      }
+      ... on SubscriptionCreatedEvent {
+        quantity
+      }
+      ... on SubscriptionUpdatedEvent {
+        quantity
+        changed
+      }
     }
   }
 `;
+
+/** What an event's own fields add to its line, by its GraphQL type (the fields of the fragments above). */
+const DETAILS = {
+  CustomerCreatedEvent: (e) => `created (${e.domain})`,
+  InvitationCreatedEvent: (e) =>
+    `${e.includeDelegatedAdminPrivileges ? 'with delegated admin privileges' : 'without admin privileges'}, open until ${new Date(e.expiresAt).toLocaleDateString()}`,
+  InvitationAcceptedEvent: (e) => (e.invitation.includeDelegatedAdminPrivileges ? 'accepted, with delegated admin privileges' : 'accepted'),
+  DelegatedAdminGrantedEvent: (e) => (e.restored ? 'restored' : 'granted'),
+  SubscriptionCreatedEvent: (e) => `${e.quantity} licences`,
+  SubscriptionUpdatedEvent: (e) => `${e.changed.join(', ')} changed; ${e.quantity} licences`,
+};
 
 /** Events that change the customer list or its columns: the list is read again after them. */
 const CHANGES_CUSTOMERS = new Set(['CUSTOMER_CREATED', 'INVITATION_ACCEPTED', 'RELATIONSHIP_REMOVED', 'DELEGATED_ADMIN_GRANTED', 'DELEGATED_ADMIN_REVOKED']);
@@ -115,22 +159,56 @@ function showEvent(event) {
   item.append(time, type);
   const customer = event.customerId && (state.names.get(event.customerId) ?? event.customerId);
   if (customer) item.append(` · ${customer}`);
+  const detail = DETAILS[event.__typename]?.(event);
+  if (detail) item.append(` · ${detail}`);
   $('events').prepend(item);
 }
 
-/** Each event: shown, its cursor kept (also across page loads), the customer list refreshed when it changed. */
-function onEvent(event) {
-  state.cursor = event.cursor;
-  localStorage.setItem(`dashboard.cursor.${state.viewerId}`, event.cursor);
-  if (CHANGES_CUSTOMERS.has(event.type))
-    loadCustomers().then(
-      () => showEvent(event),
-      () => showEvent(event),
-    );
-  else showEvent(event);
+/** The names events carry: a customer removed from the list, or one whose event was replayed, is still named. */
+function learnNames(event) {
+  if (!event.customerId) return;
+  const name =
+    event.__typename === 'CustomerCreatedEvent' ? event.companyName : event.__typename === 'InvitationAcceptedEvent' ? event.customer.companyName : null;
+  if (name) state.names.set(event.customerId, name);
 }
 
-/** Subscribes from the last cursor; on a lost connection, waits (1 s, 2 s, 4 s … at most 15 s) and subscribes again. */
+const cursorKey = () => `dashboard.cursor.${state.viewerId}`;
+
+function forgetCursor() {
+  state.cursor = null;
+  localStorage.removeItem(cursorKey());
+}
+
+/** Each event: shown in the order it came, its cursor kept (also across page loads), the customer list refreshed when it changed. */
+function onEvent(event) {
+  learnNames(event);
+  state.cursor = event.cursor;
+  localStorage.setItem(cursorKey(), event.cursor);
+  showEvent(event);
+  if (CHANGES_CUSTOMERS.has(event.type)) refreshCustomers();
+}
+
+/** Reads the customer list again; during a burst of changes (a replay after a reconnection), once more at the end only. */
+const refresh = { running: false, again: false };
+function refreshCustomers() {
+  if (refresh.running) return void (refresh.again = true);
+  refresh.running = true;
+  // a failure leaves the list as it was: the next change reads it again (a refused token closes the socket, 4401)
+  loadCustomers()
+    .catch(() => {})
+    .finally(() => {
+      refresh.running = false;
+      if (refresh.again && state.token) {
+        refresh.again = false;
+        refreshCustomers();
+      }
+    });
+}
+
+/**
+ * Subscribes from the last cursor; on a lost connection, waits (1 s, 2 s, 4 s … at most 15 s) and subscribes again.
+ * graphql-ws reports a closed socket as its close event (with `code` and `reason`), a refused operation as its GraphQL errors.
+ */
 function follow() {
   setStatus(state.retries ? 'reconnecting…' : 'connecting…', 'down');
   state.unsubscribe = state.socket.subscribe(
@@ -138,8 +216,17 @@ function follow() {
     {
       next: ({ data, errors }) => (errors ? setStatus(errors[0].message, 'down') : onEvent(data.events)),
       error: (err) => {
-        // 4401/4403: the token expired or was refused; anything else: try again
-        if (err?.code === 4401 || err?.code === 4403) return signOut(`The server refused the token (${err.code}).`);
+        // 4401: no token, or a bad or expired one (also when it expires on an open socket): sign in again
+        if (err?.code === 4401) return signOut(`The server refused the token: ${err.reason || 'sign in again'} (4401).`);
+        if (Array.isArray(err)) {
+          // a kept cursor the server does not know (another server, a reset database): follow from now on
+          if (state.cursor && err.some((e) => e.extensions?.code === 'BAD_USER_INPUT')) {
+            forgetCursor();
+            return loadCustomers().then(follow, follow);
+          }
+          // the operation itself was refused: subscribing again would be refused again
+          return setStatus(`refused: ${err[0]?.message ?? 'unknown error'}`, 'down');
+        }
         const wait = Math.min(15_000, 1000 * 2 ** state.retries++);
         setStatus(`disconnected; reconnecting in ${Math.round(wait / 1000)} s`, 'down');
         setTimeout(() => state.token && follow(), wait);
@@ -157,7 +244,7 @@ async function signIn(token) {
     return signOut(`Sign-in failed: ${err.message}`);
   }
   sessionStorage.setItem('dashboard.token', state.token);
-  state.cursor = localStorage.getItem(`dashboard.cursor.${state.viewerId}`);
+  state.cursor = localStorage.getItem(cursorKey());
   $('sign-in').hidden = true;
   $('board').hidden = false;
   state.socket = createClient({

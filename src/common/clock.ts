@@ -31,3 +31,59 @@ export class ManualClock implements Clock {
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The time tokens are read against (their `exp`, `iat` and `nbf`, src/common/auth/jwt.ts) and the
+ * timer that closes a socket when its token expires (src/pipeline/pipeline.ts): the wall clock.
+ * Separate from `Clock`, which tests move through days while their tokens stay valid; a test of
+ * token expiry hands the server a ManualTokenClock and advances it instead of waiting.
+ */
+export interface TokenClock {
+  /** milliseconds since the epoch */
+  now(): number;
+  /** runs `fn` once `ms` have passed on this clock; returns what cancels it */
+  after(ms: number, fn: () => void): () => void;
+}
+
+export const systemTokenClock: TokenClock = {
+  now: () => Date.now(),
+  after(ms, fn) {
+    const timer = setTimeout(fn, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
+
+/** A token clock that stands still until advanced, running the timers it passes: for tests. */
+export class ManualTokenClock implements TokenClock {
+  private current: number;
+  private timers: { at: number; fn: () => void }[] = [];
+
+  constructor(start: number = Date.now()) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  after(ms: number, fn: () => void): () => void {
+    const timer = { at: this.current + ms, fn };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
+  }
+
+  /** how many timers wait */
+  get pending(): number {
+    return this.timers.length;
+  }
+
+  advance(ms: number): void {
+    this.current += ms;
+    const due = this.timers.filter((t) => t.at <= this.current).sort((a, b) => a.at - b.at);
+    this.timers = this.timers.filter((t) => t.at > this.current);
+    for (const t of due) t.fn();
+  }
+}

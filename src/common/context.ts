@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Clock } from './clock';
+import type { Clock, TokenClock } from './clock';
 import type { AppConfig } from './config';
 import type { AppPubSub } from './pubsub';
 
@@ -10,4 +10,6 @@ export interface AppDeps {
   pubSub: AppPubSub['pubSub'];
   /** the time time-bound rules read (src/common/clock.ts): the system's, or a test's */
   clock: Clock;
+  /** the time tokens are read against, and the timer of a socket's token expiry (src/common/clock.ts) */
+  tokenClock: TokenClock;
 }

@@ -39,7 +39,8 @@ export type SocketExtra = {
   principal?: Principal;
   /** the caller's address (as Express's req.ip reads it, TRUST_PROXY), set in onConnect */
   ip?: string;
-  expiryTimer?: NodeJS.Timeout;
+  /** cancels the close at the token's expiry (on the token clock: the wall clock, or a test's) */
+  cancelExpiry?: () => void;
   /** subscribes refused for the per-socket limit so far */
   refusedOverLimit?: number;
   /** the socket's request id (its upgrade's x-request-id, or a new one), set in onConnect */
@@ -59,19 +60,11 @@ const INVALID_TOKEN = 'Invalid token';
 const MAX_REASON_BYTES = 123;
 
 /**
- * The time a token's `exp` is read against: the wall clock, as the verifier reads it (jose's
- * `jwtVerify` and `checkLifetime`, src/common/auth/jwt.ts), so that a socket closes when the very
- * token it signed in with stops being accepted over HTTP. Not `deps.clock`: that is the business
- * rules' clock, which tests move through days while signing their tokens with the real time.
- */
-const tokenClock = () => Date.now();
-
-/**
  * Why a token was refused, as a close reason: "Token expired" when the token says it has expired
  * (the verifier's "Invalid or expired token" does not say which), else the refusal's own words (they
  * name a claim, never its value), cut to their first clause when too long for a close frame.
  */
-function unauthorizedReason(err: GraphQLError, header: string): string {
+function unauthorizedReason(err: GraphQLError, header: string, now: number): string {
   const token = /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
   let exp: unknown;
   try {
@@ -79,7 +72,7 @@ function unauthorizedReason(err: GraphQLError, header: string): string {
   } catch {
     return INVALID_TOKEN; // not even a JWT
   }
-  if (typeof exp === 'number' && exp * 1000 <= tokenClock()) return TOKEN_EXPIRED;
+  if (typeof exp === 'number' && exp * 1000 <= now) return TOKEN_EXPIRED;
   if (/^Invalid or expired token/.test(err.message)) return INVALID_TOKEN;
   if (Buffer.byteLength(err.message) <= MAX_REASON_BYTES) return err.message;
   const clause = err.message.split(':')[0];
@@ -283,6 +276,8 @@ export class OperationPipeline {
   ): ServerOptions<Record<string, unknown> | undefined, Extra & Partial<SocketExtra>> {
     const { schema } = this;
     const { maxSocketsPerPrincipal, wsMaxBuffered } = this.deps.config;
+    // the time tokens are read against: the one their signatures were checked against (src/common/auth/jwt.ts)
+    const { tokenClock } = this.deps;
     const shared = new SharedSubscriptions();
     // each subscribe's request id, by its message's payload (the one object all its hooks get)
     const operationIds = new WeakMap<object, string>();
@@ -316,7 +311,8 @@ export class OperationPipeline {
         try {
           principal = await this.authenticate(text);
         } catch (err) {
-          if (err instanceof GraphQLError && err.extensions.code === ErrorCode.UNAUTHENTICATED) return unauthorized(unauthorizedReason(err, text));
+          if (err instanceof GraphQLError && err.extensions.code === ErrorCode.UNAUTHENTICATED)
+            return unauthorized(unauthorizedReason(err, text, tokenClock.now()));
           // the token could not be checked now (the database is unreachable, or an unexpected failure):
           // 1013, "try again later", which graphql-ws clients retry
           const unavailable = err instanceof GraphQLError && err.extensions.code === ErrorCode.SERVICE_UNAVAILABLE;
@@ -326,7 +322,7 @@ export class OperationPipeline {
         }
         if (!principal) return unauthorized(MISSING_TOKEN);
         // the token's own clock: the one its signature was checked against (src/common/auth/jwt.ts)
-        const lifeLeft = principal.expiresAt === undefined ? Infinity : principal.expiresAt - tokenClock();
+        const lifeLeft = principal.expiresAt === undefined ? Infinity : principal.expiresAt - tokenClock.now();
         // accepted within jose's clock tolerance, but a socket must not outlive its token: refused rather than acknowledged and closed
         if (lifeLeft <= 0) return unauthorized(TOKEN_EXPIRED);
         const admitted = sockets.admit(socket, socketOwner(principal));
@@ -337,12 +333,11 @@ export class OperationPipeline {
         ctx.extra.principal = principal;
         // The socket lives no longer than its token: closed (4401) when the token expires.
         if (lifeLeft !== Infinity) {
-          ctx.extra.expiryTimer = setTimeout(() => shut(socket, SocketClose.UNAUTHORIZED, TOKEN_EXPIRED), Math.min(lifeLeft, 2 ** 31 - 1));
-          ctx.extra.expiryTimer.unref();
+          ctx.extra.cancelExpiry = tokenClock.after(lifeLeft, () => shut(socket, SocketClose.UNAUTHORIZED, TOKEN_EXPIRED));
         }
         return true;
       },
-      onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
+      onClose: (ctx) => ctx.extra.cancelExpiry?.(),
       onSubscribe: (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> | readonly GraphQLError[] => {
         // the operation's request id: the payload's `extensions.requestId`, else `<the socket's>.<n>`
         ctx.extra.operations = (ctx.extra.operations ?? 0) + 1;

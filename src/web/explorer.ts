@@ -5,6 +5,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express, { type Request, Router } from 'express';
 import { type AppConfig, ConfigError } from '../common/config';
+import { requestIdOf } from '../pipeline/http';
 import { CSP, documentOf, html, PROJECT_ROOT, sendHtml } from './html';
 
 /**
@@ -12,7 +13,7 @@ import { CSP, documentOf, html, PROJECT_ROOT, sendHtml } from './html';
  * - `sandbox`: Apollo Sandbox (Apollo's landing page; its code comes from Apollo's CDN);
  * - `graphiql`: GraphiQL from this server's own files (dist/web/graphiql, bundled by scripts/build-web.ts),
  *   for machines without internet;
- * - `off`: none (the production default).
+ * - `off`: none (the production default): a browser's GET without a query is a 400 that says so (`noExplorer`).
  */
 
 export const GRAPHIQL_DIR = join(PROJECT_ROOT, 'dist/web/graphiql');
@@ -46,5 +47,26 @@ export function graphiql(config: Pick<AppConfig, 'explorer'>, graphqlPath: strin
   });
   router.get(graphqlPath, (req, res, next) => (isExplorerRequest(req, graphqlPath) ? sendHtml(res, 200, CSP.app, page) : next()));
   router.use(ASSETS, express.static(GRAPHIQL_DIR, { index: false, fallthrough: false, maxAge: '1h' }));
+  return router;
+}
+
+/**
+ * With EXPLORER=off: a browser asking for the explorer page gets a 400 in JSON, as every refusal of the
+ * API, that says what to send instead. Left to Apollo (whose CSRF prevention, which refused such a GET
+ * with a 400, is off: README, "Default transports and CSRF"), the answer would depend on the Accept
+ * header: a 400 about a missing query when the browser also accepts any type, a 406 ("an 'accept'
+ * header … which does not accept application/json") when it asks for HTML only, which tells neither.
+ */
+export function noExplorer(config: Pick<AppConfig, 'explorer'>, graphqlPath: string): Router {
+  const router = Router();
+  if (config.explorer !== 'off') return router;
+  router.get(graphqlPath, (req, res, next) => {
+    if (!isExplorerRequest(req, graphqlPath)) return next();
+    const message = `This server serves no explorer page (EXPLORER=off). Send a GraphQL operation: POST ${graphqlPath} with JSON, or a query by GET ${graphqlPath}?query=…`;
+    res
+      .status(400)
+      .type('application/json')
+      .send(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST', requestId: requestIdOf(req) } }] }));
+  });
   return router;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { signDevToken } from '../../src/common/auth/jwt';
-import type { Clock } from '../../src/common/clock';
+import type { Clock, TokenClock } from '../../src/common/clock';
 import { Role } from '../../src/common/auth/roles';
 import { type AppConfig, loadConfig } from '../../src/common/config';
 import { parseMysqlUrl, queryCounter } from '../../src/common/database';
@@ -66,7 +66,14 @@ export async function freshDatabase(): Promise<{ env: Record<string, string>; cl
 }
 
 /** Starts the real server on an ephemeral port over a fresh database (SQLite file, or MariaDB when DB_TYPE=mysql). */
-export async function startTestServer(env: Record<string, string> = {}, opts: { sameDatabaseAs?: TestServer; clock?: Clock } = {}): Promise<TestServer> {
+/**
+ * `clock`: the business rules' clock (ManualClock to move through days); `tokenClock`: the time tokens
+ * are read against and socket expiry timers run on (ManualTokenClock to expire a token without waiting).
+ */
+export async function startTestServer(
+  env: Record<string, string> = {},
+  opts: { sameDatabaseAs?: TestServer; clock?: Clock; tokenClock?: TokenClock } = {},
+): Promise<TestServer> {
   const shared = opts.sameDatabaseAs?.server.config;
   // a second server instance over the first one's database (the first one cleans it up)
   const { env: dbEnv, cleanup } = shared
@@ -90,7 +97,7 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
       ...dbEnv,
       ...env,
     });
-    server = await startServer(config, { clock: opts.clock });
+    server = await startServer(config, { clock: opts.clock, tokenClock: opts.tokenClock });
   } catch (err) {
     await cleanup();
     throw err;

@@ -5,6 +5,7 @@ import { normalizeId } from '../ids';
 import { UnauthenticatedError } from '../errors';
 import type { Principal } from './principal';
 import { PARTNER_ROLES, Role } from './roles';
+import { systemTokenClock, type TokenClock } from '../clock';
 
 const ROLE_NAMES = new Set<string>(Object.values(Role));
 const CLOCK_TOLERANCE_S = 5;
@@ -32,7 +33,10 @@ export class TokenVerifier {
    */
   private readonly verified = new LRUCache<string, { principal: Principal; until: number }>({ max: 10_000 });
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: TokenClock = systemTokenClock,
+  ) {
     this.secret = new TextEncoder().encode(config.jwtSecret);
     if (config.jwksUrl) this.jwks = createRemoteJWKSet(new URL(config.jwksUrl));
   }
@@ -46,7 +50,7 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
-    const now = Date.now();
+    const now = this.clock.now();
     const known = this.verified.get(token);
     if (known && now < known.until) return { ...known.principal, roles: [...known.principal.roles] };
     const principal = await this.verifySignature(token);
@@ -64,6 +68,7 @@ export class TokenVerifier {
         issuer: this.config.jwtIssuer,
         audience: this.config.jwtAudience,
         clockTolerance: CLOCK_TOLERANCE_S,
+        currentDate: new Date(this.clock.now()),
       };
       payload = this.jwks
         ? (await jwtVerify(token, this.jwks, { ...options, algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'] })).payload
@@ -71,7 +76,7 @@ export class TokenVerifier {
     } catch {
       throw new UnauthenticatedError('Invalid or expired token');
     }
-    checkLifetime(payload, Date.now() / 1000, this.config.jwtMaxAgeMs / 1000);
+    checkLifetime(payload, this.clock.now() / 1000, this.config.jwtMaxAgeMs / 1000);
     return principalFromClaims(payload);
   }
 }
