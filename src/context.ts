@@ -23,6 +23,11 @@ export interface RequestContext {
   deps: AppDeps;
   /** the client's address (express's req.ip, or the socket's remote address) */
   ip: string;
+  /**
+   * On the WebSocket: called when a live stream of this operation falls too far behind (its socket
+   * takes no more pushes: the reader stopped reading); closes the socket as a slow consumer (1013).
+   */
+  fallingBehind?: () => void;
 }
 
 /** `principal` must come from a verified token that `confirmCaller` accepted. */

@@ -161,7 +161,9 @@ describe('open sockets per caller', () => {
 });
 
 describe('a reader that stops reading', () => {
-  // 30 copies of the event's company name (its typed field): about 6 KB a message, so that a few events fill the kernel's buffers
+  // 30 copies of the event's company name (its typed field): about 6 KB a message, so that a few events fill the kernel's
+  // buffers. Then either the unsent pushes pass WS_MAX_BUFFERED, or (graphql-ws waits for each write to reach the network)
+  // the socket's writes stall below it and its streams fall MAX_BEHIND (250) events behind in the hub: closed (1013) either way
   const WIDE = `subscription { events { id ... on CustomerCreatedEvent { ${Array.from({ length: 30 }, (_, i) => `d${i}: companyName`).join(' ')} } } }`;
   const companyName = `Slow Reader ${'Consulting '.repeat(15)}Ltd`;
 
@@ -185,7 +187,7 @@ describe('a reader that stops reading', () => {
       const serverClosed = new Promise<number>((resolve) => server.once('close', resolve));
       // stop reading: the kernel's buffers fill first, then the server's
       client.socket.pause();
-      for (let i = 0; i < 300 && server.readyState === WebSocket.OPEN; i++) await createCustomer(t, who.token, { companyName });
+      for (let i = 0; i < 600 && server.readyState === WebSocket.OPEN; i++) await createCustomer(t, who.token, { companyName });
       expect(server.readyState).toBe(WebSocket.CLOSING);
       return { client, serverRef: new WeakRef(server), serverClosed };
     })();
@@ -213,7 +215,7 @@ describe('a reader that stops reading', () => {
     const { client, server } = await subscribed(who);
     const serverClosed = new Promise<number>((resolve) => server.once('close', resolve));
     client.socket.pause();
-    for (let i = 0; i < 300 && server.readyState === WebSocket.OPEN; i++) await createCustomer(t, who.token, { companyName });
+    for (let i = 0; i < 600 && server.readyState === WebSocket.OPEN; i++) await createCustomer(t, who.token, { companyName });
     expect(server.readyState).toBe(WebSocket.CLOSING);
     // the client never reads: the server does not wait for its close frame
     expect(await serverClosed).toBe(1006);

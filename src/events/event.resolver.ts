@@ -29,7 +29,7 @@ export class EventResolver {
     description:
       "The viewer's events, live. With `after` (an event's cursor) it first replays every stored event after it, then continues live: no gap, no repeat.",
     subscribe: ({ args, context }: SubscribeResolverData<unknown, StreamArgs, RequestContext>) =>
-      context.services.events.stream(context.scope, args.after, args.types),
+      context.services.events.stream(context.scope, args.after, args.types, { onBehind: context.fallingBehind }),
   })
   eventStream(
     @Root() event: StoredEvent,

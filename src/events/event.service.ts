@@ -105,10 +105,16 @@ export class EventService {
 
   /**
    * The caller's live stream: the stored events after `after` first, then live ones, without gap or
-   * repeat. `onlyPartner` keeps the partner-only pushes (invitationAccepted, partnershipChanged) for partners' users.
+   * repeat. `onlyPartner` keeps the partner-only pushes (invitationAccepted, partnershipChanged) for partners' users;
+   * `onBehind` runs when the stream's reader falls MAX_BEHIND events behind (src/events/hub.ts).
    */
-  stream(scope: Scope, after: string | undefined | null, types: EventType[] | null | undefined, opts: { onlyPartner?: boolean } = {}): EventListener {
+  stream(
+    scope: Scope,
+    after: string | undefined | null,
+    types: EventType[] | null | undefined,
+    opts: { onlyPartner?: boolean; onBehind?: () => void } = {},
+  ): EventListener {
     const key = opts.onlyPartner ? partnerKey(scope.ownPartnerId()) : this.viewerKey(scope);
-    return this.hub.open({ key, after: decodeEventCursor(after), types });
+    return this.hub.open({ key, after: decodeEventCursor(after), types, onBehind: opts.onBehind });
   }
 }

@@ -8,6 +8,11 @@ import { readEvents } from './reader';
 
 /** Events a listener may hold for a slow reader before it falls back to reading them from the database. */
 const MAX_QUEUED = 1000;
+/**
+ * Events a live listener may hold untaken before its `onBehind` runs: more than one change's events
+ * (a bulk operation of 100 items commits its events at once), far fewer than a stalled reader piles up.
+ */
+export const MAX_BEHIND = 250;
 const REPLAY_PAGE = 100;
 
 export interface StreamRequest {
@@ -16,6 +21,8 @@ export interface StreamRequest {
   /** resume after this position (replayed from the database first); undefined: live only */
   after?: number;
   types?: EventType[] | null;
+  /** runs once when MAX_BEHIND live events wait untaken (on the WebSocket: the socket is a slow consumer) */
+  onBehind?: () => void;
 }
 
 /**
@@ -157,6 +164,7 @@ export class EventListener implements AsyncIterableIterator<StoredEvent> {
   private live: StoredEvent[] = [];
   private wake: (() => void) | null = null;
   private done = false;
+  private readonly onBehind?: () => void;
 
   constructor(
     private readonly hub: EventHub,
@@ -165,6 +173,7 @@ export class EventListener implements AsyncIterableIterator<StoredEvent> {
     hubPosition: number,
   ) {
     this.key = req.key;
+    this.onBehind = req.onBehind;
     this.types = req.types?.length ? new Set(req.types) : null;
     const after = req.after;
     this.cursor = after ?? hubPosition;
@@ -180,6 +189,7 @@ export class EventListener implements AsyncIterableIterator<StoredEvent> {
       this.replayUntil = event.position;
     } else {
       this.live.push(event);
+      if (this.live.length === MAX_BEHIND) this.onBehind?.();
     }
     this.wake?.();
   }

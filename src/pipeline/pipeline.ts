@@ -33,7 +33,7 @@ import { OperationGate } from './gate';
 import { requestIdOf } from './http';
 import { limitRules, type OperationLimits, parseOptions, VALIDATION_FAILED } from './limits';
 import type { AnonymousLimiter } from './rate-limit';
-import { MAX_SUBSCRIPTION_ID_LENGTH, shut, shutIfSlow, SocketClose, SocketCounter, socketOwner } from './sockets';
+import { MAX_SUBSCRIPTION_ID_LENGTH, shut, shutIfSlow, shutSlow, SocketClose, SocketCounter, socketOwner } from './sockets';
 
 export type SocketExtra = {
   principal?: Principal;
@@ -420,7 +420,7 @@ export class OperationPipeline {
         operationName: payload.operationName,
         variableValues: payload.variables,
         // a fresh context (a fresh scope with fresh loaders) for every operation on the socket
-        contextValue: this.context(principal, ip, requestId),
+        contextValue: { ...this.context(principal, ip, requestId), fallingBehind: () => shutSlow(ctx.extra.socket) },
       };
     } catch (err) {
       return [asGraphQLError(err)];

@@ -76,8 +76,19 @@ export function quietClientErrors(socket: WebSocket): void {
  */
 export function shutIfSlow(socket: WebSocket, maxBuffered: number): boolean {
   if (socket.readyState !== socket.OPEN || socket.bufferedAmount <= maxBuffered) return false;
-  shut(socket, SocketClose.TRY_AGAIN_LATER, 'Slow consumer: too much unread data; reconnect and resume with events(after:)');
+  shutSlow(socket);
   return true;
+}
+
+/**
+ * Shuts a slow consumer (1013). Also called when one of the socket's live streams falls too far
+ * behind (src/events/hub.ts): a reader that stopped reading can stall the socket's writes with less
+ * than `WS_MAX_BUFFERED` unsent (graphql-ws waits for each write to reach the network before the
+ * next push), so its buffer alone would not tell; the events it does not take pile up in the hub.
+ */
+export function shutSlow(socket: WebSocket): void {
+  if (socket.readyState !== socket.OPEN) return;
+  shut(socket, SocketClose.TRY_AGAIN_LATER, 'Slow consumer: too much unread data; reconnect and resume with events(after:)');
 }
 
 /**

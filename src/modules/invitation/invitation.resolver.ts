@@ -81,7 +81,7 @@ export class InvitationResolver {
     description:
       "Pushed when a customer accepts one of the viewer's partner's invitations (or a three-party one naming it); a view of the `events` stream (INVITATION_ACCEPTED)",
     subscribe: ({ context }: SubscribeResolverData<unknown, unknown, RequestContext>) =>
-      context.services.events.stream(context.scope, undefined, [EventType.INVITATION_ACCEPTED], { onlyPartner: true }),
+      context.services.events.stream(context.scope, undefined, [EventType.INVITATION_ACCEPTED], { onlyPartner: true, onBehind: context.fallingBehind }),
   })
   invitationAccepted(@Root() event: StoredEvent): EventValue {
     return toEventNode(event);

@@ -84,7 +84,10 @@ export class PartnershipResolver {
     description:
       "Pushed to both sides when one of the viewer's partner's partnerships is accepted or removed (a view of the `events` stream: PARTNERSHIP_ACCEPTED, PARTNERSHIP_REMOVED)",
     subscribe: ({ context }: SubscribeResolverData<unknown, unknown, RequestContext>) =>
-      context.services.events.stream(context.scope, undefined, [EventType.PARTNERSHIP_ACCEPTED, EventType.PARTNERSHIP_REMOVED], { onlyPartner: true }),
+      context.services.events.stream(context.scope, undefined, [EventType.PARTNERSHIP_ACCEPTED, EventType.PARTNERSHIP_REMOVED], {
+        onlyPartner: true,
+        onBehind: context.fallingBehind,
+      }),
   })
   partnershipChanged(@Root() event: StoredEvent): EventValue {
     // a PartnershipAcceptedEvent or a PartnershipRemovedEvent (src/events/typed-events.ts)
