@@ -149,21 +149,9 @@ export function toEventNode(e: StoredEvent): EventValue {
  * stored, unchanged by the GraphQL types (the README's event catalog documents `data`).
  */
 export function eventPayload(e: StoredEvent) {
-  return {
-    id: e.id,
-    cursor: encodeEventCursor(e.position),
-    type: e.type,
-    occurredAt: new Date(e.occurredAt),
-    actor: e.actor ? { ...e.actor, kind: e.actor.kind as EventActorKind } : null,
-    customerId: e.customerId,
-    partnerId: e.partnerId,
-    invitationId: e.invitationId,
-    partnershipId: e.partnershipId,
-    subscriptionId: e.subscriptionId,
-    adminRelationshipId: e.adminRelationshipId,
-    data: e.data,
-    correlationId: e.correlationId ?? null,
-  };
+  const { __typename, correlationId, ...common } = eventBase(e);
+  void __typename; // GraphQL's, not part of the payload
+  return { ...common, data: e.data, correlationId };
 }
 
 @ObjectType()
