@@ -1,7 +1,6 @@
 import { GraphQLID, GraphQLScalarType, type GraphQLSchema, isObjectType } from 'graphql';
 import { buildSchema, getMetadataStorage, GraphQLISODateTime, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './common/auth/auth-checker';
-import { useSyncTypeResolvers } from './common/abstract-types';
 import { assertNodeTypesRegistered } from './scope/nodes';
 import { IdScalar } from './common/ids';
 import { validateArgument } from './common/input-validation';
@@ -91,7 +90,6 @@ export async function buildAppSchema(pubSub: AppPubSub['pubSub']): Promise<Graph
     emitSchemaFile: false,
   });
   callFieldResolversDirectly(schema);
-  useSyncTypeResolvers(schema);
   assertNodeTypesRegistered(schema);
   return schema;
 }

@@ -1,5 +1,5 @@
 import { buildClientSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
-import { introspectionStats } from '../src/pipeline/introspection';
+import { FULL_INTROSPECTION, introspectionStats } from '../src/pipeline/introspection';
 import { firstAnswerOverSocket } from './support/client';
 import { startTestServer, type TestServer } from './support/test-server';
 
@@ -28,17 +28,7 @@ const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `s${i}: 
 /** What graphql-codegen's and GraphiQL's introspection ask for (all options on), and graphql's default query. */
 const STANDARD: [string, string][] = [
   ['graphql getIntrospectionQuery()', getIntrospectionQuery()],
-  [
-    'GraphiQL / graphql-codegen (all options)',
-    getIntrospectionQuery({
-      descriptions: true,
-      specifiedByUrl: true,
-      directiveIsRepeatable: true,
-      schemaDescription: true,
-      inputValueDeprecation: true,
-      oneOf: true,
-    }),
-  ],
+  ['GraphiQL / graphql-codegen (all options)', getIntrospectionQuery(FULL_INTROSPECTION)],
 ];
 
 /** Sends one operation over a fresh socket and returns its first answer (or nothing while a subscription waits). */
@@ -72,7 +62,7 @@ describe('the price of introspection', () => {
     try {
       const lowToken = await low.tokens.operator();
       // the full introspection still passes there: its budget is what it costs, whatever MAX_QUERY_COMPLEXITY says
-      const full = await low.client(lowToken).raw({ query: getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, inputValueDeprecation: true }) });
+      const full = await low.client(lowToken).raw({ query: getIntrospectionQuery(FULL_INTROSPECTION) });
       expect(full.errors).toBeUndefined();
       const price = async (introspection: string) => {
         const query = introspection.replace(/}\s*$/, ' viewer { id } }');

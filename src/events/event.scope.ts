@@ -4,7 +4,7 @@ import { registerNodeType } from '../scope/nodes';
 import { type Builder, Scope } from '../scope/scope';
 import { customerKey, partnerKey } from './catalog';
 import { EventAudience, EventRecord } from './event.entity';
-import { type EventValue, toEventNode } from './event.types';
+import { toEventNode } from './event.types';
 import { toStoredEvent } from './outbox';
 
 declare module '../scope/scope' {
@@ -35,5 +35,4 @@ registerNodeType('Event', {
     const found = new Map(rows.map((row) => [row.id, toEventNode(toStoredEvent(row))]));
     return ids.map((id) => found.get(id) ?? null);
   },
-  typeOf: (value) => (value as EventValue).__typename,
 });

@@ -40,12 +40,10 @@ export function eventTypeName(type: EventType | string): string {
 /**
  * A stored event, as GraphQL reads it: an instance of its type's class (./typed-events.ts), with the
  * fields of the interface and its type's typed fields (read from the stored data). The interfaces
- * (Event, PartnershipChangedEvent) resolve it by its class, synchronously, as graphql-jit requires
- * (type-graphql wraps a `resolveType` option in an async function, which graphql-jit cannot await);
- * `__typename` names it too, for Node's resolveType.
+ * (Event, PartnershipChangedEvent, Node) resolve it by its class, synchronously, as graphql-jit requires
+ * (type-graphql wraps a `resolveType` option in an async function, which graphql-jit cannot await).
  */
 export interface EventValue {
-  __typename: string;
   id: string;
   cursor: string;
   type: EventType;
@@ -111,7 +109,6 @@ export abstract class Event {
 /** The fields every event has, as GraphQL reads them (./typed-events.ts adds its type's own). */
 export function eventBase(e: StoredEvent): EventValue {
   return {
-    __typename: eventTypeName(e.type),
     id: e.id,
     cursor: encodeEventCursor(e.position),
     type: e.type,
@@ -149,8 +146,7 @@ export function toEventNode(e: StoredEvent): EventValue {
  * stored, unchanged by the GraphQL types (the README's event catalog documents `data`).
  */
 export function eventPayload(e: StoredEvent) {
-  const { __typename, correlationId, ...common } = eventBase(e);
-  void __typename; // GraphQL's, not part of the payload
+  const { correlationId, ...common } = eventBase(e);
   return { ...common, data: e.data, correlationId };
 }
 

@@ -2,19 +2,9 @@ import { type DocumentNode, getIntrospectionQuery, GraphQLError, type GraphQLSch
 import type { Principal } from '../common/auth/principal';
 import { operationCost } from './cost';
 import { type OperationLimits, VALIDATION_FAILED } from './limits';
-import { isIntrospectionOnly, mentionsIntrospection, selectsIntrospection } from './introspection';
+import { FULL_INTROSPECTION, isIntrospectionOnly, mentionsIntrospection, selectsIntrospection } from './introspection';
 import type { AnonymousLimiter } from './rate-limit';
 import { checkVariables } from './variables';
-
-/** Every option of graphql's introspection query: its largest form, the one a budget must fit. */
-const FULL_INTROSPECTION = {
-  descriptions: true,
-  specifiedByUrl: true,
-  directiveIsRepeatable: true,
-  schemaDescription: true,
-  inputValueDeprecation: true,
-  oneOf: true,
-};
 
 export interface OperationRequest {
   document: DocumentNode;

@@ -64,6 +64,19 @@ export function mentionsIntrospection(text: string, maxTokens: number): boolean 
 }
 
 /** How often introspection documents ran and were answered from the cache, in this process (for tests and bench:abuse). */
+/**
+ * Every option of graphql's `getIntrospectionQuery`: its largest form, what GraphiQL and graphql-codegen
+ * send, and the one the introspection budget must fit (src/pipeline/gate.ts).
+ */
+export const FULL_INTROSPECTION = {
+  descriptions: true,
+  specifiedByUrl: true,
+  directiveIsRepeatable: true,
+  schemaDescription: true,
+  inputValueDeprecation: true,
+  oneOf: true,
+} as const;
+
 export const introspectionStats = { executed: 0, answeredFromCache: 0 };
 
 /** Answers bigger than a generous full introspection of this schema are not worth keeping. */

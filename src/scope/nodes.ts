@@ -3,7 +3,6 @@ import { type GraphQLSchema, isInterfaceType } from 'graphql';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { hasAnyRole } from '../common/auth/principal';
 import type { Role } from '../common/auth/roles';
-import { asNodeOf } from '../common/node';
 import { byId } from './loaders';
 import type { Scope } from './scope';
 
@@ -18,8 +17,6 @@ export interface NodeReader<S = Scope> {
   read?: (scope: S) => SelectQueryBuilder<ObjectLiteral & { id: string }>;
   /** instead of `read`: the objects of a batch of ids the scope may read, in the order of the ids (null where none) */
   load?: (scope: S, ids: readonly string[]) => Promise<(object | null)[]>;
-  /** for an interface (`Event`): the object type of a value it loaded */
-  typeOf?: (value: object) => string;
   /** the roles the type's own queries need (@Authorized); absent: any signed-in caller */
   roles?: readonly Role[];
 }
@@ -74,18 +71,12 @@ export function assertNodeTypesRegistered(schema: GraphQLSchema): void {
 }
 
 /**
- * The object with this id that the scope may read, tagged with its type, or null. Every type is asked
- * at once (ids are unique across types, so at most one answers); a batch of ids (`nodes`) makes one
- * `IN (...)` query per type through the loaders.
+ * The object with this id that the scope may read (an entity instance, or an event of its type's
+ * class: GraphQL resolves its object type by its class), or null. Every type is asked at once (ids
+ * are unique across types, so at most one answers); a batch of ids (`nodes`) makes one `IN (...)`
+ * query per type through the loaders.
  */
 export async function loadNode(scope: Scope, id: string): Promise<object | null> {
-  const found = await Promise.all(
-    NODE_TYPES.map(async (type) => {
-      const loader = loaderOf(scope, type);
-      return { type, value: loader ? await loader.load(id) : null };
-    }),
-  );
-  const hit = found.find((f) => f.value !== null && f.value !== undefined);
-  if (!hit) return null;
-  return asNodeOf(hit.value!, hit.type.reader.typeOf?.(hit.value!) ?? hit.type.typeName);
+  const found = await Promise.all(NODE_TYPES.map((type) => loaderOf(scope, type)?.load(id) ?? Promise.resolve(null)));
+  return found.find((value) => value !== null && value !== undefined) ?? null;
 }
