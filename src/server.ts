@@ -33,6 +33,7 @@ import { examples, pageAssets } from './web/examples';
 import { graphiql, isExplorerRequest, landingPage, noExplorer } from './web/explorer';
 import { linkPages } from './web/link-pages';
 import { auditExport } from './modules/activity/activity.export';
+import { TestClock } from './modules/clock/test-clock';
 
 export const GRAPHQL_PATH = '/graphql';
 /** how long a socket closed by a shutdown (1001) has to answer before it is dropped */
@@ -65,18 +66,22 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   await ensureTallies(ds);
 
   const pubsub = createAppPubSub(config);
-  const deps: AppDeps = { config, ds, pubSub: pubsub.pubSub, clock: opts.clock ?? systemClock, tokenClock: opts.tokenClock ?? systemTokenClock };
+  // TEST_CLOCK=true: the system's (or the given) time plus the offset the operator moves (src/modules/clock/)
+  const baseClock = opts.clock ?? systemClock;
+  const clock = config.testClock ? new TestClock(baseClock, ds) : baseClock;
+  if (clock instanceof TestClock) {
+    await clock.start();
+    logger.warn('TEST_CLOCK is on: the operator can move this server’s clock forward (advanceTestClock)');
+  }
+  const deps: AppDeps = { config, ds, pubSub: pubsub.pubSub, clock, tokenClock: opts.tokenClock ?? systemTokenClock };
   const services = createServices(deps);
   // the event hub and dispatcher first: the demo data's events and any left unpublished go out
   await services.events.start();
   services.webhooks.start();
   if (config.demoSeed) await seedDemo(deps, services);
-  // what time does: invitations past their expiry, admin relationships' request expiry, end dates and reminders
+  // what time does (src/sweeps.ts): expiry, renewals, reminders, audit retention
   const expirySweep = setInterval(() => {
-    services.invitations.expireDue().catch((err) => logger.warn({ err: (err as Error).message }, 'invitation expiry sweep failed'));
-    services.adminRelationships.sweep().catch((err) => logger.warn({ err: (err as Error).message }, 'admin relationship sweep failed'));
-    // AUDIT_RETENTION: audit records older than it, deleted in batches (nothing when unset)
-    services.activity.sweepRetention().catch((err) => logger.warn({ err: (err as Error).message }, 'audit retention sweep failed'));
+    services.sweeps.run().catch((err) => logger.warn({ err: (err as Error).message }, 'sweep failed'));
   }, config.expirySweepMs);
   expirySweep.unref();
 

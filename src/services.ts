@@ -4,6 +4,7 @@ import type { Services } from './context';
 import { EventService } from './events/event.service';
 import type { CoreServices } from './modules/module';
 import { MODULES } from './modules';
+import { Sweeps } from './sweeps';
 
 export type { Services } from './context';
 
@@ -17,5 +18,7 @@ export function createServices(deps: AppDeps): Services {
     if (!('services' in module) || !module.services) continue;
     Object.assign(built, (module.services as (core: CoreServices, needs: unknown) => object)(core, built));
   }
-  return built as unknown as Services;
+  const services = built as unknown as Services;
+  services.sweeps = new Sweeps(deps, services);
+  return services;
 }

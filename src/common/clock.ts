@@ -5,6 +5,11 @@
  */
 export interface Clock {
   now(): Date;
+  /**
+   * Reads what other servers agreed on, where the clock is shared (the test clock, TEST_CLOCK=true:
+   * src/modules/clock/): called before each operation and each sweep. Absent for the system's clock.
+   */
+  refresh?(): Promise<void>;
 }
 
 export const systemClock: Clock = { now: () => new Date() };

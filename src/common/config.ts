@@ -66,6 +66,8 @@ export interface AppConfig {
   eventPollMs: number;
   /** how often the server looks for invitations past their expiry (INVITATION_EXPIRED) */
   expirySweepMs: number;
+  /** TEST_CLOCK: the operator may move the server's clock forward (advanceTestClock); refused in production */
+  testClock: boolean;
   /** waits between webhook attempts: the n-th retry waits the n-th entry; after the last the endpoint is disabled */
   webhookRetrySchedule: number[];
   /** how long a webhook receiver has to answer */
@@ -197,6 +199,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!jwksUrl && Buffer.byteLength(jwtSecret) < 32) {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes for HS256');
   }
+  const testClock = bool(env, 'TEST_CLOCK', false);
+  if (testClock && nodeEnv === 'production') {
+    throw new ConfigError(
+      'TEST_CLOCK',
+      'moves the server’s clock (renewals, refunds, expiry) and is never allowed in production: unset it or set APP_ENV to development or test',
+    );
+  }
   const webhookSecretKey = env.WEBHOOK_SECRET_KEY || DEV_WEBHOOK_SECRET_KEY;
   if (nodeEnv === 'production' && webhookSecretKey === DEV_WEBHOOK_SECRET_KEY) {
     throw new ConfigError('WEBHOOK_SECRET_KEY', 'is the development default; production needs its own (at least 32 bytes)');
@@ -241,6 +250,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
     eventPollMs: duration(env, 'EVENT_POLL_INTERVAL', '1s'),
     expirySweepMs: duration(env, 'EXPIRY_SWEEP_INTERVAL', '1m'),
+    testClock,
     webhookRetrySchedule: durationList(env, 'WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,14h,20h,24h'),
     webhookTimeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '10s'),
     webhookPollMs: duration(env, 'WEBHOOK_POLL_INTERVAL', '1s'),

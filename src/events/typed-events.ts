@@ -4,6 +4,10 @@ import { Cloud, InvitationStatus, PartnershipStatus } from '../common/enums';
 import { AdminRelationshipEndReason, AdminRelationshipSide, AdminRelationshipStatus, AdminRole } from '../modules/admin-relationship/admin-relationship.entity';
 import { CustomerSnapshot, InvitationSnapshot } from '../modules/invitation/invitation.types';
 import { PartnershipChange, PartnershipChangedEvent, PartnershipSnapshot } from '../modules/partnership/partnership.types';
+import { Money } from '../common/money';
+import { BillingFrequency, TermDuration } from '../modules/offer/offer.terms';
+import { SubscriptionStatus } from '../modules/subscription/subscription.entity';
+import { ScheduledChangeCancelledBy, ScheduledChangeSnapshot, SubscriptionSnapshot } from '../modules/subscription/subscription.types';
 import { EventType } from './catalog';
 import { Event, eventTypeName, registerTypedEvent } from './event.types';
 import type { StoredEvent } from './outbox';
@@ -109,6 +113,31 @@ function partnershipSnapshot(e: StoredEvent): PartnershipSnapshot {
   return { partnershipId: e.partnershipId!, status: d.status as PartnershipStatus, providerId: d.providerId as string, resellerId: d.resellerId as string };
 }
 
+function subscriptionSnapshot(e: StoredEvent): SubscriptionSnapshot {
+  const d = data(e).subscription as Data;
+  return {
+    offerId: d.offerId as string,
+    quantity: d.quantity as number,
+    status: d.status as SubscriptionStatus,
+    termDuration: d.termDuration as TermDuration,
+    billingFrequency: d.billingFrequency as BillingFrequency,
+    autoRenew: d.autoRenew as boolean,
+    termStartsAt: new Date(d.termStartsAt as string),
+    termEndsAt: new Date(d.termEndsAt as string),
+    resellerId: (d.resellerId as string | null) ?? null,
+    supportContactId: (d.supportContactId as string | null) ?? null,
+  };
+}
+
+const subscription = f.object(() => SubscriptionSnapshot, 'SubscriptionSnapshot', subscriptionSnapshot);
+const scheduledChange = f.object(
+  () => ScheduledChangeSnapshot,
+  'ScheduledChangeSnapshot',
+  (e) => data(e).scheduledChange,
+);
+/** fields of subscription events from before terms existed (0.2.0): null there */
+const sinceTerms = 'Null on events from before subscriptions had terms (0.2.0)';
+
 const adminRelationship = f.object(() => AdminRelationshipSnapshot, 'AdminRelationshipSnapshot', adminRelationshipSnapshot);
 const partnershipFields = {
   change: {
@@ -187,7 +216,19 @@ const TYPED_EVENTS: Record<EventType, { fields: Record<string, TypedField>; impl
       ...partnershipFields,
     },
   },
-  [EventType.SUBSCRIPTION_CREATED]: { fields: { offerId: f.id, quantity: f.int, resellerId: f.idOrNull, supportContactId: f.idOrNull } },
+  [EventType.SUBSCRIPTION_CREATED]: {
+    fields: {
+      offerId: f.id,
+      quantity: f.int,
+      resellerId: f.idOrNull,
+      supportContactId: f.idOrNull,
+      termDuration: { type: () => TermDuration, sdl: 'TermDuration', nullable: true, description: sinceTerms },
+      billingFrequency: { type: () => BillingFrequency, sdl: 'BillingFrequency', nullable: true, description: sinceTerms },
+      autoRenew: { type: () => Boolean, sdl: 'Boolean', nullable: true, description: sinceTerms },
+      termEndsAt: { ...f.timeOrNull, description: sinceTerms },
+      upgradedFromId: { ...f.idOrNull, description: 'The subscription this one replaced by an upgrade' },
+    },
+  },
   [EventType.SUBSCRIPTION_UPDATED]: {
     fields: {
       changed: {
@@ -204,6 +245,27 @@ const TYPED_EVENTS: Record<EventType, { fields: Record<string, TypedField>; impl
       previousResellerId: f.idOrNull,
       previousSupportContactId: f.idOrNull,
     },
+  },
+  [EventType.SUBSCRIPTION_CANCELLED]: {
+    fields: {
+      subscription,
+      cancellationReason: f.stringOrNull,
+      refund: f.object(
+        () => Money,
+        'Money',
+        (e) => data(e).refund,
+      ),
+    },
+  },
+  [EventType.SUBSCRIPTION_SUSPENDED]: { fields: { subscription, suspensionReason: f.stringOrNull } },
+  [EventType.SUBSCRIPTION_REACTIVATED]: { fields: { subscription } },
+  [EventType.SUBSCRIPTION_RENEWED]: { fields: { subscription, previousTermEndsAt: f.time, scheduledChangeApplied: f.boolean } },
+  [EventType.SUBSCRIPTION_EXPIRED]: { fields: { subscription } },
+  [EventType.SUBSCRIPTION_UPGRADED]: { fields: { subscription, upgradedToId: f.id, targetOfferId: f.id } },
+  [EventType.SUBSCRIPTION_EXPIRING]: { fields: { subscription, daysBefore: { ...f.int, description: '30, 7 or 1' } } },
+  [EventType.SUBSCRIPTION_SCHEDULED_CHANGE_SET]: { fields: { subscription, scheduledChange } },
+  [EventType.SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED]: {
+    fields: { subscription, scheduledChange, cancelledBy: f.enumOf(ScheduledChangeCancelledBy, 'ScheduledChangeCancelledBy') },
   },
   [EventType.WEBHOOK_ENDPOINT_CREATED]: { fields: {} },
   [EventType.WEBHOOK_ENDPOINT_UPDATED]: { fields: {} },

@@ -2,6 +2,7 @@ import { changeDefinitions } from '../changes/catalog';
 import { ChangeKind } from '../changes/kinds';
 import { activityModule } from './activity';
 import { adminRelationshipModule } from './admin-relationship';
+import { clockModule } from './clock';
 import { customerModule } from './customer';
 import { invitationModule } from './invitation';
 import { nodeModule } from './node';
@@ -31,6 +32,7 @@ export const MODULES = [
   partnershipModule,
   webhookModule,
   adminRelationshipModule,
+  clockModule,
 ] as const;
 
 for (const module of MODULES) if ('register' in module && module.register) module.register();

@@ -30,6 +30,12 @@ export interface FeatureModule<S extends object = object, N extends object = obj
    * services of the modules listed before it (what its parameter type names must be there).
    */
   services?: (core: CoreServices, needs: N) => S;
+  /**
+   * What time does to the feature's rows (expiry, renewal, reminders, retention): run by the server's
+   * sweep every EXPIRY_SWEEP_INTERVAL and by advanceTestClock (src/sweeps.ts). Each change it makes must
+   * be a conditional update, so that servers sweeping at once make it once. Answers what it did.
+   */
+  sweep?: (services: S & N) => Promise<object | number>;
   /** runs once per process, when the modules are listed: registers the feature's scope rules, tallies… */
   register?: () => void;
 }

@@ -38,8 +38,17 @@ export type ActivityAction =
   | 'PARTNER_CREATED'
   | 'RELATIONSHIP_ESTABLISHED'
   | 'RELATIONSHIP_REMOVED'
+  | 'SUBSCRIPTION_CANCELLED'
   | 'SUBSCRIPTION_CREATED'
+  | 'SUBSCRIPTION_EXPIRED'
+  | 'SUBSCRIPTION_EXPIRING'
+  | 'SUBSCRIPTION_REACTIVATED'
+  | 'SUBSCRIPTION_RENEWED'
+  | 'SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED'
+  | 'SUBSCRIPTION_SCHEDULED_CHANGE_SET'
+  | 'SUBSCRIPTION_SUSPENDED'
   | 'SUBSCRIPTION_UPDATED'
+  | 'SUBSCRIPTION_UPGRADED'
   | 'WEBHOOK_ENDPOINT_CREATED'
   | 'WEBHOOK_ENDPOINT_DELETED'
   | 'WEBHOOK_ENDPOINT_DISABLED'
@@ -112,6 +121,12 @@ export type ApproveAdminRelationshipInput = {
   token: string;
 };
 
+/** How often a term is billed: only frequencies that fit within the term */
+export type BillingFrequency =
+  | 'ANNUAL'
+  | 'MONTHLY'
+  | 'TRIENNIAL';
+
 export type Cloud =
   | 'GERMANY'
   | 'PUBLIC'
@@ -173,6 +188,10 @@ export type CreatePartnerInput = {
 };
 
 export type CreateSubscriptionInput = {
+  /** Whether it renews at the end of each term (default true) */
+  autoRenew?: boolean | null | undefined;
+  /** One of the offer's frequencies for the term; default: the term's first */
+  billingFrequency?: BillingFrequency | null | undefined;
   customerId: string;
   offerId: string;
   /** Number of licenses, within the offer's bounds */
@@ -181,6 +200,8 @@ export type CreateSubscriptionInput = {
   resellerId?: string | null | undefined;
   /** Designated support contact: an indirect reseller partnered with you */
   supportContactId?: string | null | undefined;
+  /** One of the offer's terms; default: its first (P1M where it has one) */
+  termDuration?: TermDuration | null | undefined;
 };
 
 export type CustomerFilter = {
@@ -215,10 +236,16 @@ export type InvitationStatus =
   | 'PENDING'
   | 'REVOKED';
 
-/** One line of an order: an offer and its number of licenses */
+/** One line of an order: an offer, its number of licenses and its term */
 export type OrderLineInput = {
+  /** Whether it renews at the end of each term (default true) */
+  autoRenew?: boolean | null | undefined;
+  /** One of the offer's frequencies for the term; default: the term's first */
+  billingFrequency?: BillingFrequency | null | undefined;
   offerId: string;
   quantity: number;
+  /** One of the offer's terms; default: its first (P1M where it has one) */
+  termDuration?: TermDuration | null | undefined;
 };
 
 export type PartnerFilter = {
@@ -294,6 +321,12 @@ export type Role =
   | 'SALES_AGENT'
   | 'USER_ADMIN';
 
+/** A commitment term, ISO 8601: P1M (one month, renews monthly), P1Y (one year), P3Y (three years) */
+export type TermDuration =
+  | 'P1M'
+  | 'P1Y'
+  | 'P3Y';
+
 export type TerminateAdminRelationshipInput = {
   adminRelationshipId: string;
 };
@@ -311,6 +344,7 @@ export type UpdateAdminRelationshipInput = {
 
 /** Only the fields given change; pass null to clear the reseller or support contact */
 export type UpdateSubscriptionInput = {
+  /** An increase any time while ACTIVE; a decrease only of licences bought within the last 168 hours (CONFLICT otherwise, saying what could be reduced until when). Removes a scheduled change. */
   quantity?: number | null | undefined;
   resellerId?: string | null | undefined;
   subscriptionId: string;

@@ -25,7 +25,10 @@ export const Can = {
   revokeDelegatedAdmin: [Role.CUSTOMER_ADMIN],
   requestPartnerships: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT],
   acceptOrRemovePartnerships: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
+  /** sell subscriptions and add licences */
   sellSubscriptions: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT],
+  /** everything else of a subscription's life: reduce, cancel, suspend, schedule, upgrade, auto-renewal, reseller of record */
+  manageSubscriptions: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
   readPartnerData: [Role.PLATFORM_ADMIN, ...PARTNER_ROLES],
   /** the audit trail: the operator, a partner's users (its own trail), a customer's admin (what was done to its tenant) */
   readAuditTrail: [Role.PLATFORM_ADMIN, ...PARTNER_ROLES, Role.CUSTOMER_ADMIN],

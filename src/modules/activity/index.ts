@@ -14,4 +14,5 @@ export const activityModule = defineModule({
   name: 'activity',
   resolvers: [ActivityResolver],
   services: ({ deps }) => ({ activity: new ActivityService(deps) }),
+  sweep: ({ activity }) => activity.sweepRetention(),
 });

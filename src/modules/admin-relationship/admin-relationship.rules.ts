@@ -8,15 +8,12 @@ import { AdminRole } from './admin-relationship.entity';
  * - a request not approved within 90 days expires;
  * - auto-extension (and extendAdminRelationships) adds 180 days at a time, never with GLOBAL_ADMINISTRATOR,
  *   and never to more than 730 days ahead;
- * - reminders (ADMIN_RELATIONSHIP_EXPIRING) go out once each at 30, 7 and 1 days before endsAt.
+ * - reminders (ADMIN_RELATIONSHIP_EXPIRING) go out once each at 30, 7 and 1 days before endsAt (src/common/reminders.ts).
  */
 export const MIN_DURATION_DAYS = 1;
 export const MAX_DURATION_DAYS = 730;
 export const REQUEST_TTL_DAYS = 90;
 export const EXTENSION_DAYS = 180;
-/** the reminders, in days before endsAt, latest last */
-export const REMINDER_DAYS = [30, 7, 1] as const;
-
 const DAYS_DURATION = /^P(\d{1,4})D$/;
 
 /** The days of an ISO 8601 duration in days (`P90D`) within bounds, or undefined. */
@@ -59,24 +56,4 @@ export function displayNameKey(displayName: string): string {
 
 export function addDays(at: Date, days: number): Date {
   return new Date(at.getTime() + days * DAY_MS);
-}
-
-/**
- * The reminders already behind when an access of `remaining` ms starts (or is extended): a
- * 5-day access gets no "30 days" or "7 days" reminder, only the 1-day one. The smallest reminder at
- * or beyond `remaining`, or null when all are still ahead.
- */
-export function remindersBehind(remaining: number): number | null {
-  const behind = REMINDER_DAYS.filter((days) => days * DAY_MS >= remaining);
-  return behind.length ? Math.min(...behind) : null;
-}
-
-/** The reminder due at `now` for an access ending at `endsAt` (the latest one passed), or null. */
-export function reminderDue(endsAt: Date, now: Date, remindedDays: number | null): number | null {
-  const remaining = endsAt.getTime() - now.getTime();
-  if (remaining <= 0) return null;
-  const passed = REMINDER_DAYS.filter((days) => remaining <= days * DAY_MS);
-  if (!passed.length) return null;
-  const due = Math.min(...passed);
-  return remindedDays === null || remindedDays > due ? due : null;
 }

@@ -7,6 +7,7 @@ import { newId } from '../../common/ids';
 import { personalLink } from '../../common/links';
 import { logger } from '../../common/logger';
 import { anyOf } from '../../common/sql';
+import { reminderConditions, reminderDue, reminderParams, remindersBehind } from '../../common/reminders';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import { hashToken, newLinkToken } from '../../common/secrets';
 import { tallyCount, TallyName } from '../../counts/tallies';
@@ -23,9 +24,6 @@ import {
   EXTENSION_DAYS,
   inCatalogOrder,
   MAX_DURATION_DAYS,
-  reminderDue,
-  REMINDER_DAYS,
-  remindersBehind,
   REQUEST_TTL_DAYS,
 } from './admin-relationship.rules';
 import type {
@@ -372,11 +370,8 @@ export class AdminRelationshipService {
     });
     // a reminder is due when endsAt is within one of its days and no reminder that close was sent yet
     await each(
-      REMINDER_DAYS.map(
-        (days, i) =>
-          `(admin_relationship.status = :active AND admin_relationship.endsAt > :now AND admin_relationship.endsAt <= :remindBy${i} AND (admin_relationship.remindedDays IS NULL OR admin_relationship.remindedDays > ${days}))`,
-      ),
-      { active: ACTIVE, now, ...Object.fromEntries(REMINDER_DAYS.map((days, i) => [`remindBy${i}`, addDays(now, days)])) },
+      reminderConditions('admin_relationship.endsAt', 'admin_relationship.remindedDays').map((due) => `(admin_relationship.status = :active AND ${due})`),
+      { active: ACTIVE, ...reminderParams(now) },
       'endsAt',
       async (rel) => ((await this.remind(rel, now, run)) ? 'reminded' : null),
     );

@@ -25,4 +25,5 @@ export const adminRelationshipModule = defineModule({
       `SELECT '${EVERYONE}', COUNT(*) FROM admin_relationship`,
     ]),
   services: ({ deps, changes }) => ({ adminRelationships: new AdminRelationshipService(deps, changes) }),
+  sweep: ({ adminRelationships }) => adminRelationships.sweep(),
 });

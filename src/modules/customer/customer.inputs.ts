@@ -1,3 +1,4 @@
+import { SubscriptionTermInput } from '../subscription/subscription.inputs';
 import {
   ArrayMaxSize,
   IsDate,
@@ -94,8 +95,8 @@ export class AgreementInput {
   acceptedAt: Date;
 }
 
-@InputType({ description: 'One line of an order: an offer and its number of licenses' })
-export class OrderLineInput {
+@InputType({ description: 'One line of an order: an offer, its number of licenses and its term' })
+export class OrderLineInput extends SubscriptionTermInput {
   @Field(() => ID)
   @IsNotEmpty()
   @MaxCodePoints(64)

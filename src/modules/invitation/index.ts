@@ -28,4 +28,5 @@ export const invitationModule = defineModule({
   services: ({ deps, changes }, { relationships }: { relationships: RelationshipService }) => ({
     invitations: new InvitationService(deps, changes, relationships),
   }),
+  sweep: ({ invitations }) => invitations.expireDue(),
 });

@@ -1,6 +1,7 @@
 import { Node } from '../../common/node';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { offerTerm, OfferTerm, type OfferTermRow } from './offer.terms';
 
 @ObjectType({ description: 'An offer of the catalog, sold by the license', implements: Node })
 @Entity('offer')
@@ -24,4 +25,17 @@ export class Offer {
   @Field(() => Int)
   @Column({ type: 'int' })
   maxQuantity: number;
+
+  /** The terms it is sold for, with their prices (JSON; the catalog's, refreshed at boot). */
+  @Column({ type: 'simple-json' })
+  termRows: OfferTermRow[];
+
+  /** The offers a subscription to this one may be upgraded to (JSON; the catalog's). */
+  @Column({ type: 'simple-json' })
+  upgradeTargetIds: string[];
+
+  @Field(() => [OfferTerm], { description: 'The terms it is sold for, each with its billing frequency and price per licence' })
+  get terms(): OfferTerm[] {
+    return (this.termRows ?? []).map(offerTerm);
+  }
 }

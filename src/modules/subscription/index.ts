@@ -3,7 +3,7 @@ import { defineModule } from '../module';
 import type { OfferService } from '../offer/offer.service';
 import * as subscriptionChanges from './subscription.changes';
 import { CustomerSubscription } from './subscription.entity';
-import { SubscriptionResolver } from './subscription.resolver';
+import { SubscriptionResolver, SubscriptionScheduledChangeResolver } from './subscription.resolver';
 import { SubscriptionService } from './subscription.service';
 
 declare module '../../context' {
@@ -16,8 +16,9 @@ declare module '../../context' {
 export const subscriptionModule = defineModule({
   name: 'subscription',
   entities: [CustomerSubscription],
-  resolvers: [SubscriptionResolver],
+  resolvers: [SubscriptionResolver, SubscriptionScheduledChangeResolver],
   // every kind of change the feature declares (each export of its .changes.ts is one)
   changes: Object.values(subscriptionChanges),
-  services: ({ changes }, { offers }: { offers: OfferService }) => ({ subscriptions: new SubscriptionService(changes, offers) }),
+  services: ({ deps, changes }, { offers }: { offers: OfferService }) => ({ subscriptions: new SubscriptionService(deps, changes, offers) }),
+  sweep: ({ subscriptions }) => subscriptions.sweep.run(),
 });

@@ -15,11 +15,16 @@ export interface SubscriptionCreatedData {
   quantity: number;
   resellerId: string | null;
   supportContactId: string | null;
+  termDuration: string;
+  billingFrequency: string;
+  autoRenew: boolean;
+  termEndsAt: string;
+  upgradedFromId: string | null;
 }
 
 export interface SubscriptionUpdatedData {
   /** the fields the caller set, with their new values */
-  changed: { quantity?: number; resellerId?: string | null; supportContactId?: string | null };
+  changed: { quantity?: number; resellerId?: string | null; supportContactId?: string | null; autoRenew?: boolean };
   quantity: number;
   resellerId: string | null;
   supportContactId: string | null;
@@ -31,7 +36,7 @@ export const SUBSCRIPTION_CREATED = defineChange<SubscriptionCreatedData>({
   kind: ChangeKind.SUBSCRIPTION_CREATED,
   subjectType: SubjectType.SUBSCRIPTION,
   description:
-    'A partner sold a subscription. data: offerId, quantity, resellerId, supportContactId. To: the seller, the reseller of record, the support contact, the customer.',
+    'A partner sold a subscription (or an upgrade started one: upgradedFromId). data: offerId, quantity, resellerId, supportContactId, termDuration, billingFrequency, autoRenew, termEndsAt, upgradedFromId. To: the seller, the reseller of record, the support contact, the customer.',
   audience: subscriptionReaders,
 });
 
@@ -39,6 +44,82 @@ export const SUBSCRIPTION_UPDATED = defineChange<SubscriptionUpdatedData>({
   kind: ChangeKind.SUBSCRIPTION_UPDATED,
   subjectType: SubjectType.SUBSCRIPTION,
   description:
-    'The seller changed a subscription. data: changed (the fields set), quantity, resellerId, supportContactId after the change, and the previous reseller and support contact. To: the seller, the customer, and every reseller of record or support contact before or after the change.',
+    'The seller changed a subscription (quantity, reseller of record, support contact, auto-renewal). data: changed (the fields set), quantity, resellerId, supportContactId after the change, and the previous reseller and support contact. To: the seller, the customer, and every reseller of record or support contact before or after the change.',
   audience: subscriptionReaders,
 });
+
+/** A subscription as it is right after a change (the `subscription` of the lifecycle events' data). */
+export interface SubscriptionSnapshotData {
+  offerId: string;
+  quantity: number;
+  status: string;
+  termDuration: string;
+  billingFrequency: string;
+  autoRenew: boolean;
+  termStartsAt: string;
+  termEndsAt: string;
+  resellerId: string | null;
+  supportContactId: string | null;
+}
+
+/** A scheduled change as the events carry it: what the next term will be. */
+export interface ScheduledChangeData {
+  offerId: string;
+  quantity: number;
+  termDuration: string;
+  billingFrequency: string;
+}
+
+type Lifecycle<X extends object = object> = { subscription: SubscriptionSnapshotData } & X;
+
+const lifecycle = <X extends object = object>(kind: ChangeKind, description: string, extra: { audit?: boolean } = {}) =>
+  defineChange<Lifecycle<X>>({
+    kind,
+    subjectType: SubjectType.SUBSCRIPTION,
+    description: `${description} To: the seller, the reseller of record, the support contact, the customer.`,
+    audience: (s, d) => subscriptionReaders(s, d.subscription),
+    ...extra,
+  });
+
+export const SUBSCRIPTION_CANCELLED = lifecycle<{ cancellationReason: string | null; refund: { amount: string; currency: string } }>(
+  ChangeKind.SUBSCRIPTION_CANCELLED,
+  'The seller cancelled it within 7 days of its term start. data: subscription (after), cancellationReason, refund (the prorated amount: unused whole days of the term).',
+);
+
+export const SUBSCRIPTION_SUSPENDED = lifecycle<{ suspensionReason: string | null }>(
+  ChangeKind.SUBSCRIPTION_SUSPENDED,
+  'The seller suspended it (its scheduled change, if any, is removed). data: subscription, suspensionReason.',
+);
+
+export const SUBSCRIPTION_REACTIVATED = lifecycle(ChangeKind.SUBSCRIPTION_REACTIVATED, 'The seller reactivated a suspended subscription. data: subscription.');
+
+export const SUBSCRIPTION_RENEWED = lifecycle<{ previousTermEndsAt: string; scheduledChangeApplied: boolean }>(
+  ChangeKind.SUBSCRIPTION_RENEWED,
+  'A new term started at the end of the last one (auto-renewal, from the server’s sweep), with the scheduled change applied if there was one. data: subscription (the new term), previousTermEndsAt, scheduledChangeApplied.',
+);
+
+export const SUBSCRIPTION_EXPIRED = lifecycle(
+  ChangeKind.SUBSCRIPTION_EXPIRED,
+  'Its term ended without renewal (auto-renewal off, or suspended), from the server’s sweep. data: subscription.',
+);
+
+export const SUBSCRIPTION_UPGRADED = lifecycle<{ upgradedToId: string; targetOfferId: string }>(
+  ChangeKind.SUBSCRIPTION_UPGRADED,
+  'The seller upgraded it: it is CANCELLED and a new subscription (SUBSCRIPTION_CREATED, upgradedFromId) took its place. data: subscription (the old one, after), upgradedToId, targetOfferId.',
+);
+
+export const SUBSCRIPTION_EXPIRING = lifecycle<{ daysBefore: number }>(
+  ChangeKind.SUBSCRIPTION_EXPIRING,
+  'A reminder, once each at 30, 7 and 1 days before the end of a term longer than a month (from the server’s sweep). data: subscription (its termDuration, billingFrequency and autoRenew tell a renewal from an end), daysBefore.',
+  { audit: false },
+);
+
+export const SUBSCRIPTION_SCHEDULED_CHANGE_SET = lifecycle<{ scheduledChange: ScheduledChangeData }>(
+  ChangeKind.SUBSCRIPTION_SCHEDULED_CHANGE_SET,
+  'The seller scheduled a change for the next renewal (replacing any earlier one). data: subscription, scheduledChange (offerId, quantity, termDuration, billingFrequency of the next term).',
+);
+
+export const SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED = lifecycle<{ scheduledChange: ScheduledChangeData; cancelledBy: 'SELLER' | 'CHANGE' }>(
+  ChangeKind.SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED,
+  'A scheduled change was removed: by the seller, or by an immediate change that replaces it (a quantity change, suspension, auto-renewal turned off). data: subscription, scheduledChange (the removed one), cancelledBy (SELLER | CHANGE).',
+);

@@ -1,9 +1,33 @@
-import { IsInt, IsNotEmpty, IsOptional, IsUUID, Min } from 'class-validator';
+import { IsBoolean, IsEnum, IsInt, IsNotEmpty, IsOptional, IsUUID, Min } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { MaxCodePoints } from '../../common/validation';
+import { BillingFrequency, TermDuration } from '../offer/offer.terms';
+
+/** The longest reason a seller may give (suspension, cancellation). */
+export const MAX_REASON_LENGTH = 500;
+
+/** The term of a new subscription (createSubscription, and each order line of createCustomer). */
+// the base of the inputs that extend it (its fields join theirs); not itself an argument's type, so not in the schema
+@InputType('SubscriptionTermInput')
+export abstract class SubscriptionTermInput {
+  @Field(() => TermDuration, { nullable: true, description: "One of the offer's terms; default: its first (P1M where it has one)" })
+  @IsOptional()
+  @IsEnum(TermDuration)
+  termDuration?: TermDuration;
+
+  @Field(() => BillingFrequency, { nullable: true, description: "One of the offer's frequencies for the term; default: the term's first" })
+  @IsOptional()
+  @IsEnum(BillingFrequency)
+  billingFrequency?: BillingFrequency;
+
+  @Field({ nullable: true, description: 'Whether it renews at the end of each term (default true)' })
+  @IsOptional()
+  @IsBoolean()
+  autoRenew?: boolean;
+}
 
 @InputType()
-export class CreateSubscriptionInput {
+export class CreateSubscriptionInput extends SubscriptionTermInput {
   @Field(() => ID)
   @IsUUID()
   customerId: string;
@@ -35,7 +59,11 @@ export class UpdateSubscriptionInput {
   @IsUUID()
   subscriptionId: string;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'An increase any time while ACTIVE; a decrease only of licences bought within the last 168 hours (CONFLICT otherwise, saying what could be reduced until when). Removes a scheduled change.',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -50,4 +78,103 @@ export class UpdateSubscriptionInput {
   @IsOptional()
   @IsUUID()
   supportContactId?: string | null;
+}
+
+@InputType()
+export class SubscriptionReasonInput {
+  @Field(() => ID)
+  @IsUUID()
+  subscriptionId: string;
+
+  @Field(() => String, { nullable: true, description: `Why (kept in the subscription's history), at most ${MAX_REASON_LENGTH} characters` })
+  @IsOptional()
+  @MaxCodePoints(MAX_REASON_LENGTH)
+  reason?: string | null;
+}
+
+@InputType()
+export class CancelSubscriptionInput extends SubscriptionReasonInput {}
+
+@InputType()
+export class SuspendSubscriptionInput extends SubscriptionReasonInput {}
+
+@InputType()
+export class SubscriptionIdInput {
+  @Field(() => ID)
+  @IsUUID()
+  subscriptionId: string;
+}
+
+@InputType()
+export class ReactivateSubscriptionInput extends SubscriptionIdInput {}
+
+@InputType()
+export class CancelScheduledSubscriptionChangeInput extends SubscriptionIdInput {}
+
+@InputType()
+export class SetSubscriptionAutoRenewInput {
+  @Field(() => ID)
+  @IsUUID()
+  subscriptionId: string;
+
+  @Field({ description: 'Turning it off removes a scheduled change (it would never apply)' })
+  @IsBoolean()
+  autoRenew: boolean;
+}
+
+@InputType({ description: 'What the next term will be; the fields not given stay as they are. At least one.' })
+export class ScheduleSubscriptionChangeInput {
+  @Field(() => ID)
+  @IsUUID()
+  subscriptionId: string;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  quantity?: number;
+
+  @Field(() => TermDuration, { nullable: true })
+  @IsOptional()
+  @IsEnum(TermDuration)
+  termDuration?: TermDuration;
+
+  @Field(() => BillingFrequency, { nullable: true })
+  @IsOptional()
+  @IsEnum(BillingFrequency)
+  billingFrequency?: BillingFrequency;
+
+  @Field(() => ID, { nullable: true, description: 'The same offer, or one of its upgrade targets' })
+  @IsOptional()
+  @IsNotEmpty()
+  @MaxCodePoints(64)
+  offerId?: string;
+}
+
+@InputType()
+export class UpgradeSubscriptionInput {
+  @Field(() => ID)
+  @IsUUID()
+  subscriptionId: string;
+
+  @Field(() => ID, { description: "One of the offer's upgradeTargets (subscriptionUpgrades)" })
+  @IsNotEmpty()
+  @MaxCodePoints(64)
+  targetOfferId: string;
+
+  @Field(() => Int, { nullable: true, description: "The new subscription's licences; default: the same quantity" })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  quantity?: number;
+
+  @Field(() => TermDuration, { nullable: true, description: 'Default: the same term, where the target has it (else its first)' })
+  @IsOptional()
+  @IsEnum(TermDuration)
+  termDuration?: TermDuration;
+
+  @Field(() => BillingFrequency, { nullable: true, description: 'Default: the same frequency, where the target has it for the term' })
+  @IsOptional()
+  @IsEnum(BillingFrequency)
+  billingFrequency?: BillingFrequency;
 }

@@ -1,8 +1,8 @@
 import type DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
 import type { Connection, ConnectionArgs } from '../../common/pagination';
-import { childConnections, registerLoaders } from '../../scope/loaders';
-import { type Builder, registerScopeRule, Scope } from '../../scope/scope';
+import { byId, childConnections, registerLoaders } from '../../scope/loaders';
+import { type Builder, oneOrThrow, registerScopeRule, Scope } from '../../scope/scope';
 import { CustomerSubscription } from './subscription.entity';
 import { registerNodeType } from '../../scope/nodes';
 
@@ -19,6 +19,8 @@ declare module '../../scope/scope' {
 declare module '../../scope/loaders' {
   interface Loaders {
     subscriptionCount: DataLoader<string, number>;
+    /** A subscription by id, as the caller may read it (an upgrade's other side). */
+    subscription: DataLoader<string, CustomerSubscription | null>;
     /** A page of a customer's subscriptions as the caller may read them. */
     subscriptions(customerId: string, args: ConnectionArgs): Promise<Connection<CustomerSubscription>>;
   }
@@ -48,6 +50,21 @@ registerScopeRule(CustomerSubscription, {
 });
 registerLoaders((scope: Scope, ds) => {
   const subscriptions = childConnections(CustomerSubscription, () => scope.subscriptions(), ds);
-  return { subscriptionCount: subscriptions.counts, subscriptions: subscriptions.page };
+  return { subscriptionCount: subscriptions.counts, subscriptions: subscriptions.page, subscription: byId(() => scope.subscriptions()) };
 });
 registerNodeType('CustomerSubscription', { read: (scope: Scope) => scope.subscriptions() });
+
+declare module '../../scope/scope' {
+  interface Scope {
+    /** A subscription the caller sold (what only its seller reads: a cancellation preview, its upgrades), unlocked; NOT_FOUND otherwise. */
+    sellerSubscription(id: string): Promise<CustomerSubscription>;
+  }
+}
+
+Scope.prototype.sellerSubscription = function (this: Scope, id: string) {
+  const qb = this.subscriptions().andWhere('subscription.id = :sellerSubscriptionId AND subscription.soldByPartnerId = :scopeSeller', {
+    sellerSubscriptionId: id,
+    scopeSeller: this.ownPartnerId(),
+  });
+  return oneOrThrow(qb, 'Subscription', id);
+};

@@ -1,28 +1,79 @@
 import type { EntityManager } from 'typeorm';
-import type { ChangeTx, Changes } from '../../changes/change';
+import type { ChangeDefinition } from '../../changes/catalog';
+import type { ChangeRecord, ChangeTx, Changes } from '../../changes/change';
+import { hasAnyRole } from '../../common/auth/principal';
+import { Can } from '../../common/auth/roles';
+import type { AppDeps } from '../../common/context';
 import { PartnerType } from '../../common/enums';
-import { UserInputError } from '../../common/errors';
+import { ConflictError, ForbiddenError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
+import type { Money } from '../../common/money';
 import type { Scope } from '../../scope/scope';
 import { Customer } from '../customer/customer.entity';
+import { Offer } from '../offer/offer.entity';
 import type { OfferService } from '../offer/offer.service';
+import { type BillingFrequency, type OfferTermRow, termEnd, type TermDuration } from '../offer/offer.terms';
 import type { Partner } from '../partner/partner.entity';
-import { SUBSCRIPTION_CREATED, SUBSCRIPTION_UPDATED, type SubscriptionUpdatedData } from './subscription.changes';
-import { CustomerSubscription } from './subscription.entity';
-import type { CreateSubscriptionInput, UpdateSubscriptionInput } from './subscription.inputs';
+import {
+  SUBSCRIPTION_CANCELLED,
+  SUBSCRIPTION_CREATED,
+  SUBSCRIPTION_REACTIVATED,
+  SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED,
+  SUBSCRIPTION_SCHEDULED_CHANGE_SET,
+  SUBSCRIPTION_SUSPENDED,
+  SUBSCRIPTION_UPDATED,
+  SUBSCRIPTION_UPGRADED,
+  type SubscriptionUpdatedData,
+} from './subscription.changes';
+import { about, snapshot } from './subscription.snapshot';
+import { CustomerSubscription, type ScheduledChangeRow, SubscriptionStatus } from './subscription.entity';
+import type {
+  CancelSubscriptionInput,
+  CreateSubscriptionInput,
+  ScheduleSubscriptionChangeInput,
+  SetSubscriptionAutoRenewInput,
+  SuspendSubscriptionInput,
+  UpdateSubscriptionInput,
+  UpgradeSubscriptionInput,
+} from './subscription.inputs';
+import { afterDecrease, afterIncrease, cancellableUntil, decreaseRefusal, refundAt, windowEnd } from './subscription.rules';
+import { SubscriptionSweep } from './subscription.sweep';
+
+const { ACTIVE, SUSPENDED, CANCELLED } = SubscriptionStatus;
 
 export interface OrderLine {
   offerId: string;
   quantity: number;
   resellerId?: string | null;
   supportContactId?: string | null;
+  termDuration?: TermDuration | null;
+  billingFrequency?: BillingFrequency | null;
+  autoRenew?: boolean | null;
 }
 
+/** A change of a subscription that may have removed its scheduled change (the payloads say which). */
+export interface SubscriptionChanged {
+  subscription: CustomerSubscription;
+  removedScheduledChange: ScheduledChangeRow | null;
+}
+
+/**
+ * A subscription over its life (the rules: src/modules/subscription/subscription.rules.ts, the README's
+ * subscriptions table). Only the partner that sold a subscription changes it, while its relationship
+ * with the customer is ACTIVE: anyone else gets NOT_FOUND, even a partner of the same customer. Its
+ * GLOBAL_ADMIN and ADMIN_AGENT make every change; a SALES_AGENT sells and adds licences only.
+ */
 export class SubscriptionService {
+  /** What time does to subscriptions: renewal, expiry, reminders (the server's sweep). */
+  readonly sweep: SubscriptionSweep;
+
   constructor(
+    deps: AppDeps,
     private readonly changes: Changes,
     private readonly offers: OfferService,
-  ) {}
+  ) {
+    this.sweep = new SubscriptionSweep(deps, changes, offers);
+  }
 
   /**
    * A reseller of record or support contact must be an indirect reseller in an ACTIVE partnership
@@ -34,30 +85,79 @@ export class SubscriptionService {
     }
   }
 
+  /**
+   * Inserts a subscription in its first term, inside the caller's change transaction; the caller's
+   * partner is the seller. `upgradedFromId`: the subscription an upgrade replaces.
+   */
+  private async start(
+    tx: ChangeTx,
+    fields: Omit<
+      CustomerSubscription,
+      | 'id'
+      | 'createdAt'
+      | 'updatedAt'
+      | 'status'
+      | 'termStartsAt'
+      | 'termEndsAt'
+      | 'licenseWindows'
+      | 'scheduledChange'
+      | 'upgradedToId'
+      | 'remindedDays'
+      | 'endedAt'
+    >,
+  ): Promise<CustomerSubscription> {
+    const at = tx.at;
+    const subscription = tx.em.create(CustomerSubscription, {
+      ...fields,
+      id: newId(),
+      status: ACTIVE,
+      termStartsAt: at,
+      termEndsAt: termEnd(at, fields.termDuration),
+      licenseWindows: [{ quantity: fields.quantity, until: windowEnd(at).toISOString() }],
+      scheduledChange: null,
+      upgradedToId: null,
+      remindedDays: null,
+      endedAt: null,
+      createdAt: at,
+      updatedAt: at,
+    });
+    return tx.insert(CustomerSubscription, subscription, SUBSCRIPTION_CREATED, {
+      ...about(subscription),
+      details: { offerId: subscription.offerId, quantity: subscription.quantity, resellerId: subscription.resellerId, termDuration: subscription.termDuration },
+      data: {
+        offerId: subscription.offerId,
+        quantity: subscription.quantity,
+        resellerId: subscription.resellerId,
+        supportContactId: subscription.supportContactId,
+        termDuration: subscription.termDuration,
+        billingFrequency: subscription.billingFrequency,
+        autoRenew: subscription.autoRenew,
+        termEndsAt: subscription.termEndsAt.toISOString(),
+        upgradedFromId: subscription.upgradedFromId,
+      },
+    });
+  }
+
   /** Places one order line inside the caller's change transaction; the caller's partner is the seller. */
   async placeInTransaction(tx: ChangeTx, scope: Scope, seller: Partner, customerId: string, line: OrderLine, field: string): Promise<CustomerSubscription> {
     const { em } = tx;
-    await this.offers.requireOrderable(em, line.offerId, line.quantity, field);
+    const offer = await this.offers.requireOrderable(em, line.offerId, line.quantity, field);
+    const term = this.offers.requireTerm(offer, line.termDuration, line.billingFrequency, field);
     if (line.resellerId) await this.requirePartneredReseller(em, scope, seller, line.resellerId, `${field}.resellerId`);
     if (line.supportContactId) {
       await this.requirePartneredReseller(em, scope, seller, line.supportContactId, `${field}.supportContactId`);
     }
-    const subscription = em.create(CustomerSubscription, {
-      id: newId(),
+    return this.start(tx, {
       customerId,
-      offerId: line.offerId,
+      offerId: offer.id,
       quantity: line.quantity,
       soldByPartnerId: seller.id,
       resellerId: line.resellerId ?? null,
       supportContactId: line.supportContactId ?? null,
-      createdAt: tx.at,
-      updatedAt: tx.at,
-    });
-    return tx.insert(CustomerSubscription, subscription, SUBSCRIPTION_CREATED, {
-      subject: { partnerId: seller.id, customerId, subscriptionId: subscription.id },
-      subjectId: subscription.id,
-      details: { offerId: line.offerId, quantity: line.quantity, resellerId: line.resellerId ?? null },
-      data: { offerId: line.offerId, quantity: line.quantity, resellerId: subscription.resellerId, supportContactId: subscription.supportContactId },
+      termDuration: term.termDuration,
+      billingFrequency: term.billingFrequency,
+      autoRenew: line.autoRenew ?? true,
+      upgradedFromId: null,
     });
   }
 
@@ -72,48 +172,345 @@ export class SubscriptionService {
     });
   }
 
-  /**
-   * Only the partner that sold a subscription changes it, and only while its relationship with the
-   * customer is ACTIVE: anyone else gets NOT_FOUND, even a partner of the same customer.
-   */
-  async update(scope: Scope, input: UpdateSubscriptionInput): Promise<CustomerSubscription> {
+  /** Quantity, reseller of record, support contact. */
+  async update(scope: Scope, input: UpdateSubscriptionInput): Promise<SubscriptionChanged> {
     return this.changes.run(scope, async (tx) => {
       const { em } = tx;
-      const seller = await scope.ownPartner(em);
-      const subscription = await scope.lockForChange(em, CustomerSubscription, input.subscriptionId);
-      await scope.lockActiveRelationship(em, subscription.customerId);
+      const { seller, subscription } = await this.lockOwn(tx, scope, input.subscriptionId);
       const changed: SubscriptionUpdatedData['changed'] = {};
-      if (input.quantity !== undefined && input.quantity !== null) {
-        await this.offers.requireOrderable(em, subscription.offerId, input.quantity, 'input');
+      const set: Partial<CustomerSubscription> = {};
+      if (input.quantity !== undefined && input.quantity !== null && input.quantity !== subscription.quantity) {
+        const offer = await this.offers.requireOffer(em, subscription.offerId, 'input.offerId');
+        this.offers.requireQuantity(offer, input.quantity, 'input.quantity');
+        this.requireStatus(subscription, [ACTIVE], 'change its quantity');
+        if (input.quantity > subscription.quantity) {
+          set.licenseWindows = afterIncrease(subscription.licenseWindows, input.quantity - subscription.quantity, tx.at);
+        } else {
+          this.requireManager(scope, 'reduce licences');
+          const by = subscription.quantity - input.quantity;
+          const windows = afterDecrease(subscription.licenseWindows, by, tx.at);
+          if (!windows) throw new ConflictError(`Cannot reduce ${by} licences: ${decreaseRefusal(subscription.licenseWindows, by, tx.at)}`);
+          set.licenseWindows = windows;
+        }
         changed.quantity = input.quantity;
       }
       if (input.resellerId !== undefined) {
+        this.requireManager(scope, 'change the reseller of record');
         if (input.resellerId) await this.requirePartneredReseller(em, scope, seller, input.resellerId, 'input.resellerId');
         changed.resellerId = input.resellerId;
       }
       if (input.supportContactId !== undefined) {
+        this.requireManager(scope, 'change the support contact');
         if (input.supportContactId) {
           await this.requirePartneredReseller(em, scope, seller, input.supportContactId, 'input.supportContactId');
         }
         changed.supportContactId = input.supportContactId;
       }
-      const updated = await tx.update(CustomerSubscription, subscription, { ...changed, updatedAt: tx.at }, SUBSCRIPTION_UPDATED, (after) => ({
-        subject: { partnerId: after.soldByPartnerId, customerId: after.customerId, subscriptionId: after.id },
-        subjectId: after.id,
+      // an immediate change of quantity replaces the change scheduled for the renewal (as Partner Center does)
+      const removed = changed.quantity !== undefined ? subscription.scheduledChange : null;
+      if (removed) set.scheduledChange = null;
+      const updated = await this.move(tx, subscription, { ...changed, ...set }, SUBSCRIPTION_UPDATED, () => ({
         details: { ...changed },
         // the audience is the readers after the change; a reseller that was just replaced learns it too
-        data: {
+        data: (after) => ({
           changed,
           quantity: after.quantity,
           resellerId: after.resellerId,
           supportContactId: after.supportContactId,
           previousResellerId: subscription.resellerId,
           previousSupportContactId: subscription.supportContactId,
-        },
+        }),
       }));
-      // the row is locked (MySQL) or the transaction alone (SQLite): a lost update here is a bug
-      if (!updated) throw new Error(`subscription ${subscription.id} changed under its lock`);
-      return em.findOneByOrFail(CustomerSubscription, { id: subscription.id });
+      if (removed) this.recordRemoval(tx, updated, removed, 'CHANGE');
+      return { subscription: updated, removedScheduledChange: removed };
+    });
+  }
+
+  /** Ends it within 168 hours of its term start, with the prorated refund; CONFLICT after. */
+  async cancel(scope: Scope, input: CancelSubscriptionInput): Promise<{ subscription: CustomerSubscription; refund: Money }> {
+    return this.changes.run(scope, async (tx) => {
+      this.requireManager(scope, 'cancel a subscription');
+      const { subscription } = await this.lockOwn(tx, scope, input.subscriptionId);
+      this.requireStatus(subscription, [ACTIVE, SUSPENDED], 'be cancelled');
+      const verdict = await this.cancellation(tx.em, subscription, tx.at);
+      if (!verdict.refund) throw new ConflictError(verdict.reason!);
+      const refund = verdict.refund;
+      const reason = input.reason ?? null;
+      const updated = await this.move(tx, subscription, { status: CANCELLED, endedAt: tx.at, scheduledChange: null }, SUBSCRIPTION_CANCELLED, () => ({
+        details: { reason, refund },
+        data: (after) => ({ subscription: snapshot(after), cancellationReason: reason, refund }),
+      }));
+      return { subscription: updated, refund };
+    });
+  }
+
+  /** What a cancellation now would refund, or why it is not possible (for a subscription the caller may change). */
+  async preview(scope: Scope, subscriptionId: string) {
+    const subscription = await scope.sellerSubscription(subscriptionId);
+    const now = this.changes.now();
+    const verdict = await this.cancellation(scope.manager(), subscription, now);
+    if (verdict.refund && !(scope.principal && hasAnyRole(scope.principal, Can.manageSubscriptions))) {
+      verdict.reason = 'only GLOBAL_ADMIN or ADMIN_AGENT may cancel a subscription';
+    }
+    return {
+      subscription,
+      cancellable: verdict.reason === null,
+      refund: verdict.reason === null ? verdict.refund : null,
+      unusedDays: verdict.unusedDays,
+      termDays: verdict.termDays,
+      cancellableUntil: cancellableUntil(subscription),
+      reason: verdict.reason,
+    };
+  }
+
+  async suspend(scope: Scope, input: SuspendSubscriptionInput): Promise<SubscriptionChanged> {
+    return this.changes.run(scope, async (tx) => {
+      this.requireManager(scope, 'suspend a subscription');
+      const { subscription } = await this.lockOwn(tx, scope, input.subscriptionId);
+      this.requireStatus(subscription, [ACTIVE], 'be suspended');
+      const reason = input.reason ?? null;
+      const removed = subscription.scheduledChange;
+      const updated = await this.move(tx, subscription, { status: SUSPENDED, scheduledChange: null }, SUBSCRIPTION_SUSPENDED, () => ({
+        details: { reason },
+        data: (after) => ({ subscription: snapshot(after), suspensionReason: reason }),
+      }));
+      if (removed) this.recordRemoval(tx, updated, removed, 'CHANGE');
+      return { subscription: updated, removedScheduledChange: removed };
+    });
+  }
+
+  async reactivate(scope: Scope, subscriptionId: string): Promise<SubscriptionChanged> {
+    return this.changes.run(scope, async (tx) => {
+      this.requireManager(scope, 'reactivate a subscription');
+      const { subscription } = await this.lockOwn(tx, scope, subscriptionId);
+      this.requireStatus(subscription, [SUSPENDED], 'be reactivated');
+      this.requireInTerm(subscription, tx.at, 'reactivated');
+      const updated = await this.move(tx, subscription, { status: ACTIVE }, SUBSCRIPTION_REACTIVATED, () => ({
+        data: (after) => ({ subscription: snapshot(after) }),
+      }));
+      return { subscription: updated, removedScheduledChange: null };
+    });
+  }
+
+  async setAutoRenew(scope: Scope, input: SetSubscriptionAutoRenewInput): Promise<SubscriptionChanged> {
+    return this.changes.run(scope, async (tx) => {
+      this.requireManager(scope, 'change auto-renewal');
+      const { subscription } = await this.lockOwn(tx, scope, input.subscriptionId);
+      this.requireStatus(subscription, [ACTIVE, SUSPENDED], 'change its auto-renewal');
+      if (subscription.autoRenew === input.autoRenew) return { subscription, removedScheduledChange: null };
+      // a change scheduled for a renewal that will not happen is removed with it
+      const removed = input.autoRenew ? null : subscription.scheduledChange;
+      const changed = { autoRenew: input.autoRenew };
+      const updated = await this.move(tx, subscription, { ...changed, ...(removed ? { scheduledChange: null } : {}) }, SUBSCRIPTION_UPDATED, () => ({
+        details: { ...changed },
+        data: (after) => ({
+          changed,
+          quantity: after.quantity,
+          resellerId: after.resellerId,
+          supportContactId: after.supportContactId,
+          previousResellerId: subscription.resellerId,
+          previousSupportContactId: subscription.supportContactId,
+        }),
+      }));
+      if (removed) this.recordRemoval(tx, updated, removed, 'CHANGE');
+      return { subscription: updated, removedScheduledChange: removed };
+    });
+  }
+
+  /** What the next renewal changes: quantity, term, billing, offer (the same or an upgrade target). Needs ACTIVE and autoRenew. */
+  async scheduleChange(scope: Scope, input: ScheduleSubscriptionChangeInput): Promise<CustomerSubscription> {
+    const given = [input.quantity, input.termDuration, input.billingFrequency, input.offerId].filter((v) => v !== undefined && v !== null);
+    if (!given.length) throw UserInputError.field('input', 'give at least one of quantity, termDuration, billingFrequency, offerId');
+    return this.changes.run(scope, async (tx) => {
+      const { em } = tx;
+      this.requireManager(scope, 'schedule a change');
+      const { subscription } = await this.lockOwn(tx, scope, input.subscriptionId);
+      this.requireStatus(subscription, [ACTIVE], 'schedule a change');
+      if (!subscription.autoRenew) throw new ConflictError('A change is applied at the renewal: turn autoRenew on first (setSubscriptionAutoRenew)');
+      const current = await this.offers.requireOffer(em, subscription.offerId, 'input.offerId');
+      const offerId = input.offerId ?? subscription.offerId;
+      if (offerId !== subscription.offerId && !current.upgradeTargetIds.includes(offerId)) {
+        throw UserInputError.field('input.offerId', `must be ${current.id} or one of its upgrade targets (${current.upgradeTargetIds.join(', ') || 'none'})`);
+      }
+      const offer = offerId === current.id ? current : await this.offers.requireOffer(em, offerId, 'input.offerId');
+      const quantity = input.quantity ?? subscription.quantity;
+      this.offers.requireQuantity(offer, quantity, 'input.quantity');
+      // a term or frequency not given stays as it is, where the (new) offer sells it so
+      const term = this.offers.requireTerm(
+        offer,
+        input.termDuration ?? subscription.termDuration,
+        input.billingFrequency ?? (input.termDuration ? undefined : subscription.billingFrequency),
+        'input',
+      );
+      const next: ScheduledChangeRow = { offerId, quantity, termDuration: term.termDuration, billingFrequency: term.billingFrequency };
+      const same =
+        next.offerId === subscription.offerId &&
+        next.quantity === subscription.quantity &&
+        next.termDuration === subscription.termDuration &&
+        next.billingFrequency === subscription.billingFrequency;
+      if (same)
+        throw UserInputError.field(
+          'input',
+          'changes nothing: the next term would be the same as this one (cancelScheduledSubscriptionChange removes a scheduled change)',
+        );
+      return this.move(tx, subscription, { scheduledChange: next }, SUBSCRIPTION_SCHEDULED_CHANGE_SET, () => ({
+        details: { ...next },
+        data: (after) => ({ subscription: snapshot(after), scheduledChange: next }),
+      }));
+    });
+  }
+
+  async cancelScheduledChange(scope: Scope, subscriptionId: string): Promise<{ subscription: CustomerSubscription; removed: ScheduledChangeRow }> {
+    return this.changes.run(scope, async (tx) => {
+      this.requireManager(scope, 'cancel a scheduled change');
+      const { subscription } = await this.lockOwn(tx, scope, subscriptionId);
+      const removed = subscription.scheduledChange;
+      if (!removed) throw new ConflictError('The subscription has no scheduled change');
+      const after = await this.move(tx, subscription, { scheduledChange: null }, SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED, () => ({
+        details: { ...removed, cancelledBy: 'SELLER' },
+        data: (row) => ({ subscription: snapshot(row), scheduledChange: removed, cancelledBy: 'SELLER' as const }),
+      }));
+      return { subscription: after, removed };
+    });
+  }
+
+  /** The offers an ACTIVE subscription may be upgraded to (none for another status). */
+  async upgradeTargets(scope: Scope, subscriptionId: string): Promise<Offer[]> {
+    const subscription = await scope.sellerSubscription(subscriptionId);
+    if (subscription.status !== ACTIVE) return [];
+    const offer = await scope.manager().findOneByOrFail(Offer, { id: subscription.offerId });
+    if (!offer.upgradeTargetIds.length) return [];
+    const targets = await scope.manager().findBy(
+      Offer,
+      offer.upgradeTargetIds.map((id) => ({ id })),
+    );
+    return offer.upgradeTargetIds.map((id) => targets.find((o) => o.id === id)).filter((o): o is Offer => Boolean(o));
+  }
+
+  /**
+   * Ends an ACTIVE subscription (CANCELLED, upgradedTo) and starts one to a target offer (a new term,
+   * the same seller, reseller of record and support contact), in one transaction.
+   */
+  async upgrade(scope: Scope, input: UpgradeSubscriptionInput) {
+    return this.changes.run(scope, async (tx) => {
+      const { em } = tx;
+      this.requireManager(scope, 'upgrade a subscription');
+      const { subscription } = await this.lockOwn(tx, scope, input.subscriptionId);
+      this.requireStatus(subscription, [ACTIVE], 'be upgraded');
+      this.requireInTerm(subscription, tx.at, 'upgraded');
+      const current = await this.offers.requireOffer(em, subscription.offerId, 'input.subscriptionId');
+      if (!current.upgradeTargetIds.includes(input.targetOfferId)) {
+        throw UserInputError.field(
+          'input.targetOfferId',
+          `${current.name} can be upgraded to ${current.upgradeTargetIds.join(', ') || 'no other offer'}, not "${input.targetOfferId}"`,
+        );
+      }
+      const target = await this.offers.requireOffer(em, input.targetOfferId, 'input.targetOfferId');
+      const quantity = input.quantity ?? subscription.quantity;
+      this.offers.requireQuantity(target, quantity, 'input.quantity');
+      const sameTerm = target.termRows.some((r) => r.termDuration === subscription.termDuration);
+      const termDuration = input.termDuration ?? (sameTerm ? subscription.termDuration : undefined);
+      const keepsBilling = target.termRows.some((r) => r.termDuration === termDuration && r.billingFrequency === subscription.billingFrequency);
+      const term = this.offers.requireTerm(target, termDuration, input.billingFrequency ?? (keepsBilling ? subscription.billingFrequency : undefined), 'input');
+      const next = await this.start(tx, {
+        customerId: subscription.customerId,
+        offerId: target.id,
+        quantity,
+        soldByPartnerId: subscription.soldByPartnerId,
+        resellerId: subscription.resellerId,
+        supportContactId: subscription.supportContactId,
+        termDuration: term.termDuration,
+        billingFrequency: term.billingFrequency,
+        autoRenew: subscription.autoRenew,
+        upgradedFromId: subscription.id,
+      });
+      const removed = subscription.scheduledChange;
+      const previous = await this.move(
+        tx,
+        subscription,
+        { status: CANCELLED, endedAt: tx.at, upgradedToId: next.id, scheduledChange: null },
+        SUBSCRIPTION_UPGRADED,
+        () => ({
+          details: { upgradedToId: next.id, targetOfferId: target.id, quantity },
+          data: (after) => ({ subscription: snapshot(after), upgradedToId: next.id, targetOfferId: target.id }),
+        }),
+      );
+      if (removed) this.recordRemoval(tx, previous, removed, 'CHANGE');
+      return { subscription: next, previousSubscription: previous, customer: await scope.getOrThrow(Customer, subscription.customerId, em) };
+    });
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** The caller's own subscription, locked, with its seller; its relationship with the customer ACTIVE (NOT_FOUND otherwise). */
+  private async lockOwn(tx: ChangeTx, scope: Scope, subscriptionId: string): Promise<{ seller: Partner; subscription: CustomerSubscription }> {
+    const seller = await scope.ownPartner(tx.em);
+    const subscription = await scope.lockForChange(tx.em, CustomerSubscription, subscriptionId);
+    await scope.lockActiveRelationship(tx.em, subscription.customerId);
+    return { seller, subscription };
+  }
+
+  /** GLOBAL_ADMIN or ADMIN_AGENT (a SALES_AGENT sells and adds licences only): FORBIDDEN otherwise. */
+  private requireManager(scope: Scope, what: string): void {
+    if (!scope.principal || !hasAnyRole(scope.principal, Can.manageSubscriptions)) {
+      throw new ForbiddenError(`Only GLOBAL_ADMIN or ADMIN_AGENT may ${what}`);
+    }
+  }
+
+  private requireStatus(s: CustomerSubscription, allowed: SubscriptionStatus[], what: string): void {
+    if (!allowed.includes(s.status)) throw new ConflictError(`The subscription is ${s.status}: only one ${allowed.join(' or ')} can ${what}`);
+  }
+
+  /** A term that ended but was not swept yet is over as far as changes go (the sweep renews or expires it). */
+  private requireInTerm(s: CustomerSubscription, now: Date, what: string): void {
+    if (s.termEndsAt.getTime() <= now.getTime()) {
+      throw new ConflictError(`The subscription's term ended at ${s.termEndsAt.toISOString()} and is being renewed or expired: it cannot be ${what} now`);
+    }
+  }
+
+  /** Whether a cancellation at `now` is possible, and what it refunds. */
+  private async cancellation(em: EntityManager, s: CustomerSubscription, now: Date) {
+    const offer = await em.findOneByOrFail(Offer, { id: s.offerId });
+    const term: OfferTermRow = this.offers.termOf(offer, s.termDuration, s.billingFrequency);
+    const { refund, unusedDays, termDays } = refundAt(s, term, now);
+    const until = cancellableUntil(s);
+    let reason: string | null = null;
+    if (s.status !== ACTIVE && s.status !== SUSPENDED) reason = `The subscription is ${s.status}`;
+    else if (now.getTime() >= until.getTime()) {
+      reason = `A subscription can be cancelled only within 168 hours of its term start: this one until ${until.toISOString()}. Turn autoRenew off (setSubscriptionAutoRenew) to end it at ${s.termEndsAt.toISOString()}`;
+    }
+    return { refund: reason ? null : refund, unusedDays, termDays, reason };
+  }
+
+  /**
+   * One conditional change of the subscription as read (its status and changed values), with its
+   * audit record and event; the row after it. A row changed between the lock and the update is a bug
+   * (the row is locked on MySQL; the transaction is alone on SQLite).
+   */
+  private async move<D extends object>(
+    tx: ChangeTx,
+    s: CustomerSubscription,
+    set: Partial<CustomerSubscription>,
+    definition: ChangeDefinition<D>,
+    describe: () => { details?: Record<string, unknown>; data: (after: CustomerSubscription) => D },
+  ): Promise<CustomerSubscription> {
+    const { details, data } = describe();
+    const after = await tx.update(CustomerSubscription, s, { ...set, updatedAt: tx.at }, definition, (row): ChangeRecord<D> => ({
+      ...about(row),
+      details,
+      data: data(row),
+    }));
+    if (!after) throw new Error(`subscription ${s.id} changed under its lock`);
+    return after;
+  }
+
+  /** The audit record and event of a scheduled change an immediate change removed (the row moved in the same update). */
+  private recordRemoval(tx: ChangeTx, after: CustomerSubscription, removed: ScheduledChangeRow, by: 'SELLER' | 'CHANGE'): void {
+    tx.record(SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED, {
+      ...about(after),
+      details: { ...removed, cancelledBy: by },
+      data: { subscription: snapshot(after), scheduledChange: removed, cancelledBy: by },
+      changes: [{ field: 'scheduledChange', before: JSON.stringify(removed), after: null }],
     });
   }
 }

@@ -1,0 +1,10 @@
+import { defineModule } from '../module';
+import { ClockResolver } from './clock.resolver';
+import { ServerClock } from './server-clock.entity';
+
+/** The server's time, and the test clock (TEST_CLOCK=true) that moves it forward for tests and integrators. */
+export const clockModule = defineModule({
+  name: 'clock',
+  entities: [ServerClock],
+  resolvers: [ClockResolver],
+});
