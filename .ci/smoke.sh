@@ -20,6 +20,11 @@ echo "$ANSWER" | grep -q '"customers":{"totalCount":2}' || { echo "unexpected an
 ADMIN="$(curl -fs "http://localhost:$PORT/graphql" -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \
   -d '{"query":"{ all: adminRelationships { totalCount } active: adminRelationships(filter: { status: ACTIVE }) { totalCount } pending: adminRelationships(filter: { status: APPROVAL_PENDING }) { totalCount } expiring: adminRelationships(filter: { expiringWithinDays: 7 }) { totalCount } }"}')"
 echo "$ADMIN" | grep -q '"all":{"totalCount":3},"active":{"totalCount":2},"pending":{"totalCount":1},"expiring":{"totalCount":1}' || { echo "unexpected admin relationships: $ADMIN"; exit 1; }
+# the demo's subscriptions: Adatum's yearly Premium, and monthly Basic with a change scheduled for its renewal
+SUBS="$(curl -fs "http://localhost:$PORT/graphql" -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \
+  -d '{"query":"{ customers(first: 5, filter: { search: \"Adatum\" }) { edges { node { subscriptions(first: 5) { edges { node { offer { id } termDuration status scheduledChange { quantity offer { id } } } } } } } } }"}')"
+echo "$SUBS" | grep -q '"termDuration":"P1Y","status":"ACTIVE","scheduledChange":null' || { echo "unexpected subscriptions: $SUBS"; exit 1; }
+echo "$SUBS" | grep -q '"scheduledChange":{"quantity":12,"offer":{"id":"m365-business-standard"}}' || { echo "unexpected subscriptions: $SUBS"; exit 1; }
 # what a browser opens in development: the dashboard example, a link page (here an unknown token)
 curl -fs "http://localhost:$PORT/examples/dashboard/" | grep -q '<h1>Partner dashboard</h1>' || { echo "no dashboard example"; exit 1; }
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$PORT/invitations/no-such-token")" = 404 ] || { echo "no link page"; exit 1; }

@@ -1,3 +1,5 @@
+import { BillingFrequency, TermDuration } from '../modules/offer/offer.terms';
+import { CustomerSubscription } from '../modules/subscription/subscription.entity';
 import ms from 'ms';
 import { In } from 'typeorm';
 import { signDevToken } from '../common/auth/jwt';
@@ -67,6 +69,10 @@ function customerInput(
   };
 }
 
+async function subscriptionOf(deps: AppDeps, customerId: string, offerId: string): Promise<string> {
+  return (await deps.ds.getRepository(CustomerSubscription).findOneByOrFail({ customerId, offerId })).id;
+}
+
 /** On an empty database: the demo partners and a few customers, created through the services' own rules. */
 export async function seedDemo(deps: AppDeps, services: Services): Promise<void> {
   if ((await deps.ds.getRepository(Partner).count()) > 0) return;
@@ -81,8 +87,14 @@ export async function seedDemo(deps: AppDeps, services: Services): Promise<void>
   const contoso = asPartner('contoso');
   const { customer: adatum } = await services.customers.create(contoso, {
     ...customerInput('Adatum Corporation', 'adatum.onmicrosoft.com', 'Seattle', 'WA', '98101', 'US', ['Ava', 'Jensen', '+1 206 555 0142']),
-    subscriptions: [{ offerId: 'm365-business-premium', quantity: 25 }],
+    subscriptions: [
+      { offerId: 'm365-business-premium', quantity: 25, termDuration: TermDuration.P1Y, billingFrequency: BillingFrequency.MONTHLY },
+      { offerId: 'm365-business-basic', quantity: 10 },
+    ],
   });
+  // the lifecycle to try at once: Basic (monthly) moves to Standard at its next renewal
+  const basic = await subscriptionOf(deps, adatum.id, 'm365-business-basic');
+  await services.subscriptions.scheduleChange(contoso, { subscriptionId: basic, offerId: 'm365-business-standard', quantity: 12 });
   const { customer: litware } = await services.customers.create(
     contoso,
     customerInput('Litware, Inc.', 'litware.onmicrosoft.com', 'Austin', 'TX', '73301', 'US', ['Liam', 'Ortiz', '+1 512 555 0199']),
@@ -97,7 +109,7 @@ export async function seedDemo(deps: AppDeps, services: Services): Promise<void>
       '+44 20 7946 0958',
     ]),
     indirectResellerId: ids.northwind,
-    subscriptions: [{ offerId: 'm365-e3', quantity: 120 }],
+    subscriptions: [{ offerId: 'm365-e3', quantity: 120, termDuration: TermDuration.P3Y, billingFrequency: BillingFrequency.ANNUAL, autoRenew: false }],
   });
   // A pending invitation, so the preview and acceptance can be tried at once.
   await services.invitations.create(contoso, { includeDelegatedAdminPrivileges: true });
