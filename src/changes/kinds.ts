@@ -49,6 +49,7 @@ export enum ChangeKind {
   ADMIN_RELATIONSHIP_EXPIRING = 'ADMIN_RELATIONSHIP_EXPIRING',
   ADMIN_RELATIONSHIP_EXPIRED = 'ADMIN_RELATIONSHIP_EXPIRED',
   ADMIN_RELATIONSHIP_TERMINATED = 'ADMIN_RELATIONSHIP_TERMINATED',
+  TEST_CLOCK_ADVANCED = 'TEST_CLOCK_ADVANCED',
 }
 
 /** The GraphQL view `EventType` of the change enum: the same values, for the event stream. */
@@ -74,6 +75,7 @@ export enum SubjectType {
   SUBSCRIPTION = 'SUBSCRIPTION',
   ADMIN_RELATIONSHIP = 'ADMIN_RELATIONSHIP',
   WEBHOOK_ENDPOINT = 'WEBHOOK_ENDPOINT',
+  SERVER_CLOCK = 'SERVER_CLOCK',
 }
 registerEnumType(SubjectType, { name: 'SubjectType', description: 'The kind of record an audit entry is about' });
 

@@ -236,7 +236,7 @@ const TYPED_EVENTS: Record<EventType, { fields: Record<string, TypedField>; impl
         sdl: '[String!]!',
         nullable: false,
         description:
-          'The fields the caller set (`quantity`, `resellerId`, `supportContactId`); their new values are this event’s. (The JSON `data.changed` holds the same names, each with its new value.)',
+          'The fields the caller set (`quantity`, `resellerId`, `supportContactId`, `autoRenew`); their new values are this event’s (`autoRenew`: its JSON `data.changed` only). (The JSON `data.changed` holds the same names, each with its new value.)',
         read: (e) => Object.keys((data(e).changed as Data | undefined) ?? {}),
       },
       quantity: f.int,
@@ -292,6 +292,7 @@ const TYPED_EVENTS: Record<EventType, { fields: Record<string, TypedField>; impl
   },
   [EventType.ADMIN_RELATIONSHIP_EXPIRING]: { fields: { adminRelationship, daysBefore: { ...f.int, description: '30, 7 or 1' } } },
   [EventType.ADMIN_RELATIONSHIP_EXPIRED]: { fields: { adminRelationship, reason: f.enumOf(AdminRelationshipEndReason, 'AdminRelationshipEndReason') } },
+  [EventType.TEST_CLOCK_ADVANCED]: { fields: {} },
   [EventType.ADMIN_RELATIONSHIP_TERMINATED]: { fields: { adminRelationship, terminatedBy: f.enumOf(AdminRelationshipSide, 'AdminRelationshipSide') } },
 };
 

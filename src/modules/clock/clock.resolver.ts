@@ -4,6 +4,7 @@ import { Role } from '../../common/auth/roles';
 import { ForbiddenError } from '../../common/errors';
 import { MaxCodePoints } from '../../common/validation';
 import type { RequestContext } from '../../context';
+import { TEST_CLOCK_ADVANCED } from './clock.changes';
 import { durationFrom, TestClock } from './test-clock';
 
 @InputType()
@@ -46,8 +47,20 @@ export class ClockResolver {
     if (!(clock instanceof TestClock)) throw new ForbiddenError('The test clock is off: start the server with TEST_CLOCK=true (never in production)');
     await clock.refresh();
     const previous = clock.now();
-    const now = await clock.advance(durationFrom(previous, input.by, 'input.by'));
+    const ms = durationFrom(previous, input.by, 'input.by');
+    await ctx.services.changes.run(ctx.scope, async (tx) => {
+      await clock.advance(tx.em, ms);
+      const now = new Date(previous.getTime() + ms);
+      tx.record(TEST_CLOCK_ADVANCED, {
+        subject: {},
+        subjectId: null,
+        details: { by: input.by },
+        data: {},
+        changes: [{ field: 'now', before: JSON.stringify(previous.toISOString()), after: JSON.stringify(now.toISOString()) }],
+      });
+    });
+    // the sweep reads the new offset (Sweeps.run refreshes the clock first)
     await ctx.services.sweeps.run();
-    return { previous, now };
+    return { previous, now: clock.now() };
   }
 }

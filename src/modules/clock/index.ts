@@ -1,4 +1,5 @@
 import { defineModule } from '../module';
+import * as clockChanges from './clock.changes';
 import { ClockResolver } from './clock.resolver';
 import { ServerClock } from './server-clock.entity';
 
@@ -7,4 +8,5 @@ export const clockModule = defineModule({
   name: 'clock',
   entities: [ServerClock],
   resolvers: [ClockResolver],
+  changes: Object.values(clockChanges),
 });

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { type Clock } from '../../common/clock';
 import { UserInputError } from '../../common/errors';
 import { ServerClock } from './server-clock.entity';
@@ -35,16 +35,17 @@ export class TestClock implements Clock {
     this.offsetMs = row?.offsetMs ?? 0;
   }
 
-  /** Moves the shared clock forward by `ms` (one atomic UPDATE: two servers advancing at once add both); the new time. */
-  async advance(ms: number): Promise<Date> {
-    await this.ds
+  /**
+   * Moves the shared clock forward by `ms` in the caller's transaction (one atomic UPDATE: two servers
+   * advancing at once add both); `refresh` after the commit reads the new offset.
+   */
+  async advance(em: EntityManager, ms: number): Promise<void> {
+    await em
       .createQueryBuilder()
       .update(ServerClock)
       .set({ offsetMs: () => `offsetMs + ${Math.trunc(ms)}`, updatedAt: this.base.now() })
       .where('id = :id', { id: ROW })
       .execute();
-    await this.refresh();
-    return this.now();
   }
 }
 
