@@ -53,8 +53,8 @@ export interface UpdateCondition {
 
 /** Fields whose values never reach the audit trail. */
 const SECRET_FIELD = /token|secret|password|hash/i;
-/** Bookkeeping fields that are not a change of their own. */
-const BOOKKEEPING = new Set(['updatedAt']);
+/** Bookkeeping fields that are not a change of their own (a subscription's licence windows follow its quantity). */
+const BOOKKEEPING = new Set(['updatedAt', 'licenseWindows']);
 
 function encode(value: unknown): string | null {
   if (value === undefined || value === null) return null;
