@@ -66,15 +66,15 @@ interface Session {
   requests: string[];
 }
 
-/** An Apollo Client for one signed-in user: the documented cache configuration, and a fetch that counts requests. */
-function session(token: string): Session {
+/** An Apollo Client for one signed-in user (of `server`): the documented cache configuration, and a fetch that counts requests. */
+function session(token: string, server: TestServer = t): Session {
   const requests: string[] = [];
   const countingFetch: typeof fetch = async (input, init) => {
     requests.push((JSON.parse(typeof init?.body === 'string' ? init.body : '{}') as { operationName: string }).operationName);
     return fetch(input, init);
   };
   const client = new ApolloClient({
-    link: new HttpLink({ uri: t.url, headers: { authorization: `Bearer ${token}` }, fetch: countingFetch }),
+    link: new HttpLink({ uri: server.url, headers: { authorization: `Bearer ${token}` }, fetch: countingFetch }),
     cache: new InMemoryCache({ typePolicies: { Query: { fields: { customers: relayStylePagination(['filter']) } } } }),
   });
   return { client, requests };
@@ -117,10 +117,18 @@ async function watch<T = Record<string, unknown>>(s: Session, query: DocumentNod
   return { query: observable, latest: () => results.at(-1)!, results, errors, stop: () => subscription.unsubscribe() };
 }
 
-/** Runs a mutation and checks it was the only request the client sent meanwhile (no refetch of any watched query). */
-async function mutateOnly<T = Record<string, unknown>>(s: Session, mutation: DocumentNode, variables: OperationVariables): Promise<T> {
+/**
+ * Runs a mutation and checks it was the only request the client sent meanwhile (no refetch of any watched query).
+ * `update`: what the client writes to the cache itself from the answer (a value without an id).
+ */
+async function mutateOnly<T = Record<string, unknown>>(
+  s: Session,
+  mutation: DocumentNode,
+  variables: OperationVariables,
+  options: Pick<ApolloClient.MutateOptions<T>, 'update'> = {},
+): Promise<T> {
   const before = s.requests.length;
-  const res = await s.client.mutate<T>({ mutation, variables });
+  const res = await s.client.mutate<T>({ mutation, variables, ...options });
   await quiet();
   expect(s.requests.slice(before)).toEqual([getOperationAST(mutation)?.name?.value]);
   return res.data as T;
@@ -754,6 +762,294 @@ const cases: Record<string, Case> = {
     watched.stop();
   },
 
+  async cancelSubscription() {
+    const { p, customerId, subscriptionId } = await subscriptionWorld();
+    const s = session(p.token);
+    const watched = await watch<Lifecycle>(s, LifecycleOfCustomer, { id: customerId });
+    expect(lifecycleNode(watched, subscriptionId)).toMatchObject({ status: 'ACTIVE', endedAt: null });
+    const data = await mutateOnly<{ cancelSubscription: { refund: { amount: string; currency: string } } }>(
+      s,
+      gql`
+        mutation CancelSubscription($input: CancelSubscriptionInput!) {
+          cancelSubscription(input: $input) {
+            subscription {
+              ...LifecycleFields
+            }
+            refund {
+              amount
+              currency
+            }
+          }
+        }
+        ${LifecycleFields}
+      `,
+      { input: { subscriptionId, reason: 'Ordered by mistake' } },
+    );
+    expect(lifecycleNode(watched, subscriptionId)).toMatchObject({ status: 'CANCELLED', endedAt: expect.any(String) });
+    // the refund exists once, on the payload
+    expect(data.cancelSubscription.refund).toEqual({ __typename: 'Money', amount: expect.any(String), currency: 'USD' });
+    watched.stop();
+  },
+
+  async suspendSubscription() {
+    const { p, customerId, subscriptionId } = await subscriptionWorld({ scheduledQuantity: 5 });
+    const s = session(p.token);
+    const watched = await watch<Lifecycle>(s, LifecycleOfCustomer, { id: customerId });
+    const before = lifecycleNode(watched, subscriptionId);
+    expect(before).toMatchObject({ status: 'ACTIVE', scheduledChange: { quantity: 5 } });
+    const data = await mutateOnly<{ suspendSubscription: { removedScheduledChange: unknown } }>(
+      s,
+      gql`
+        mutation SuspendSubscription($input: SuspendSubscriptionInput!) {
+          suspendSubscription(input: $input) {
+            subscription {
+              ...LifecycleFields
+            }
+            removedScheduledChange {
+              quantity
+              termDuration
+              billingFrequency
+              offer {
+                id
+              }
+            }
+          }
+        }
+        ${LifecycleFields}
+      `,
+      { input: { subscriptionId, reason: 'Unpaid invoice' } },
+    );
+    // suspended, and its scheduled change gone: the payload names the removed one
+    expect(lifecycleNode(watched, subscriptionId)).toEqual({ ...before, status: 'SUSPENDED', scheduledChange: null });
+    expect(data.suspendSubscription.removedScheduledChange).toEqual(before.scheduledChange);
+    watched.stop();
+  },
+
+  async reactivateSubscription() {
+    const { p, customerId, subscriptionId } = await subscriptionWorld({ suspended: true });
+    const s = session(p.token);
+    const watched = await watch<Lifecycle>(s, LifecycleOfCustomer, { id: customerId });
+    const before = lifecycleNode(watched, subscriptionId);
+    expect(before.status).toBe('SUSPENDED');
+    await mutateOnly(
+      s,
+      gql`
+        mutation ReactivateSubscription($input: ReactivateSubscriptionInput!) {
+          reactivateSubscription(input: $input) {
+            subscription {
+              ...LifecycleFields
+            }
+            removedScheduledChange {
+              quantity
+              termDuration
+              billingFrequency
+              offer {
+                id
+              }
+            }
+          }
+        }
+        ${LifecycleFields}
+      `,
+      { input: { subscriptionId } },
+    );
+    expect(lifecycleNode(watched, subscriptionId)).toEqual({ ...before, status: 'ACTIVE' });
+    watched.stop();
+  },
+
+  async setSubscriptionAutoRenew() {
+    const { p, customerId, subscriptionId } = await subscriptionWorld({ scheduledQuantity: 4 });
+    const s = session(p.token);
+    const watched = await watch<Lifecycle>(s, LifecycleOfCustomer, { id: customerId });
+    const before = lifecycleNode(watched, subscriptionId);
+    expect(before).toMatchObject({ autoRenew: true, scheduledChange: { quantity: 4 } });
+    await mutateOnly(
+      s,
+      gql`
+        mutation SetAutoRenew($input: SetSubscriptionAutoRenewInput!) {
+          setSubscriptionAutoRenew(input: $input) {
+            subscription {
+              ...LifecycleFields
+            }
+            removedScheduledChange {
+              quantity
+              termDuration
+              billingFrequency
+              offer {
+                id
+              }
+            }
+          }
+        }
+        ${LifecycleFields}
+      `,
+      { input: { subscriptionId, autoRenew: false } },
+    );
+    // off: the change scheduled for a renewal that will not happen is gone too
+    expect(lifecycleNode(watched, subscriptionId)).toEqual({ ...before, autoRenew: false, scheduledChange: null });
+    watched.stop();
+  },
+
+  async scheduleSubscriptionChange() {
+    const { p, customerId, subscriptionId } = await subscriptionWorld();
+    const s = session(p.token);
+    const watched = await watch<Lifecycle>(s, LifecycleOfCustomer, { id: customerId });
+    const before = lifecycleNode(watched, subscriptionId);
+    expect(before.scheduledChange).toBeNull();
+    await mutateOnly(
+      s,
+      gql`
+        mutation ScheduleChange($input: ScheduleSubscriptionChangeInput!) {
+          scheduleSubscriptionChange(input: $input) {
+            subscription {
+              ...LifecycleFields
+            }
+          }
+        }
+        ${LifecycleFields}
+      `,
+      { input: { subscriptionId, quantity: 6, termDuration: 'P1Y', billingFrequency: 'ANNUAL' } },
+    );
+    expect(lifecycleNode(watched, subscriptionId)).toEqual({
+      ...before,
+      scheduledChange: {
+        __typename: 'SubscriptionScheduledChange',
+        quantity: 6,
+        termDuration: 'P1Y',
+        billingFrequency: 'ANNUAL',
+        offer: { __typename: 'Offer', id: 'm365-business-basic' },
+      },
+    });
+    watched.stop();
+  },
+
+  async cancelScheduledSubscriptionChange() {
+    const { p, customerId, subscriptionId } = await subscriptionWorld({ scheduledQuantity: 3 });
+    const s = session(p.token);
+    const watched = await watch<Lifecycle>(s, LifecycleOfCustomer, { id: customerId });
+    const before = lifecycleNode(watched, subscriptionId);
+    expect(before.scheduledChange).toMatchObject({ quantity: 3 });
+    await mutateOnly(
+      s,
+      gql`
+        mutation CancelScheduledChange($input: CancelScheduledSubscriptionChangeInput!) {
+          cancelScheduledSubscriptionChange(input: $input) {
+            subscription {
+              ...LifecycleFields
+            }
+            removedScheduledChange {
+              quantity
+              termDuration
+              billingFrequency
+              offer {
+                id
+              }
+            }
+          }
+        }
+        ${LifecycleFields}
+      `,
+      { input: { subscriptionId } },
+    );
+    expect(lifecycleNode(watched, subscriptionId)).toEqual({ ...before, scheduledChange: null });
+    watched.stop();
+  },
+
+  async upgradeSubscription() {
+    const { p, customerId, subscriptionId } = await subscriptionWorld();
+    const s = session(p.token);
+    const watched = await watch<Lifecycle>(s, LifecycleOfCustomer, { id: customerId });
+    const before = lifecycleNode(watched, subscriptionId);
+    expect(watched.latest().customer.subscriptions.totalCount).toBe(1);
+    // the payload's customer, with the same list the screen shows, brings the new subscription into it
+    const data = await mutateOnly<{ upgradeSubscription: { subscription: { id: string } } }>(
+      s,
+      gql`
+        mutation UpgradeSubscription($input: UpgradeSubscriptionInput!) {
+          upgradeSubscription(input: $input) {
+            subscription {
+              ...LifecycleFields
+            }
+            previousSubscription {
+              ...LifecycleFields
+            }
+            customer {
+              id
+              subscriptions(first: 10) {
+                totalCount
+                edges {
+                  node {
+                    ...LifecycleFields
+                  }
+                }
+              }
+            }
+          }
+        }
+        ${LifecycleFields}
+      `,
+      { input: { subscriptionId, targetOfferId: 'm365-business-standard' } },
+    );
+    const upgradedId = data.upgradeSubscription.subscription.id;
+    expect(watched.latest().customer.subscriptions.totalCount).toBe(2);
+    expect(lifecycleNode(watched, subscriptionId)).toEqual({
+      ...before,
+      status: 'CANCELLED',
+      endedAt: expect.any(String),
+      upgradedTo: { __typename: 'CustomerSubscription', id: upgradedId },
+    });
+    expect(lifecycleNode(watched, upgradedId)).toEqual({
+      ...before,
+      id: upgradedId,
+      offer: { __typename: 'Offer', id: 'm365-business-standard' },
+      upgradedFrom: { __typename: 'CustomerSubscription', id: subscriptionId },
+    });
+    watched.stop();
+  },
+
+  async advanceTestClock() {
+    // only on a server started with TEST_CLOCK=true, by the operator. The payload is the clock's two
+    // times (no object with an id): the screen's `serverTime` is written from it in the mutation's
+    // `update`, as a client writes any root field a payload answers. (What the sweep changed, renewals
+    // and expiry, reaches clients as events.)
+    const clocked = await startTestServer({ TEST_CLOCK: 'true' });
+    try {
+      const s = session(await clocked.tokens.operator(), clocked);
+      const ServerTime = gql`
+        query ServerTime {
+          serverTime
+        }
+      `;
+      const watched = await watch<{ serverTime: string }>(s, ServerTime);
+      const before = watched.latest().serverTime;
+      const data = await mutateOnly<{ advanceTestClock: { previous: string; now: string } }>(
+        s,
+        gql`
+          mutation AdvanceTestClock($input: AdvanceTestClockInput!) {
+            advanceTestClock(input: $input) {
+              previous
+              now
+            }
+          }
+        `,
+        { input: { by: 'P3D' } },
+        {
+          update: (cache, { data: answer }) => {
+            const { now } = (answer as { advanceTestClock: { now: string } }).advanceTestClock;
+            cache.writeQuery({ query: ServerTime, data: { serverTime: now } });
+          },
+        },
+      );
+      const { previous, now } = data.advanceTestClock;
+      expect(new Date(previous).getTime()).toBeGreaterThanOrEqual(new Date(before).getTime());
+      expect(new Date(now).getTime() - new Date(previous).getTime()).toBeGreaterThanOrEqual(3 * 24 * 3600 * 1000);
+      expect(watched.latest().serverTime).toBe(now);
+      watched.stop();
+    } finally {
+      await clocked.stop();
+    }
+  },
+
   async requestPartnership() {
     const provider = await createPartner(t, 'INDIRECT_PROVIDER');
     const s = session(provider.token);
@@ -1347,6 +1643,95 @@ const SubscriptionsOfCustomer = gql`
     }
   }
 `;
+
+/** A subscription over its life, as a screen shows it (the scheduled change has no id: it is a value of its subscription). */
+const LifecycleFields = gql`
+  fragment LifecycleFields on CustomerSubscription {
+    id
+    quantity
+    status
+    autoRenew
+    endedAt
+    offer {
+      id
+    }
+    scheduledChange {
+      quantity
+      termDuration
+      billingFrequency
+      offer {
+        id
+      }
+    }
+    upgradedFrom {
+      id
+    }
+    upgradedTo {
+      id
+    }
+  }
+`;
+interface LifecycleNode {
+  id: string;
+  quantity: number;
+  status: string;
+  autoRenew: boolean;
+  endedAt: string | null;
+  offer: { id: string };
+  scheduledChange: { quantity: number; termDuration: string; billingFrequency: string; offer: { id: string } } | null;
+  upgradedFrom: { id: string } | null;
+  upgradedTo: { id: string } | null;
+}
+interface Lifecycle {
+  customer: { subscriptions: { totalCount: number; edges: { node: LifecycleNode }[] } };
+}
+const LifecycleOfCustomer = gql`
+  query LifecycleOfCustomer($id: ID!) {
+    customer(id: $id) {
+      id
+      subscriptions(first: 10) {
+        totalCount
+        edges {
+          node {
+            ...LifecycleFields
+          }
+        }
+      }
+    }
+  }
+  ${LifecycleFields}
+`;
+const lifecycleNode = (watched: Watched<Lifecycle>, id: string): LifecycleNode =>
+  watched.latest().customer.subscriptions.edges.find((e) => e.node.id === id)!.node;
+
+/**
+ * A partner with a customer and one subscription it sold (a month of Business Basic, 2 licences, renewing);
+ * `scheduledQuantity`: a change of quantity scheduled for its renewal; `suspended`: then suspended.
+ */
+async function subscriptionWorld(opts: { scheduledQuantity?: number; suspended?: boolean } = {}) {
+  const p = await createPartner(t);
+  const { id: customerId } = await createCustomer(t, p.token);
+  const ask = async <T>(query: string, input: Record<string, unknown>) => {
+    const res = await t.client(p.token).raw<T>({ query, variables: { input } });
+    expect(res.errors).toBeUndefined();
+    return res.data!;
+  };
+  const sold = await ask<{ createSubscription: { subscription: { id: string } } }>(
+    'mutation ($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id } } }',
+    { customerId, offerId: 'm365-business-basic', quantity: 2, termDuration: 'P1M', billingFrequency: 'MONTHLY' },
+  );
+  const subscriptionId = sold.createSubscription.subscription.id;
+  if (opts.scheduledQuantity) {
+    await ask('mutation ($input: ScheduleSubscriptionChangeInput!) { scheduleSubscriptionChange(input: $input) { subscription { id } } }', {
+      subscriptionId,
+      quantity: opts.scheduledQuantity,
+    });
+  }
+  if (opts.suspended) {
+    await ask('mutation ($input: SuspendSubscriptionInput!) { suspendSubscription(input: $input) { subscription { id } } }', { subscriptionId });
+  }
+  return { p, customerId, subscriptionId };
+}
 
 const AdminFields = gql`
   fragment AdminFields on AdminRelationship {

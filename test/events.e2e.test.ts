@@ -314,3 +314,128 @@ describe('expiry', () => {
     }
   });
 });
+
+describe('the subscription lifecycle (a server on the test clock)', () => {
+  it('streams and lists each lifecycle event to the audience of SUBSCRIPTION_UPDATED and to no one else, the sweep’s ones without an actor', async () => {
+    const c = await startTestServer({ TEST_CLOCK: 'true', MAX_QUERY_COMPLEXITY: '100000' });
+    const opened: WsClient[] = [];
+    try {
+      const provider = await createPartner(c, 'INDIRECT_PROVIDER');
+      const reseller = await createPartner(c, 'INDIRECT_RESELLER');
+      const otherReseller = await createPartner(c, 'INDIRECT_RESELLER');
+      const direct = await createPartner(c, 'DIRECT_RESELLER');
+      const stranger = await standaloneCustomer(c);
+      const operator = await c.tokens.operator();
+      await partner(c, provider, reseller);
+      await partner(c, provider, otherReseller);
+      const customer = await createCustomer(c, provider.token, { indirectResellerId: reseller.id });
+      const customerToken = await c.tokens.customer(customer.id);
+      // another partner of the same customer sees nothing of the provider's subscriptions
+      await accept(c, customerToken, (await invite(c, direct.token, true)).token);
+
+      const ask = async <T>(token: string, query: string, input: Record<string, unknown>): Promise<T> => {
+        const res = await c.client(token).raw<T>({ query, variables: { input } });
+        expect(res.errors).toBeUndefined();
+        return res.data!;
+      };
+      const viewers: Record<string, string> = {
+        provider: provider.token,
+        reseller: reseller.token,
+        otherReseller: otherReseller.token,
+        direct: direct.token,
+        customer: customerToken,
+        stranger: stranger.token,
+      };
+      const all = await readAll(c, operator);
+      const start = all[all.length - 1].cursor;
+      const live: Record<string, ReturnType<typeof stream>> = {};
+      for (const [name, token] of Object.entries(viewers)) {
+        const socket = c.ws(token);
+        opened.push(socket);
+        await socket.ready();
+        live[name] = stream(socket);
+      }
+      await pause(200);
+
+      // what the seller, its reseller of record and the customer each see
+      const expected: string[] = [];
+      const sell = async (offerId: string, termDuration: string, autoRenew: boolean) => {
+        const data = await ask<{ createSubscription: { subscription: { id: string; termEndsAt: string } } }>(
+          provider.token,
+          'mutation ($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id termEndsAt } } }',
+          { customerId: customer.id, offerId, quantity: 2, termDuration, autoRenew, resellerId: reseller.id },
+        );
+        expected.push(EventType.SUBSCRIPTION_CREATED);
+        return data.createSubscription.subscription;
+      };
+      const change = async (mutation: string, input: Record<string, unknown>, ...types: string[]) => {
+        const typeName = `${mutation[0].toUpperCase()}${mutation.slice(1)}Input`;
+        await ask(provider.token, `mutation ($input: ${typeName}!) { ${mutation}(input: $input) { subscription { id } } }`, input);
+        expected.push(...types);
+      };
+      const advanceTo = async (target: Date, ...types: string[]) => {
+        const { serverTime } = (await c.client(operator).raw<{ serverTime: string }>({ query: '{ serverTime }' })).data!;
+        const seconds = Math.ceil((target.getTime() - new Date(serverTime).getTime()) / 1000);
+        await ask(operator, 'mutation ($input: AdvanceTestClockInput!) { advanceTestClock(input: $input) { now } }', {
+          by: `PT${Math.floor(seconds / 3600)}H${seconds % 3600}S`,
+        });
+        expected.push(...types);
+      };
+
+      const yearly = await sell('m365-business-basic', 'P1Y', true);
+      await change('scheduleSubscriptionChange', { subscriptionId: yearly.id, quantity: 4 }, EventType.SUBSCRIPTION_SCHEDULED_CHANGE_SET);
+      await change('cancelScheduledSubscriptionChange', { subscriptionId: yearly.id }, EventType.SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED);
+      await change('suspendSubscription', { subscriptionId: yearly.id, reason: 'Unpaid invoice' }, EventType.SUBSCRIPTION_SUSPENDED);
+      await change('reactivateSubscription', { subscriptionId: yearly.id }, EventType.SUBSCRIPTION_REACTIVATED);
+      // a change of the reseller of record: the one replaced learns it, then sees no more of it
+      const moved = await sell('power-bi-pro', 'P1M', true);
+      await change('updateSubscription', { subscriptionId: moved.id, resellerId: otherReseller.id }, EventType.SUBSCRIPTION_UPDATED);
+      await change('cancelSubscription', { subscriptionId: moved.id, reason: 'Ordered by mistake' }); // to the provider, otherReseller and the customer
+      const upgraded = await sell('m365-business-standard', 'P1M', false);
+      await change(
+        'upgradeSubscription',
+        { subscriptionId: upgraded.id, targetOfferId: 'm365-business-premium' },
+        EventType.SUBSCRIPTION_CREATED,
+        EventType.SUBSCRIPTION_UPGRADED,
+      );
+      const end = new Date(yearly.termEndsAt).getTime();
+      const day = 24 * 3600 * 1000;
+      // the upgrade's monthly term (no auto-renewal) expires first; then the yearly term's reminders and its renewal
+      await advanceTo(new Date(end - 29.5 * day), EventType.SUBSCRIPTION_EXPIRED, EventType.SUBSCRIPTION_EXPIRING);
+      await advanceTo(new Date(end - 6.5 * day), EventType.SUBSCRIPTION_EXPIRING);
+      await advanceTo(new Date(end - 0.5 * day), EventType.SUBSCRIPTION_EXPIRING);
+      await advanceTo(new Date(end + 3600 * 1000), EventType.SUBSCRIPTION_RENEWED);
+
+      const sorted = (types: string[]) => [...types].sort();
+      const want: Record<string, string[]> = { reseller: expected, customer: [...expected, EventType.SUBSCRIPTION_CANCELLED] };
+      want.provider = want.customer;
+      want.otherReseller = [EventType.SUBSCRIPTION_UPDATED, EventType.SUBSCRIPTION_CANCELLED];
+      want.direct = [];
+      want.stranger = [];
+      for (const name of Object.keys(viewers)) if (want[name].length) await live[name].waitFor(want[name].length);
+      const operatorListed = await readAll(c, operator, start);
+      expect(sorted(operatorListed.map((e) => e.type))).toEqual(sorted(want.provider));
+      await pause(300); // anything extra would have arrived by now
+      for (const [name, token] of Object.entries(viewers)) {
+        const streamed = live[name].events.map((e) => e.events);
+        const listed = await readAll(c, token, start);
+        // in the same order live and from storage; each to exactly its audience
+        expect({ name, streamed: streamed.map((e) => e.id) }).toEqual({ name, streamed: listed.map((e) => e.id) });
+        expect({ name, types: sorted(listed.map((e) => e.type)) }).toEqual({ name, types: sorted(want[name]) });
+        expect(live[name].errors).toEqual([]);
+      }
+      // what the seller did names its user; what the sweep did has no actor
+      const listed = await readAll(c, provider.token, start);
+      const swept = [EventType.SUBSCRIPTION_EXPIRED, EventType.SUBSCRIPTION_EXPIRING, EventType.SUBSCRIPTION_RENEWED] as string[];
+      for (const e of listed) {
+        expect({ type: e.type, actor: e.actor }).toEqual({
+          type: e.type,
+          actor: swept.includes(e.type) ? null : expect.objectContaining({ partnerId: provider.id, customerId: null }),
+        });
+      }
+    } finally {
+      await Promise.all(opened.map((s) => s.close()));
+      await c.stop();
+    }
+  });
+});

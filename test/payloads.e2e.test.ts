@@ -52,6 +52,28 @@ async function sell(token: string, customerId: string, quantity = 2): Promise<st
   return idOf(payload.subscription);
 }
 
+/** What a scheduled change is read with (its offer by id). */
+const SCHEDULED = 'quantity termDuration billingFrequency offer { id }';
+
+/** Schedules a change of quantity for the renewal of `direct`'s subscription; the change as the subscription shows it. */
+async function schedule(subscriptionId: string, quantity: number): Promise<D> {
+  const payload = await mutate(
+    direct.token,
+    'scheduleSubscriptionChange',
+    'ScheduleSubscriptionChangeInput',
+    { subscriptionId, quantity },
+    `{ subscription { id scheduledChange { ${SCHEDULED} } } }`,
+  );
+  expect(payload.subscription.scheduledChange).toMatchObject({ quantity });
+  return payload.subscription.scheduledChange;
+}
+
+/** One of `direct`'s subscriptions as a later read gives it (node(id:)). */
+async function readSubscription(id: string, selection: string): Promise<D> {
+  const data = await run(direct.token, `{ node(id: "${id}") { ... on CustomerSubscription { ${selection} } } }`);
+  return data.node;
+}
+
 /** A customer created by `direct` (ACTIVE relationship and DAP), with its admin's token. */
 async function directCustomer() {
   const customer = await createCustomer(t, direct.token);
@@ -291,14 +313,213 @@ const CASES: Record<string, () => Promise<void>> = {
   async updateSubscription() {
     const customer = await directCustomer();
     const id = await sell(direct.token, customer.id, 2);
+    const scheduled = await schedule(id, 5);
     const payload = await mutate(
       direct.token,
       'updateSubscription',
       'UpdateSubscriptionInput',
       { subscriptionId: id, quantity: 9 },
-      '{ subscription { id quantity } }',
+      `{ subscription { id quantity scheduledChange { ${SCHEDULED} } } removedScheduledChange { ${SCHEDULED} } }`,
     );
-    expect(payload.subscription).toEqual({ id, quantity: 9 });
+    // a quantity change replaces the change scheduled for the renewal: the payload says which it removed
+    expect(payload.subscription).toEqual({ id, quantity: 9, scheduledChange: null });
+    expect(payload.removedScheduledChange).toEqual(scheduled);
+    expect(await readSubscription(id, `id quantity scheduledChange { ${SCHEDULED} }`)).toEqual(payload.subscription);
+  },
+
+  async cancelSubscription() {
+    const customer = await directCustomer();
+    const id = await sell(direct.token, customer.id, 2);
+    const payload = await mutate(
+      direct.token,
+      'cancelSubscription',
+      'CancelSubscriptionInput',
+      { subscriptionId: id, reason: 'Ordered by mistake' },
+      '{ subscription { id status endedAt autoRenew scheduledChange { quantity } } refund { amount currency } }',
+    );
+    expect(payload.subscription).toEqual({ id, status: 'CANCELLED', endedAt: expect.any(String), autoRenew: true, scheduledChange: null });
+    // cancelled on the first day of its month: the whole term's price of its quantity
+    const { offers } = await run<{ offers: { id: string; terms: { termDuration: string; unitPrice: { amount: string; currency: string } }[] }[] }>(
+      direct.token,
+      '{ offers { id terms { termDuration unitPrice { amount currency } } } }',
+    );
+    const { unitPrice } = offers.find((o) => o.id === offerId)!.terms.find((term) => term.termDuration === 'P1M')!;
+    expect(payload.refund).toEqual({ amount: ((Math.round(Number(unitPrice.amount) * 100) * 2) / 100).toFixed(2), currency: unitPrice.currency });
+    expect(await readSubscription(id, 'id status endedAt autoRenew scheduledChange { quantity }')).toEqual(payload.subscription);
+  },
+
+  async suspendSubscription() {
+    const customer = await directCustomer();
+    const id = await sell(direct.token, customer.id, 2);
+    const scheduled = await schedule(id, 5);
+    const payload = await mutate(
+      direct.token,
+      'suspendSubscription',
+      'SuspendSubscriptionInput',
+      { subscriptionId: id, reason: 'Unpaid invoice' },
+      `{ subscription { id status scheduledChange { ${SCHEDULED} } } removedScheduledChange { ${SCHEDULED} } }`,
+    );
+    // the subscription, SUSPENDED without its scheduled change, and the change it removed
+    expect(payload.subscription).toEqual({ id, status: 'SUSPENDED', scheduledChange: null });
+    expect(payload.removedScheduledChange).toEqual(scheduled);
+    expect(await readSubscription(id, `id status scheduledChange { ${SCHEDULED} }`)).toEqual(payload.subscription);
+  },
+
+  async reactivateSubscription() {
+    const customer = await directCustomer();
+    const id = await sell(direct.token, customer.id, 2);
+    await mutate(direct.token, 'suspendSubscription', 'SuspendSubscriptionInput', { subscriptionId: id }, '{ subscription { id } }');
+    const payload = await mutate(
+      direct.token,
+      'reactivateSubscription',
+      'ReactivateSubscriptionInput',
+      { subscriptionId: id },
+      `{ subscription { id status scheduledChange { ${SCHEDULED} } } removedScheduledChange { ${SCHEDULED} } }`,
+    );
+    expect(payload).toEqual({ subscription: { id, status: 'ACTIVE', scheduledChange: null }, removedScheduledChange: null });
+    expect(await readSubscription(id, `id status scheduledChange { ${SCHEDULED} }`)).toEqual(payload.subscription);
+  },
+
+  async setSubscriptionAutoRenew() {
+    const customer = await directCustomer();
+    const id = await sell(direct.token, customer.id, 2);
+    const scheduled = await schedule(id, 4);
+    const payload = await mutate(
+      direct.token,
+      'setSubscriptionAutoRenew',
+      'SetSubscriptionAutoRenewInput',
+      { subscriptionId: id, autoRenew: false },
+      `{ subscription { id autoRenew scheduledChange { ${SCHEDULED} } } removedScheduledChange { ${SCHEDULED} } }`,
+    );
+    // turned off: the scheduled change (which would never apply) is gone, and the payload says which it was
+    expect(payload.subscription).toEqual({ id, autoRenew: false, scheduledChange: null });
+    expect(payload.removedScheduledChange).toEqual(scheduled);
+    expect(await readSubscription(id, `id autoRenew scheduledChange { ${SCHEDULED} }`)).toEqual(payload.subscription);
+    const on = await mutate(
+      direct.token,
+      'setSubscriptionAutoRenew',
+      'SetSubscriptionAutoRenewInput',
+      { subscriptionId: id, autoRenew: true },
+      `{ subscription { id autoRenew } removedScheduledChange { ${SCHEDULED} } }`,
+    );
+    expect(on).toEqual({ subscription: { id, autoRenew: true }, removedScheduledChange: null });
+  },
+
+  async scheduleSubscriptionChange() {
+    const customer = await directCustomer();
+    const id = await sell(direct.token, customer.id, 2);
+    const payload = await mutate(
+      direct.token,
+      'scheduleSubscriptionChange',
+      'ScheduleSubscriptionChangeInput',
+      { subscriptionId: id, quantity: 6, termDuration: 'P1Y', billingFrequency: 'ANNUAL' },
+      `{ subscription { id quantity termDuration scheduledChange { ${SCHEDULED} } } removedScheduledChange { ${SCHEDULED} } }`,
+    );
+    // the scheduled change is the subscription's (it changes nothing before the renewal)
+    expect(payload).toEqual({
+      subscription: {
+        id,
+        quantity: 2,
+        termDuration: 'P1M',
+        scheduledChange: { quantity: 6, termDuration: 'P1Y', billingFrequency: 'ANNUAL', offer: { id: offerId } },
+      },
+      removedScheduledChange: null,
+    });
+    expect(await readSubscription(id, `id quantity termDuration scheduledChange { ${SCHEDULED} }`)).toEqual(payload.subscription);
+  },
+
+  async cancelScheduledSubscriptionChange() {
+    const customer = await directCustomer();
+    const id = await sell(direct.token, customer.id, 2);
+    const scheduled = await schedule(id, 3);
+    const payload = await mutate(
+      direct.token,
+      'cancelScheduledSubscriptionChange',
+      'CancelScheduledSubscriptionChangeInput',
+      { subscriptionId: id },
+      `{ subscription { id scheduledChange { ${SCHEDULED} } } removedScheduledChange { ${SCHEDULED} } }`,
+    );
+    expect(payload).toEqual({ subscription: { id, scheduledChange: null }, removedScheduledChange: scheduled });
+    expect(await readSubscription(id, `id scheduledChange { ${SCHEDULED} }`)).toEqual(payload.subscription);
+  },
+
+  async upgradeSubscription() {
+    const customer = await directCustomer();
+    const { createSubscription } = await run<D>(
+      direct.token,
+      'mutation ($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id } } }',
+      { customerId: customer.id, offerId: 'm365-business-basic', quantity: 3 },
+    );
+    const id = idOf(createSubscription.subscription);
+    const view = 'id status quantity offer { id } upgradedFrom { id } upgradedTo { id }';
+    const payload = await mutate(
+      direct.token,
+      'upgradeSubscription',
+      'UpgradeSubscriptionInput',
+      { subscriptionId: id, targetOfferId: 'm365-business-standard' },
+      `{ subscription { ${view} } previousSubscription { ${view} endedAt } customer { id subscriptions(first: 10) { totalCount edges { node { id status offer { id } } } } } }`,
+    );
+    const newId = idOf(payload.subscription);
+    // the new subscription, the old one (CANCELLED, pointing at it), and the customer whose list holds both
+    expect(payload.subscription).toEqual({
+      id: newId,
+      status: 'ACTIVE',
+      quantity: 3,
+      offer: { id: 'm365-business-standard' },
+      upgradedFrom: { id },
+      upgradedTo: null,
+    });
+    expect(payload.previousSubscription).toEqual({
+      id,
+      status: 'CANCELLED',
+      quantity: 3,
+      offer: { id: 'm365-business-basic' },
+      upgradedFrom: null,
+      upgradedTo: { id: newId },
+      endedAt: expect.any(String),
+    });
+    expect(payload.customer.id).toBe(customer.id);
+    expect(payload.customer.subscriptions.totalCount).toBe(2);
+    expect(nodes(payload.customer.subscriptions)).toEqual([
+      { id, status: 'CANCELLED', offer: { id: 'm365-business-basic' } },
+      { id: newId, status: 'ACTIVE', offer: { id: 'm365-business-standard' } },
+    ]);
+    expect(await readSubscription(newId, view)).toEqual(payload.subscription);
+  },
+
+  async advanceTestClock() {
+    // the test clock runs only on a server started with TEST_CLOCK=true; the operator moves it
+    const clocked = await startTestServer({ TEST_CLOCK: 'true' });
+    try {
+      const op = await clocked.tokens.operator();
+      const seller = await createPartner(clocked, 'DIRECT_RESELLER');
+      const customer = await createCustomer(clocked, seller.token);
+      const ask = async <T>(token: string, query: string, variables: Record<string, unknown> = {}) => {
+        const res = await clocked.client(token).raw<T>({ query, variables });
+        expect(res.errors).toBeUndefined();
+        return res.data!;
+      };
+      const sold = await ask<D>(
+        seller.token,
+        'mutation ($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id termEndsAt } } }',
+        { input: { customerId: customer.id, offerId, quantity: 2, termDuration: 'P1M', autoRenew: false } },
+      );
+      const { id, termEndsAt } = sold.createSubscription.subscription as unknown as { id: string; termEndsAt: string };
+      const { advanceTestClock } = await ask<{ advanceTestClock: { previous: string; now: string } }>(
+        op,
+        'mutation ($input: AdvanceTestClockInput!) { advanceTestClock(input: $input) { previous now } }',
+        { input: { by: 'P32D' } },
+      );
+      const { previous, now } = advanceTestClock;
+      expect(new Date(now).getTime() - new Date(previous).getTime()).toBeGreaterThanOrEqual(32 * 24 * 3600 * 1000);
+      expect(new Date(now).getTime()).toBeGreaterThan(new Date(termEndsAt).getTime());
+      // the payload has no object: the server's time is what it moved, and the sweep's changes were made before it answered
+      const after = await ask<{ serverTime: string; node: D }>(seller.token, `{ serverTime node(id: "${id}") { ... on CustomerSubscription { id status } } }`);
+      expect(new Date(after.serverTime).getTime()).toBeGreaterThanOrEqual(new Date(now).getTime());
+      expect(after.node).toEqual({ id, status: 'EXPIRED' });
+    } finally {
+      await clocked.stop();
+    }
   },
 
   async createAdminRelationship() {
@@ -539,6 +760,7 @@ describe('fields that exist only once', () => {
       ['CreateAdminRelationshipPayload', 'AdminRelationship', ['url', 'emailDraft', 'token']],
       ['CreateWebhookEndpointPayload', 'WebhookEndpoint', ['secret']],
       ['CreateCustomerPayload', 'Customer', ['adminCredentials']],
+      ['CancelSubscriptionPayload', 'CustomerSubscription', ['refund']],
     ];
     for (const [payload, entity, fields] of onceOnly) {
       expect({ payload, has: await fieldsOf(payload) }).toEqual({ payload, has: expect.arrayContaining(fields) });

@@ -1,8 +1,11 @@
 import {
   CreateCustomerDocument,
+  CreateCustomerWithTermsDocument,
   CreateSubscriptionDocument,
+  CreateTermSubscriptionDocument,
   CustomersDocument,
   CustomerSubscriptionsDocument,
+  OfferCatalogDocument,
   OffersDocument,
   UpdateSubscriptionDocument,
 } from './generated/graphql';
@@ -26,6 +29,16 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
+/** `start` plus `months` calendar months (UTC): the same day, or the last day of a shorter month. */
+function addMonths(start: Date, months: number): Date {
+  const first = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + months, 1));
+  const lastDay = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  first.setUTCDate(Math.min(start.getUTCDate(), lastDay));
+  first.setUTCHours(start.getUTCHours(), start.getUTCMinutes(), start.getUTCSeconds(), start.getUTCMilliseconds());
+  return first;
+}
+const HOURS_168 = 168 * 3600 * 1000;
+
 describe('offers', () => {
   it('lists a realistic catalog with license bounds', async () => {
     const { offers } = await t.client(provider.token).data(OffersDocument);
@@ -37,6 +50,55 @@ describe('offers', () => {
       maxQuantity: 300,
     });
     expect(offers.every((o) => o.minQuantity >= 1 && o.maxQuantity >= o.minQuantity)).toBe(true);
+  });
+
+  it('gives each offer its terms (billing that fits the term, a price per licence) and its upgrade targets', async () => {
+    const { offers } = await t.client(provider.token).data(OfferCatalogDocument);
+    const usd = (amount: string) => ({ amount, currency: 'USD' });
+    expect(offers.find((o) => o.id === 'm365-business-basic')).toEqual({
+      id: 'm365-business-basic',
+      name: 'Microsoft 365 Business Basic',
+      minQuantity: 1,
+      maxQuantity: 300,
+      terms: [
+        { termDuration: 'P1M', billingFrequency: 'MONTHLY', unitPrice: usd('7.20') },
+        { termDuration: 'P1Y', billingFrequency: 'MONTHLY', unitPrice: usd('72.00') },
+        { termDuration: 'P1Y', billingFrequency: 'ANNUAL', unitPrice: usd('72.00') },
+        { termDuration: 'P3Y', billingFrequency: 'MONTHLY', unitPrice: usd('216.00') },
+        { termDuration: 'P3Y', billingFrequency: 'ANNUAL', unitPrice: usd('216.00') },
+        { termDuration: 'P3Y', billingFrequency: 'TRIENNIAL', unitPrice: usd('216.00') },
+      ],
+      upgradeTargets: [
+        { id: 'm365-business-standard', name: 'Microsoft 365 Business Standard' },
+        { id: 'm365-business-premium', name: 'Microsoft 365 Business Premium' },
+      ],
+    });
+    // only the frequencies that fit within the term: a bill never covers more than the term
+    const fits: Record<string, string[]> = { P1M: ['MONTHLY'], P1Y: ['MONTHLY', 'ANNUAL'], P3Y: ['MONTHLY', 'ANNUAL', 'TRIENNIAL'] };
+    const ids = new Set(offers.map((o) => o.id));
+    for (const offer of offers) {
+      expect({ offer: offer.id, terms: offer.terms.length > 0 }).toEqual({ offer: offer.id, terms: true });
+      for (const term of offer.terms) {
+        expect({ offer: offer.id, term, fits: fits[term.termDuration].includes(term.billingFrequency) }).toEqual({
+          offer: offer.id,
+          term: {
+            termDuration: term.termDuration,
+            billingFrequency: term.billingFrequency,
+            unitPrice: { amount: expect.stringMatching(/^\d+\.\d{2}$/), currency: 'USD' },
+          },
+          fits: true,
+        });
+      }
+      // each term and frequency once
+      expect(new Set(offer.terms.map((term) => `${term.termDuration} ${term.billingFrequency}`)).size).toBe(offer.terms.length);
+      // upgrade targets are other offers of the catalog
+      for (const target of offer.upgradeTargets) {
+        expect(ids.has(target.id)).toBe(true);
+        expect(target.id).not.toBe(offer.id);
+      }
+    }
+    // the demo catalog offers several upgrade paths
+    expect(offers.filter((o) => o.upgradeTargets.length > 0).length).toBeGreaterThanOrEqual(2);
   });
 });
 
@@ -79,6 +141,55 @@ describe('createSubscription', () => {
       reseller: { id: reseller.id },
       supportContact: { id: reseller.id },
     });
+  });
+
+  it('sells for one of the offer’s terms and billing frequencies, renewing unless told otherwise', async () => {
+    const yearly = await t.client(provider.token).data(CreateTermSubscriptionDocument, {
+      input: { customerId, offerId: 'm365-e3', quantity: 5, termDuration: 'P1Y', billingFrequency: 'ANNUAL', autoRenew: false },
+    });
+    const sold = yearly.createSubscription.subscription;
+    const start = new Date(sold.termStartsAt);
+    expect(sold).toEqual({
+      id: expect.any(String),
+      quantity: 5,
+      status: 'ACTIVE',
+      termDuration: 'P1Y',
+      billingFrequency: 'ANNUAL',
+      autoRenew: false,
+      termStartsAt: sold.termStartsAt,
+      termEndsAt: addMonths(start, 12).toISOString(),
+      cancellableUntil: new Date(start.getTime() + HOURS_168).toISOString(),
+      scheduledChange: null,
+      offer: { id: 'm365-e3' },
+    });
+    // defaults: a month (where the offer sells one), billed monthly, renewing
+    const monthly = (await t.client(provider.token).data(CreateTermSubscriptionDocument, { input: { customerId, offerId: 'm365-e3', quantity: 1 } }))
+      .createSubscription.subscription;
+    expect(monthly).toMatchObject({ termDuration: 'P1M', billingFrequency: 'MONTHLY', autoRenew: true });
+    expect(monthly.termEndsAt).toBe(addMonths(new Date(monthly.termStartsAt), 1).toISOString());
+    // a term without its frequency: the term's first
+    const threeYears = (
+      await t.client(provider.token).data(CreateTermSubscriptionDocument, { input: { customerId, offerId: 'm365-e3', quantity: 1, termDuration: 'P3Y' } })
+    ).createSubscription.subscription;
+    expect(threeYears).toMatchObject({ termDuration: 'P3Y', billingFrequency: 'MONTHLY', autoRenew: true });
+    expect(threeYears.termEndsAt).toBe(addMonths(new Date(threeYears.termStartsAt), 36).toISOString());
+
+    // a term the offer lacks, a frequency that does not fit the term: BAD_USER_INPUT naming the field, nothing sold
+    const before = (await t.client(provider.token).data(CustomerSubscriptionsDocument, { id: customerId })).customer!.subscriptions.totalCount;
+    const lacking = await t.client(provider.token).request(CreateTermSubscriptionDocument, {
+      input: { customerId, offerId: 'azure-plan', quantity: 1, termDuration: 'P1Y' },
+    });
+    expect(lacking.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['input.termDuration'] });
+    const unfitting = await t.client(provider.token).request(CreateTermSubscriptionDocument, {
+      input: { customerId, offerId: 'm365-e3', quantity: 1, termDuration: 'P1M', billingFrequency: 'ANNUAL' },
+    });
+    expect(unfitting.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['input.billingFrequency'] });
+    const unknown = await t.client(provider.token).raw({
+      query: 'mutation ($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id } } }',
+      variables: { input: { customerId, offerId: 'm365-e3', quantity: 1, termDuration: 'P2Y' } },
+    });
+    expect(unknown.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await t.client(provider.token).data(CustomerSubscriptionsDocument, { id: customerId })).customer!.subscriptions.totalCount).toBe(before);
   });
 
   it('answers NOT_FOUND to a partner without an ACTIVE relationship', async () => {
@@ -169,5 +280,51 @@ describe('ordering with a new customer', () => {
       input: customerInput({ subscriptions: [{ offerId: 'm365-e3', quantity: 0 }] }),
     });
     expect(zero.errors?.[0].extensions?.fields).toEqual(['input.subscriptions[0].quantity']);
+  });
+
+  it('gives each order line its term, billing frequency and auto-renewal; a term the offer lacks creates no customer', async () => {
+    const { createCustomer } = await t.client(provider.token).data(CreateCustomerWithTermsDocument, {
+      input: customerInput({
+        subscriptions: [
+          { offerId: 'm365-e3', quantity: 40, termDuration: 'P3Y', billingFrequency: 'TRIENNIAL', autoRenew: false },
+          { offerId: 'm365-business-basic', quantity: 3, termDuration: 'P1Y' },
+          { offerId: 'azure-plan', quantity: 1 },
+        ],
+      }),
+    });
+    const lines = createCustomer.customer.subscriptions.edges.map((e) => e.node);
+    expect(
+      lines.map(({ offer, quantity, status, termDuration, billingFrequency, autoRenew }) => ({
+        offer,
+        quantity,
+        status,
+        termDuration,
+        billingFrequency,
+        autoRenew,
+      })),
+    ).toEqual([
+      { offer: { id: 'm365-e3' }, quantity: 40, status: 'ACTIVE', termDuration: 'P3Y', billingFrequency: 'TRIENNIAL', autoRenew: false },
+      { offer: { id: 'm365-business-basic' }, quantity: 3, status: 'ACTIVE', termDuration: 'P1Y', billingFrequency: 'MONTHLY', autoRenew: true },
+      { offer: { id: 'azure-plan' }, quantity: 1, status: 'ACTIVE', termDuration: 'P1M', billingFrequency: 'MONTHLY', autoRenew: true },
+    ]);
+    for (const [line, months] of [
+      [lines[0], 36],
+      [lines[1], 12],
+      [lines[2], 1],
+    ] as const) {
+      expect(line.termEndsAt).toBe(addMonths(new Date(line.termStartsAt), months).toISOString());
+    }
+
+    const before = (await t.client(provider.token).data(CustomersDocument, {})).customers.totalCount;
+    for (const [line, field] of [
+      [{ offerId: 'azure-plan', quantity: 1, termDuration: 'P3Y' }, 'input.subscriptions[1].termDuration'],
+      [{ offerId: 'm365-e3', quantity: 1, termDuration: 'P1Y', billingFrequency: 'TRIENNIAL' }, 'input.subscriptions[1].billingFrequency'],
+    ] as const) {
+      const res = await t.client(provider.token).request(CreateCustomerWithTermsDocument, {
+        input: customerInput({ subscriptions: [{ offerId: 'm365-e3', quantity: 2, termDuration: 'P1Y' }, line] }),
+      });
+      expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [field] });
+    }
+    expect((await t.client(provider.token).data(CustomersDocument, {})).customers.totalCount).toBe(before);
   });
 });

@@ -5,12 +5,12 @@
  * operations compiled by graphql-jit).
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { parse } from 'graphql';
+import { type FieldNode, type InlineFragmentNode, type OperationDefinitionNode, parse } from 'graphql';
 import { EventType } from '../src/events/catalog';
 import { OffersDocument, UpdateSubscriptionDocument } from './generated/graphql';
 import type { WsClient } from './support/client';
 import { approveAdmin, requestAdmin } from './support/admin-relationships';
-import { type EventView, pause, readAll, stream } from './support/events';
+import { type EventView, LIFECYCLE_EVENT_FIELDS, pause, readAll, stream, TYPED_EVENT_FIELDS } from './support/events';
 import { createCustomer, createPartner } from './support/factories';
 import { accept, invite } from './support/invitations';
 import { partner } from './support/partnerships';
@@ -27,6 +27,19 @@ afterAll(async () => {
   await Promise.all(sockets.map((s) => s.close()));
   await t.stop();
 });
+
+/** The event types of a subscription's life (issue 23). */
+const LIFECYCLE_KINDS = [
+  'SUBSCRIPTION_CANCELLED',
+  'SUBSCRIPTION_SUSPENDED',
+  'SUBSCRIPTION_REACTIVATED',
+  'SUBSCRIPTION_RENEWED',
+  'SUBSCRIPTION_EXPIRED',
+  'SUBSCRIPTION_UPGRADED',
+  'SUBSCRIPTION_EXPIRING',
+  'SUBSCRIPTION_SCHEDULED_CHANGE_SET',
+  'SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED',
+];
 
 /** `INVITATION_ACCEPTED` → `InvitationAcceptedEvent` */
 const typeName = (type: string) =>
@@ -93,15 +106,36 @@ function expectedTyped(json: Payload): Record<string, unknown> {
 
 it('has exactly one object type implementing Event (and Node) per EventType, and the views return them', async () => {
   const res = await t.client(await t.tokens.operator()).raw<{
-    __schema: { types: { name: string; kind: string; interfaces: { name: string }[] | null; possibleTypes: { name: string }[] | null }[] };
-  }>({ query: '{ __schema { types { name kind interfaces { name } possibleTypes { name } } } }' });
+    __schema: {
+      types: {
+        name: string;
+        kind: string;
+        fields: { name: string }[] | null;
+        interfaces: { name: string }[] | null;
+        possibleTypes: { name: string }[] | null;
+      }[];
+    };
+  }>({ query: '{ __schema { types { name kind fields { name } interfaces { name } possibleTypes { name } } } }' });
   expect(res.errors).toBeUndefined();
   const types = res.data!.__schema.types;
   const implementing = types.filter((ty) => ty.kind === 'OBJECT' && ty.interfaces?.some((i) => i.name === 'Event'));
   const kinds = Object.values(EventType);
-  expect(kinds).toHaveLength(30);
+  // the subscription lifecycle's nine among them
+  expect(kinds).toEqual(expect.arrayContaining(LIFECYCLE_KINDS));
   expect(implementing.map((ty) => ty.name).sort()).toEqual(kinds.map(typeName).sort());
   for (const ty of implementing) expect(ty.interfaces!.map((i) => i.name)).toContain('Node');
+  // every typed field of every type is read by the tests' event selection (test/support/events.ts), which they compare with the webhooks' `data`
+  const selected = new Map<string, Set<string>>();
+  const selection = parse(`{ events { ${TYPED_EVENT_FIELDS} ${LIFECYCLE_EVENT_FIELDS} } }`).definitions[0] as OperationDefinitionNode;
+  for (const node of (selection.selectionSet.selections[0] as FieldNode).selectionSet!.selections as InlineFragmentNode[]) {
+    const names = node.selectionSet.selections.map((f) => (f as FieldNode).name.value);
+    selected.set(node.typeCondition!.name.value, new Set([...(selected.get(node.typeCondition!.name.value) ?? []), ...names]));
+  }
+  for (const ty of implementing) {
+    const reads = new Set([ty.name, ...ty.interfaces!.map((i) => i.name)].flatMap((name) => [...(selected.get(name) ?? [])]));
+    const typed = ty.fields!.map((f) => f.name).filter((name) => !INTERFACE_FIELDS.includes(name));
+    expect({ type: ty.name, unread: typed.filter((name) => !reads.has(name)) }).toEqual({ type: ty.name, unread: [] });
+  }
   const byName = new Map(types.map((ty) => [ty.name, ty]));
   expect(byName.get('Event')).toMatchObject({ kind: 'INTERFACE', interfaces: [{ name: 'Node' }] });
   // the partnershipChanged view: an interface of the two partnership events
@@ -113,18 +147,40 @@ it('has exactly one object type implementing Event (and Node) per EventType, and
   ).toEqual(['PartnershipAcceptedEvent', 'PartnershipRemovedEvent']);
   // snapshots are values: no `id` of their own that a client cache would take for the record's
   const fields = await t.client(await t.tokens.operator()).raw<Record<string, { fields: { name: string }[] }>>({
-    query: `{ c: __type(name: "CustomerSnapshot") { fields { name } } i: __type(name: "InvitationSnapshot") { fields { name } } p: __type(name: "PartnershipSnapshot") { fields { name } } }`,
+    query: `{ c: __type(name: "CustomerSnapshot") { fields { name } } i: __type(name: "InvitationSnapshot") { fields { name } } p: __type(name: "PartnershipSnapshot") { fields { name } }
+      s: __type(name: "SubscriptionSnapshot") { fields { name } } sc: __type(name: "ScheduledChangeSnapshot") { fields { name } } }`,
   });
-  for (const [alias, id] of [
+  const snapshots: [alias: string, id: string | null][] = [
     ['c', 'customerId'],
     ['i', 'invitationId'],
     ['p', 'partnershipId'],
-  ]) {
+    ['s', null], // the subscription's id is the event's subscriptionId
+    ['sc', null],
+  ];
+  for (const [alias, id] of snapshots) {
     const names = fields.data![alias].fields.map((f) => f.name);
-    expect(names).toContain(id);
+    if (id) expect(names).toContain(id);
     expect(names).not.toContain('id');
   }
 });
+
+/**
+ * Each event read over HTTP (`listed`) is the one its webhook delivery carries: the same interface
+ * fields, and typed fields equal to its JSON `data`.
+ */
+function expectAsDelivered(listed: EventView[], hooks: Payload[]): void {
+  for (const view of listed) {
+    const json = hooks.find((b) => b.id === view.id)!;
+    // the webhook's JSON keeps its shape: the ids, then everything else under `data`
+    expect(Object.keys(json).sort()).toEqual([...INTERFACE_FIELDS, 'data'].sort());
+    // the interface's fields are the JSON's
+    const read = INTERFACE_FIELDS.filter((k) => k in view); // test/support/events.ts reads no correlationId
+    expect(read).toHaveLength(INTERFACE_FIELDS.length - 1);
+    expect(Object.fromEntries(read.map((k) => [k, view[k]]))).toEqual(Object.fromEntries(read.map((k) => [k, json[k]])));
+    // and the typed fields are its data
+    expect({ type: view.type, fields: typedFields(view) }).toEqual({ type: json.type, fields: expectedTyped(json) });
+  }
+}
 
 it('gives each event its typed fields, equal over HTTP and the WebSocket to the `data` its webhook delivery carries', async () => {
   const receiver = await startReceiver([200]);
@@ -178,17 +234,7 @@ it('gives each event its typed fields, equal over HTTP and the WebSocket to the 
       () => receiver.received.map((r) => JSON.parse(r.body) as Payload),
       (bodies) => listed.every((e) => bodies.some((b) => b.id === e.id)),
     );
-    for (const view of listed) {
-      const json = hooks.find((b) => b.id === view.id)!;
-      // the webhook's JSON keeps its shape: the ids, then everything else under `data`
-      expect(Object.keys(json).sort()).toEqual([...INTERFACE_FIELDS, 'data'].sort());
-      // the interface's fields are the JSON's
-      const read = INTERFACE_FIELDS.filter((k) => k in view); // test/support/events.ts reads no correlationId
-      expect(read).toHaveLength(INTERFACE_FIELDS.length - 1);
-      expect(Object.fromEntries(read.map((k) => [k, view[k]]))).toEqual(Object.fromEntries(read.map((k) => [k, json[k]])));
-      // and the typed fields are its data
-      expect({ type: view.type, fields: typedFields(view) }).toEqual({ type: json.type, fields: expectedTyped(json) });
-    }
+    expectAsDelivered(listed, hooks);
     // a few read as a front-end reads them, typed
     const updated = listed.find((e) => e.type === 'SUBSCRIPTION_UPDATED')!;
     expect(updated).toMatchObject({ quantity: 3, supportContactId: reseller.id, changed: ['quantity', 'supportContactId'], previousSupportContactId: null });
@@ -199,6 +245,220 @@ it('gives each event its typed fields, equal over HTTP and the WebSocket to the 
   } finally {
     await receiver.stop();
   }
+});
+
+describe('the subscription lifecycle events (a server on the test clock)', () => {
+  let c: TestServer;
+  beforeAll(async () => {
+    c = await startTestServer({ TEST_CLOCK: 'true', MAX_QUERY_COMPLEXITY: '100000' });
+  });
+  afterAll(() => c?.stop());
+
+  /** Runs an operation as `token`, failing on any error. */
+  async function run<T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const res = await c.client(token).raw<T>({ query, variables });
+    if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors ?? res)}`);
+    return res.data;
+  }
+
+  /** Moves the test clock (the operator's advanceTestClock, which runs the sweep) to just past `target`. */
+  async function advanceTo(target: Date): Promise<void> {
+    const operator = await c.tokens.operator();
+    const { serverTime } = await run<{ serverTime: string }>(operator, '{ serverTime }');
+    const seconds = Math.ceil((target.getTime() - new Date(serverTime).getTime()) / 1000);
+    expect(seconds).toBeGreaterThan(0);
+    const { advanceTestClock } = await run<{ advanceTestClock: { now: string } }>(
+      operator,
+      'mutation ($input: AdvanceTestClockInput!) { advanceTestClock(input: $input) { previous now } }',
+      { input: { by: `PT${Math.floor(seconds / 3600)}H${seconds % 3600}S` } },
+    );
+    expect(new Date(advanceTestClock.now).getTime()).toBeGreaterThanOrEqual(target.getTime());
+  }
+
+  it('gives each its typed fields, equal over HTTP and the WebSocket to the `data` its webhook delivery carries', async () => {
+    const receiver = await startReceiver([200]);
+    try {
+      const provider = await createPartner(c, 'INDIRECT_PROVIDER');
+      const reseller = await createPartner(c, 'INDIRECT_RESELLER');
+      await createEndpoint(c, provider.token, receiver.url);
+      const socket = c.ws(provider.token);
+      sockets.push(socket);
+      await socket.ready();
+      const live = stream(socket);
+      await pause(200);
+
+      await partner(c, provider, reseller);
+      const customer = await createCustomer(c, provider.token, { indirectResellerId: reseller.id });
+      type Sold = { id: string; termEndsAt: string };
+      const sell = async (offerId: string, quantity: number, termDuration: string, billingFrequency: string, autoRenew: boolean): Promise<Sold> =>
+        (
+          await run<{ createSubscription: { subscription: Sold } }>(
+            provider.token,
+            'mutation ($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id termEndsAt } } }',
+            { input: { customerId: customer.id, offerId, quantity, termDuration, billingFrequency, autoRenew, resellerId: reseller.id } },
+          )
+        ).createSubscription.subscription;
+      const change = (mutation: string, input: Record<string, unknown>) =>
+        run(
+          provider.token,
+          `mutation ($input: ${mutation[0].toUpperCase()}${mutation.slice(1)}Input!) { ${mutation}(input: $input) { subscription { id } } }`,
+          {
+            input,
+          },
+        );
+
+      // a year's term, billed annually: a change scheduled, cancelled, scheduled again, then applied at the renewal
+      const yearly = await sell('m365-business-basic', 2, 'P1Y', 'ANNUAL', true);
+      await change('scheduleSubscriptionChange', { subscriptionId: yearly.id, quantity: 4 }); // SUBSCRIPTION_SCHEDULED_CHANGE_SET
+      await change('cancelScheduledSubscriptionChange', { subscriptionId: yearly.id }); // SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED (SELLER)
+      await change('scheduleSubscriptionChange', { subscriptionId: yearly.id, quantity: 5, termDuration: 'P3Y', billingFrequency: 'TRIENNIAL' });
+      // another: its scheduled change removed by a suspension, then reactivated; renews as it was
+      const paused = await sell('exchange-online-p1', 3, 'P1Y', 'MONTHLY', true);
+      await change('scheduleSubscriptionChange', { subscriptionId: paused.id, quantity: 6 });
+      await change('suspendSubscription', { subscriptionId: paused.id, reason: 'Unpaid invoice' }); // SUBSCRIPTION_SUSPENDED, ..._CANCELLED (CHANGE)
+      await change('reactivateSubscription', { subscriptionId: paused.id }); // SUBSCRIPTION_REACTIVATED
+      // a month's term cancelled on its first day: the whole term refunded
+      const cancelled = await sell('power-bi-pro', 3, 'P1M', 'MONTHLY', true);
+      const { cancelSubscription } = await run<{ cancelSubscription: { refund: { amount: string; currency: string } } }>(
+        provider.token,
+        'mutation ($input: CancelSubscriptionInput!) { cancelSubscription(input: $input) { subscription { id } refund { amount currency } } }',
+        { input: { subscriptionId: cancelled.id, reason: 'Ordered by mistake' } },
+      );
+      expect(cancelSubscription.refund).toEqual({ amount: '50.40', currency: 'USD' });
+      // an upgrade (without auto-renewal: the new one expires at the end of its month)
+      const upgraded = await sell('m365-business-standard', 2, 'P1M', 'MONTHLY', false);
+      const { upgradeSubscription } = await run<{ upgradeSubscription: { subscription: { id: string } } }>(
+        provider.token,
+        'mutation ($input: UpgradeSubscriptionInput!) { upgradeSubscription(input: $input) { subscription { id } previousSubscription { id } customer { id } } }',
+        { input: { subscriptionId: upgraded.id, targetOfferId: 'm365-business-premium' } },
+      ); // SUBSCRIPTION_UPGRADED, SUBSCRIPTION_CREATED (upgradedFromId)
+      // auto-renewal turned off: it expires at the end of its month
+      const lapsing = await sell('teams-essentials', 1, 'P1M', 'MONTHLY', true);
+      await change('setSubscriptionAutoRenew', { subscriptionId: lapsing.id, autoRenew: false }); // SUBSCRIPTION_UPDATED (autoRenew)
+
+      // through the year: the reminders 30, 7 and 1 days before the end of the yearly terms, the monthly ones expiring, then the renewals
+      const end = new Date(yearly.termEndsAt);
+      const day = 24 * 3600 * 1000;
+      for (const before of [29.5 * day, 6.5 * day, 0.5 * day]) await advanceTo(new Date(end.getTime() - before));
+      await advanceTo(new Date(Math.max(end.getTime(), new Date(paused.termEndsAt).getTime()) + 3600 * 1000));
+
+      const kinds = ['PARTNERSHIP_REQUESTED', 'PARTNERSHIP_ACCEPTED', 'CUSTOMER_CREATED', 'SUBSCRIPTION_CREATED', 'SUBSCRIPTION_UPDATED', ...LIFECYCLE_KINDS];
+      const listed = await readAll(c, provider.token);
+      const streamed = (await live.waitFor(listed.length)).map((m) => m.events);
+      expect(streamed).toEqual(listed);
+      expect(new Set(listed.map((e) => e.type))).toEqual(new Set(kinds));
+
+      const hooks = await until(
+        'a delivery of every event',
+        () => receiver.received.map((r) => JSON.parse(r.body) as Payload),
+        (bodies) => listed.every((e) => bodies.some((b) => b.id === e.id)),
+      );
+      expectAsDelivered(listed, hooks);
+
+      // read as a front-end reads them, typed
+      const of = (type: string, subscriptionId: string) => listed.filter((e) => e.type === type && e.subscriptionId === subscriptionId);
+      const snapshotOf = (offerId: string, quantity: number, status: string, termDuration: string, billingFrequency: string, autoRenew: boolean) => ({
+        offerId,
+        quantity,
+        status,
+        termDuration,
+        billingFrequency,
+        autoRenew,
+        termStartsAt: expect.any(String),
+        termEndsAt: expect.any(String),
+        resellerId: reseller.id,
+        supportContactId: null,
+      });
+      expect(of('SUBSCRIPTION_SCHEDULED_CHANGE_SET', yearly.id).map((e) => e.scheduledChange)).toEqual([
+        { offerId: 'm365-business-basic', quantity: 4, termDuration: 'P1Y', billingFrequency: 'ANNUAL' },
+        { offerId: 'm365-business-basic', quantity: 5, termDuration: 'P3Y', billingFrequency: 'TRIENNIAL' },
+      ]);
+      expect(of('SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED', yearly.id)).toEqual([
+        expect.objectContaining({
+          cancelledBy: 'SELLER',
+          scheduledChange: { offerId: 'm365-business-basic', quantity: 4, termDuration: 'P1Y', billingFrequency: 'ANNUAL' },
+          subscription: snapshotOf('m365-business-basic', 2, 'ACTIVE', 'P1Y', 'ANNUAL', true),
+        }),
+      ]);
+      expect(of('SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED', paused.id)).toEqual([
+        expect.objectContaining({
+          cancelledBy: 'CHANGE',
+          scheduledChange: { offerId: 'exchange-online-p1', quantity: 6, termDuration: 'P1Y', billingFrequency: 'MONTHLY' },
+          subscription: snapshotOf('exchange-online-p1', 3, 'SUSPENDED', 'P1Y', 'MONTHLY', true),
+        }),
+      ]);
+      expect(of('SUBSCRIPTION_SUSPENDED', paused.id)).toEqual([
+        expect.objectContaining({ suspensionReason: 'Unpaid invoice', subscription: snapshotOf('exchange-online-p1', 3, 'SUSPENDED', 'P1Y', 'MONTHLY', true) }),
+      ]);
+      expect(of('SUBSCRIPTION_REACTIVATED', paused.id)).toEqual([
+        expect.objectContaining({ subscription: snapshotOf('exchange-online-p1', 3, 'ACTIVE', 'P1Y', 'MONTHLY', true) }),
+      ]);
+      expect(of('SUBSCRIPTION_CANCELLED', cancelled.id)).toEqual([
+        expect.objectContaining({
+          cancellationReason: 'Ordered by mistake',
+          refund: { amount: '50.40', currency: 'USD' },
+          subscription: snapshotOf('power-bi-pro', 3, 'CANCELLED', 'P1M', 'MONTHLY', true),
+        }),
+      ]);
+      const newId = upgradeSubscription.subscription.id;
+      expect(of('SUBSCRIPTION_UPGRADED', upgraded.id)).toEqual([
+        expect.objectContaining({
+          upgradedToId: newId,
+          targetOfferId: 'm365-business-premium',
+          subscription: snapshotOf('m365-business-standard', 2, 'CANCELLED', 'P1M', 'MONTHLY', false),
+        }),
+      ]);
+      expect(of('SUBSCRIPTION_CREATED', newId)).toEqual([
+        expect.objectContaining({
+          offerId: 'm365-business-premium',
+          quantity: 2,
+          termDuration: 'P1M',
+          billingFrequency: 'MONTHLY',
+          autoRenew: false,
+          upgradedFromId: upgraded.id,
+        }),
+      ]);
+      expect(of('SUBSCRIPTION_UPDATED', lapsing.id)).toEqual([expect.objectContaining({ changed: ['autoRenew'], quantity: 1 })]);
+      // the monthly terms without auto-renewal expired at their end, with no reminder before
+      for (const [id, offerId] of [
+        [newId, 'm365-business-premium'],
+        [lapsing.id, 'teams-essentials'],
+      ]) {
+        expect(of('SUBSCRIPTION_EXPIRED', id)).toEqual([
+          expect.objectContaining({ subscription: snapshotOf(offerId, offerId === 'teams-essentials' ? 1 : 2, 'EXPIRED', 'P1M', 'MONTHLY', false) }),
+        ]);
+        expect(of('SUBSCRIPTION_EXPIRING', id)).toEqual([]);
+      }
+      // the yearly terms: one reminder each at 30, 7 and 1 days, telling a committed term that renews
+      for (const [s, offerId, quantity, billing] of [
+        [yearly, 'm365-business-basic', 2, 'ANNUAL'],
+        [paused, 'exchange-online-p1', 3, 'MONTHLY'],
+      ] as const) {
+        expect(of('SUBSCRIPTION_EXPIRING', s.id).map((e) => [e.daysBefore, e.subscription])).toEqual(
+          [30, 7, 1].map((days) => [days, { ...snapshotOf(offerId, quantity, 'ACTIVE', 'P1Y', billing, true), termEndsAt: s.termEndsAt }]),
+        );
+      }
+      // the renewals: the scheduled change (quantity and term) applied to the one, the other as it was
+      expect(of('SUBSCRIPTION_RENEWED', yearly.id)).toEqual([
+        expect.objectContaining({
+          previousTermEndsAt: yearly.termEndsAt,
+          scheduledChangeApplied: true,
+          subscription: { ...snapshotOf('m365-business-basic', 5, 'ACTIVE', 'P3Y', 'TRIENNIAL', true), termStartsAt: yearly.termEndsAt },
+        }),
+      ]);
+      expect(of('SUBSCRIPTION_RENEWED', paused.id)).toEqual([
+        expect.objectContaining({
+          previousTermEndsAt: paused.termEndsAt,
+          scheduledChangeApplied: false,
+          subscription: { ...snapshotOf('exchange-online-p1', 3, 'ACTIVE', 'P1Y', 'MONTHLY', true), termStartsAt: paused.termEndsAt },
+        }),
+      ]);
+      // the event's actor for what the server did by itself: none
+      expect(of('SUBSCRIPTION_RENEWED', yearly.id)[0].actor).toBeNull();
+    } finally {
+      await receiver.stop();
+    }
+  });
 });
 
 it('tells the types apart by __typename under the compiled executor, over HTTP and the WebSocket', async () => {

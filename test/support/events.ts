@@ -20,6 +20,8 @@ export interface EventView {
 }
 
 const ADMIN_RELATIONSHIP = 'adminRelationship { displayName roles duration autoExtend status activatedAt endsAt }';
+const SUBSCRIPTION = 'subscription { offerId quantity status termDuration billingFrequency autoRenew termStartsAt termEndsAt resellerId supportContactId }';
+const SCHEDULED_CHANGE = 'scheduledChange { offerId quantity termDuration billingFrequency }';
 
 /** Every event type's typed fields, one inline fragment per type that has any (the README's event catalog). */
 export const TYPED_EVENT_FIELDS = [
@@ -32,7 +34,7 @@ export const TYPED_EVENT_FIELDS = [
   '... on PartnershipChangedEvent { change partnership { partnershipId status providerId resellerId } }',
   '... on PartnershipAcceptedEvent { requestId providerId resellerId status }',
   '... on PartnershipRemovedEvent { providerId resellerId status removedBy }',
-  '... on SubscriptionCreatedEvent { offerId quantity resellerId supportContactId }',
+  '... on SubscriptionCreatedEvent { offerId quantity resellerId supportContactId termDuration billingFrequency autoRenew termEndsAt upgradedFromId }',
   '... on SubscriptionUpdatedEvent { changed quantity resellerId supportContactId previousResellerId previousSupportContactId }',
   '... on WebhookEndpointDisabledEvent { endpointId url eventId attempts lastStatus lastError }',
   `... on AdminRelationshipCreatedEvent { ${ADMIN_RELATIONSHIP} requestExpiresAt }`,
@@ -45,10 +47,28 @@ export const TYPED_EVENT_FIELDS = [
   `... on AdminRelationshipTerminatedEvent { ${ADMIN_RELATIONSHIP} terminatedBy }`,
 ].join(' ');
 
+/**
+ * The typed fields of a subscription's lifecycle events. Apart from EVENT_FIELDS: with them, a page of
+ * 100 events costs more than the default MAX_QUERY_COMPLEXITY; `readAll` (50 a page) and `stream` read them.
+ */
+export const LIFECYCLE_EVENT_FIELDS = [
+  `... on SubscriptionCancelledEvent { ${SUBSCRIPTION} cancellationReason refund { amount currency } }`,
+  `... on SubscriptionSuspendedEvent { ${SUBSCRIPTION} suspensionReason }`,
+  `... on SubscriptionReactivatedEvent { ${SUBSCRIPTION} }`,
+  `... on SubscriptionRenewedEvent { ${SUBSCRIPTION} previousTermEndsAt scheduledChangeApplied }`,
+  `... on SubscriptionExpiredEvent { ${SUBSCRIPTION} }`,
+  `... on SubscriptionUpgradedEvent { ${SUBSCRIPTION} upgradedToId targetOfferId }`,
+  `... on SubscriptionExpiringEvent { ${SUBSCRIPTION} daysBefore }`,
+  `... on SubscriptionScheduledChangeSetEvent { ${SUBSCRIPTION} ${SCHEDULED_CHANGE} }`,
+  `... on SubscriptionScheduledChangeCancelledEvent { ${SUBSCRIPTION} ${SCHEDULED_CHANGE} cancelledBy }`,
+].join(' ');
+
 export const EVENT_FIELDS = `id cursor type occurredAt actor { kind userId partnerId customerId } partnerId customerId invitationId partnershipId subscriptionId adminRelationshipId ${TYPED_EVENT_FIELDS}`;
+/** EVENT_FIELDS and the lifecycle events' typed fields: every typed field of every event type */
+const ALL_EVENT_FIELDS = `${EVENT_FIELDS} ${LIFECYCLE_EVENT_FIELDS}`;
 
 const STREAM = parse(
-  `subscription Stream($after: String, $types: [EventType!]) { events(after: $after, types: $types) { ${EVENT_FIELDS} } }`,
+  `subscription Stream($after: String, $types: [EventType!]) { events(after: $after, types: $types) { ${ALL_EVENT_FIELDS} } }`,
 ) as TypedDocumentNode<{ events: EventView }, { after?: string; types?: string[] }>;
 
 /** Subscription.events on a socket: replay after `after`, then live. */
@@ -56,13 +76,13 @@ export function stream(ws: WsClient, after?: string, types?: string[]): LiveSubs
   return ws.subscribe(STREAM, { after, types });
 }
 
-/** Every event the caller may read after `after` (Query.events, paged), oldest first. */
+/** Every event the caller may read after `after` (Query.events, 50 a page: see LIFECYCLE_EVENT_FIELDS), oldest first, with every typed field. */
 export async function readAll(t: TestServer, token: string, after?: string, filter?: Record<string, unknown>): Promise<EventView[]> {
   const out: EventView[] = [];
   let cursor = after;
   for (;;) {
     const res = await t.client(token).raw<{ events: { edges: { node: EventView }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>({
-      query: `query ($after: String, $filter: EventFilter) { events(first: 100, after: $after, filter: $filter) { edges { node { ${EVENT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+      query: `query ($after: String, $filter: EventFilter) { events(first: 50, after: $after, filter: $filter) { edges { node { ${ALL_EVENT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
       variables: { after: cursor, filter },
     });
     if (res.errors) throw new Error(JSON.stringify(res.errors));
