@@ -19,7 +19,7 @@ import { createEndpoint, deliveries, startReceiver, until } from './support/webh
  * subject, with no secret anywhere in the trail (the webhook secret, a customer's temporary password,
  * a link's token); the events the call caused carry the same correlation id. The list of mutations
  * comes from schema/schema.graphql: a mutation without a case here fails the first test.
- * The sweeps (invitation expiry, admin relationship expiry and auto-extension), run on the test clock,
+ * The sweeps (invitation expiry, admin relationship expiry and auto-extension, subscription renewal and expiry), run on the test clock,
  * write `via: SYSTEM` records by `system` under a `sweep-…` correlation id.
  */
 const schema: GraphQLSchema = buildSchema(readFileSync(join(__dirname, '..', 'schema', 'schema.graphql'), 'utf8'));
@@ -66,7 +66,8 @@ function keep(...values: (string | undefined | null)[]) {
 
 beforeAll(async () => {
   // no background sweep: the sweeps below run when the test says, on its clock
-  t = await startTestServer({ MAX_QUERY_COMPLEXITY: '1000000', EXPIRY_SWEEP_INTERVAL: '1h' }, { clock });
+  // the test clock on (over the manual one): advanceTestClock is one of the mutations
+  t = await startTestServer({ MAX_QUERY_COMPLEXITY: '1000000', EXPIRY_SWEEP_INTERVAL: '1h', TEST_CLOCK: 'true' }, { clock });
   operator = await t.tokens.operator();
   const direct = await createPartner(t, 'DIRECT_RESELLER');
   const provider = await createPartner(t, 'INDIRECT_PROVIDER');
@@ -92,6 +93,35 @@ beforeAll(async () => {
   });
   if (sold.errors) throw new Error(JSON.stringify(sold.errors));
   const subscriptionId = sold.data!.createSubscription.subscription.id;
+  // one subscription for each lifecycle mutation, in the state its call needs
+  const sell = async (input: Json = {}) => {
+    const res = await t.client(direct.token).raw<{ createSubscription: { subscription: { id: string } } }>({
+      query: 'mutation ($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id } } }',
+      variables: { input: { customerId: customer.id, offerId: offer.id, quantity: 4, ...input } },
+    });
+    if (res.errors) throw new Error(JSON.stringify(res.errors));
+    return res.data!.createSubscription.subscription.id;
+  };
+  const lifecycle = async (mutation: string, input: Json) => {
+    const res = await t
+      .client(direct.token)
+      .raw({ query: `mutation ($input: ${inputTypeOf(mutation).name}!) { ${mutation}(input: $input) { __typename } }`, variables: { input } });
+    if (res.errors) throw new Error(JSON.stringify(res.errors));
+  };
+  const { data: targets } = await t.client(operator).raw<{ offers: { id: string; upgradeTargets: { id: string }[] }[] }>({
+    query: '{ offers { id upgradeTargets { id } } }',
+  });
+  const target = targets!.offers.find((o) => o.id === offer.id)!.upgradeTargets[0].id;
+  const toRenewOrNot = await sell();
+  const toSchedule = await sell({ termDuration: 'P1Y', billingFrequency: 'ANNUAL' });
+  const withScheduledChange = await sell();
+  const scheduled = { offerId: offer.id, quantity: 6, termDuration: 'P1Y', billingFrequency: 'MONTHLY' };
+  await lifecycle('scheduleSubscriptionChange', { subscriptionId: withScheduledChange, quantity: 6, termDuration: 'P1Y', billingFrequency: 'MONTHLY' });
+  const toSuspend = await sell();
+  const suspended = await sell();
+  await lifecycle('suspendSubscription', { subscriptionId: suspended, reason: 'Card declined' });
+  const toCancel = await sell();
+  const toUpgrade = await sell();
   // a webhook endpoint with one delivered event
   receiver = await startReceiver([200]);
   const webhook = await createEndpoint(t, direct.token, receiver.url, ['INVITATION_REVOKED']);
@@ -339,6 +369,89 @@ beforeAll(async () => {
         expect(new Date(JSON.parse(endsAt.after!) as string).getTime() - new Date(adminActive.endsAt as string).getTime()).toBe(180 * DAY_MS);
       },
     },
+    setSubscriptionAutoRenew: {
+      token: () => direct.token,
+      input: () => ({ subscriptionId: toRenewOrNot, autoRenew: false }),
+      want: [['SUBSCRIPTION_UPDATED', { autoRenew: ['true', 'false'] }]],
+      check: (records) =>
+        expect(records.map((r) => [r.action, r.subjectId, r.changes.map((c) => c.field)])).toEqual([['SUBSCRIPTION_UPDATED', toRenewOrNot, ['autoRenew']]]),
+    },
+    scheduleSubscriptionChange: {
+      token: () => direct.token,
+      input: () => ({ subscriptionId: toSchedule, quantity: 9, termDuration: 'P3Y', billingFrequency: 'TRIENNIAL', offerId: target }),
+      want: [
+        [
+          'SUBSCRIPTION_SCHEDULED_CHANGE_SET',
+          { scheduledChange: [null, J({ offerId: target, quantity: 9, termDuration: 'P3Y', billingFrequency: 'TRIENNIAL' })] },
+        ],
+      ],
+      check: (records) => expect(records.map((r) => [r.action, r.subjectId])).toEqual([['SUBSCRIPTION_SCHEDULED_CHANGE_SET', toSchedule]]),
+    },
+    cancelScheduledSubscriptionChange: {
+      token: () => direct.token,
+      input: () => ({ subscriptionId: withScheduledChange }),
+      want: [['SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED', { scheduledChange: [J(scheduled), null] }]],
+      check: (records) => {
+        expect(records.map((r) => [r.action, r.subjectId])).toEqual([['SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED', withScheduledChange]]);
+        expect(JSON.parse(records[0].details!)).toEqual(expect.objectContaining({ cancelledBy: 'SELLER' }));
+      },
+    },
+    suspendSubscription: {
+      token: () => direct.token,
+      input: () => ({ subscriptionId: toSuspend, reason: 'Payment overdue since March' }),
+      want: [['SUBSCRIPTION_SUSPENDED', status('ACTIVE', 'SUSPENDED')]],
+      // the reason is in the record's details (the history shows it)
+      check: (records) => {
+        expect(records.map((r) => [r.action, r.subjectId])).toEqual([['SUBSCRIPTION_SUSPENDED', toSuspend]]);
+        expect(JSON.parse(records[0].details!)).toEqual(expect.objectContaining({ reason: 'Payment overdue since March' }));
+      },
+    },
+    reactivateSubscription: {
+      token: () => direct.token,
+      input: () => ({ subscriptionId: suspended }),
+      want: [['SUBSCRIPTION_REACTIVATED', status('SUSPENDED', 'ACTIVE')]],
+      check: (records) => expect(records.map((r) => [r.action, r.subjectId])).toEqual([['SUBSCRIPTION_REACTIVATED', suspended]]),
+    },
+    cancelSubscription: {
+      token: () => direct.token,
+      input: () => ({ subscriptionId: toCancel, reason: 'Bought by mistake' }),
+      select: '{ subscription { id } refund { amount currency } }',
+      want: [['SUBSCRIPTION_CANCELLED', { ...status('ACTIVE', 'CANCELLED'), endedAt: [null, J(START.toISOString())] }]],
+      // the reason and the refund the caller was answered are in the record's details
+      check: (records, data) => {
+        expect(records.map((r) => [r.action, r.subjectId])).toEqual([['SUBSCRIPTION_CANCELLED', toCancel]]);
+        expect(JSON.parse(records[0].details!)).toEqual(expect.objectContaining({ reason: 'Bought by mistake', refund: data.refund }));
+      },
+    },
+    upgradeSubscription: {
+      token: () => direct.token,
+      input: () => ({ subscriptionId: toUpgrade, targetOfferId: target, quantity: 5 }),
+      select: '{ subscription { id } previousSubscription { id } }',
+      want: [
+        ['SUBSCRIPTION_UPGRADED', { ...status('ACTIVE', 'CANCELLED'), upgradedToId: '*', endedAt: '*' }],
+        ['SUBSCRIPTION_CREATED', { offerId: [null, J(target)], quantity: [null, '5'], upgradedFromId: [null, J(toUpgrade)], status: [null, J('ACTIVE')] }],
+      ],
+      // one record for each side, the old one naming the new one
+      check: (records, data) => {
+        const next = (data.subscription as { id: string }).id;
+        expect(records.map((r) => [r.action, r.subjectId]).sort()).toEqual(
+          [
+            ['SUBSCRIPTION_CREATED', next],
+            ['SUBSCRIPTION_UPGRADED', toUpgrade],
+          ].sort(),
+        );
+        const upgraded = records.find((r) => r.action === 'SUBSCRIPTION_UPGRADED')!;
+        expect(upgraded.changes.find((c) => c.field === 'upgradedToId')).toEqual({ field: 'upgradedToId', before: null, after: J(next) });
+      },
+    },
+    advanceTestClock: {
+      token: () => operator,
+      input: () => ({ by: 'PT1H' }),
+      select: '{ previous now }',
+      want: [],
+      // the operator's move of the clock is audited: the time before and after it
+      check: (records, data) => expect(records.some((r) => r.changes.some((c) => c.before === J(data.previous) && c.after === J(data.now)))).toEqual(true),
+    },
   };
 }, 120_000);
 
@@ -498,6 +611,48 @@ describe('the sweeps: via SYSTEM, by system, under a sweep- correlation id', () 
     expect(events.length).toBe(records.length);
     expect(events.every((e) => e.correlationId === records[0].correlationId)).toBe(true);
     eventCursor = (await eventsAfter(t, operator, cursor)).at(-1)?.cursor ?? cursor;
+  });
+
+  it('subscriptions: a term end renews one with autoRenew (its scheduled change applied) and expires one without', async () => {
+    const p = await createPartner(t, 'DIRECT_RESELLER');
+    const c = await createCustomer(t, p.token);
+    const sell = async (autoRenew: boolean) => {
+      const res = await t.client(p.token).raw<{ createSubscription: { subscription: { id: string; termEndsAt: string } } }>({
+        query: 'mutation ($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id termEndsAt } } }',
+        variables: { input: { customerId: c.id, offerId: 'm365-business-basic', quantity: 2, termDuration: 'P1M', autoRenew } },
+      });
+      if (res.errors) throw new Error(JSON.stringify(res.errors));
+      return res.data!.createSubscription.subscription;
+    };
+    const renewing = await sell(true);
+    const ending = await sell(false);
+    const scheduled = await t.client(p.token).raw({
+      query: 'mutation ($input: ScheduleSubscriptionChangeInput!) { scheduleSubscriptionChange(input: $input) { subscription { id } } }',
+      variables: { input: { subscriptionId: renewing.id, quantity: 4 } },
+    });
+    expect(scheduled.errors).toBeUndefined();
+    const cursor = (await eventsAfter(t, operator, eventCursor)).at(-1)?.cursor ?? eventCursor;
+    clock.advance(32 * DAY_MS);
+    const since = clock.now();
+    const done = await t.server.services.subscriptions.sweep.run();
+    expect(done.renewed).toBeGreaterThan(0);
+    expect(done.expired).toBeGreaterThan(0);
+    const records = await systemRecords(['SUBSCRIPTION_RENEWED', 'SUBSCRIPTION_EXPIRED'], since);
+    expectSystem(records);
+    const of = (id: string) => records.filter((r) => r.subjectId === id);
+    expect(of(renewing.id).map((r) => r.action)).toEqual(['SUBSCRIPTION_RENEWED']);
+    expect(missingFields(of(renewing.id)[0], { quantity: ['2', '4'], termStartsAt: '*', termEndsAt: '*', scheduledChange: '*' })).toEqual([]);
+    expect(of(renewing.id)[0].changes.find((c) => c.field === 'termStartsAt')!.before).not.toBe(J(renewing.termEndsAt));
+    expect(of(renewing.id)[0].changes.find((c) => c.field === 'termStartsAt')!.after).toBe(J(renewing.termEndsAt));
+    expect(of(renewing.id)[0].changes.find((c) => c.field === 'scheduledChange')!.after).toBeNull();
+    expect(of(ending.id).map((r) => r.action)).toEqual(['SUBSCRIPTION_EXPIRED']);
+    expect(of(ending.id)[0].changes).toEqual(expect.arrayContaining([{ field: 'status', before: J('ACTIVE'), after: J('EXPIRED') }]));
+    // the seller reads them in its own trail, and their events carry the same id
+    const own = await auditTrail(t, p.token, { correlationId: records[0].correlationId });
+    expect(own.map((r) => r.subjectId).sort()).toEqual([renewing.id, ending.id].sort());
+    const events = (await eventsAfter(t, operator, cursor)).filter((e) => [renewing.id, ending.id].includes(e.subscriptionId ?? ''));
+    expect(events.map((e) => e.type).sort()).toEqual(['SUBSCRIPTION_EXPIRED', 'SUBSCRIPTION_RENEWED']);
+    expect(events.every((e) => e.correlationId === records[0].correlationId)).toBe(true);
   });
 
   it('admin relationships: a request not approved in time and an end date without auto-extension expire; one with it is extended', async () => {

@@ -47,7 +47,8 @@ let specs: Record<string, MutationSpec>;
 const CONTROL_ORDER = MUTATION_ORDER;
 
 beforeAll(async () => {
-  t = await startTestServer();
+  // the test clock on: advanceTestClock checks its input only where it may move the clock
+  t = await startTestServer({ TEST_CLOCK: 'true' });
   const operator = await t.tokens.operator();
   const direct = await createPartner(t, 'DIRECT_RESELLER');
   const provider = await createPartner(t, 'INDIRECT_PROVIDER');
@@ -70,6 +71,18 @@ beforeAll(async () => {
     variables: { input: { customerId: customer.id, offerId, quantity: 1 } },
   });
   const subscriptionId = subscription.data!.createSubscription.subscription.id;
+  // one subscription for each lifecycle mutation, in the state its valid input needs
+  const sell = (input: Json = {}) => sellTo(direct.token, customer.id, { offerId, quantity: 1, ...input });
+  const toRenewOrNot = await sell();
+  const toSchedule = await sell();
+  const withScheduledChange = await sell();
+  await lifecycle(direct.token, 'scheduleSubscriptionChange', { subscriptionId: withScheduledChange, quantity: 2 });
+  const toSuspend = await sell();
+  const suspended = await sell();
+  await lifecycle(direct.token, 'suspendSubscription', { subscriptionId: suspended, reason: 'Unpaid invoice' });
+  const toCancel = await sell();
+  const toUpgrade = await sell();
+  const upgradeTarget = await upgradeTargetOf(offerId);
   // a webhook endpoint with one delivered event (settled before the corpus counts rows)
   receiver = await startReceiver([200]);
   const webhook = await createEndpoint(t, direct.token, receiver.url, ['INVITATION_REVOKED']);
@@ -145,8 +158,47 @@ beforeAll(async () => {
     updateAdminRelationship: { token: () => direct.token, input: () => ({ adminRelationshipId: adminActive.id, autoExtend: true }) },
     terminateAdminRelationships: { token: () => direct.token, input: () => ({ adminRelationshipIds: adminBulk }) },
     extendAdminRelationships: { token: () => direct.token, input: () => ({ adminRelationshipIds: [adminActive.id] }) },
+    setSubscriptionAutoRenew: { token: () => direct.token, input: () => ({ subscriptionId: toRenewOrNot, autoRenew: false }) },
+    scheduleSubscriptionChange: {
+      token: () => direct.token,
+      input: () => ({ subscriptionId: toSchedule, quantity: 2, termDuration: 'P1Y', billingFrequency: 'ANNUAL', offerId: upgradeTarget }),
+    },
+    cancelScheduledSubscriptionChange: { token: () => direct.token, input: () => ({ subscriptionId: withScheduledChange }) },
+    suspendSubscription: { token: () => direct.token, input: () => ({ subscriptionId: toSuspend, reason: 'Payment overdue since March' }) },
+    reactivateSubscription: { token: () => direct.token, input: () => ({ subscriptionId: suspended }) },
+    cancelSubscription: { token: () => direct.token, input: () => ({ subscriptionId: toCancel, reason: 'Bought by mistake' }) },
+    upgradeSubscription: {
+      token: () => direct.token,
+      input: () => ({ subscriptionId: toUpgrade, targetOfferId: upgradeTarget, quantity: 2, termDuration: 'P1M', billingFrequency: 'MONTHLY' }),
+    },
+    advanceTestClock: { token: () => operator, input: () => ({ by: 'PT1H' }) },
   };
 });
+
+/** The first offer a subscription to `offerId` may be upgraded to. */
+async function upgradeTargetOf(offerId: string): Promise<string> {
+  const res = await t.client(await t.tokens.operator()).raw<{ offers: { id: string; upgradeTargets: { id: string }[] }[] }>({
+    query: '{ offers { id upgradeTargets { id } } }',
+  });
+  return res.data!.offers.find((o) => o.id === offerId)!.upgradeTargets[0].id;
+}
+
+/** Sells a subscription as `token`; its id. */
+async function sellTo(token: string, customerId: string, input: Json): Promise<string> {
+  const res = await t.client(token).raw<{ createSubscription: { subscription: { id: string } } }>({
+    query: 'mutation ($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id } } }',
+    variables: { input: { customerId, ...input } },
+  });
+  if (res.errors) throw new Error(`createSubscription: ${JSON.stringify(res.errors)}`);
+  return res.data!.createSubscription.subscription.id;
+}
+
+/** One lifecycle mutation that must succeed (the setup's). */
+async function lifecycle(token: string, mutation: string, input: Json): Promise<void> {
+  const res = await send(mutation, token, input);
+  if (res.errors) throw new Error(`${mutation}: ${JSON.stringify(res.errors)}`);
+}
+
 afterAll(async () => {
   await t?.stop();
   await receiver?.stop();
@@ -169,6 +221,8 @@ const FREE_TEXT = new Set([
   'offerId',
   'description',
   'displayName',
+  // why a subscription was cancelled or suspended: any one line of text
+  'reason',
 ]);
 const TEXT_CASES: [string, string][] = [
   ['a NUL character only', '\u0000'],
@@ -406,6 +460,258 @@ it('refuses every generated bad input with BAD_USER_INPUT naming the field, no 5
   expect(failures).toEqual([]);
   // over a thousand cases, each followed by a row count of every table: a minute or more on MariaDB
 }, 300_000);
+
+/**
+ * The subscription lifecycle's own bad values, beyond the generated ones: quantities that are negative,
+ * huge or not integers, terms that do not exist or that the offer is not sold for (azure-plan: P1M
+ * MONTHLY only), reasons too long or breaking the text rules, and test clock moves that are not a
+ * forward duration of at most 10 years. Each is BAD_USER_INPUT naming the field, and changes nothing:
+ * no subscription row differs, no audit record or event is added, the clock has not moved.
+ */
+describe('the subscription lifecycle', () => {
+  let seller: string;
+  let customerId: string;
+  let operator: string;
+  let basic: string;
+  let azure: string;
+  let target: string;
+  const BASIC = 'm365-business-basic';
+  const AZURE = 'azure-plan';
+
+  beforeAll(async () => {
+    operator = await t.tokens.operator();
+    const p = await createPartner(t, 'DIRECT_RESELLER');
+    seller = p.token;
+    customerId = (await createCustomer(t, seller)).id;
+    basic = await sellTo(seller, customerId, { offerId: BASIC, quantity: 3 });
+    azure = await sellTo(seller, customerId, { offerId: AZURE, quantity: 1 });
+    target = await upgradeTargetOf(BASIC);
+  });
+
+  const QUANTITIES: [string, unknown][] = [
+    ['-1', -1],
+    ['0', 0],
+    ['2147483647 (the largest Int)', 2147483647],
+    ['2147483648 (past the largest Int)', 2147483648],
+    ['1e9', 1e9],
+    ['the string "5"', '5'],
+    ['5.5', 5.5],
+  ];
+  const TERMS: [string, unknown][] = [
+    ['P2Y (no such term)', 'P2Y'],
+    ['p1m (lower case)', 'p1m'],
+    ['P1m', 'P1m'],
+    ['a number', 1],
+  ];
+  const FREQUENCIES: [string, unknown][] = [
+    ['WEEKLY (no such frequency)', 'WEEKLY'],
+    ['annual (lower case)', 'annual'],
+  ];
+  const REASONS: [string, string][] = [
+    ['501 characters', 'r'.repeat(501)],
+    ['502 code points that UTF-16 counts as 502 and validator.js as 251', 'a\uFE0F'.repeat(251)],
+    ['a NUL character', 'Unpaid\u0000invoice'],
+    ['a BEL character', 'Unpaid invoice\u0007'],
+    ['an ANSI escape sequence', '\u001B[31mUnpaid invoice\u001B[0m'],
+    ['a DEL character', 'Unpaid\u007Finvoice'],
+    ['a C1 control character', 'Unpaid\u0085invoice'],
+    ['a CRLF inside', 'Unpaid invoice\r\nSecond line'],
+    ['zero-width characters only', '\u200B\u200C\u200D'],
+    ['a byte order mark only', '\uFEFF'],
+    ['no-break and ideographic spaces only', ' \u00A0\u3000 '],
+    ['a right-to-left override', 'Refund for invoice \u202Efdp.exe'],
+    ['a left-to-right isolate', 'Refund \u2066for\u2069 invoice'],
+    ['a lone surrogate', 'Unpaid \uD800 invoice'],
+  ];
+  const DURATIONS: [string, unknown][] = [
+    ['words', 'eight days'],
+    ['no leading P', '8D'],
+    ['P alone', 'P'],
+    ['PT alone', 'PT'],
+    ['a negative duration', '-P1D'],
+    ['a negative part', 'P-1D'],
+    ['zero days', 'P0D'],
+    ['zero seconds', 'PT0S'],
+    ['11 years', 'P11Y'],
+    ['10 years and a day', 'P10Y1D'],
+    ['121 months', 'P121M'],
+    ['4,000 days', 'P4000D'],
+    ['a date', '2030-01-01T00:00:00.000Z'],
+    ['an empty string', ''],
+    ['a number', 8],
+  ];
+
+  interface LifecycleCase {
+    what: string;
+    mutation: string;
+    field: string;
+    token: () => string;
+    input: () => Json;
+  }
+
+  function cases(): LifecycleCase[] {
+    const out: LifecycleCase[] = [];
+    const add = (mutation: string, field: string, what: string, input: () => Json, token = () => seller) => out.push({ mutation, field, what, input, token });
+    for (const [what, quantity] of QUANTITIES) {
+      add('createSubscription', 'input.quantity', `quantity ${what}`, () => ({ customerId, offerId: BASIC, quantity }));
+      add('createCustomer', 'input.subscriptions[0].quantity', `quantity ${what}`, () => ({
+        ...customerInput(),
+        subscriptions: [{ offerId: BASIC, quantity }],
+      }));
+      add('updateSubscription', 'input.quantity', `quantity ${what}`, () => ({ subscriptionId: basic, quantity }));
+      add('scheduleSubscriptionChange', 'input.quantity', `quantity ${what}`, () => ({ subscriptionId: basic, quantity }));
+      add('upgradeSubscription', 'input.quantity', `quantity ${what}`, () => ({ subscriptionId: basic, targetOfferId: target, quantity }));
+    }
+    for (const [what, termDuration] of TERMS) {
+      add('createSubscription', 'input.termDuration', `term ${what}`, () => ({ customerId, offerId: BASIC, quantity: 1, termDuration }));
+      add('createCustomer', 'input.subscriptions[0].termDuration', `term ${what}`, () => ({
+        ...customerInput(),
+        subscriptions: [{ offerId: BASIC, quantity: 1, termDuration }],
+      }));
+      add('scheduleSubscriptionChange', 'input.termDuration', `term ${what}`, () => ({ subscriptionId: basic, termDuration }));
+      add('upgradeSubscription', 'input.termDuration', `term ${what}`, () => ({ subscriptionId: basic, targetOfferId: target, termDuration }));
+    }
+    for (const [what, billingFrequency] of FREQUENCIES) {
+      add('createSubscription', 'input.billingFrequency', `billing ${what}`, () => ({
+        customerId,
+        offerId: BASIC,
+        quantity: 1,
+        termDuration: 'P1Y',
+        billingFrequency,
+      }));
+      add('scheduleSubscriptionChange', 'input.billingFrequency', `billing ${what}`, () => ({ subscriptionId: basic, billingFrequency }));
+      add('upgradeSubscription', 'input.billingFrequency', `billing ${what}`, () => ({ subscriptionId: basic, targetOfferId: target, billingFrequency }));
+    }
+    // terms the offer is not sold for (azure-plan: P1M billed MONTHLY only; the others' P1M term: billed MONTHLY only)
+    add('createSubscription', 'input.termDuration', 'azure-plan for P1Y', () => ({ customerId, offerId: AZURE, quantity: 1, termDuration: 'P1Y' }));
+    add('createSubscription', 'input.termDuration', 'azure-plan for P3Y billed TRIENNIAL', () => ({
+      customerId,
+      offerId: AZURE,
+      quantity: 1,
+      termDuration: 'P3Y',
+      billingFrequency: 'TRIENNIAL',
+    }));
+    add('createSubscription', 'input.billingFrequency', 'azure-plan for P1M billed ANNUAL', () => ({
+      customerId,
+      offerId: AZURE,
+      quantity: 1,
+      termDuration: 'P1M',
+      billingFrequency: 'ANNUAL',
+    }));
+    add('createSubscription', 'input.billingFrequency', 'azure-plan billed ANNUAL (its default term)', () => ({
+      customerId,
+      offerId: AZURE,
+      quantity: 1,
+      billingFrequency: 'ANNUAL',
+    }));
+    add('createSubscription', 'input.billingFrequency', `${BASIC} for P1M billed TRIENNIAL`, () => ({
+      customerId,
+      offerId: BASIC,
+      quantity: 1,
+      termDuration: 'P1M',
+      billingFrequency: 'TRIENNIAL',
+    }));
+    add('createCustomer', 'input.subscriptions[0].termDuration', 'an order line of azure-plan for P1Y', () => ({
+      ...customerInput(),
+      subscriptions: [{ offerId: AZURE, quantity: 1, termDuration: 'P1Y' }],
+    }));
+    add('createCustomer', 'input.subscriptions[0].billingFrequency', 'an order line of azure-plan for P1M billed ANNUAL', () => ({
+      ...customerInput(),
+      subscriptions: [{ offerId: AZURE, quantity: 1, termDuration: 'P1M', billingFrequency: 'ANNUAL' }],
+    }));
+    add('scheduleSubscriptionChange', 'input.termDuration', 'azure-plan for P1Y', () => ({ subscriptionId: azure, termDuration: 'P1Y' }));
+    add('scheduleSubscriptionChange', 'input.billingFrequency', 'azure-plan billed ANNUAL', () => ({ subscriptionId: azure, billingFrequency: 'ANNUAL' }));
+    add('scheduleSubscriptionChange', 'input.billingFrequency', `${BASIC} for P1M billed ANNUAL`, () => ({
+      subscriptionId: basic,
+      termDuration: 'P1M',
+      billingFrequency: 'ANNUAL',
+    }));
+    add('scheduleSubscriptionChange', 'input.offerId', 'an offer that is not an upgrade target', () => ({ subscriptionId: basic, offerId: AZURE }));
+    add('scheduleSubscriptionChange', 'input.quantity', 'azure-plan for 2 licences (its maximum is 1)', () => ({ subscriptionId: azure, quantity: 2 }));
+    add('upgradeSubscription', 'input.billingFrequency', 'the target for P1M billed ANNUAL', () => ({
+      subscriptionId: basic,
+      targetOfferId: target,
+      termDuration: 'P1M',
+      billingFrequency: 'ANNUAL',
+    }));
+    add('upgradeSubscription', 'input.targetOfferId', 'an offer that is not an upgrade target', () => ({ subscriptionId: basic, targetOfferId: AZURE }));
+    add('upgradeSubscription', 'input.targetOfferId', 'its own offer', () => ({ subscriptionId: basic, targetOfferId: BASIC }));
+    for (const [what, reason] of REASONS) {
+      add('cancelSubscription', 'input.reason', `a reason with ${what}`, () => ({ subscriptionId: basic, reason }));
+      add('suspendSubscription', 'input.reason', `a reason with ${what}`, () => ({ subscriptionId: basic, reason }));
+    }
+    for (const [what, by] of DURATIONS)
+      add(
+        'advanceTestClock',
+        'input.by',
+        `by ${what}`,
+        () => ({ by }),
+        () => operator,
+      );
+    return out;
+  }
+
+  /** Every subscription row, every table's row count, and the test clock's offset. */
+  async function state(): Promise<string> {
+    const rows = await t.server.ds.query<Record<string, unknown>[]>('SELECT * FROM subscription ORDER BY id');
+    const clock = await t.server.ds.query<Record<string, unknown>[]>('SELECT * FROM server_clock');
+    return JSON.stringify({ rows, clock, counts: await rowCounts() });
+  }
+
+  it('refuses bad quantities, terms, reasons and clock moves with BAD_USER_INPUT naming the field, changing nothing', async () => {
+    const all = cases();
+    expect(all.length).toBeGreaterThan(100);
+    const failures: unknown[] = [];
+    let before = await state();
+    for (const c of all) {
+      const res = await send(c.mutation, c.token(), c.input());
+      const error = res.errors?.[0];
+      const after = await state();
+      const ok =
+        res.status < 500 &&
+        !res.data?.[c.mutation as never] &&
+        error?.extensions?.code === 'BAD_USER_INPUT' &&
+        Array.isArray(error.extensions.fields) &&
+        error.extensions.fields.includes(c.field) &&
+        after === before;
+      if (!ok)
+        failures.push({
+          case: `${c.mutation} ${c.field}: ${c.what}`,
+          status: res.status,
+          error: error && { ...error, message: error.message.slice(0, 300) },
+          wrote: after !== before,
+        });
+      before = after;
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+
+  it('accepts the limits themselves: a reason of 500 characters (kept in the history), and the offer’s own terms', async () => {
+    const reason = `${'Overdue '.repeat(62)}abcd`;
+    expect([...reason]).toHaveLength(500);
+    const res = await t
+      .client(seller)
+      .raw<{ suspendSubscription: { subscription: { status: string; history: { edges: { node: { action: string; details: string } }[] } } } }>({
+        query: `mutation ($input: SuspendSubscriptionInput!) { suspendSubscription(input: $input) {
+        subscription { status history(last: 1) { edges { node { action details } } } } } }`,
+        variables: { input: { subscriptionId: basic, reason } },
+      });
+    expect(res.errors).toBeUndefined();
+    const suspended = res.data!.suspendSubscription.subscription;
+    expect(suspended.status).toBe('SUSPENDED');
+    expect(suspended.history.edges.map((e) => [e.node.action, (JSON.parse(e.node.details) as { reason: string }).reason])).toEqual([
+      ['SUBSCRIPTION_SUSPENDED', reason],
+    ]);
+    // the offer's own terms are taken (the refusals above came from the term alone)
+    for (const input of [
+      { customerId, offerId: AZURE, quantity: 1, termDuration: 'P1M', billingFrequency: 'MONTHLY' },
+      { customerId, offerId: BASIC, quantity: 300, termDuration: 'P3Y', billingFrequency: 'TRIENNIAL' },
+    ]) {
+      const sold = await send('createSubscription', seller, input);
+      expect({ input, errors: sold.errors }).toEqual({ input, errors: undefined });
+    }
+  });
+});
 
 it('accepts each valid input once (so each refusal above came from the bad field alone)', async () => {
   for (const mutation of CONTROL_ORDER) {

