@@ -37,6 +37,17 @@ export class ManualClock implements Clock {
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The same day of the month `months` later (UTC), or the last day of that month when it is shorter (a monthly term from 31 January ends on 28 or 29 February; the test clock's P1M too). */
+export function addCalendarMonths(start: Date, months: number): Date {
+  const end = new Date(start.getTime());
+  const day = start.getUTCDate();
+  end.setUTCDate(1);
+  end.setUTCMonth(end.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() + 1, 0)).getUTCDate();
+  end.setUTCDate(Math.min(day, lastDay));
+  return end;
+}
+
 /**
  * The time tokens are read against (their `exp`, `iat` and `nbf`, src/common/auth/jwt.ts) and the
  * timer that closes a socket when its token expires (src/pipeline/pipeline.ts): the wall clock.

@@ -236,7 +236,7 @@ const TYPED_EVENTS: Record<EventType, { fields: Record<string, TypedField>; impl
         sdl: '[String!]!',
         nullable: false,
         description:
-          'The fields the caller set (`quantity`, `resellerId`, `supportContactId`, `autoRenew`); their new values are this event’s (`autoRenew`: its JSON `data.changed` only). (The JSON `data.changed` holds the same names, each with its new value.)',
+          'The fields the caller set (`quantity`, `resellerId`, `supportContactId`, `autoRenew`); their new values are this event’s. (The JSON `data.changed` holds the same names, each with its new value.)',
         read: (e) => Object.keys((data(e).changed as Data | undefined) ?? {}),
       },
       quantity: f.int,
@@ -244,6 +244,7 @@ const TYPED_EVENTS: Record<EventType, { fields: Record<string, TypedField>; impl
       supportContactId: f.idOrNull,
       previousResellerId: f.idOrNull,
       previousSupportContactId: f.idOrNull,
+      autoRenew: { type: () => Boolean, sdl: 'Boolean', nullable: true, description: sinceTerms },
     },
   },
   [EventType.SUBSCRIPTION_CANCELLED]: {

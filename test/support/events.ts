@@ -35,7 +35,7 @@ export const TYPED_EVENT_FIELDS = [
   '... on PartnershipAcceptedEvent { requestId providerId resellerId status }',
   '... on PartnershipRemovedEvent { providerId resellerId status removedBy }',
   '... on SubscriptionCreatedEvent { offerId quantity resellerId supportContactId termDuration billingFrequency autoRenew termEndsAt upgradedFromId }',
-  '... on SubscriptionUpdatedEvent { changed quantity resellerId supportContactId previousResellerId previousSupportContactId }',
+  '... on SubscriptionUpdatedEvent { changed quantity resellerId supportContactId previousResellerId previousSupportContactId autoRenew }',
   '... on WebhookEndpointDisabledEvent { endpointId url eventId attempts lastStatus lastError }',
   `... on AdminRelationshipCreatedEvent { ${ADMIN_RELATIONSHIP} requestExpiresAt }`,
   `... on AdminRelationshipApprovedEvent { ${ADMIN_RELATIONSHIP} }`,

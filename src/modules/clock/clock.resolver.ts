@@ -45,12 +45,10 @@ export class ClockResolver {
   ): Promise<AdvanceTestClockPayload> {
     const clock = ctx.deps.clock;
     if (!(clock instanceof TestClock)) throw new ForbiddenError('The test clock is off: start the server with TEST_CLOCK=true (never in production)');
-    await clock.refresh();
-    const previous = clock.now();
-    const ms = durationFrom(previous, input.by, 'input.by');
-    await ctx.services.changes.run(ctx.scope, async (tx) => {
-      await clock.advance(tx.em, ms);
-      const now = new Date(previous.getTime() + ms);
+    // a malformed duration is refused before anything moves; the move itself counts from the clock as locked
+    durationFrom(clock.now(), input.by, 'input.by');
+    const moved = await ctx.services.changes.run(ctx.scope, async (tx) => {
+      const { previous, now } = await clock.advance(tx.em, (from) => durationFrom(from, input.by, 'input.by'));
       tx.record(TEST_CLOCK_ADVANCED, {
         subject: {},
         subjectId: null,
@@ -58,9 +56,10 @@ export class ClockResolver {
         data: {},
         changes: [{ field: 'now', before: JSON.stringify(previous.toISOString()), after: JSON.stringify(now.toISOString()) }],
       });
+      return { previous, now };
     });
     // the sweep reads the new offset (Sweeps.run refreshes the clock first)
     await ctx.services.sweeps.run();
-    return { previous, now: clock.now() };
+    return moved;
   }
 }

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { type Clock } from '../../common/clock';
+import { addCalendarMonths, type Clock } from '../../common/clock';
+import { forUpdate } from '../../common/database';
 import { UserInputError } from '../../common/errors';
 import { ServerClock } from './server-clock.entity';
 
@@ -36,16 +37,21 @@ export class TestClock implements Clock {
   }
 
   /**
-   * Moves the shared clock forward by `ms` in the caller's transaction (one atomic UPDATE: two servers
-   * advancing at once add both); `refresh` after the commit reads the new offset.
+   * Moves the shared clock forward in the caller's transaction by `by(previous)` milliseconds, its row
+   * locked until the commit: advances at once (from any server) take turns, each from where the one
+   * before left the clock. The time before and after the move; `refresh` after the commit reads it.
    */
-  async advance(em: EntityManager, ms: number): Promise<void> {
+  async advance(em: EntityManager, by: (previous: Date) => number): Promise<{ previous: Date; now: Date }> {
+    const row = await forUpdate(em.createQueryBuilder(ServerClock, 'clock').where('clock.id = :id', { id: ROW })).getOne();
+    const previous = new Date(this.base.now().getTime() + (row?.offsetMs ?? 0));
+    const ms = Math.trunc(by(previous));
     await em
       .createQueryBuilder()
       .update(ServerClock)
-      .set({ offsetMs: () => `offsetMs + ${Math.trunc(ms)}`, updatedAt: this.base.now() })
+      .set({ offsetMs: () => `offsetMs + ${ms}`, updatedAt: this.base.now() })
       .where('id = :id', { id: ROW })
       .execute();
+    return { previous, now: new Date(previous.getTime() + ms) };
   }
 }
 
@@ -61,12 +67,11 @@ export function durationFrom(now: Date, duration: string, field: string): number
   const match = DURATION.exec(duration);
   if (!match) throw UserInputError.field(field, 'must be an ISO 8601 duration such as P8D, PT12H, P1M or P1Y2M10DT2H30M');
   const [y, mo, w, d, h, mi, s] = match.slice(1).map((v) => Number(v ?? 0));
-  const target = new Date(now.getTime());
-  target.setUTCFullYear(target.getUTCFullYear() + y, target.getUTCMonth() + mo);
+  // a month from the 31st of January is the last day of February, as a monthly term counts it
+  const target = addCalendarMonths(now, y * 12 + mo);
   const ms = target.getTime() - now.getTime() + ((((w * 7 + d) * 24 + h) * 60 + mi) * 60 + s) * 1000;
   if (ms <= 0) throw UserInputError.field(field, 'must move the clock forward (the test clock never goes back)');
-  const limit = new Date(now.getTime());
-  limit.setUTCFullYear(limit.getUTCFullYear() + MAX_ADVANCE_YEARS);
+  const limit = addCalendarMonths(now, MAX_ADVANCE_YEARS * 12);
   if (now.getTime() + ms > limit.getTime()) throw UserInputError.field(field, `must be at most ${MAX_ADVANCE_YEARS} years at a time`);
   return ms;
 }

@@ -1,4 +1,5 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { addCalendarMonths } from '../../common/clock';
 import { money, Money, toCents } from '../../common/money';
 
 /**
@@ -63,12 +64,5 @@ export function offerTerm(row: OfferTermRow): OfferTerm {
  * last day of that month when it is shorter (a monthly term from 31 January ends on 28 or 29 February).
  */
 export function termEnd(start: Date, term: TermDuration): Date {
-  const months = TERM_MONTHS[term];
-  const end = new Date(start.getTime());
-  const day = start.getUTCDate();
-  end.setUTCDate(1);
-  end.setUTCMonth(end.getUTCMonth() + months);
-  const lastDay = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() + 1, 0)).getUTCDate();
-  end.setUTCDate(Math.min(day, lastDay));
-  return end;
+  return addCalendarMonths(start, TERM_MONTHS[term]);
 }

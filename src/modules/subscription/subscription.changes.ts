@@ -30,6 +30,8 @@ export interface SubscriptionUpdatedData {
   supportContactId: string | null;
   previousResellerId: string | null;
   previousSupportContactId: string | null;
+  /** after the change */
+  autoRenew: boolean;
 }
 
 export const SUBSCRIPTION_CREATED = defineChange<SubscriptionCreatedData>({
@@ -44,7 +46,7 @@ export const SUBSCRIPTION_UPDATED = defineChange<SubscriptionUpdatedData>({
   kind: ChangeKind.SUBSCRIPTION_UPDATED,
   subjectType: SubjectType.SUBSCRIPTION,
   description:
-    'The seller changed a subscription (quantity, reseller of record, support contact, auto-renewal). data: changed (the fields set), quantity, resellerId, supportContactId after the change, and the previous reseller and support contact. To: the seller, the customer, and every reseller of record or support contact before or after the change.',
+    'The seller changed a subscription (quantity, reseller of record, support contact, auto-renewal). data: changed (the fields set), quantity, resellerId, supportContactId, autoRenew after the change, and the previous reseller and support contact. To: the seller, the customer, and every reseller of record or support contact before or after the change.',
   audience: subscriptionReaders,
 });
 

@@ -100,7 +100,7 @@ export class SubscriptionResolver {
       'Schedule what the next term will be (applied at the renewal; needs an ACTIVE subscription with autoRenew); replaces an earlier scheduled change',
   })
   async scheduleSubscriptionChange(@Ctx() ctx: RequestContext, @Arg('input', () => ScheduleSubscriptionChangeInput) input: ScheduleSubscriptionChangeInput) {
-    return { subscription: await ctx.services.subscriptions.scheduleChange(ctx.scope, input), removedScheduledChange: null };
+    return changed(await ctx.services.subscriptions.scheduleChange(ctx.scope, input));
   }
 
   @Authorized(...Can.manageSubscriptions)
@@ -125,7 +125,8 @@ export class SubscriptionResolver {
       'End an ACTIVE subscription (CANCELLED, upgradedTo) and start one to a target offer (new term, same seller, reseller of record and support contact), in one transaction',
   })
   async upgradeSubscription(@Ctx() ctx: RequestContext, @Arg('input', () => UpgradeSubscriptionInput) input: UpgradeSubscriptionInput) {
-    return ctx.services.subscriptions.upgrade(ctx.scope, input);
+    const upgraded = await ctx.services.subscriptions.upgrade(ctx.scope, input);
+    return { ...upgraded, removedScheduledChange: scheduled(upgraded.removedScheduledChange) };
   }
 
   // ---------------------------------------------------------------- fields

@@ -177,6 +177,8 @@ export class SubscriptionService {
     return this.changes.run(scope, async (tx) => {
       const { em } = tx;
       const { seller, subscription } = await this.lockOwn(tx, scope, input.subscriptionId);
+      // a CANCELLED or EXPIRED subscription changes no more (its reseller of record and support contact included)
+      this.requireStatus(subscription, [ACTIVE, SUSPENDED], 'change');
       const changed: SubscriptionUpdatedData['changed'] = {};
       const set: Partial<CustomerSubscription> = {};
       if (input.quantity !== undefined && input.quantity !== null && input.quantity !== subscription.quantity) {
@@ -219,6 +221,7 @@ export class SubscriptionService {
           supportContactId: after.supportContactId,
           previousResellerId: subscription.resellerId,
           previousSupportContactId: subscription.supportContactId,
+          autoRenew: after.autoRenew,
         }),
       }));
       if (removed) this.recordRemoval(tx, updated, removed, 'CHANGE');
@@ -310,6 +313,7 @@ export class SubscriptionService {
           supportContactId: after.supportContactId,
           previousResellerId: subscription.resellerId,
           previousSupportContactId: subscription.supportContactId,
+          autoRenew: after.autoRenew,
         }),
       }));
       if (removed) this.recordRemoval(tx, updated, removed, 'CHANGE');
@@ -318,7 +322,7 @@ export class SubscriptionService {
   }
 
   /** What the next renewal changes: quantity, term, billing, offer (the same or an upgrade target). Needs ACTIVE and autoRenew. */
-  async scheduleChange(scope: Scope, input: ScheduleSubscriptionChangeInput): Promise<CustomerSubscription> {
+  async scheduleChange(scope: Scope, input: ScheduleSubscriptionChangeInput): Promise<SubscriptionChanged> {
     const given = [input.quantity, input.termDuration, input.billingFrequency, input.offerId].filter((v) => v !== undefined && v !== null);
     if (!given.length) throw UserInputError.field('input', 'give at least one of quantity, termDuration, billingFrequency, offerId');
     return this.changes.run(scope, async (tx) => {
@@ -353,10 +357,13 @@ export class SubscriptionService {
           'input',
           'changes nothing: the next term would be the same as this one (cancelScheduledSubscriptionChange removes a scheduled change)',
         );
-      return this.move(tx, subscription, { scheduledChange: next }, SUBSCRIPTION_SCHEDULED_CHANGE_SET, () => ({
+      // an earlier scheduled change is replaced: the payload names it, the event says so (its description)
+      const replaced = subscription.scheduledChange;
+      const updated = await this.move(tx, subscription, { scheduledChange: next }, SUBSCRIPTION_SCHEDULED_CHANGE_SET, () => ({
         details: { ...next },
         data: (after) => ({ subscription: snapshot(after), scheduledChange: next }),
       }));
+      return { subscription: updated, removedScheduledChange: replaced };
     });
   }
 
@@ -436,7 +443,12 @@ export class SubscriptionService {
         }),
       );
       if (removed) this.recordRemoval(tx, previous, removed, 'CHANGE');
-      return { subscription: next, previousSubscription: previous, customer: await scope.getOrThrow(Customer, subscription.customerId, em) };
+      return {
+        subscription: next,
+        previousSubscription: previous,
+        removedScheduledChange: removed,
+        customer: await scope.getOrThrow(Customer, subscription.customerId, em),
+      };
     });
   }
 

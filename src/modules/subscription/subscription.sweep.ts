@@ -1,6 +1,7 @@
 import type { ChangeDefinition } from '../../changes/catalog';
 import type { Changes, UpdateCondition } from '../../changes/change';
 import type { AppDeps } from '../../common/context';
+import { forUpdate } from '../../common/database';
 import { newId } from '../../common/ids';
 import { logger } from '../../common/logger';
 import { reminderConditions, reminderDue, reminderParams, remindersBehind } from '../../common/reminders';
@@ -72,10 +73,14 @@ export class SubscriptionSweep {
   }
 
   /** The next term, with the scheduled change applied; the row after it, or null when another server (or a change) came first. */
-  private async renew(s: CustomerSubscription, now: Date, run: string): Promise<CustomerSubscription | null> {
+  private async renew(read: CustomerSubscription, now: Date, run: string): Promise<CustomerSubscription | null> {
     return this.changes.run(
       null,
       async (tx) => {
+        // the row as last committed, locked until the commit: the batch was read before, and a scheduled change set or
+        // cancelled since then must count (the conditional update does not compare the scheduled change, a JSON value)
+        const s = await forUpdate(tx.em.createQueryBuilder(CustomerSubscription, 'subscription').where('subscription.id = :id', { id: read.id })).getOne();
+        if (!s || s.status !== ACTIVE || !s.autoRenew || s.termEndsAt.getTime() !== read.termEndsAt.getTime()) return null;
         const next = s.scheduledChange;
         const offer = await tx.em.findOneByOrFail(Offer, { id: next?.offerId ?? s.offerId });
         // the next term as scheduled, else as it was; a term the catalog stopped selling renews at the offer's default

@@ -82,7 +82,10 @@ export class SubscriptionStatusPayload {
   @Field(() => CustomerSubscription, { description: 'After the change (same id)' })
   subscription: CustomerSubscription;
 
-  @Field(() => SubscriptionScheduledChange, { nullable: true, description: 'The scheduled change this change removed; null when there was none' })
+  @Field(() => SubscriptionScheduledChange, {
+    nullable: true,
+    description: 'The scheduled change this change removed (or, for scheduleSubscriptionChange, replaced); null when there was none',
+  })
   removedScheduledChange: SubscriptionScheduledChange | null;
 }
 
@@ -93,6 +96,12 @@ export class UpgradeSubscriptionPayload {
 
   @Field(() => CustomerSubscription, { description: 'The old subscription, now CANCELLED (upgradedTo: the new one)' })
   previousSubscription: CustomerSubscription;
+
+  @Field(() => SubscriptionScheduledChange, {
+    nullable: true,
+    description: "The old subscription's scheduled change, which the upgrade removed; null when there was none",
+  })
+  removedScheduledChange: SubscriptionScheduledChange | null;
 
   @Field(() => Customer, { description: 'The customer, whose `subscriptions` now hold the new one' })
   customer: Customer;
