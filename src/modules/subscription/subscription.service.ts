@@ -209,23 +209,7 @@ export class SubscriptionService {
         changed.supportContactId = input.supportContactId;
       }
       // an immediate change of quantity replaces the change scheduled for the renewal (as Partner Center does)
-      const removed = changed.quantity !== undefined ? subscription.scheduledChange : null;
-      if (removed) set.scheduledChange = null;
-      const updated = await this.move(tx, subscription, { ...changed, ...set }, SUBSCRIPTION_UPDATED, () => ({
-        details: { ...changed },
-        // the audience is the readers after the change; a reseller that was just replaced learns it too
-        data: (after) => ({
-          changed,
-          quantity: after.quantity,
-          resellerId: after.resellerId,
-          supportContactId: after.supportContactId,
-          previousResellerId: subscription.resellerId,
-          previousSupportContactId: subscription.supportContactId,
-          autoRenew: after.autoRenew,
-        }),
-      }));
-      if (removed) this.recordRemoval(tx, updated, removed, 'CHANGE');
-      return { subscription: updated, removedScheduledChange: removed };
+      return this.applyUpdate(tx, subscription, changed, set, changed.quantity !== undefined ? subscription.scheduledChange : null);
     });
   }
 
@@ -302,22 +286,7 @@ export class SubscriptionService {
       this.requireStatus(subscription, [ACTIVE, SUSPENDED], 'change its auto-renewal');
       if (subscription.autoRenew === input.autoRenew) return { subscription, removedScheduledChange: null };
       // a change scheduled for a renewal that will not happen is removed with it
-      const removed = input.autoRenew ? null : subscription.scheduledChange;
-      const changed = { autoRenew: input.autoRenew };
-      const updated = await this.move(tx, subscription, { ...changed, ...(removed ? { scheduledChange: null } : {}) }, SUBSCRIPTION_UPDATED, () => ({
-        details: { ...changed },
-        data: (after) => ({
-          changed,
-          quantity: after.quantity,
-          resellerId: after.resellerId,
-          supportContactId: after.supportContactId,
-          previousResellerId: subscription.resellerId,
-          previousSupportContactId: subscription.supportContactId,
-          autoRenew: after.autoRenew,
-        }),
-      }));
-      if (removed) this.recordRemoval(tx, updated, removed, 'CHANGE');
-      return { subscription: updated, removedScheduledChange: removed };
+      return this.applyUpdate(tx, subscription, { autoRenew: input.autoRenew }, {}, input.autoRenew ? null : subscription.scheduledChange);
     });
   }
 
@@ -514,6 +483,31 @@ export class SubscriptionService {
     }));
     if (!after) throw new Error(`subscription ${s.id} changed under its lock`);
     return after;
+  }
+
+  /** A SUBSCRIPTION_UPDATED of the `changed` fields (with `set`, their bookkeeping), removing the scheduled change `removed` with it. */
+  private async applyUpdate(
+    tx: ChangeTx,
+    subscription: CustomerSubscription,
+    changed: SubscriptionUpdatedData['changed'],
+    set: Partial<CustomerSubscription>,
+    removed: ScheduledChangeRow | null,
+  ): Promise<SubscriptionChanged> {
+    const updated = await this.move(tx, subscription, { ...changed, ...set, ...(removed ? { scheduledChange: null } : {}) }, SUBSCRIPTION_UPDATED, () => ({
+      details: { ...changed },
+      // the audience is the readers after the change; a reseller that was just replaced learns it too
+      data: (after) => ({
+        changed,
+        quantity: after.quantity,
+        resellerId: after.resellerId,
+        supportContactId: after.supportContactId,
+        previousResellerId: subscription.resellerId,
+        previousSupportContactId: subscription.supportContactId,
+        autoRenew: after.autoRenew,
+      }),
+    }));
+    if (removed) this.recordRemoval(tx, updated, removed, 'CHANGE');
+    return { subscription: updated, removedScheduledChange: removed };
   }
 
   /** The audit record and event of a scheduled change an immediate change removed (the row moved in the same update). */
