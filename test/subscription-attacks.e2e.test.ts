@@ -12,7 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import { signDevToken } from '../src/common/auth/jwt';
 import { Role } from '../src/common/auth/roles';
-import { firstAnswerOverSocket, type GqlResponse } from './support/client';
+import { firstAnswerOverSocket } from './support/client';
+import { gqlOn, type Money, SUB, type Sub } from './support/subscriptions';
 import { createCustomer, createPartner, type TestPartner } from './support/factories';
 import { partner } from './support/partnerships';
 import { spawnServer, startTestServer, TEST_JWT_SECRET, type TestServer } from './support/test-server';
@@ -20,35 +21,12 @@ import { spawnServer, startTestServer, TEST_JWT_SECRET, type TestServer } from '
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MINUTE_MS = 60 * 1000;
 
-interface Sub {
-  id: string;
-  status: 'ACTIVE' | 'SUSPENDED' | 'CANCELLED' | 'EXPIRED';
-  quantity: number;
-  termDuration: string;
-  billingFrequency: string;
-  autoRenew: boolean;
-  termStartsAt: string;
-  termEndsAt: string;
-  cancellableUntil: string;
-  updatedAt: string;
-  offer: { id: string };
-  scheduledChange: { quantity: number; termDuration: string; billingFrequency: string; offer: { id: string } } | null;
-  upgradedTo: { id: string } | null;
-  upgradedFrom: { id: string } | null;
-}
-interface Money {
-  amount: string;
-  currency: string;
-}
 interface HistoryEntry {
   action: string;
   actor: { userId: string; partnerId: string | null };
   details: string | null;
   changes: { field: string; before: string | null; after: string | null }[];
 }
-
-const SUB = `id status quantity termDuration billingFrequency autoRenew termStartsAt termEndsAt cancellableUntil updatedAt offer { id }
-  scheduledChange { quantity termDuration billingFrequency offer { id } } upgradedTo { id } upgradedFrom { id }`;
 
 const Q = {
   create: `mutation($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { ${SUB} } } }`,
@@ -75,6 +53,7 @@ const Q = {
 };
 
 let t: TestServer;
+const { call, ok } = gqlOn(() => t);
 let operator: string;
 let provider: TestPartner;
 let reseller: TestPartner;
@@ -82,16 +61,6 @@ let contact: TestPartner;
 let rival: TestPartner;
 let customerId: string;
 let rivalCustomerId: string;
-
-function call<T>(token: string | undefined, query: string, variables: Record<string, unknown> = {}, server = t): Promise<GqlResponse<T>> {
-  return server.client(token).raw<T>({ query, variables });
-}
-
-async function ok<T>(token: string, query: string, variables: Record<string, unknown> = {}, server = t): Promise<T> {
-  const res = await call<T>(token, query, variables, server);
-  if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors ?? res)}`);
-  return res.data;
-}
 
 /** What a refused call answered: the HTTP status, the first error's code and message (`ok` when it succeeded). */
 async function outcome(token: string | undefined, query: string, variables: Record<string, unknown> = {}, server = t) {

@@ -8,7 +8,7 @@
 import { Role } from '../src/common/auth/roles';
 import { ConfigError, loadConfig } from '../src/common/config';
 import type { TestClock } from '../src/modules/clock/test-clock';
-import type { GqlResponse } from './support/client';
+import { gqlOn, type Money, SCHEDULED, SUB, type Sub } from './support/subscriptions';
 import { createCustomer, createPartner, type TestPartner } from './support/factories';
 import { partner } from './support/partnerships';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -18,50 +18,9 @@ const HOUR_MS = 60 * 60 * 1000;
 
 // ---------------------------------------------------------------- GraphQL calls
 
-interface Sub {
-  id: string;
-  status: 'ACTIVE' | 'SUSPENDED' | 'CANCELLED' | 'EXPIRED';
-  quantity: number;
-  termDuration: string;
-  billingFrequency: string;
-  autoRenew: boolean;
-  termStartsAt: string;
-  termEndsAt: string;
-  cancellableUntil: string;
-  endedAt: string | null;
-  updatedAt: string;
-  offer: { id: string };
-  reseller: { id: string } | null;
-  supportContact: { id: string } | null;
-  scheduledChange: { quantity: number; termDuration: string; billingFrequency: string; offer: { id: string } } | null;
-  upgradedTo: { id: string } | null;
-  upgradedFrom: { id: string } | null;
-}
-
-interface Money {
-  amount: string;
-  currency: string;
-}
-
-const SUB = `id status quantity termDuration billingFrequency autoRenew termStartsAt termEndsAt cancellableUntil endedAt updatedAt
-  offer { id } reseller { id } supportContact { id }
-  scheduledChange { quantity termDuration billingFrequency offer { id } }
-  upgradedTo { id } upgradedFrom { id }`;
-const SCHEDULED = `quantity termDuration billingFrequency offer { id }`;
-
 let t: TestServer;
+const { call, ok } = gqlOn(() => t);
 let seller: TestPartner;
-
-function call<T>(token: string, query: string, variables: Record<string, unknown> = {}, server = t): Promise<GqlResponse<T>> {
-  return server.client(token).raw<T>({ query, variables });
-}
-
-/** The operation's data; fails with the server's errors if there are any. */
-async function ok<T>(token: string, query: string, variables: Record<string, unknown> = {}, server = t): Promise<T> {
-  const res = await call<T>(token, query, variables, server);
-  if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors ?? res)}`);
-  return res.data;
-}
 
 /** The operation's first error (code and message); fails if it succeeded. */
 async function refused(token: string, query: string, variables: Record<string, unknown> = {}, server = t): Promise<{ code?: string; message: string }> {
