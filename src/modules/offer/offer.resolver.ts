@@ -2,6 +2,7 @@ import { Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-grap
 import { COST } from '../../common/cost';
 import type { RequestContext } from '../../context';
 import { Offer } from './offer.entity';
+import { upgradeTargetsOf } from './offer.scope';
 
 @Resolver(() => Offer)
 export class OfferResolver {
@@ -13,7 +14,6 @@ export class OfferResolver {
 
   @FieldResolver(() => [Offer], { complexity: COST.batched, description: 'The offers a subscription to this one may be upgraded to (upgradeSubscription)' })
   async upgradeTargets(@Root() offer: Offer, @Ctx() ctx: RequestContext): Promise<Offer[]> {
-    const found = await ctx.scope.loaders.offer.loadMany(offer.upgradeTargetIds ?? []);
-    return found.filter((o): o is Offer => o instanceof Offer);
+    return upgradeTargetsOf(ctx.scope, offer);
   }
 }

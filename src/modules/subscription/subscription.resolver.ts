@@ -7,6 +7,7 @@ import { ConnectionArgs, paginate } from '../../common/pagination';
 import type { RequestContext } from '../../context';
 import { ActivityConnection } from '../activity/activity.types';
 import { Offer } from '../offer/offer.entity';
+import { upgradeTargetsOf } from '../offer/offer.scope';
 import { Partner } from '../partner/partner.entity';
 import { CustomerSubscription, type ScheduledChangeRow } from './subscription.entity';
 import {
@@ -116,7 +117,8 @@ export class SubscriptionResolver {
   @Authorized(...Can.sellSubscriptions)
   @Query(() => [Offer], { description: "The offers one of the caller's ACTIVE subscriptions may be upgraded to (empty for another status)" })
   async subscriptionUpgrades(@Ctx() ctx: RequestContext, @Arg('subscriptionId', () => ID) subscriptionId: string) {
-    return ctx.services.subscriptions.upgradeTargets(ctx.scope, subscriptionId);
+    const offer = await ctx.services.subscriptions.upgradableOffer(ctx.scope, subscriptionId);
+    return offer ? upgradeTargetsOf(ctx.scope, offer) : [];
   }
 
   @Authorized(...Can.manageSubscriptions)

@@ -350,17 +350,10 @@ export class SubscriptionService {
     });
   }
 
-  /** The offers an ACTIVE subscription may be upgraded to (none for another status). */
-  async upgradeTargets(scope: Scope, subscriptionId: string): Promise<Offer[]> {
+  /** The offer of one of the caller's subscriptions, whose upgrade targets it may move to: null unless ACTIVE. */
+  async upgradableOffer(scope: Scope, subscriptionId: string): Promise<Offer | null> {
     const subscription = await scope.sellerSubscription(subscriptionId);
-    if (subscription.status !== ACTIVE) return [];
-    const offer = await scope.manager().findOneByOrFail(Offer, { id: subscription.offerId });
-    if (!offer.upgradeTargetIds.length) return [];
-    const targets = await scope.manager().findBy(
-      Offer,
-      offer.upgradeTargetIds.map((id) => ({ id })),
-    );
-    return offer.upgradeTargetIds.map((id) => targets.find((o) => o.id === id)).filter((o): o is Offer => Boolean(o));
+    return subscription.status === ACTIVE ? scope.loaders.offer.load(subscription.offerId) : null;
   }
 
   /**

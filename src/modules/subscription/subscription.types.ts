@@ -39,7 +39,8 @@ export class UpdateSubscriptionPayload {
 
   @Field(() => SubscriptionScheduledChange, {
     nullable: true,
-    description: 'The scheduled change this change removed (an immediate change of quantity replaces it, as in Partner Center); null when there was none',
+    description:
+      'The scheduled change this change removed (a quantity change, a suspension or auto-renewal turned off removes it, as in Partner Center) or replaced (a new schedule); null when there was none',
   })
   removedScheduledChange: SubscriptionScheduledChange | null;
 }
@@ -77,17 +78,9 @@ export class CancellationPreview {
   reason: string | null;
 }
 
+/** The payload of a change of status, auto-renewal or scheduled change: the same fields as updateSubscription's. */
 @ObjectType()
-export class SubscriptionStatusPayload {
-  @Field(() => CustomerSubscription, { description: 'After the change (same id)' })
-  subscription: CustomerSubscription;
-
-  @Field(() => SubscriptionScheduledChange, {
-    nullable: true,
-    description: 'The scheduled change this change removed (or, for scheduleSubscriptionChange, replaced); null when there was none',
-  })
-  removedScheduledChange: SubscriptionScheduledChange | null;
-}
+export class SubscriptionStatusPayload extends UpdateSubscriptionPayload {}
 
 @ObjectType()
 export class UpgradeSubscriptionPayload {
