@@ -32,5 +32,5 @@ export interface RequestContext {
 
 /** `principal` must come from a verified token that `confirmCaller` accepted. */
 export function buildContext(deps: AppDeps, services: Services, principal?: Principal, ip = '', requestId?: string): RequestContext {
-  return { scope: new Scope(deps.ds, principal, requestId), services, deps, ip };
+  return { scope: new Scope(deps.ds, principal, requestId, deps.clock), services, deps, ip };
 }

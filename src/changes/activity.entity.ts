@@ -125,6 +125,14 @@ export class Activity {
   @Column({ type: 'varchar', length: 8, default: ChangeOrigin.API })
   via: ChangeOrigin;
 
+  /**
+   * JSON: what let a partner act in a customer's tenant (its delegated admin privileges, an admin
+   * relationship's role), when the change was made under such a grant (ChangeTx.actingUnder); GraphQL:
+   * `Activity.grantedBy` (src/modules/customer-user/).
+   */
+  @Column({ type: 'text', nullable: true })
+  grantedBy: string | null;
+
   @Field(() => [FieldChange], { description: 'What the change set: each field with its value before and after' })
   get changes(): FieldChange[] {
     return this.changeSet ? (JSON.parse(this.changeSet) as FieldChange[]) : [];

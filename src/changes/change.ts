@@ -41,6 +41,11 @@ export interface ChangeRecord<D extends object> {
   alsoForPartners?: (string | null | undefined)[];
   /** false: audited, but this occurrence sends no event */
   event?: boolean;
+  /**
+   * More partners the event goes to, beside its definition's audience: found by the service in the
+   * transaction (the partners that serve a customer), where the audience rule cannot read the database
+   */
+  alsoNotify?: readonly string[];
   /** the field changes, when the change moves no row through `insert`/`update`/`remove` */
   changes?: FieldChange[];
 }
@@ -88,6 +93,9 @@ export class ChangeTx {
 
   private instant?: Date;
 
+  /** what let the caller act in another tenant (JSON on each audit record of this transaction), if anything did */
+  private grants: readonly object[] = [];
+
   constructor(
     readonly em: EntityManager,
     /** the signed-in caller; null for the server itself */
@@ -103,6 +111,14 @@ export class ChangeTx {
    */
   get at(): Date {
     return (this.instant ??= this.clock.now());
+  }
+
+  /**
+   * Records, on every audit record of this transaction, what let the caller act (a partner acting in a
+   * customer's directory: its delegated admin privileges, or the admin relationship and role).
+   */
+  actingUnder(grants: readonly object[]): void {
+    this.grants = grants;
   }
 
   /** Inserts a new row: its audit record has every field as `after`. */
@@ -214,6 +230,7 @@ export class ChangeTx {
             changeSet: JSON.stringify(changes),
             correlationId: this.correlationId,
             via,
+            grantedBy: this.grants.length ? JSON.stringify(this.grants) : null,
           }),
         );
       }
@@ -221,7 +238,7 @@ export class ChangeTx {
         if (move.owner) countChange(this.em, move.tally, move.owner, move.delta);
       }
       if (definition.audience && record.event !== false) {
-        drafts.push({ ...record.subject, type: definition.kind, data: record.data as Record<string, unknown> });
+        drafts.push({ ...record.subject, type: definition.kind, data: record.data as Record<string, unknown>, alsoNotify: record.alsoNotify });
       }
     }
     this.audits.length = 0;

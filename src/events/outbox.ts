@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
 import { afterCommit, isUniqueViolation } from '../common/database';
 import { newId } from '../common/ids';
-import { audienceKeys, changeDefinition, type EventSubject } from '../changes/catalog';
+import { audienceKeys, changeDefinition, partnerKey, type EventSubject } from '../changes/catalog';
 import type { ChangeKind as EventType } from '../changes/kinds';
 import { EventAudience, EventRecord, EventSequence } from './event.entity';
 import { countChange, EVERYONE, TallyName } from '../counts/tallies';
@@ -44,6 +44,8 @@ export interface StoredEvent {
 export interface EventDraft extends EventSubject {
   type: EventType;
   data?: Record<string, unknown>;
+  /** partners beyond the definition's audience (ChangeRecord.alsoNotify) */
+  alsoNotify?: readonly string[];
 }
 
 const ACTOR_KIND: Record<Principal['kind'], ActorKind> = { operator: 'OPERATOR', partner: 'PARTNER_USER', customer: 'CUSTOMER_USER' };
@@ -123,7 +125,7 @@ export class EventOutbox {
         subscriptionId: d.subscriptionId ?? null,
         adminRelationshipId: d.adminRelationshipId ?? null,
         data,
-        audience: audienceKeys(changeDefinition(d.type), d, data),
+        audience: [...new Set([...audienceKeys(changeDefinition(d.type), d, data), ...(d.alsoNotify ?? []).map(partnerKey)])],
         correlationId,
       };
     });

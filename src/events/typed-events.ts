@@ -1,6 +1,7 @@
 import { Field, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Node } from '../common/node';
-import { Cloud, InvitationStatus, PartnershipStatus } from '../common/enums';
+import { Cloud, InvitationStatus, PartnershipStatus, PartnerType } from '../common/enums';
+import { CustomerUserStatus } from '../modules/customer-user/customer-user.entity';
 import { AdminRelationshipEndReason, AdminRelationshipSide, AdminRelationshipStatus, AdminRole } from '../modules/admin-relationship/admin-relationship.entity';
 import { CustomerSnapshot, InvitationSnapshot } from '../modules/invitation/invitation.types';
 import { PartnershipChange, PartnershipChangedEvent, PartnershipSnapshot } from '../modules/partnership/partnership.types';
@@ -94,6 +95,67 @@ export class AdminRelationshipSnapshot {
 
 type Data = Record<string, unknown>;
 const data = (e: StoredEvent) => e.data;
+
+/** Why licences were assigned or unassigned (LICENSES_ASSIGNED, LICENSES_UNASSIGNED). */
+export enum LicenseChangeCause {
+  REQUEST = 'REQUEST',
+  USER_DELETED = 'USER_DELETED',
+  SUBSCRIPTION_CANCELLED = 'SUBSCRIPTION_CANCELLED',
+  SUBSCRIPTION_EXPIRED = 'SUBSCRIPTION_EXPIRED',
+  SUBSCRIPTION_UPGRADED = 'SUBSCRIPTION_UPGRADED',
+  RENEWAL_QUANTITY = 'RENEWAL_QUANTITY',
+}
+registerEnumType(LicenseChangeCause, {
+  name: 'LicenseChangeCause',
+  description:
+    'REQUEST: assignLicenses or unassignLicenses; USER_DELETED: the user was deleted; SUBSCRIPTION_CANCELLED, SUBSCRIPTION_EXPIRED: the subscription ended; ' +
+    'SUBSCRIPTION_UPGRADED: moved to the upgrade; RENEWAL_QUANTITY: renewed with fewer licences than were assigned (the newest went)',
+});
+
+@ObjectType({ description: 'A customer user as it was right after the change (the `user` of its events’ data): a value, never its password' })
+export class CustomerUserSnapshot {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  userName: string;
+
+  @Field()
+  displayName: string;
+
+  @Field(() => [AdminRole])
+  roles: AdminRole[];
+
+  @Field(() => CustomerUserStatus)
+  status: CustomerUserStatus;
+}
+
+@ObjectType({ description: 'A partner’s profile right after PARTNER_UPDATED (the `partner` of its data)' })
+export class PartnerProfileSnapshot {
+  @Field()
+  name: string;
+
+  @Field()
+  mpnId: string;
+
+  @Field(() => PartnerType)
+  type: PartnerType;
+
+  @Field(() => Cloud)
+  cloud: Cloud;
+}
+
+const changedFields = (description: string): TypedField => ({ type: () => [String], sdl: '[String!]!', nullable: false, description });
+const user = f.object(
+  () => CustomerUserSnapshot,
+  'CustomerUserSnapshot',
+  (e) => data(e).user,
+);
+const licenseFields = {
+  user,
+  subscriptionIds: { type: () => [ID], sdl: '[ID!]!', nullable: false },
+  cause: f.enumOf(LicenseChangeCause, 'LicenseChangeCause'),
+};
 
 function adminRelationshipSnapshot(e: StoredEvent): AdminRelationshipSnapshot {
   const a = data(e).adminRelationship as Data;
@@ -295,6 +357,26 @@ const TYPED_EVENTS: Record<EventType, { fields: Record<string, TypedField>; impl
   [EventType.ADMIN_RELATIONSHIP_EXPIRED]: { fields: { adminRelationship, reason: f.enumOf(AdminRelationshipEndReason, 'AdminRelationshipEndReason') } },
   [EventType.TEST_CLOCK_ADVANCED]: { fields: {} },
   [EventType.ADMIN_RELATIONSHIP_TERMINATED]: { fields: { adminRelationship, terminatedBy: f.enumOf(AdminRelationshipSide, 'AdminRelationshipSide') } },
+  [EventType.PARTNER_UPDATED]: {
+    fields: {
+      changed: changedFields('The fields that changed (name, contactEmail, mpnId, type, cloud)'),
+      partner: f.object(
+        () => PartnerProfileSnapshot,
+        'PartnerProfileSnapshot',
+        (e) => data(e).partner,
+      ),
+    },
+  },
+  [EventType.CUSTOMER_UPDATED]: {
+    fields: { changed: changedFields('The account details that changed (companyName, address, primaryContact, billingContact)'), companyName: f.string },
+  },
+  [EventType.CUSTOMER_USER_CREATED]: { fields: { user } },
+  [EventType.CUSTOMER_USER_UPDATED]: { fields: { user, changed: changedFields('The fields that changed (displayName, firstName, lastName, roles)') } },
+  [EventType.CUSTOMER_USER_DELETED]: { fields: { user, purgeAt: { ...f.time, description: 'Restorable until then; purged after' } } },
+  [EventType.CUSTOMER_USER_RESTORED]: { fields: { user } },
+  [EventType.CUSTOMER_USER_PURGED]: { fields: { user } },
+  [EventType.LICENSES_ASSIGNED]: { fields: licenseFields },
+  [EventType.LICENSES_UNASSIGNED]: { fields: licenseFields },
 };
 
 const INTERFACES = { PartnershipChangedEvent };

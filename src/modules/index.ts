@@ -4,6 +4,7 @@ import { activityModule } from './activity';
 import { adminRelationshipModule } from './admin-relationship';
 import { clockModule } from './clock';
 import { customerModule } from './customer';
+import { customerUserModule } from './customer-user';
 import { invitationModule } from './invitation';
 import { nodeModule } from './node';
 import { offerModule } from './offer';
@@ -33,6 +34,7 @@ export const MODULES = [
   webhookModule,
   adminRelationshipModule,
   clockModule,
+  customerUserModule,
 ] as const;
 
 for (const module of MODULES) if ('register' in module && module.register) module.register();

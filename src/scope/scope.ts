@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { Activity } from '../changes/activity.entity';
 import type { Principal } from '../common/auth/principal';
+import { type Clock, systemClock } from '../common/clock';
 import { forUpdate } from '../common/database';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../common/errors';
 import { EVERYONE } from '../counts/tallies';
@@ -53,8 +54,15 @@ export class Scope {
     readonly principal?: Principal,
     /** the request id of the HTTP request or WebSocket operation: the correlation id of the changes it makes */
     readonly requestId?: string,
+    /** the business clock (src/common/clock.ts): what time-bound grants are read against */
+    private readonly clock: Clock = systemClock,
   ) {
     this.loaders = createLoaders(this, ds);
+  }
+
+  /** The business time now (the test clock's under TEST_CLOCK): an admin relationship's access ends at its endsAt by it. */
+  now(): Date {
+    return this.clock.now();
   }
 
   /** The signed-in caller; UNAUTHENTICATED for an anonymous one. */

@@ -38,4 +38,15 @@ export const Can = {
   answerAdminRelationships: [Role.CUSTOMER_ADMIN],
   /** either side ends an admin relationship */
   terminateAdminRelationships: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.CUSTOMER_ADMIN],
+  /** a partner's profile: the operator (everything), the partner's own GLOBAL_ADMIN (name, contact email) */
+  updatePartners: [Role.PLATFORM_ADMIN, Role.GLOBAL_ADMIN],
+  /** a customer's account details: its own admin, a partner with an ACTIVE reseller relationship, the operator */
+  updateCustomers: [Role.PLATFORM_ADMIN, Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.CUSTOMER_ADMIN],
+  /**
+   * a customer's users and licences: its own admin, or a partner's admin users acting through what the
+   * customer granted (DAP, or an admin relationship's roles: src/modules/customer-user/directory-access.ts)
+   */
+  manageCustomerUsers: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.CUSTOMER_ADMIN],
+  /** reading them: the same, and the operator */
+  readCustomerUsers: [Role.PLATFORM_ADMIN, Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.CUSTOMER_ADMIN],
 } as const;

@@ -16,3 +16,17 @@ export const CUSTOMER_CREATED = defineChange<CustomerCreatedData>({
   audience: (s, d) => ({ partnerIds: [s.partnerId, d.indirectResellerId], customerIds: [s.customerId] }),
   counters: () => [{ tally: TallyName.CUSTOMERS, owner: EVERYONE, delta: 1 }],
 });
+
+export interface CustomerUpdatedData {
+  /** the account details that changed: companyName, address, primaryContact, billingContact */
+  changed: string[];
+  companyName: string;
+}
+
+export const CUSTOMER_UPDATED = defineChange<CustomerUpdatedData>({
+  kind: ChangeKind.CUSTOMER_UPDATED,
+  subjectType: SubjectType.CUSTOMER,
+  description:
+    'A customer’s account details changed (updateCustomer; the audit record has each field before and after). data: changed (the field names), companyName. To: the customer, and the partners that serve it (an ACTIVE reseller relationship).',
+  audience: (s) => ({ partnerIds: [s.partnerId], customerIds: [s.customerId] }),
+});

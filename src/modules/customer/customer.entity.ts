@@ -1,7 +1,7 @@
 import { Node } from '../../common/node';
 import { Field, GraphQLISODateTime, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { enumColumn, idColumn, nullableRefColumn, timeColumn } from '../../common/columns';
+import { enumColumn, idColumn, nullableRefColumn, nullableTimeColumn, timeColumn } from '../../common/columns';
 import { Cloud } from '../../common/enums';
 import { Partner } from '../partner/partner.entity';
 
@@ -94,6 +94,10 @@ export class Customer {
   @Column(() => Contact, { prefix: 'contact' })
   primaryContact: Contact;
 
+  @Field(() => Contact, { nullable: true, description: 'Who receives the bills, when the customer named someone other than the primary contact' })
+  @Column({ type: 'simple-json', nullable: true })
+  billingContact: Contact | null;
+
   @Field(() => AgreementAcceptance)
   @Column(() => AgreementAcceptance, { prefix: 'agreement' })
   agreement: AgreementAcceptance;
@@ -110,4 +114,8 @@ export class Customer {
   @Field(() => GraphQLISODateTime)
   @Column(timeColumn)
   createdAt: Date;
+
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When the account details last changed (updateCustomer); null: never' })
+  @Column(nullableTimeColumn)
+  updatedAt: Date | null;
 }

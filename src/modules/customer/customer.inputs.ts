@@ -162,3 +162,33 @@ export class CustomerFilter {
   @MaxCodePoints(200)
   search?: string;
 }
+
+@InputType({ description: 'The account details to change (at least one); the tenant domain never changes' })
+export class UpdateCustomerInput {
+  @Field(() => ID)
+  @IsNotEmpty()
+  @MaxCodePoints(64)
+  customerId: string;
+
+  @Field({ nullable: true, description: 'The exact legal company name (no acronyms, no test names)' })
+  @IsOptional()
+  @IsNotEmpty()
+  @MaxCodePoints(200)
+  @IsLegalCompanyName()
+  companyName?: string;
+
+  @Field(() => AddressInput, { nullable: true, description: 'The whole new address' })
+  @IsOptional()
+  @ValidateNested()
+  address?: AddressInput;
+
+  @Field(() => ContactInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  primaryContact?: ContactInput;
+
+  @Field(() => ContactInput, { nullable: true, description: 'Who receives the bills' })
+  @IsOptional()
+  @ValidateNested()
+  billingContact?: ContactInput;
+}

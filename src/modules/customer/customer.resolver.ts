@@ -10,8 +10,8 @@ import { ResellerRelationship } from '../relationship/reseller-relationship.enti
 import { CustomerSubscriptionConnection } from '../subscription/subscription.types';
 import { AdminRelationshipConnection } from '../admin-relationship/admin-relationship.types';
 import { Customer } from './customer.entity';
-import { CreateCustomerInput, CustomerFilter } from './customer.inputs';
-import { CreateCustomerPayload, CustomerConnection, CustomerPartner, type ViewedCustomer } from './customer.types';
+import { CreateCustomerInput, CustomerFilter, UpdateCustomerInput } from './customer.inputs';
+import { CreateCustomerPayload, CustomerConnection, CustomerPartner, UpdateCustomerPayload, type ViewedCustomer } from './customer.types';
 import { COST } from '../../common/cost';
 
 /** The viewer's partner's own row of a partner ↔ customer table (null for a caller that is no partner). */
@@ -53,6 +53,15 @@ export class CustomerResolver {
   })
   createCustomer(@Ctx() ctx: RequestContext, @Arg('input', () => CreateCustomerInput) input: CreateCustomerInput) {
     return ctx.services.customers.create(ctx.scope, input);
+  }
+
+  @Authorized(...Can.updateCustomers)
+  @Mutation(() => UpdateCustomerPayload, {
+    description:
+      "Change a customer's account details: its own admin, a partner with an ACTIVE reseller relationship (GLOBAL_ADMIN, ADMIN_AGENT), or the operator. The domain never changes.",
+  })
+  async updateCustomer(@Ctx() ctx: RequestContext, @Arg('input', () => UpdateCustomerInput) input: UpdateCustomerInput): Promise<UpdateCustomerPayload> {
+    return { customer: await ctx.services.customers.update(ctx.scope, input) };
   }
 
   @FieldResolver(() => ResellerRelationship, {

@@ -1,5 +1,4 @@
 import type { EntityManager } from 'typeorm';
-import { Role } from '../../common/auth/roles';
 import type { AppDeps } from '../../common/context';
 import type { Changes } from '../../changes/change';
 import { isUniqueViolation } from '../../common/database';
@@ -13,12 +12,27 @@ import type { Partner } from '../partner/partner.entity';
 import type { Scope } from '../../scope/scope';
 import type { RelationshipService } from '../relationship/relationship.service';
 import type { SubscriptionService } from '../subscription/subscription.service';
-import { CustomerUser } from './customer-user.entity';
-import { Customer } from './customer.entity';
-import type { CreateCustomerInput, CustomerFilter } from './customer.inputs';
+import { CustomerUser, CustomerUserStatus } from '../customer-user/customer-user.entity';
+import { userNameKey } from '../customer-user/customer-user.rules';
+import { AdminRole } from '../admin-relationship/admin-relationship.entity';
+import { type Address, Customer } from './customer.entity';
+import type { AddressInput, CreateCustomerInput, CustomerFilter, UpdateCustomerInput } from './customer.inputs';
+import { fieldChanges } from '../../changes/change';
 import type { AdminCredentials } from './customer.types';
 import { tallyCount, TallyName } from '../../counts/tallies';
-import { CUSTOMER_CREATED } from './customer.changes';
+import { CUSTOMER_CREATED, CUSTOMER_UPDATED } from './customer.changes';
+
+/** An address as stored: absent optional lines are null, the country upper-case. */
+function addressOf(input: AddressInput): Address {
+  return {
+    addressLine1: input.addressLine1,
+    addressLine2: input.addressLine2 ?? null,
+    city: input.city,
+    state: input.state ?? null,
+    postalCode: input.postalCode,
+    country: input.country.toUpperCase(),
+  };
+}
 
 export class CustomerService {
   constructor(
@@ -55,14 +69,9 @@ export class CustomerService {
           companyName: input.companyName.trim(),
           domain,
           cloud,
-          address: {
-            addressLine1: input.address.addressLine1,
-            addressLine2: input.address.addressLine2 ?? null,
-            city: input.address.city,
-            state: input.address.state ?? null,
-            postalCode: input.address.postalCode,
-            country: input.address.country.toUpperCase(),
-          },
+          address: addressOf(input.address),
+          billingContact: null,
+          updatedAt: null,
           primaryContact: { ...input.primaryContact },
           agreement: { ...input.agreement },
           indirectResellerId: input.indirectResellerId ?? null,
@@ -80,10 +89,17 @@ export class CustomerService {
           id: newId(),
           customerId: customer.id,
           userName,
+          userNameKey: userNameKey(userName),
+          displayName: 'Administrator',
+          firstName: null,
+          lastName: null,
+          roles: [AdminRole.GLOBAL_ADMINISTRATOR],
+          status: CustomerUserStatus.ACTIVE,
           passwordHash,
-          role: Role.CUSTOMER_ADMIN,
           mustChangePassword: true,
           createdAt: tx.at,
+          updatedAt: null,
+          deletedAt: null,
         });
 
         if (creator) {
@@ -129,6 +145,36 @@ export class CustomerService {
     if (!(await scope.lockActivePartnership(em, resellerId))) {
       throw UserInputError.field(field, 'must be an indirect reseller in an ACTIVE partnership with you');
     }
+  }
+
+  /**
+   * The account details (company name, address, primary and billing contact), by the customer's admin,
+   * a partner with an ACTIVE reseller relationship (GLOBAL_ADMIN, ADMIN_AGENT) or the operator. The
+   * domain never changes. The audit record has each changed field before and after.
+   */
+  async update(scope: Scope, input: UpdateCustomerInput): Promise<Customer> {
+    const given = (['companyName', 'address', 'primaryContact', 'billingContact'] as const).filter((f) => input[f] !== undefined && input[f] !== null);
+    if (!given.length) throw UserInputError.field('input', 'give at least one of companyName, address, primaryContact, billingContact');
+    return this.changes.run(scope, async (tx) => {
+      const { em } = tx;
+      const customer = await scope.lockForChange(em, Customer, input.customerId);
+      const set: Partial<Customer> = {};
+      if (input.companyName) set.companyName = input.companyName.trim();
+      if (input.address) set.address = addressOf(input.address);
+      if (input.primaryContact) set.primaryContact = { ...input.primaryContact };
+      if (input.billingContact) set.billingContact = { ...input.billingContact };
+      const changed = fieldChanges(customer, set).map((c) => c.field);
+      if (!changed.length) return customer;
+      const serving = await this.relationships.servingPartnerIds(em, customer.id);
+      const after = await tx.update(Customer, customer, { ...set, updatedAt: tx.at }, CUSTOMER_UPDATED, (row) => ({
+        subject: { partnerId: scope.partnerId ?? null, customerId: row.id },
+        subjectId: row.id,
+        data: { changed, companyName: row.companyName },
+        alsoNotify: serving,
+      }));
+      if (!after) throw new ConflictError(`Customer ${customer.id} changed meanwhile: read it again`);
+      return after;
+    });
   }
 
   get(scope: Scope, id: string): Promise<Customer> {

@@ -36,6 +36,12 @@ export class CreateCustomerPayload {
   adminCredentials: AdminCredentials;
 }
 
+@ObjectType()
+export class UpdateCustomerPayload {
+  @Field(() => Customer)
+  customer: Customer;
+}
+
 @ObjectType({ description: 'A partner of a customer, with its relationship and privileges' })
 export class CustomerPartner {
   @Field(() => Partner)

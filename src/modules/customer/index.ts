@@ -3,7 +3,6 @@ import { EVERYONE, registerTally, TallyName } from '../../counts/tallies';
 import { defineModule } from '../module';
 import type { RelationshipService } from '../relationship/relationship.service';
 import type { SubscriptionService } from '../subscription/subscription.service';
-import { CustomerUser } from './customer-user.entity';
 import * as customerChanges from './customer.changes';
 import { Customer } from './customer.entity';
 import { CustomerResolver } from './customer.resolver';
@@ -15,10 +14,10 @@ declare module '../../context' {
   }
 }
 
-/** Customers (the tenants of their users) and their users. */
+/** Customers: the tenants (their users: src/modules/customer-user/). */
 export const customerModule = defineModule({
   name: 'customer',
-  entities: [Customer, CustomerUser],
+  entities: [Customer],
   resolvers: [CustomerResolver],
   // every kind of change the feature declares (each export of its .changes.ts is one)
   changes: Object.values(customerChanges),

@@ -1,5 +1,5 @@
 import { IsEmail, IsEnum, IsNotEmpty, IsOptional, Matches } from 'class-validator';
-import { Field, InputType } from 'type-graphql';
+import { Field, ID, InputType } from 'type-graphql';
 import { Cloud, PartnerType } from '../../common/enums';
 import { MaxCodePoints } from '../../common/validation';
 
@@ -45,4 +45,40 @@ export class PartnerFilter {
   @IsOptional()
   @MaxCodePoints(200)
   search?: string;
+}
+
+@InputType({ description: 'The fields to change (at least one). The MPN ID, type and cloud: only the operator.' })
+export class UpdatePartnerInput {
+  @Field(() => ID)
+  @IsNotEmpty()
+  @MaxCodePoints(64)
+  partnerId: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsNotEmpty()
+  @MaxCodePoints(200)
+  name?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsEmail()
+  @MaxCodePoints(254)
+  contactEmail?: string;
+
+  @Field({ nullable: true, description: 'The operator only; unique (CONFLICT on a duplicate)' })
+  @IsOptional()
+  @MaxCodePoints(10)
+  @Matches(/^\d{6,10}$/, { message: 'mpnId must be 6 to 10 digits' })
+  mpnId?: string;
+
+  @Field(() => PartnerType, { nullable: true, description: 'The operator only; not while the partner is in an ACTIVE partnership' })
+  @IsOptional()
+  @IsEnum(PartnerType)
+  type?: PartnerType;
+
+  @Field(() => Cloud, { nullable: true, description: 'The operator only; not while the partner has customers, partnerships or admin relationships' })
+  @IsOptional()
+  @IsEnum(Cloud)
+  cloud?: Cloud;
 }

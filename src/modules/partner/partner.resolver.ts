@@ -3,8 +3,8 @@ import { Can } from '../../common/auth/roles';
 import { ConnectionArgs } from '../../common/pagination';
 import type { RequestContext } from '../../context';
 import { Partner } from './partner.entity';
-import { CreatePartnerInput, PartnerFilter } from './partner.inputs';
-import { CreatePartnerPayload, PartnerConnection } from './partner.types';
+import { CreatePartnerInput, PartnerFilter, UpdatePartnerInput } from './partner.inputs';
+import { CreatePartnerPayload, PartnerConnection, UpdatePartnerPayload } from './partner.types';
 import { COST } from '../../common/cost';
 
 @Resolver(() => Partner)
@@ -27,6 +27,15 @@ export class PartnerResolver {
   @Mutation(() => CreatePartnerPayload, { description: 'Onboard a partner (operator only)' })
   async createPartner(@Ctx() ctx: RequestContext, @Arg('input', () => CreatePartnerInput) input: CreatePartnerInput): Promise<CreatePartnerPayload> {
     return { partner: await ctx.services.partners.create(ctx.scope, input) };
+  }
+
+  @Authorized(...Can.updatePartners)
+  @Mutation(() => UpdatePartnerPayload, {
+    description:
+      "Change a partner's profile: the operator, or the partner's own GLOBAL_ADMIN (name, contact email). MPN ID, type and cloud: the operator only.",
+  })
+  async updatePartner(@Ctx() ctx: RequestContext, @Arg('input', () => UpdatePartnerInput) input: UpdatePartnerInput): Promise<UpdatePartnerPayload> {
+    return { partner: await ctx.services.partners.update(ctx.scope, input) };
   }
 
   @FieldResolver(() => String, {

@@ -10,3 +10,9 @@ export class CreatePartnerPayload {
   @Field(() => Partner)
   partner: Partner;
 }
+
+@ObjectType()
+export class UpdatePartnerPayload {
+  @Field(() => Partner)
+  partner: Partner;
+}

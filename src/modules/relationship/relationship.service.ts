@@ -1,4 +1,4 @@
-import type { EntityTarget, ObjectLiteral } from 'typeorm';
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ChangeRecord, ChangeTx, Changes } from '../../changes/change';
 import type { ChangeDefinition } from '../../changes/catalog';
 import { isUniqueViolation } from '../../common/database';
@@ -37,6 +37,12 @@ async function insertOnce<T extends ObjectLiteral, D extends object>(
 /** Reseller relationships and delegated admin privileges: two separate states of a partner ↔ customer pair. */
 export class RelationshipService {
   constructor(private readonly changes: Changes) {}
+
+  /** The partners that serve a customer now: those with an ACTIVE reseller relationship (the audience of its account's events). */
+  async servingPartnerIds(em: EntityManager, customerId: string): Promise<string[]> {
+    const rows = await em.find(ResellerRelationship, { select: { partnerId: true }, where: { customerId, status: RelationshipStatus.ACTIVE } });
+    return rows.map((r) => r.partnerId);
+  }
 
   /**
    * Makes the relationship ACTIVE in the caller's change transaction: creates it, or re-activates a

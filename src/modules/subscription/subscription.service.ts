@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { ChangeDefinition } from '../../changes/catalog';
 import type { ChangeRecord, ChangeTx, Changes } from '../../changes/change';
+import { moveAll, releaseAll, requireRoomFor } from '../customer-user/licenses';
 import { hasAnyRole } from '../../common/auth/principal';
 import { Can } from '../../common/auth/roles';
 import type { AppDeps } from '../../common/context';
@@ -189,6 +190,8 @@ export class SubscriptionService {
           set.licenseWindows = afterIncrease(subscription.licenseWindows, input.quantity - subscription.quantity, tx.at);
         } else {
           this.requireManager(scope, 'reduce licences');
+          // never below what is assigned to users (CONFLICT naming the subscription)
+          await requireRoomFor(em, subscription, input.quantity);
           const by = subscription.quantity - input.quantity;
           const windows = afterDecrease(subscription.licenseWindows, by, tx.at);
           if (!windows) throw new ConflictError(`Cannot reduce ${by} licences: ${decreaseRefusal(subscription.licenseWindows, by, tx.at)}`);
@@ -227,6 +230,7 @@ export class SubscriptionService {
         details: { reason, refund },
         data: (after) => ({ subscription: snapshot(after), cancellationReason: reason, refund }),
       }));
+      await releaseAll(tx, updated, 'SUBSCRIPTION_CANCELLED');
       return { subscription: updated, refund };
     });
   }
@@ -308,6 +312,8 @@ export class SubscriptionService {
       const offer = offerId === current.id ? current : await this.offers.requireOffer(em, offerId, 'input.offerId');
       const quantity = input.quantity ?? subscription.quantity;
       this.offers.requireQuantity(offer, quantity, 'input.quantity');
+      // the renewal would take back licences: not below what is assigned now (later assignments beyond it go at the renewal)
+      if (quantity < subscription.quantity) await requireRoomFor(em, subscription, quantity);
       // a term or frequency not given stays as it is, where the (new) offer sells it so
       const term = this.offers.requireTerm(
         offer,
@@ -393,6 +399,8 @@ export class SubscriptionService {
         autoRenew: subscription.autoRenew,
         upgradedFromId: subscription.id,
       });
+      // the users keep their licences: they move to the upgrade (CONFLICT when it has too few)
+      await moveAll(tx, subscription, next);
       const removed = subscription.scheduledChange;
       const previous = await this.move(
         tx,

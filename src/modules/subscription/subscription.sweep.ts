@@ -9,6 +9,7 @@ import { Offer } from '../offer/offer.entity';
 import type { OfferService } from '../offer/offer.service';
 import { termEnd, TermDuration } from '../offer/offer.terms';
 import { SUBSCRIPTION_EXPIRED, SUBSCRIPTION_EXPIRING, SUBSCRIPTION_RENEWED } from './subscription.changes';
+import { releaseAll, trimTo } from '../customer-user/licenses';
 import { about, snapshot } from './subscription.snapshot';
 import { CustomerSubscription, SubscriptionStatus } from './subscription.entity';
 import { windowEnd } from './subscription.rules';
@@ -103,7 +104,7 @@ export class SubscriptionSweep {
           remindedDays: remindersBehind(termEndsAt.getTime() - now.getTime()),
           updatedAt: tx.at,
         };
-        return this.change(
+        const renewed = await this.change(
           tx,
           s,
           set,
@@ -115,6 +116,9 @@ export class SubscriptionSweep {
           }),
           { where: 'autoRenew = :renews', params: { renews: true } },
         );
+        // fewer licences than are assigned: the newest assignments go (LICENSES_UNASSIGNED, RENEWAL_QUANTITY)
+        if (renewed && quantity < s.quantity) await trimTo(tx, renewed, quantity);
+        return renewed;
       },
       { correlationId: run },
     );
@@ -123,8 +127,8 @@ export class SubscriptionSweep {
   private async expire(s: CustomerSubscription, run: string): Promise<boolean> {
     const after = await this.changes.run(
       null,
-      (tx) =>
-        this.change(
+      async (tx) => {
+        const expired = await this.change(
           tx,
           s,
           { status: EXPIRED, endedAt: s.termEndsAt, scheduledChange: null, updatedAt: tx.at },
@@ -133,7 +137,11 @@ export class SubscriptionSweep {
             subscription: snapshot(row),
           }),
           { where: 'autoRenew = :renews', params: { renews: s.autoRenew } },
-        ),
+        );
+        // an ended subscription's licences are taken back, in the same transaction
+        if (expired) await releaseAll(tx, expired, 'SUBSCRIPTION_EXPIRED');
+        return expired;
+      },
       { correlationId: run },
     );
     return Boolean(after);

@@ -1,0 +1,125 @@
+import { ArrayMaxSize, ArrayNotEmpty, IsBoolean, IsEnum, IsNotEmpty, IsOptional } from 'class-validator';
+import { Field, ID, InputType } from 'type-graphql';
+import { MaxCodePoints } from '../../common/validation';
+import { AdminRole } from '../admin-relationship/admin-relationship.entity';
+
+@InputType({ description: "A new user of a customer's directory" })
+export class CreateCustomerUserInput {
+  @Field(() => ID)
+  @IsNotEmpty()
+  @MaxCodePoints(64)
+  customerId: string;
+
+  @Field({ description: "name@<the customer's domain>; unique whatever the letter case (NFKC)" })
+  @IsNotEmpty()
+  @MaxCodePoints(320)
+  userName: string;
+
+  @Field()
+  @IsNotEmpty()
+  @MaxCodePoints(256)
+  displayName: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsNotEmpty()
+  @MaxCodePoints(64)
+  firstName?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsNotEmpty()
+  @MaxCodePoints(64)
+  lastName?: string;
+
+  @Field(() => [AdminRole], {
+    nullable: true,
+    description: 'Administrator roles (default none). A partner gives them only with PRIVILEGED_ROLE_ADMINISTRATOR or GLOBAL_ADMINISTRATOR.',
+  })
+  @IsOptional()
+  @ArrayMaxSize(13)
+  @IsEnum(AdminRole, { each: true })
+  roles?: AdminRole[];
+}
+
+@InputType({ description: 'The fields of a user to change (at least one); the user name never changes' })
+export class UpdateCustomerUserInput {
+  @Field(() => ID)
+  @IsNotEmpty()
+  @MaxCodePoints(64)
+  userId: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsNotEmpty()
+  @MaxCodePoints(256)
+  displayName?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsNotEmpty()
+  @MaxCodePoints(64)
+  firstName?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsNotEmpty()
+  @MaxCodePoints(64)
+  lastName?: string;
+
+  @Field(() => [AdminRole], { nullable: true, description: 'The whole new list of administrator roles (empty: none)' })
+  @IsOptional()
+  @ArrayMaxSize(13)
+  @IsEnum(AdminRole, { each: true })
+  roles?: AdminRole[];
+}
+
+/** A user, by id (the shape of deleteCustomerUser's and restoreCustomerUser's inputs; not in the schema itself). */
+@InputType('CustomerUserRefInput')
+export class CustomerUserRefInput {
+  @Field(() => ID)
+  @IsNotEmpty()
+  @MaxCodePoints(64)
+  userId: string;
+}
+
+/** A user and subscriptions of its customer (the shape of assignLicenses' and unassignLicenses' inputs; not in the schema itself). */
+@InputType('LicenseChangeInput')
+export class LicenseChangeInput {
+  @Field(() => ID)
+  @IsNotEmpty()
+  @MaxCodePoints(64)
+  userId: string;
+
+  @Field(() => [ID])
+  @ArrayNotEmpty()
+  @ArrayMaxSize(50)
+  @IsNotEmpty({ each: true })
+  @MaxCodePoints(64, { each: true })
+  subscriptionIds: string[];
+}
+
+@InputType({ description: 'The user to delete' })
+export class DeleteCustomerUserInput extends CustomerUserRefInput {}
+
+@InputType({ description: 'The deleted user to restore' })
+export class RestoreCustomerUserInput extends CustomerUserRefInput {}
+
+@InputType({ description: 'A user, and the subscriptions of its customer to give it one licence of each' })
+export class AssignLicensesInput extends LicenseChangeInput {}
+
+@InputType({ description: 'A user, and the subscriptions whose licence to take back from it' })
+export class UnassignLicensesInput extends LicenseChangeInput {}
+
+@InputType()
+export class CustomerUserFilter {
+  @Field({ nullable: true, description: 'Part of the user name or the display name' })
+  @IsOptional()
+  @MaxCodePoints(200)
+  search?: string;
+
+  @Field({ nullable: true, description: 'Also the deleted users that can still be restored (default false)' })
+  @IsOptional()
+  @IsBoolean()
+  includeDeleted?: boolean;
+}
