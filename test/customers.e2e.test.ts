@@ -41,7 +41,8 @@ describe('createCustomer', () => {
     });
     const fieldNames = introspection.data!.__schema.types.flatMap((ty) => (ty.fields ?? []).map((f) => f.name.toLowerCase()));
     expect(fieldNames.filter((n) => n.includes('hash'))).toEqual([]);
-    expect(fieldNames.filter((n) => n.includes('password'))).toEqual(['temporarypassword']);
+    // the one-time passwords of the creating payloads (AdminCredentials, CreateCustomerUserPayload), and a flag: never a password of a user
+    expect(fieldNames.filter((n) => n.includes('password')).sort()).toEqual(['mustchangepassword', 'temporarypassword', 'temporarypassword']);
 
     // Stored only as a hash.
     const rows = await t.server.ds.query<{ passwordHash: string }[]>('SELECT passwordHash FROM customer_user WHERE userName = ?', [

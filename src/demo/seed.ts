@@ -128,6 +128,16 @@ export async function seedDemo(deps: AppDeps, services: Services): Promise<void>
     const { token: link } = await services.adminRelationships.create(contoso, { customerId: adatum.id, ...request });
     await services.adminRelationships.approve(adatumAdmin, link);
   }
+  // Adatum's directory: two users holding licences of its Premium subscription, one added by Contoso through its DAP
+  const premium = await subscriptionOf(deps, adatum.id, 'm365-business-premium');
+  const directory: [Scope, string, string][] = [
+    [adatumAdmin, 'ava.jensen', 'Ava Jensen'],
+    [contoso, 'ben.miller', 'Ben Miller'],
+  ];
+  for (const [by, name, displayName] of directory) {
+    const { user } = await services.customerUsers.create(by, { customerId: adatum.id, userName: `${name}@adatum.onmicrosoft.com`, displayName });
+    await services.customerUsers.assign(by, { userId: user.id, subscriptionIds: [premium] });
+  }
   await services.adminRelationships.create(contoso, {
     customerId: litware.id,
     displayName: 'Contoso Exchange migration for Litware',
