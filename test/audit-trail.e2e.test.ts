@@ -261,7 +261,7 @@ describe('export', () => {
     expect(csv.headers.get('cache-control')).toBe('no-store');
     const lines = csv.body.split('\r\n');
     expect(lines[0]).toBe(
-      'id,occurredAt,action,subjectType,subjectId,partnerId,customerId,actorUserId,actorRoles,actorPartnerId,actorCustomerId,via,correlationId,attestation,changes',
+      'id,occurredAt,action,subjectType,subjectId,partnerId,customerId,actorUserId,actorRoles,actorPartnerId,actorCustomerId,via,correlationId,attestation,changes,grantedBy',
     );
     expect(lines.pop()).toBe(''); // every line ends with CRLF
     expect(lines.length - 1).toBe(totalCount);
@@ -282,6 +282,7 @@ describe('export', () => {
       actorUserId: 'agent-of-a',
       actorRoles: ['ADMIN_AGENT'],
       via: 'API',
+      grantedBy: [],
     });
     expect(update.changes).toEqual(expect.arrayContaining([{ field: 'quantity', before: '5', after: '7' }]));
     // the CSV's changes column is the same JSON, quoted

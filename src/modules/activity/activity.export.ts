@@ -48,6 +48,7 @@ export const EXPORT_COLUMNS = [
   'correlationId',
   'attestation',
   'changes',
+  'grantedBy',
 ] as const;
 
 const PARAMETERS = new Set(['format', 'from', 'to', 'customerId', 'subjectType', 'subjectId', 'actions', 'actorUserId', 'correlationId', 'partnerId']);
@@ -76,6 +77,7 @@ const AT = EXPORT_COLUMNS.indexOf('occurredAt');
 const ROLES = EXPORT_COLUMNS.indexOf('actorRoles');
 const ATTESTATION = EXPORT_COLUMNS.indexOf('attestation');
 const CHANGES = EXPORT_COLUMNS.indexOf('changes');
+const GRANTED_BY = EXPORT_COLUMNS.indexOf('grantedBy');
 
 /** The text SQLite stores for a time (`2026-01-31 09:30:00.000`, UTC) or MySQL's Date, as ISO 8601 with milliseconds (as `Date.toISOString`). */
 export function isoTime(value: TrailValue): string {
@@ -90,7 +92,7 @@ export function isoTime(value: TrailValue): string {
 /** A stored boolean (SQLite, MySQL: 0 or 1) as the entity reads it; null stays null. */
 const bool = (value: TrailValue) => (value === null || value === undefined ? null : Boolean(value));
 
-/** One CSV line: the roles space-separated, the field changes as their stored JSON (as `changes` in NDJSON). */
+/** One CSV line: the roles space-separated, the field changes and the grant as their stored JSON (as in NDJSON). */
 function csvLine(row: TrailValue[]): string {
   let line = '';
   for (let i = 0; i < row.length; i++) {
@@ -99,7 +101,7 @@ function csvLine(row: TrailValue[]): string {
     if (i === AT) line += csvCell(isoTime(value));
     else if (i === ROLES) line += csvCell(String(value ?? '').replace(/,/g, ' '));
     else if (i === ATTESTATION) line += csvCell(bool(value));
-    else if (i === CHANGES) line += csvCell((value as string | null) ?? '[]');
+    else if (i === CHANGES || i === GRANTED_BY) line += csvCell((value as string | null) ?? '[]');
     else line += csvCell(value as string | null); // text columns: never a Date
   }
   return `${line}\r\n`;
@@ -110,7 +112,7 @@ const NDJSON_KEYS = EXPORT_COLUMNS.map((c, i) => `${i === 0 ? '{' : ','}${JSON.s
 
 /**
  * One NDJSON line: one object with the columns in order, the roles an array, the stored change set
- * going in as the JSON text it is (not parsed and written again).
+ * and grant going in as the JSON text they are (not parsed and written again).
  */
 function ndjsonLine(row: TrailValue[]): string {
   let line = '';
@@ -120,7 +122,7 @@ function ndjsonLine(row: TrailValue[]): string {
     if (i === AT) line += JSON.stringify(isoTime(value));
     else if (i === ROLES) line += JSON.stringify(typeof value === 'string' && value.length > 0 ? value.split(',') : []);
     else if (i === ATTESTATION) line += JSON.stringify(bool(value));
-    else if (i === CHANGES) line += String(value ?? '[]');
+    else if (i === CHANGES || i === GRANTED_BY) line += String(value ?? '[]');
     else line += JSON.stringify(value ?? null);
   }
   return `${line}}\n`;

@@ -72,7 +72,7 @@ export class UpdatePartnerInput {
   @Matches(/^\d{6,10}$/, { message: 'mpnId must be 6 to 10 digits' })
   mpnId?: string;
 
-  @Field(() => PartnerType, { nullable: true, description: 'The operator only; not while the partner is in an ACTIVE partnership' })
+  @Field(() => PartnerType, { nullable: true, description: 'The operator only; not while the partner has customers, partnerships or admin relationships' })
   @IsOptional()
   @IsEnum(PartnerType)
   type?: PartnerType;

@@ -42,7 +42,7 @@ export class PartnerService {
   /**
    * The operator, or the partner's own GLOBAL_ADMIN (name and contact email). The MPN ID stays unique;
    * the cloud and the type stay what the partner's ties were formed under: no cloud change while it has
-   * customers, partnerships or admin relationships, no type change while it is in an ACTIVE partnership.
+   * customers, ACTIVE partnerships or admin relationships, nor its type (what it may sell and to whom).
    */
   async update(scope: Scope, input: UpdatePartnerInput): Promise<Partner> {
     const given = PROFILE.filter((field) => input[field] !== undefined && input[field] !== null);
@@ -64,8 +64,8 @@ export class PartnerService {
           set.mpnId = input.mpnId;
         }
         if (input.type && input.type !== partner.type) {
-          if (await this.hasTies(em, partner.id, { partnerships: true })) {
-            throw new ConflictError(`The type of partner ${partner.id} cannot change while it is in an ACTIVE partnership (input.type)`);
+          if (await this.hasTies(em, partner.id, { partnerships: true, customers: true })) {
+            throw new ConflictError(`The type of partner ${partner.id} cannot change while it has customers, partnerships or admin relationships (input.type)`);
           }
           set.type = input.type;
         }
