@@ -3,23 +3,9 @@ import { Field, ID, InputType } from 'type-graphql';
 import { MaxCodePoints } from '../../common/validation';
 import { AdminRole } from '../admin-relationship/admin-relationship.entity';
 
-@InputType({ description: "A new user of a customer's directory" })
-export class CreateCustomerUserInput {
-  @Field(() => ID)
-  @IsNotEmpty()
-  @MaxCodePoints(64)
-  customerId: string;
-
-  @Field({ description: "name@<the customer's domain>; unique whatever the letter case (NFKC)" })
-  @IsNotEmpty()
-  @MaxCodePoints(320)
-  userName: string;
-
-  @Field()
-  @IsNotEmpty()
-  @MaxCodePoints(256)
-  displayName: string;
-
+/** The optional fields of a user that creating and updating share (not in the schema itself). */
+@InputType('CustomerUserFieldsInput')
+export class CustomerUserFieldsInput {
   @Field({ nullable: true })
   @IsOptional()
   @IsNotEmpty()
@@ -34,7 +20,8 @@ export class CreateCustomerUserInput {
 
   @Field(() => [AdminRole], {
     nullable: true,
-    description: 'Administrator roles (default none). A partner gives them only with PRIVILEGED_ROLE_ADMINISTRATOR or GLOBAL_ADMINISTRATOR.',
+    description:
+      'Administrator roles (creating: default none; updating: the whole new list, empty for none). A partner gives them only with PRIVILEGED_ROLE_ADMINISTRATOR or GLOBAL_ADMINISTRATOR.',
   })
   @IsOptional()
   @ArrayMaxSize(13)
@@ -42,8 +29,26 @@ export class CreateCustomerUserInput {
   roles?: AdminRole[];
 }
 
+@InputType({ description: "A new user of a customer's directory" })
+export class CreateCustomerUserInput extends CustomerUserFieldsInput {
+  @Field(() => ID)
+  @IsNotEmpty()
+  @MaxCodePoints(64)
+  customerId: string;
+
+  @Field({ description: "name@<the customer's domain>; unique whatever the letter case (NFKC)" })
+  @IsNotEmpty()
+  @MaxCodePoints(320)
+  userName: string;
+
+  @Field()
+  @IsNotEmpty()
+  @MaxCodePoints(256)
+  displayName: string;
+}
+
 @InputType({ description: 'The fields of a user to change (at least one); the user name never changes' })
-export class UpdateCustomerUserInput {
+export class UpdateCustomerUserInput extends CustomerUserFieldsInput {
   @Field(() => ID)
   @IsNotEmpty()
   @MaxCodePoints(64)
@@ -54,24 +59,6 @@ export class UpdateCustomerUserInput {
   @IsNotEmpty()
   @MaxCodePoints(256)
   displayName?: string;
-
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsNotEmpty()
-  @MaxCodePoints(64)
-  firstName?: string;
-
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsNotEmpty()
-  @MaxCodePoints(64)
-  lastName?: string;
-
-  @Field(() => [AdminRole], { nullable: true, description: 'The whole new list of administrator roles (empty: none)' })
-  @IsOptional()
-  @ArrayMaxSize(13)
-  @IsEnum(AdminRole, { each: true })
-  roles?: AdminRole[];
 }
 
 /** A user, by id (the shape of deleteCustomerUser's and restoreCustomerUser's inputs; not in the schema itself). */
