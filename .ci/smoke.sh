@@ -28,9 +28,9 @@ echo "$SUBS" | grep -q '"scheduledChange":{"quantity":12,"offer":{"id":"m365-bus
 # Adatum's directory, read by Contoso through its delegated admin privileges: the admin and two licensed users
 ADATUM="$(echo "$SUBS" | grep -o '"node":{"id":"[0-9a-f-]*"' | head -1 | grep -o '[0-9a-f-]\{36\}')"
 USERS="$(curl -fs "http://localhost:$PORT/graphql" -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \
-  -d "{\"query\":\"{ customerUsers(customerId: \\\"$ADATUM\\\") { totalCount edges { node { userName licenses { offer { id } } } } } }\"}")"
+  -d "{\"query\":\"{ customerUsers(customerId: \\\"$ADATUM\\\") { totalCount edges { node { userName licenses { edges { node { offer { id } } } } } } } }\"}")"
 echo "$USERS" | grep -q '"totalCount":3' || { echo "unexpected users: $USERS"; exit 1; }
-echo "$USERS" | grep -q '"userName":"ben.miller@adatum.onmicrosoft.com","licenses":\[{"offer":{"id":"m365-business-premium"}}\]' || { echo "unexpected users: $USERS"; exit 1; }
+echo "$USERS" | grep -q '"userName":"ben.miller@adatum.onmicrosoft.com","licenses":{"edges":\[{"node":{"offer":{"id":"m365-business-premium"}}}\]}' || { echo "unexpected users: $USERS"; exit 1; }
 # what a browser opens in development: the dashboard example, a link page (here an unknown token)
 curl -fs "http://localhost:$PORT/examples/dashboard/" | grep -q '<h1>Partner dashboard</h1>' || { echo "no dashboard example"; exit 1; }
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$PORT/invitations/no-such-token")" = 404 ] || { echo "no link page"; exit 1; }

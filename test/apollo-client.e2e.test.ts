@@ -7,7 +7,7 @@ import { ApolloClient, gql, HttpLink, InMemoryCache, type DocumentNode, type Obs
 import { loadDevMessages, loadErrorMessages } from '@apollo/client/dev';
 import { relayStylePagination } from '@apollo/client/utilities';
 import { format } from 'node:util';
-import { getOperationAST } from 'graphql';
+import { getOperationAST, print } from 'graphql';
 import { approveAdmin, requestAdmin } from './support/admin-relationships';
 import { createCustomer, createPartner, customerInput, uniqueMpnId, type TestPartner } from './support/factories';
 import { accept, invite, standaloneCustomer } from './support/invitations';
@@ -29,7 +29,7 @@ let t: TestServer;
 let mutationNames: string[];
 type TypeFields = { fields: { name: string }[] };
 /** The object types whose fields the cases check (what exists only on a payload is not on the entity). */
-const INTROSPECTED = ['Customer', 'CustomerInvitation', 'PartnershipRequest', 'AdminRelationship', 'WebhookEndpoint'];
+const INTROSPECTED = ['Customer', 'CustomerInvitation', 'PartnershipRequest', 'AdminRelationship', 'WebhookEndpoint', 'CustomerUser'];
 const typeFields: Record<string, string[]> = {};
 
 /** What Apollo (or anything else) printed through console.warn / console.error / console.log during a test. */
@@ -1597,6 +1597,215 @@ const cases: Record<string, Case> = {
       await receiver.stop();
     }
   },
+
+  async updatePartner() {
+    const p = await createPartner(t, 'DIRECT_RESELLER', 'PUBLIC', 'Apollo Profile Ltd');
+    const s = session(p.token);
+    const Profile = gql`
+      query PartnerProfile($id: ID!) {
+        partner(id: $id) {
+          id
+          name
+          contactEmail
+        }
+      }
+    `;
+    const watched = await watch<{ partner: { id: string; name: string; contactEmail: string | null } }>(s, Profile, { id: p.id });
+    expect(watched.latest().partner).toMatchObject({ name: 'Apollo Profile Ltd', contactEmail: 'contact@partner.example' });
+    await mutateOnly(
+      s,
+      gql`
+        mutation UpdatePartner($input: UpdatePartnerInput!) {
+          updatePartner(input: $input) {
+            partner {
+              id
+              name
+              contactEmail
+            }
+          }
+        }
+      `,
+      { input: { partnerId: p.id, name: 'Apollo Profile Group Ltd', contactEmail: 'ops@profile.example' } },
+    );
+    expect(watched.latest().partner).toEqual({ __typename: 'Partner', id: p.id, name: 'Apollo Profile Group Ltd', contactEmail: 'ops@profile.example' });
+    watched.stop();
+  },
+
+  async updateCustomer() {
+    const p = await createPartner(t);
+    const { id, domain } = await createCustomer(t, p.token);
+    // the customer's own admin changes its account details
+    const s = session(await t.tokens.customer(id));
+    const watched = await watch<{ customer: Record<string, unknown> }>(s, AccountOfCustomer, { id });
+    const before = watched.latest().customer;
+    expect(before).toMatchObject({ domain, billingContact: null, updatedAt: null });
+    const billingContact = { firstName: 'Bill', lastName: 'Payer', email: 'bill@customer.example', phoneNumber: '+1 206 555 0142' };
+    await mutateOnly(
+      s,
+      gql`
+        mutation UpdateCustomer($input: UpdateCustomerInput!) {
+          updateCustomer(input: $input) {
+            customer {
+              ...AccountFields
+            }
+          }
+        }
+        ${AccountFields}
+      `,
+      { input: { customerId: id, companyName: 'Apollo Renamed Limited', billingContact } },
+    );
+    expect(watched.latest().customer).toEqual({
+      ...before,
+      companyName: 'Apollo Renamed Limited',
+      billingContact: { __typename: 'Contact', ...billingContact },
+      updatedAt: expect.any(String),
+    });
+    watched.stop();
+  },
+
+  async createCustomerUser() {
+    const { p, customerId, domain } = await directoryWorld({ user: false });
+    // the partner, through the delegated admin privileges of the customer it created
+    const s = session(p.token);
+    const data = await mutateOnly<{ createCustomerUser: { user: { id: string }; temporaryPassword: string } }>(
+      s,
+      gql`
+        mutation CreateCustomerUser($input: CreateCustomerUserInput!) {
+          createCustomerUser(input: $input) {
+            user {
+              ...UserFields
+            }
+            temporaryPassword
+          }
+        }
+        ${UserFields}
+      `,
+      { input: { customerId, userName: `grace@${domain}`, displayName: 'Grace Hopper' } },
+    );
+    const { id } = data.createCustomerUser.user;
+    expect(cached(s, 'CustomerUser', id, 'id userName displayName roles status licenses { edges { node { id } } }')).toEqual({
+      __typename: 'CustomerUser',
+      id,
+      userName: `grace@${domain}`,
+      displayName: 'Grace Hopper',
+      roles: [],
+      status: 'ACTIVE',
+      licenses: { __typename: 'CustomerSubscriptionConnection', edges: [] },
+    });
+    // the password exists once: on the payload, not on the user
+    expect(data.createCustomerUser.temporaryPassword).toEqual(expect.any(String));
+    expect(fieldsOf('CustomerUser')).not.toContain('temporaryPassword');
+  },
+
+  async updateCustomerUser() {
+    const { p, customerId, userId } = await directoryWorld();
+    const s = session(p.token);
+    const watched = await watch<Directory>(s, DirectoryOfCustomer, { id: customerId });
+    const before = userNode(watched, userId);
+    expect(before.displayName).toBe('Apollo User');
+    await mutateOnly(
+      s,
+      gql`
+        mutation UpdateCustomerUser($input: UpdateCustomerUserInput!) {
+          updateCustomerUser(input: $input) {
+            user {
+              ...UserFields
+            }
+          }
+        }
+        ${UserFields}
+      `,
+      { input: { userId, displayName: 'Apollo Renamed', firstName: 'Apollo' } },
+    );
+    expect(userNode(watched, userId)).toEqual({ ...before, displayName: 'Apollo Renamed', firstName: 'Apollo' });
+    watched.stop();
+  },
+
+  async assignLicenses() {
+    const { p, customerId, userId, subscriptionId } = await directoryWorld();
+    const s = session(p.token);
+    const watched = await watch<Directory>(s, DirectoryOfCustomer, { id: customerId });
+    expect(licensesOf(userNode(watched, userId))).toEqual([]);
+    expect(assignedOf(watched, subscriptionId)).toBe(0);
+    await mutateOnly(s, LicensesMutation('AssignLicenses', 'assignLicenses'), { input: { userId, subscriptionIds: [subscriptionId] } });
+    // the user holds it, and the subscription (the same cached object) counts it
+    expect(licensesOf(userNode(watched, userId))).toEqual([{ __typename: 'CustomerSubscription', id: subscriptionId, assignedLicenses: 1 }]);
+    expect(assignedOf(watched, subscriptionId)).toBe(1);
+    watched.stop();
+  },
+
+  async unassignLicenses() {
+    const { customerId, customerToken, userId, subscriptionId } = await directoryWorld({ assigned: true });
+    // the customer's own admin takes it back
+    const s = session(customerToken);
+    const watched = await watch<Directory>(s, DirectoryOfCustomer, { id: customerId });
+    expect(assignedOf(watched, subscriptionId)).toBe(1);
+    await mutateOnly(s, LicensesMutation('UnassignLicenses', 'unassignLicenses'), { input: { userId, subscriptionIds: [subscriptionId] } });
+    expect(licensesOf(userNode(watched, userId))).toEqual([]);
+    expect(assignedOf(watched, subscriptionId)).toBe(0);
+    watched.stop();
+  },
+
+  async deleteCustomerUser() {
+    const { p, customerId, userId, subscriptionId } = await directoryWorld({ assigned: true });
+    const s = session(p.token);
+    const watched = await watch<Directory>(s, DirectoryOfCustomer, { id: customerId });
+    const before = userNode(watched, userId);
+    expect(before).toMatchObject({ status: 'ACTIVE', deletedAt: null, purgeAt: null });
+    expect(assignedOf(watched, subscriptionId)).toBe(1);
+    await mutateOnly(
+      s,
+      gql`
+        mutation DeleteCustomerUser($input: DeleteCustomerUserInput!) {
+          deleteCustomerUser(input: $input) {
+            user {
+              ...UserFields
+            }
+            subscriptions {
+              id
+              assignedLicenses
+            }
+          }
+        }
+        ${UserFields}
+      `,
+      { input: { userId } },
+    );
+    // DELETED (the list shows the deleted ones), restorable until purgeAt, and its licence freed
+    expect(userNode(watched, userId)).toEqual({
+      ...before,
+      status: 'DELETED',
+      deletedAt: expect.any(String),
+      purgeAt: expect.any(String),
+      licenses: { ...before.licenses, edges: [] },
+    });
+    expect(assignedOf(watched, subscriptionId)).toBe(0);
+    watched.stop();
+  },
+
+  async restoreCustomerUser() {
+    const { p, customerId, userId } = await directoryWorld({ deleted: true });
+    const s = session(p.token);
+    const watched = await watch<Directory>(s, DirectoryOfCustomer, { id: customerId });
+    const before = userNode(watched, userId);
+    expect(before).toMatchObject({ status: 'DELETED', deletedAt: expect.any(String) });
+    await mutateOnly(
+      s,
+      gql`
+        mutation RestoreCustomerUser($input: RestoreCustomerUserInput!) {
+          restoreCustomerUser(input: $input) {
+            user {
+              ...UserFields
+            }
+          }
+        }
+        ${UserFields}
+      `,
+      { input: { userId } },
+    );
+    expect(userNode(watched, userId)).toEqual({ ...before, status: 'ACTIVE', deletedAt: null, purgeAt: null });
+    watched.stop();
+  },
 };
 
 // shared documents and worlds of the cases
@@ -1819,6 +2028,155 @@ async function adminWorld() {
   const active = await approveAdmin(t, customer.token, (await requestAdmin(t, p.token, { customerId: id })).token);
   const pending = await requestAdmin(t, p.token, { customerId: id });
   return { partner: p, customer, active, pending };
+}
+
+const AccountFields = gql`
+  fragment AccountFields on Customer {
+    id
+    companyName
+    domain
+    updatedAt
+    address {
+      addressLine1
+      city
+      country
+    }
+    billingContact {
+      firstName
+      lastName
+      email
+      phoneNumber
+    }
+  }
+`;
+const AccountOfCustomer = gql`
+  query AccountOfCustomer($id: ID!) {
+    customer(id: $id) {
+      ...AccountFields
+    }
+  }
+  ${AccountFields}
+`;
+
+/** A customer's user as a directory screen shows it (its licences are subscriptions: the same cached objects as the customer's list). */
+const UserFields = gql`
+  fragment UserFields on CustomerUser {
+    id
+    userName
+    displayName
+    firstName
+    roles
+    status
+    deletedAt
+    purgeAt
+    licenses {
+      edges {
+        node {
+          id
+          assignedLicenses
+        }
+      }
+    }
+  }
+`;
+interface UserNode {
+  id: string;
+  displayName: string;
+  status: string;
+  deletedAt: string | null;
+  purgeAt: string | null;
+  licenses: { edges: { node: { id: string; assignedLicenses: number } }[] };
+}
+
+/** The subscriptions whose licence a cached user holds. */
+const licensesOf = (user: UserNode) => user.licenses.edges.map((e) => e.node);
+interface Directory {
+  customer: { subscriptions: { edges: { node: { id: string; assignedLicenses: number } }[] } };
+  customerUsers: { totalCount: number; edges: { node: UserNode }[] };
+}
+/** The customer's subscriptions with their assigned licences, and its users (the deleted ones too). */
+const DirectoryOfCustomer = gql`
+  query DirectoryOfCustomer($id: ID!) {
+    customer(id: $id) {
+      id
+      subscriptions(first: 10) {
+        edges {
+          node {
+            id
+            assignedLicenses
+          }
+        }
+      }
+    }
+    customerUsers(customerId: $id, first: 10, filter: { includeDeleted: true }) {
+      totalCount
+      edges {
+        node {
+          ...UserFields
+        }
+      }
+    }
+  }
+  ${UserFields}
+`;
+const userNode = (watched: Watched<Directory>, id: string): UserNode => watched.latest().customerUsers.edges.find((e) => e.node.id === id)!.node;
+const assignedOf = (watched: Watched<Directory>, id: string): number =>
+  watched.latest().customer.subscriptions.edges.find((e) => e.node.id === id)!.node.assignedLicenses;
+const LicensesMutation = (operation: string, field: string) =>
+  gql(`
+    mutation ${operation}($input: ${operation}Input!) {
+      ${field}(input: $input) {
+        user {
+          ...UserFields
+        }
+        subscriptions {
+          id
+          assignedLicenses
+        }
+      }
+    }
+    ${print(UserFields)}
+  `);
+
+/**
+ * A partner, the customer it created (its delegated admin privileges: it manages the directory), a month of
+ * Business Basic with 2 licences it sold, and (`user`, default) a user made by the customer's admin;
+ * `assigned`: holding one licence; `deleted`: then deleted.
+ */
+async function directoryWorld(opts: { user?: boolean; assigned?: boolean; deleted?: boolean } = {}) {
+  const p = await createPartner(t);
+  const { id: customerId, domain } = await createCustomer(t, p.token);
+  const customerToken = await t.tokens.customer(customerId);
+  const ask = async <T>(token: string, query: string, input: Record<string, unknown>) => {
+    const res = await t.client(token).raw<T>({ query, variables: { input } });
+    expect(res.errors).toBeUndefined();
+    return res.data!;
+  };
+  const sold = await ask<{ createSubscription: { subscription: { id: string } } }>(
+    p.token,
+    'mutation ($input: CreateSubscriptionInput!) { createSubscription(input: $input) { subscription { id } } }',
+    { customerId, offerId: 'm365-business-basic', quantity: 2 },
+  );
+  const subscriptionId = sold.createSubscription.subscription.id;
+  let userId = '';
+  if (opts.user !== false) {
+    const made = await ask<{ createCustomerUser: { user: { id: string } } }>(
+      customerToken,
+      'mutation ($input: CreateCustomerUserInput!) { createCustomerUser(input: $input) { user { id } } }',
+      { customerId, userName: `apollo.user@${domain}`, displayName: 'Apollo User' },
+    );
+    userId = made.createCustomerUser.user.id;
+    if (opts.assigned) {
+      await ask(customerToken, 'mutation ($input: AssignLicensesInput!) { assignLicenses(input: $input) { user { id } } }', {
+        userId,
+        subscriptionIds: [subscriptionId],
+      });
+    }
+    if (opts.deleted) {
+      await ask(customerToken, 'mutation ($input: DeleteCustomerUserInput!) { deleteCustomerUser(input: $input) { user { id } } }', { userId });
+    }
+  }
+  return { p, customerId, domain, customerToken, subscriptionId, userId };
 }
 
 describe('after each mutation, the watched queries show the change without a refetch', () => {

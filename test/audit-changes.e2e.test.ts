@@ -50,6 +50,11 @@ let t: TestServer;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let operator: string;
 let cases: Record<string, MutationCase>;
+/** the customer whose directory `direct` manages through an admin relationship (not DAP), and its admin's token */
+let granularId: string;
+let granularToken: string;
+/** the grant that relationship's role gives, as Activity.grantedBy names it */
+let granted: (role: string) => Record<string, unknown>;
 /** every secret seen: returned by a mutation (setup included) */
 const secrets = new Set<string>();
 /** the events read so far (the operator reads them all): each call's are the ones after it */
@@ -147,6 +152,53 @@ beforeAll(async () => {
     () => deliveries(t, direct.token, webhook.endpoint.id),
     (d) => d.deliveries[0]?.status === 'SUCCEEDED',
   );
+  // a customer's directory (issue 24): `granular` is direct's customer whose delegated admin privileges it
+  // revoked, then approved an admin relationship with the user and licence roles: direct acts under that
+  const granular = await createCustomer(t, direct.token);
+  granularId = granular.id;
+  granularToken = await t.tokens.customer(granular.id);
+  const licensed = await sell({ customerId: granular.id, quantity: 3 });
+  const revoked = await t.client(granularToken).raw({
+    query: 'mutation ($input: RevokeDelegatedAdminPrivilegesInput!) { revokeDelegatedAdminPrivileges(input: $input) { partner { id } } }',
+    variables: { input: { partnerId: direct.id } },
+  });
+  if (revoked.errors) throw new Error(JSON.stringify(revoked.errors));
+  const grantName = `Audit directory ${Date.now() % 100000}`;
+  const grantRequest = await requestAdmin(t, direct.token, {
+    customerId: granular.id,
+    displayName: grantName,
+    roles: ['USER_ADMINISTRATOR', 'LICENSE_ADMINISTRATOR'],
+  });
+  keep(grantRequest.token);
+  const grant = await approveAdmin(t, granularToken, grantRequest.token);
+  granted = (role: string) => ({ kind: 'ADMIN_RELATIONSHIP', adminRelationshipId: grant.id, adminRelationshipName: grantName, role });
+  /** a user of the granular customer, made by its own admin */
+  const userOf = async (name: string) => {
+    const res = await t.client(granularToken).raw<{ createCustomerUser: { user: { id: string; userName: string }; temporaryPassword: string } }>({
+      query: 'mutation ($input: CreateCustomerUserInput!) { createCustomerUser(input: $input) { user { id userName } temporaryPassword } }',
+      variables: { input: { customerId: granular.id, userName: `${name}@${granular.domain}`, displayName: `${name[0].toUpperCase()}${name.slice(1)} Audit` } },
+    });
+    if (res.errors) throw new Error(JSON.stringify(res.errors));
+    keep(res.data!.createCustomerUser.temporaryPassword);
+    return res.data!.createCustomerUser.user;
+  };
+  const worker = await userOf('worker');
+  const leaver = await userOf('leaver');
+  const assigned = await t.client(granularToken).raw({
+    query: 'mutation ($input: AssignLicensesInput!) { assignLicenses(input: $input) { user { id } } }',
+    variables: { input: { userId: leaver.id, subscriptionIds: [licensed] } },
+  });
+  if (assigned.errors) throw new Error(JSON.stringify(assigned.errors));
+  const profiled = await createPartner(t, 'DIRECT_RESELLER', 'PUBLIC', 'Profiled Audit Partners Ltd');
+  const newAddress = { addressLine1: '1 Harbour Road', addressLine2: 'Floor 3', city: 'Portland', state: 'OR', postalCode: '97201', country: 'US' };
+  const billing = { firstName: 'Bill', lastName: 'Payer', email: 'billing@granular.example', phoneNumber: '+1 503 555 0142' };
+  const primary = { firstName: 'Pat', lastName: 'Lead', email: 'pat.lead@granular.example', phoneNumber: '+1 503 555 0100' };
+  const original = customerInput();
+  /** a field's change, its values parsed */
+  const parsed = (records: AuditRecord[], action: string, field: string) => {
+    const change = records.find((r) => r.action === action)!.changes.find((c) => c.field === field)!;
+    return [change.before === null ? null : JSON.parse(change.before), change.after === null ? null : JSON.parse(change.after)] as unknown[];
+  };
   eventCursor = (await eventsAfter(t, operator)).at(-1)?.cursor;
 
   const status = (from: string | null, to: string) => ({ status: [from === null ? null : J(from), J(to)] as Expected });
@@ -444,6 +496,134 @@ beforeAll(async () => {
         expect(upgraded.changes.find((c) => c.field === 'upgradedToId')).toEqual({ field: 'upgradedToId', before: null, after: J(next) });
       },
     },
+    updatePartner: {
+      token: () => profiled.token,
+      input: () => ({ partnerId: profiled.id, name: 'Profiled Audit Group Ltd', contactEmail: 'billing@profiled.example' }),
+      want: [
+        [
+          'PARTNER_UPDATED',
+          {
+            name: [J('Profiled Audit Partners Ltd'), J('Profiled Audit Group Ltd')],
+            contactEmail: [J('contact@partner.example'), J('billing@profiled.example')],
+          },
+        ],
+      ],
+      check: (records) => {
+        expect(records.map((r) => [r.action, r.subjectId, r.partnerId])).toEqual([['PARTNER_UPDATED', profiled.id, profiled.id]]);
+        // only what changed: not the MPN ID, type or cloud
+        expect(records[0].changes.map((c) => c.field).sort()).toEqual(['contactEmail', 'name']);
+      },
+    },
+    updateCustomer: {
+      // the customer's own admin (no partner's grant)
+      token: () => granularToken,
+      input: () => ({
+        customerId: granular.id,
+        companyName: 'Granular Holdings Limited',
+        address: newAddress,
+        primaryContact: primary,
+        billingContact: billing,
+      }),
+      select: '{ customer { id domain companyName } }',
+      want: [
+        [
+          'CUSTOMER_UPDATED',
+          { companyName: [J(original.companyName), J('Granular Holdings Limited')], address: '*', primaryContact: '*', billingContact: '*' },
+        ],
+      ],
+      check: (records, data) => {
+        expect(records.map((r) => [r.action, r.subjectId, r.customerId])).toEqual([['CUSTOMER_UPDATED', granular.id, granular.id]]);
+        // each detail before and after
+        expect(parsed(records, 'CUSTOMER_UPDATED', 'address')).toEqual([{ ...original.address, addressLine2: null }, newAddress]);
+        expect(parsed(records, 'CUSTOMER_UPDATED', 'primaryContact')).toEqual([original.primaryContact, primary]);
+        expect(parsed(records, 'CUSTOMER_UPDATED', 'billingContact')).toEqual([null, billing]);
+        // the domain never changes: not in the input, not in the record, the same after
+        expect(Object.keys(inputTypeOf('updateCustomer').getFields())).not.toContain('domain');
+        expect(records[0].changes.map((c) => c.field)).not.toContain('domain');
+        expect(data.customer).toEqual({ id: granular.id, domain: granular.domain, companyName: 'Granular Holdings Limited' });
+      },
+    },
+    createCustomerUser: {
+      // direct, through the delegated admin privileges the customer it created gave it
+      token: () => direct.token,
+      input: () => ({ customerId: customer.id, userName: `new.hire@${customer.domain}`, displayName: 'New Hire', firstName: 'New', lastName: 'Hire' }),
+      select: '{ user { id } temporaryPassword }',
+      want: [
+        [
+          'CUSTOMER_USER_CREATED',
+          {
+            userName: [null, J(`new.hire@${customer.domain}`)],
+            displayName: [null, J('New Hire')],
+            firstName: [null, J('New')],
+            lastName: [null, J('Hire')],
+            roles: [null, J([])],
+            ...status(null, 'ACTIVE'),
+          },
+        ],
+      ],
+      secrets: (d) => [d.temporaryPassword as string],
+      check: (records, data) => {
+        expect(records.map((r) => [r.action, r.subjectId, r.partnerId, r.customerId])).toEqual([
+          ['CUSTOMER_USER_CREATED', (data.user as { id: string }).id, direct.id, customer.id],
+        ]);
+      },
+    },
+    updateCustomerUser: {
+      // direct, through the admin relationship's USER_ADMINISTRATOR (the user holds no roles)
+      token: () => direct.token,
+      input: () => ({ userId: worker.id, displayName: 'Worker Renamed', lastName: 'Renamed' }),
+      want: [['CUSTOMER_USER_UPDATED', { displayName: [J('Worker Audit'), J('Worker Renamed')], lastName: [null, J('Renamed')] }]],
+      check: (records) =>
+        expect(records.map((r) => [r.action, r.subjectId, r.partnerId, r.customerId])).toEqual([['CUSTOMER_USER_UPDATED', worker.id, direct.id, granular.id]]),
+    },
+    assignLicenses: {
+      // direct, through the admin relationship's LICENSE_ADMINISTRATOR
+      token: () => direct.token,
+      input: () => ({ userId: worker.id, subscriptionIds: [licensed] }),
+      select: '{ user { id } subscriptions { id assignedLicenses } }',
+      want: [['LICENSES_ASSIGNED', { licenses: [null, J([licensed])] }]],
+      check: (records, data) => {
+        expect(records.map((r) => [r.action, r.subjectId, r.partnerId, r.customerId])).toEqual([['LICENSES_ASSIGNED', worker.id, direct.id, granular.id]]);
+        expect(JSON.parse(records[0].details!)).toEqual({ subscriptionIds: [licensed], cause: 'REQUEST' });
+        expect(data.subscriptions).toEqual([{ id: licensed, assignedLicenses: 2 }]);
+      },
+    },
+    unassignLicenses: {
+      token: () => direct.token,
+      input: () => ({ userId: worker.id, subscriptionIds: [licensed] }),
+      want: [['LICENSES_UNASSIGNED', { licenses: [J([licensed]), null] }]],
+      check: (records) => {
+        expect(records.map((r) => [r.action, r.subjectId])).toEqual([['LICENSES_UNASSIGNED', worker.id]]);
+        expect(JSON.parse(records[0].details!)).toEqual({ subscriptionIds: [licensed], cause: 'REQUEST' });
+      },
+    },
+    deleteCustomerUser: {
+      // the user's licence is freed with it: two records under the one grant
+      token: () => direct.token,
+      input: () => ({ userId: leaver.id }),
+      select: '{ user { id status purgeAt } subscriptions { id assignedLicenses } }',
+      want: [
+        ['CUSTOMER_USER_DELETED', { ...status('ACTIVE', 'DELETED'), deletedAt: '*' }],
+        ['LICENSES_UNASSIGNED', { licenses: [J([licensed]), null] }],
+      ],
+      check: (records, data) => {
+        expect(records.map((r) => [r.action, r.subjectId]).sort()).toEqual([
+          ['CUSTOMER_USER_DELETED', leaver.id],
+          ['LICENSES_UNASSIGNED', leaver.id],
+        ]);
+        expect(JSON.parse(records.find((r) => r.action === 'LICENSES_UNASSIGNED')!.details!)).toEqual({ subscriptionIds: [licensed], cause: 'USER_DELETED' });
+        expect(data.subscriptions).toEqual([{ id: licensed, assignedLicenses: 0 }]);
+      },
+    },
+    restoreCustomerUser: {
+      token: () => direct.token,
+      input: () => ({ userId: leaver.id }),
+      want: [['CUSTOMER_USER_RESTORED', { ...status('DELETED', 'ACTIVE'), deletedAt: '*' }]],
+      check: (records) => {
+        expect(records.map((r) => [r.action, r.subjectId])).toEqual([['CUSTOMER_USER_RESTORED', leaver.id]]);
+        expect(records[0].changes.find((c) => c.field === 'deletedAt')!.after).toBeNull();
+      },
+    },
     advanceTestClock: {
       token: () => operator,
       input: () => ({ by: 'PT1H' }),
@@ -574,6 +754,99 @@ describe('each mutation, called once with its own x-request-id', () => {
   });
 });
 
+describe('a partner acting in a customer’s directory: the grant on each record, read by the customer', () => {
+  interface Granted {
+    id: string;
+    action: string;
+    partnerId: string | null;
+    customerId: string | null;
+    actor: { userId: string; partnerId: string | null; customerId: string | null };
+    grantedBy: { kind: string; adminRelationshipId: string | null; adminRelationshipName: string | null; role: string | null }[];
+  }
+  /** The records of one call as `token` reads them in `activities`, with what granted each. */
+  async function grantsOf(token: string, correlationId: string): Promise<Granted[]> {
+    const res = await t.client(token).raw<{ activities: { edges: { node: Granted }[] } }>({
+      query: `query ($filter: ActivityFilter) { activities(first: 100, filter: $filter) { edges { node {
+        id action partnerId customerId actor { userId partnerId customerId } grantedBy { kind adminRelationshipId adminRelationshipName role } } } } }`,
+      variables: { filter: { correlationId } },
+    });
+    expect(res.errors).toBeUndefined();
+    return res.data!.activities.edges.map((e) => e.node);
+  }
+
+  it('names the admin relationship and the role that granted each change (USER_ADMINISTRATOR, LICENSE_ADMINISTRATOR); the customer reads them', async () => {
+    const roleOf: Record<string, string> = {
+      updateCustomerUser: 'USER_ADMINISTRATOR',
+      deleteCustomerUser: 'USER_ADMINISTRATOR',
+      restoreCustomerUser: 'USER_ADMINISTRATOR',
+      assignLicenses: 'LICENSE_ADMINISTRATOR',
+      unassignLicenses: 'LICENSE_ADMINISTRATOR',
+    };
+    for (const [mutation, role] of Object.entries(roleOf)) {
+      const { requestId: id, records } = written[mutation];
+      // the customer's admin reads, in its own trail, every record the partner's call wrote in its tenant
+      const seen = await grantsOf(granularToken, id);
+      expect({ mutation, ids: seen.map((r) => r.id).sort() }).toEqual({ mutation, ids: records.map((r) => r.id).sort() });
+      for (const r of seen) {
+        expect({
+          mutation,
+          action: r.action,
+          partnerId: r.partnerId,
+          customerId: r.customerId,
+          actorPartner: r.actor.partnerId,
+          grantedBy: r.grantedBy,
+        }).toEqual({
+          mutation,
+          action: r.action,
+          partnerId: records[0].partnerId,
+          customerId: granularId,
+          actorPartner: records[0].partnerId,
+          grantedBy: [granted(role)],
+        });
+      }
+      // the partner reads the same grant in its own trail
+      const own = await grantsOf(cases[mutation].token(), id);
+      expect(own.length).toBe(records.length);
+      expect({ mutation, grantedBy: own.map((r) => r.grantedBy) }).toEqual({ mutation, grantedBy: own.map(() => [granted(role)]) });
+    }
+  });
+
+  it('names the delegated admin privileges when they granted it, and nothing for the customer’s own admin', async () => {
+    const created = written.createCustomerUser;
+    const customerId = created.records[0].customerId!;
+    const seen = await grantsOf(await t.tokens.customer(customerId), created.requestId);
+    expect(seen.map((r) => [r.action, r.grantedBy])).toEqual([
+      ['CUSTOMER_USER_CREATED', [{ kind: 'DELEGATED_ADMIN', adminRelationshipId: null, adminRelationshipName: null, role: null }]],
+    ]);
+    const own = await grantsOf(granularToken, written.updateCustomer.requestId);
+    expect(own.map((r) => [r.action, r.actor.customerId, r.grantedBy])).toEqual([['CUSTOMER_UPDATED', granularId, []]]);
+  });
+
+  it('shows another customer’s admin and an unrelated partner none of these records', async () => {
+    const stranger = await createPartner(t, 'DIRECT_RESELLER');
+    const elsewhere = await standaloneCustomer(t);
+    for (const mutation of ['createCustomerUser', 'updateCustomerUser', 'assignLicenses', 'deleteCustomerUser', 'updateCustomer']) {
+      for (const token of [stranger.token, elsewhere.token]) {
+        expect({ mutation, seen: await grantsOf(token, written[mutation].requestId) }).toEqual({ mutation, seen: [] });
+      }
+    }
+  });
+
+  it('keeps the users’ passwords and their hashes out of every audit record and event', async () => {
+    const hashes = (await t.server.ds.query<{ passwordHash: string }[]>('SELECT passwordHash FROM customer_user')).map((r) => r.passwordHash);
+    expect(hashes.length).toBeGreaterThanOrEqual(4);
+    // the temporary passwords are among `secrets` (the test above); their hashes, and any part of a hash
+    const trail = JSON.stringify(await auditTrail(t, operator, {}));
+    const events = JSON.stringify(await eventsAfter(t, operator));
+    const parts = hashes.flatMap((h) => [h, ...h.split(/[$:]/).filter((part) => part.length >= 16)]);
+    expect(parts.filter((part) => trail.includes(part) || events.includes(part))).toEqual([]);
+    // a user's audit records name its fields, never passwordHash or mustChangePassword
+    const userRecords = (await auditTrail(t, operator, { subjectType: 'CUSTOMER_USER' })).flatMap((r) => r.changes.map((c) => c.field));
+    expect(userRecords.length).toBeGreaterThan(0);
+    expect(userRecords.filter((f) => /password|hash/i.test(f))).toEqual([]);
+  });
+});
+
 describe('the sweeps: via SYSTEM, by system, under a sweep- correlation id', () => {
   async function systemRecords(actions: string[], from: Date) {
     return (await auditTrail(t, operator, { actions, from: from.toISOString() })).filter((r) => r.actor.userId === 'system');
@@ -653,6 +926,56 @@ describe('the sweeps: via SYSTEM, by system, under a sweep- correlation id', () 
     const events = (await eventsAfter(t, operator, cursor)).filter((e) => [renewing.id, ending.id].includes(e.subscriptionId ?? ''));
     expect(events.map((e) => e.type).sort()).toEqual(['SUBSCRIPTION_EXPIRED', 'SUBSCRIPTION_RENEWED']);
     expect(events.every((e) => e.correlationId === records[0].correlationId)).toBe(true);
+  });
+
+  it('customer users: one deleted 30 days ago is purged (CUSTOMER_USER_PURGED, to the customer), one deleted since is kept', async () => {
+    const p = await createPartner(t, 'DIRECT_RESELLER');
+    const c = await createCustomer(t, p.token);
+    const admin = await t.tokens.customer(c.id);
+    const call = async <T>(query: string, input: Json) => {
+      const res = await t.client(admin).raw<T>({ query, variables: { input } });
+      if (res.errors) throw new Error(JSON.stringify(res.errors));
+      return res.data!;
+    };
+    const make = async (name: string) =>
+      (
+        await call<{ createCustomerUser: { user: { id: string } } }>(
+          'mutation ($input: CreateCustomerUserInput!) { createCustomerUser(input: $input) { user { id } } }',
+          { customerId: c.id, userName: `${name}@${c.domain}`, displayName: name },
+        )
+      ).createCustomerUser.user.id;
+    const remove = (userId: string) => call('mutation ($input: DeleteCustomerUserInput!) { deleteCustomerUser(input: $input) { user { id } } }', { userId });
+    const gone = await make('gone');
+    const kept = await make('kept');
+    await remove(gone);
+    clock.advance(10 * DAY_MS);
+    await remove(kept);
+    const cursor = (await eventsAfter(t, operator, eventCursor)).at(-1)?.cursor ?? eventCursor;
+    clock.advance(21 * DAY_MS);
+    const since = clock.now();
+    expect(await t.server.services.customerUsers.purge()).toBeGreaterThan(0);
+    const records = await systemRecords(['CUSTOMER_USER_PURGED'], since);
+    expectSystem(records);
+    expect(records.map((r) => [r.subjectId, r.customerId, r.partnerId])).toEqual([[gone, c.id, null]]);
+    const left = await t.client(admin).raw<{ customerUsers: { edges: { node: { id: string; status: string } }[] } }>({
+      query: `{ customerUsers(customerId: "${c.id}", first: 10, filter: { includeDeleted: true }) { edges { node { id status } } } }`,
+    });
+    expect(left.data!.customerUsers.edges.map((e) => e.node)).toEqual(expect.arrayContaining([{ id: kept, status: 'DELETED' }]));
+    expect(left.data!.customerUsers.edges.map((e) => e.node.id)).not.toContain(gone);
+    // the user as it was, every field gone
+    expect(records[0].changes).toEqual(
+      expect.arrayContaining([
+        { field: 'userName', before: J(`gone@${c.domain}`), after: null },
+        { field: 'status', before: J('DELETED'), after: null },
+      ]),
+    );
+    // the customer reads it in its own trail, and the event carries the sweep's id
+    expect((await auditTrail(t, admin, { actions: ['CUSTOMER_USER_PURGED'] })).map((r) => [r.id, r.correlationId])).toEqual([
+      [records[0].id, records[0].correlationId],
+    ]);
+    const events = (await eventsAfter(t, operator, cursor)).filter((e) => e.type === 'CUSTOMER_USER_PURGED');
+    expect(events.map((e) => [e.customerId, e.correlationId])).toEqual([[c.id, records[0].correlationId]]);
+    eventCursor = (await eventsAfter(t, operator, cursor)).at(-1)?.cursor ?? cursor;
   });
 
   it('admin relationships: a request not approved in time and an end date without auto-extension expire; one with it is extended', async () => {

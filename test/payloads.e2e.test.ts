@@ -115,7 +115,174 @@ afterAll(async () => {
   await t?.stop();
 });
 
+/** A user of `customer` made by its own admin (`roles`: none), and one of `direct`'s subscriptions of it with `quantity` licences. */
+async function directoryWorld(quantity = 2) {
+  const customer = await directCustomer();
+  const subscriptionId = await sell(direct.token, customer.id, quantity);
+  const payload = await mutate(
+    customer.token,
+    'createCustomerUser',
+    'CreateCustomerUserInput',
+    { customerId: customer.id, userName: `user.${Date.now()}@${customer.domain}`, displayName: 'Payload User' },
+    '{ user { id } }',
+  );
+  return { customer, subscriptionId, userId: idOf(payload.user) };
+}
+
+/** What a user is read with in the user cases (its licences with their subscriptions' counts). */
+const USER = 'id userName displayName firstName lastName roles status deletedAt purgeAt updatedAt licenses { edges { node { id assignedLicenses } } }';
+
+/** A user as a later read gives it (node(id:)), as `token` reads it. */
+async function readUser(token: string, id: string): Promise<D> {
+  return (await run(token, `{ node(id: "${id}") { ... on CustomerUser { ${USER} } } }`)).node;
+}
+
+async function assign(token: string, userId: string, subscriptionId: string): Promise<D> {
+  return mutate(
+    token,
+    'assignLicenses',
+    'AssignLicensesInput',
+    { userId, subscriptionIds: [subscriptionId] },
+    `{ user { ${USER} } subscriptions { id assignedLicenses } }`,
+  );
+}
+
 const CASES: Record<string, () => Promise<void>> = {
+  async updatePartner() {
+    const p = await createPartner(t, 'DIRECT_RESELLER', 'PUBLIC', 'Payload Renamed Ltd');
+    const view = 'id name contactEmail mpnId type cloud';
+    const payload = await mutate(
+      p.token,
+      'updatePartner',
+      'UpdatePartnerInput',
+      { partnerId: p.id, name: 'Payload Renamed Group Ltd', contactEmail: 'ops@renamed.example' },
+      `{ partner { ${view} } }`,
+    );
+    expect(payload.partner).toMatchObject({ id: p.id, name: 'Payload Renamed Group Ltd', contactEmail: 'ops@renamed.example' });
+    const read = await run(operator, `{ partner(id: "${p.id}") { ${view} } }`);
+    expect(read.partner).toEqual(payload.partner);
+  },
+
+  async updateCustomer() {
+    const customer = await directCustomer();
+    const view =
+      'id companyName domain updatedAt address { addressLine1 addressLine2 city state postalCode country } primaryContact { email } billingContact { firstName lastName email phoneNumber }';
+    const billingContact = { firstName: 'Bill', lastName: 'Payer', email: 'bill@customer.example', phoneNumber: '+1 206 555 0142' };
+    const payload = await mutate(
+      direct.token,
+      'updateCustomer',
+      'UpdateCustomerInput',
+      { customerId: customer.id, companyName: 'Payload Updated Limited', billingContact },
+      `{ customer { ${view} } }`,
+    );
+    expect(payload.customer).toMatchObject({ id: customer.id, companyName: 'Payload Updated Limited', domain: customer.domain, billingContact });
+    expect(payload.customer.updatedAt).toEqual(expect.any(String));
+    // the customer's admin and its partner read the same
+    for (const token of [direct.token, customer.token]) {
+      expect((await run(token, `{ customer(id: "${customer.id}") { ${view} } }`)).customer).toEqual(payload.customer);
+    }
+  },
+
+  async createCustomerUser() {
+    const customer = await directCustomer();
+    const payload = await mutate(
+      direct.token,
+      'createCustomerUser',
+      'CreateCustomerUserInput',
+      { customerId: customer.id, userName: `grace@${customer.domain}`, displayName: 'Grace Hopper', firstName: 'Grace', lastName: 'Hopper' },
+      `{ user { ${USER} customerId customer { id } } temporaryPassword }`,
+    );
+    expect(payload.user).toMatchObject({
+      id: expect.any(String),
+      userName: `grace@${customer.domain}`,
+      displayName: 'Grace Hopper',
+      roles: [],
+      status: 'ACTIVE',
+      deletedAt: null,
+      licenses: { edges: [] },
+      customerId: customer.id,
+      customer: { id: customer.id },
+    });
+    // the same user in the customer's list, for its admin and for the partner
+    for (const token of [customer.token, direct.token]) {
+      const list = await run(token, `{ customerUsers(customerId: "${customer.id}", first: 10) { totalCount edges { node { id userName status } } } }`);
+      expect(nodes(list.customerUsers)).toContainEqual({ id: payload.user.id, userName: `grace@${customer.domain}`, status: 'ACTIVE' });
+    }
+    // the password exists once, on the payload
+    expect(payload.temporaryPassword).toEqual(expect.any(String));
+    expect(await fieldsOf('CustomerUser')).not.toContain('temporaryPassword');
+  },
+
+  async updateCustomerUser() {
+    const { customer, userId } = await directoryWorld();
+    const payload = await mutate(
+      direct.token,
+      'updateCustomerUser',
+      'UpdateCustomerUserInput',
+      { userId, displayName: 'Payload Renamed', firstName: 'Payload' },
+      `{ user { ${USER} } subscriptions { id } }`,
+    );
+    expect(payload.user).toMatchObject({ id: userId, displayName: 'Payload Renamed', firstName: 'Payload', updatedAt: expect.any(String) });
+    expect(payload.subscriptions).toEqual([]);
+    expect(await readUser(customer.token, userId)).toEqual(payload.user);
+  },
+
+  async assignLicenses() {
+    const { customer, subscriptionId, userId } = await directoryWorld();
+    const payload = await assign(direct.token, userId, subscriptionId);
+    // the user holds the licence, and the subscription counts it (the same object in both places)
+    expect(payload.user).toMatchObject({ id: userId, licenses: { edges: [{ node: { id: subscriptionId, assignedLicenses: 1 } }] } });
+    expect(payload.subscriptions).toEqual([{ id: subscriptionId, assignedLicenses: 1 }]);
+    expect(await readUser(customer.token, userId)).toEqual(payload.user);
+    expect(await readSubscription(subscriptionId, 'id assignedLicenses')).toEqual({ id: subscriptionId, assignedLicenses: 1 });
+  },
+
+  async unassignLicenses() {
+    const { customer, subscriptionId, userId } = await directoryWorld();
+    await assign(direct.token, userId, subscriptionId);
+    const payload = await mutate(
+      customer.token,
+      'unassignLicenses',
+      'UnassignLicensesInput',
+      { userId, subscriptionIds: [subscriptionId] },
+      `{ user { ${USER} } subscriptions { id assignedLicenses } }`,
+    );
+    expect(payload.user).toMatchObject({ id: userId, licenses: { edges: [] } });
+    expect(payload.subscriptions).toEqual([{ id: subscriptionId, assignedLicenses: 0 }]);
+    expect(await readUser(direct.token, userId)).toEqual(payload.user);
+    expect(await readSubscription(subscriptionId, 'id assignedLicenses')).toEqual({ id: subscriptionId, assignedLicenses: 0 });
+  },
+
+  async deleteCustomerUser() {
+    const { customer, subscriptionId, userId } = await directoryWorld();
+    await assign(direct.token, userId, subscriptionId);
+    const payload = await mutate(
+      direct.token,
+      'deleteCustomerUser',
+      'DeleteCustomerUserInput',
+      { userId },
+      `{ user { ${USER} } subscriptions { id assignedLicenses } }`,
+    );
+    // DELETED, restorable until purgeAt, its licence freed: the subscription it held one of comes back with its count
+    expect(payload.user).toMatchObject({ id: userId, status: 'DELETED', deletedAt: expect.any(String), purgeAt: expect.any(String), licenses: { edges: [] } });
+    expect(payload.subscriptions).toEqual([{ id: subscriptionId, assignedLicenses: 0 }]);
+    expect(await readUser(customer.token, userId)).toEqual(payload.user);
+    // it leaves the list, unless the deleted are asked for
+    const list = (filter: string) =>
+      run(customer.token, `{ customerUsers(customerId: "${customer.id}", first: 10${filter}) { edges { node { id status } } } }`);
+    expect(nodes((await list('')).customerUsers).map(idOf)).not.toContain(userId);
+    expect(nodes((await list(', filter: { includeDeleted: true }')).customerUsers)).toContainEqual({ id: userId, status: 'DELETED' });
+  },
+
+  async restoreCustomerUser() {
+    const { customer, userId } = await directoryWorld();
+    await mutate(customer.token, 'deleteCustomerUser', 'DeleteCustomerUserInput', { userId }, '{ user { id } }');
+    const payload = await mutate(direct.token, 'restoreCustomerUser', 'RestoreCustomerUserInput', { userId }, `{ user { ${USER} } subscriptions { id } }`);
+    expect(payload.user).toMatchObject({ id: userId, status: 'ACTIVE', deletedAt: null, purgeAt: null, licenses: { edges: [] } });
+    expect(payload.subscriptions).toEqual([]);
+    expect(await readUser(customer.token, userId)).toEqual(payload.user);
+  },
+
   async createPartner() {
     const payload = await mutate(
       operator,
@@ -761,6 +928,7 @@ describe('fields that exist only once', () => {
       ['CreateWebhookEndpointPayload', 'WebhookEndpoint', ['secret']],
       ['CreateCustomerPayload', 'Customer', ['adminCredentials']],
       ['CancelSubscriptionPayload', 'CustomerSubscription', ['refund']],
+      ['CreateCustomerUserPayload', 'CustomerUser', ['temporaryPassword']],
     ];
     for (const [payload, entity, fields] of onceOnly) {
       expect({ payload, has: await fieldsOf(payload) }).toEqual({ payload, has: expect.arrayContaining(fields) });

@@ -7,7 +7,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type FieldNode, type InlineFragmentNode, type OperationDefinitionNode, parse } from 'graphql';
 import { EventType } from '../src/events/catalog';
-import { OffersDocument, UpdateSubscriptionDocument } from './generated/graphql';
+import { type AdminRole, OffersDocument, UpdateSubscriptionDocument } from './generated/graphql';
 import type { WsClient } from './support/client';
 import { approveAdmin, requestAdmin } from './support/admin-relationships';
 import { type EventView, LIFECYCLE_EVENT_FIELDS, pause, readAll, stream, TYPED_EVENT_FIELDS } from './support/events';
@@ -39,6 +39,19 @@ const LIFECYCLE_KINDS = [
   'SUBSCRIPTION_EXPIRING',
   'SUBSCRIPTION_SCHEDULED_CHANGE_SET',
   'SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED',
+];
+
+/** The event types of a partner's profile, a customer's account, its users and their licences (issue 24). */
+const DIRECTORY_KINDS = [
+  'PARTNER_UPDATED',
+  'CUSTOMER_UPDATED',
+  'CUSTOMER_USER_CREATED',
+  'CUSTOMER_USER_UPDATED',
+  'CUSTOMER_USER_DELETED',
+  'CUSTOMER_USER_RESTORED',
+  'CUSTOMER_USER_PURGED',
+  'LICENSES_ASSIGNED',
+  'LICENSES_UNASSIGNED',
 ];
 
 /** `INVITATION_ACCEPTED` → `InvitationAcceptedEvent` */
@@ -122,6 +135,8 @@ it('has exactly one object type implementing Event (and Node) per EventType, and
   const kinds = Object.values(EventType);
   // the subscription lifecycle's nine among them
   expect(kinds).toEqual(expect.arrayContaining(LIFECYCLE_KINDS));
+  // and the nine of a customer's account, users and licences
+  expect(kinds).toEqual(expect.arrayContaining(DIRECTORY_KINDS));
   expect(implementing.map((ty) => ty.name).sort()).toEqual(kinds.map(typeName).sort());
   for (const ty of implementing) expect(ty.interfaces!.map((i) => i.name)).toContain('Node');
   // every typed field of every type is read by the tests' event selection (test/support/events.ts), which they compare with the webhooks' `data`
@@ -455,6 +470,189 @@ describe('the subscription lifecycle events (a server on the test clock)', () =>
       ]);
       // the event's actor for what the server did by itself: none
       expect(of('SUBSCRIPTION_RENEWED', yearly.id)[0].actor).toBeNull();
+    } finally {
+      await receiver.stop();
+    }
+  });
+});
+
+describe('the events of a customer’s account, users and licences (a server on the test clock)', () => {
+  let c: TestServer;
+  beforeAll(async () => {
+    c = await startTestServer({ TEST_CLOCK: 'true', MAX_QUERY_COMPLEXITY: '100000' });
+  });
+  afterAll(() => c?.stop());
+
+  async function run<T = Record<string, { [k: string]: unknown }>>(token: string, query: string, input: Record<string, unknown>): Promise<T> {
+    const res = await c.client(token).raw<T>({ query, variables: { input } });
+    if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors ?? res)}`);
+    return res.data;
+  }
+  /** `mutation { name(input) { selection } }` as `token`: its payload */
+  const mutate = async <T = { user: { id: string } }>(token: string, name: string, input: Record<string, unknown>, selection = '{ user { id } }') =>
+    (await run<Record<string, T>>(token, `mutation ($input: ${name[0].toUpperCase()}${name.slice(1)}Input!) { ${name}(input: $input) ${selection} }`, input))[
+      name
+    ];
+
+  it('gives each its typed fields, equal over HTTP and the WebSocket to its webhook data, and sends it to the customer, the acting partner and the directory’s readers only', async () => {
+    const receiver = await startReceiver([200]);
+    try {
+      // the seller: created the customer (its reseller relationship and delegated admin privileges); its webhook and socket see everything it may
+      const seller = await createPartner(c, 'DIRECT_RESELLER');
+      await createEndpoint(c, seller.token, receiver.url);
+      const socket = c.ws(seller.token);
+      sockets.push(socket);
+      await socket.ready();
+      const live = stream(socket);
+      await pause(200);
+      const customer = await createCustomer(c, seller.token);
+      const admin = await c.tokens.customer(customer.id);
+      // partners the customer approved for admin roles: one that manages its users, one that only reads its directory, one without a directory role
+      const related = async (roles: AdminRole[]) => {
+        const p = await createPartner(c, 'DIRECT_RESELLER');
+        const asked = await requestAdmin(c, p.token, { roles });
+        await approveAdmin(c, admin, asked.token);
+        return p;
+      };
+      const userAdmin = await related(['USER_ADMINISTRATOR']);
+      const reader = await related(['DIRECTORY_READER']);
+      const helpdesk = await related(['HELPDESK_ADMINISTRATOR']);
+      const stranger = await createPartner(c, 'DIRECT_RESELLER');
+      const socketOfReader = c.ws(reader.token);
+      sockets.push(socketOfReader);
+      await socketOfReader.ready();
+      const readerLive = stream(socketOfReader, undefined, DIRECTORY_KINDS);
+      await pause(200);
+
+      // PARTNER_UPDATED (the seller's own profile), CUSTOMER_UPDATED (by its seller)
+      const renamed = `${seller.name} Group`;
+      await mutate(seller.token, 'updatePartner', { partnerId: seller.id, name: renamed }, '{ partner { id } }');
+      await mutate(
+        seller.token,
+        'updateCustomer',
+        {
+          customerId: customer.id,
+          companyName: 'Directory Events Limited',
+          billingContact: { firstName: 'Bill', lastName: 'Payer', email: 'bill@customer.example', phoneNumber: '+1 206 555 0199' },
+        },
+        '{ customer { id } }',
+      );
+      // a user made and renamed by the partner with USER_ADMINISTRATOR; its temporary password goes nowhere but the payload
+      const created = await mutate<{ user: { id: string }; temporaryPassword: string }>(
+        userAdmin.token,
+        'createCustomerUser',
+        { customerId: customer.id, userName: `ada@${customer.domain}`, displayName: 'Ada' },
+        '{ user { id } temporaryPassword }',
+      );
+      const ada = created.user.id;
+      await mutate(userAdmin.token, 'updateCustomerUser', { userId: ada, displayName: 'Ada Lovelace' });
+      // licences: assigned by the seller (its privileges), taken back by the customer's admin, freed by a deletion and by a cancellation
+      const sold = await mutate<{ subscription: { id: string } }>(
+        seller.token,
+        'createSubscription',
+        { customerId: customer.id, offerId: 'm365-business-basic', quantity: 2 },
+        '{ subscription { id } }',
+      );
+      const subscriptionId = sold.subscription.id;
+      const assign = () => mutate(seller.token, 'assignLicenses', { userId: ada, subscriptionIds: [subscriptionId] });
+      await assign();
+      await mutate(admin, 'unassignLicenses', { userId: ada, subscriptionIds: [subscriptionId] });
+      await assign();
+      const deleted = await mutate<{ user: { id: string; deletedAt: string; purgeAt: string } }>(
+        userAdmin.token,
+        'deleteCustomerUser',
+        { userId: ada },
+        '{ user { id deletedAt purgeAt } }',
+      );
+      await mutate(userAdmin.token, 'restoreCustomerUser', { userId: ada });
+      await assign();
+      await mutate(seller.token, 'cancelSubscription', { subscriptionId, reason: 'Ordered by mistake' }, '{ subscription { id } }');
+      // a user deleted by the customer's admin, purged by the sweep 30 days later
+      const bob = (await mutate(admin, 'createCustomerUser', { customerId: customer.id, userName: `bob@${customer.domain}`, displayName: 'Bob' })).user.id;
+      await mutate(admin, 'deleteCustomerUser', { userId: bob });
+      await mutate(await c.tokens.operator(), 'advanceTestClock', { by: 'P31D' }, '{ now }');
+
+      // the seller reads them all, over HTTP and the WebSocket, and its webhook delivers each with the same data
+      const listed = await readAll(c, seller.token);
+      const streamed = (await live.waitFor(listed.length)).map((m) => m.events);
+      expect(streamed).toEqual(listed);
+      const ofDirectory = listed.filter((e) => DIRECTORY_KINDS.includes(e.type));
+      expect(new Set(ofDirectory.map((e) => e.type))).toEqual(new Set(DIRECTORY_KINDS));
+      const hooks = await until(
+        'a delivery of every event',
+        () => receiver.received.map((r) => JSON.parse(r.body) as Payload),
+        (bodies) => listed.every((e) => bodies.some((b) => b.id === e.id)),
+      );
+      expectAsDelivered(ofDirectory, hooks);
+      // the passwords and their hashes are in no event
+      const hashes = (await c.server.ds.query<{ passwordHash: string }[]>('SELECT passwordHash FROM customer_user')).map((r) => r.passwordHash);
+      const bodies = receiver.received.map((r) => r.body).join('\n') + JSON.stringify(listed);
+      expect([created.temporaryPassword, ...hashes].filter((secret) => bodies.includes(secret))).toEqual([]);
+
+      // read as a front-end reads them, typed
+      const of = (type: string) => ofDirectory.filter((e) => e.type === type);
+      const snapshot = (id: string, userName: string, displayName: string, status: string) => ({ id, userName, displayName, roles: [], status });
+      const adaName = `ada@${customer.domain}`;
+      expect(of('PARTNER_UPDATED')).toEqual([
+        expect.objectContaining({
+          partnerId: seller.id,
+          customerId: null,
+          changed: ['name'],
+          partner: { name: renamed, mpnId: expect.any(String), type: 'DIRECT_RESELLER', cloud: 'PUBLIC' },
+        }),
+      ]);
+      expect(of('CUSTOMER_UPDATED')).toEqual([
+        expect.objectContaining({
+          partnerId: seller.id,
+          customerId: customer.id,
+          changed: ['companyName', 'billingContact'],
+          companyName: 'Directory Events Limited',
+        }),
+      ]);
+      expect(of('CUSTOMER_USER_CREATED').map((e) => [e.partnerId, e.customerId, e.user])).toEqual([
+        [userAdmin.id, customer.id, snapshot(ada, adaName, 'Ada', 'ACTIVE')],
+        [null, customer.id, snapshot(bob, `bob@${customer.domain}`, 'Bob', 'ACTIVE')],
+      ]);
+      expect(of('CUSTOMER_USER_UPDATED').map((e) => [e.partnerId, e.changed, e.user])).toEqual([
+        [userAdmin.id, ['displayName'], snapshot(ada, adaName, 'Ada Lovelace', 'ACTIVE')],
+      ]);
+      expect(of('CUSTOMER_USER_DELETED').map((e) => [e.partnerId, e.purgeAt, e.user])).toEqual([
+        [userAdmin.id, deleted.user.purgeAt, snapshot(ada, adaName, 'Ada Lovelace', 'DELETED')],
+        [null, expect.any(String), snapshot(bob, `bob@${customer.domain}`, 'Bob', 'DELETED')],
+      ]);
+      expect(new Date(deleted.user.purgeAt).getTime() - new Date(deleted.user.deletedAt).getTime()).toBe(30 * 24 * 3600 * 1000);
+      expect(of('CUSTOMER_USER_RESTORED').map((e) => [e.partnerId, e.user])).toEqual([[userAdmin.id, snapshot(ada, adaName, 'Ada Lovelace', 'ACTIVE')]]);
+      expect(of('CUSTOMER_USER_PURGED').map((e) => [e.partnerId, e.customerId, e.user, e.actor])).toEqual([
+        [null, customer.id, snapshot(bob, `bob@${customer.domain}`, 'Bob', 'DELETED'), null],
+      ]);
+      expect(of('LICENSES_ASSIGNED').map((e) => [e.partnerId, e.subscriptionIds, e.cause, (e.user as { id: string }).id])).toEqual(
+        [1, 2, 3].map(() => [seller.id, [subscriptionId], 'REQUEST', ada]),
+      );
+      expect(of('LICENSES_UNASSIGNED').map((e) => [e.partnerId, e.subscriptionIds, e.cause, (e.user as { id: string }).id])).toEqual([
+        [null, [subscriptionId], 'REQUEST', ada],
+        [userAdmin.id, [subscriptionId], 'USER_DELETED', ada],
+        [seller.id, [subscriptionId], 'SUBSCRIPTION_CANCELLED', ada],
+      ]);
+
+      // the audiences: the customer, the partner that acted, the partners that may read the directory; not a partner
+      // related without a directory role, nor an unrelated one. A partner's profile goes to it alone, an account's change
+      // to the customer and the partners that serve it (a reseller relationship)
+      const userEvents = ofDirectory.filter((e) => !['PARTNER_UPDATED', 'CUSTOMER_UPDATED'].includes(e.type)).map((e) => e.id);
+      const account = of('CUSTOMER_UPDATED').map((e) => e.id);
+      const seen = async (token: string) =>
+        (await readAll(c, token))
+          .filter((e) => DIRECTORY_KINDS.includes(e.type))
+          .map((e) => e.id)
+          .sort();
+      expect(await seen(seller.token)).toEqual(ofDirectory.map((e) => e.id).sort());
+      expect(await seen(admin)).toEqual([...account, ...userEvents].sort());
+      expect(await seen(userAdmin.token)).toEqual([...userEvents].sort());
+      expect(await seen(reader.token)).toEqual([...userEvents].sort());
+      expect(await seen(helpdesk.token)).toEqual([]);
+      expect(await seen(stranger.token)).toEqual([]);
+      // the reader's socket, asking for these types, was pushed each of its events live
+      const pushed = (await readerLive.waitFor(userEvents.length)).map((m) => m.events.id);
+      expect(pushed.sort()).toEqual([...userEvents].sort());
     } finally {
       await receiver.stop();
     }

@@ -203,6 +203,22 @@ export function toConnection<T extends { id: string }>(rows: T[], page: PageRequ
   return connectionOf(rows, page, (node) => encodeCursor(node.id), count, beyond);
 }
 
+/**
+ * A connection over a short list already read whole (a user's licences), in id order: the same
+ * arguments, cursors and PageInfo as `paginate`, answered from memory.
+ */
+export function listConnection<T extends { id: string }>(items: readonly T[], args: ConnectionArgs): Connection<T> {
+  const page = pageRequest(args);
+  const inWindow = items.filter((item) => (page.after === undefined || item.id > page.after) && (page.before === undefined || item.id < page.before));
+  const walked = page.backward ? [...inWindow].reverse() : inWindow;
+  return toConnection(
+    walked.slice(0, page.size + 1),
+    page,
+    () => Promise.resolve(items.length),
+    (side, id) => Promise.resolve(items.some((item) => (side === 'after' ? item.id >= id : item.id <= id))),
+  );
+}
+
 export interface PageOptions {
   /** ASC (default): oldest first, UUIDv7 ids being in time order */
   order?: 'ASC' | 'DESC';

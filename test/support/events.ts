@@ -22,6 +22,7 @@ export interface EventView {
 const ADMIN_RELATIONSHIP = 'adminRelationship { displayName roles duration autoExtend status activatedAt endsAt }';
 const SUBSCRIPTION = 'subscription { offerId quantity status termDuration billingFrequency autoRenew termStartsAt termEndsAt resellerId supportContactId }';
 const SCHEDULED_CHANGE = 'scheduledChange { offerId quantity termDuration billingFrequency }';
+const CUSTOMER_USER = 'user { id userName displayName roles status }';
 
 /** Every event type's typed fields, one inline fragment per type that has any (the README's event catalog). */
 export const TYPED_EVENT_FIELDS = [
@@ -45,6 +46,16 @@ export const TYPED_EVENT_FIELDS = [
   `... on AdminRelationshipExpiringEvent { ${ADMIN_RELATIONSHIP} daysBefore }`,
   `... on AdminRelationshipExpiredEvent { ${ADMIN_RELATIONSHIP} reason }`,
   `... on AdminRelationshipTerminatedEvent { ${ADMIN_RELATIONSHIP} terminatedBy }`,
+  // a partner's profile, a customer's account, its users and their licences (issue 24)
+  '... on PartnerUpdatedEvent { changed partner { name mpnId type cloud } }',
+  '... on CustomerUpdatedEvent { changed companyName }',
+  `... on CustomerUserCreatedEvent { ${CUSTOMER_USER} }`,
+  `... on CustomerUserUpdatedEvent { ${CUSTOMER_USER} changed }`,
+  `... on CustomerUserDeletedEvent { ${CUSTOMER_USER} purgeAt }`,
+  `... on CustomerUserRestoredEvent { ${CUSTOMER_USER} }`,
+  `... on CustomerUserPurgedEvent { ${CUSTOMER_USER} }`,
+  `... on LicensesAssignedEvent { ${CUSTOMER_USER} subscriptionIds cause }`,
+  `... on LicensesUnassignedEvent { ${CUSTOMER_USER} subscriptionIds cause }`,
 ].join(' ');
 
 /**

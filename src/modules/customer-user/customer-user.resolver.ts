@@ -1,7 +1,8 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Can } from '../../common/auth/roles';
 import { COST } from '../../common/cost';
-import { ConnectionArgs } from '../../common/pagination';
+import { ConnectionArgs, listConnection } from '../../common/pagination';
+import { CustomerSubscriptionConnection } from '../subscription/subscription.types';
 import { Reads } from '../../common/selection';
 import type { RequestContext } from '../../context';
 import { Activity } from '../../changes/activity.entity';
@@ -94,13 +95,13 @@ export class CustomerUserResolver {
     return user.status === CustomerUserStatus.DELETED && user.deletedAt ? purgeAt(user.deletedAt) : null;
   }
 
-  @FieldResolver(() => [CustomerSubscription], {
+  @FieldResolver(() => CustomerSubscriptionConnection, {
     complexity: COST.batched,
-    description: 'The subscriptions whose licence the user holds, those the viewer may read',
+    description: 'The subscriptions whose licence the user holds (those the viewer may read), oldest first',
   })
   @Reads()
-  licenses(@Root() user: CustomerUser, @Ctx() ctx: RequestContext) {
-    return ctx.scope.loaders.licensesOfUser.load(user.id);
+  async licenses(@Root() user: CustomerUser, @Ctx() ctx: RequestContext, @Args() args: ConnectionArgs) {
+    return listConnection(await ctx.scope.loaders.licensesOfUser.load(user.id), args);
   }
 
   @FieldResolver(() => Customer, { complexity: COST.batched, nullable: true, description: 'Its customer, when the viewer may read it' })

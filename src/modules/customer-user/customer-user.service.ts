@@ -222,29 +222,34 @@ export class CustomerUserService {
   /** The sweep: users deleted 30 days ago (by the business clock) are purged, one CUSTOMER_USER_PURGED each. */
   async purge(now = this.changes.now(), batch = 200): Promise<number> {
     const cutoff = new Date(now.getTime() - RESTORE_DAYS * DAY_MS);
+    const run = `sweep-${newId()}`;
     const due = await this.changes.run(null, (tx) =>
       tx.em.find(CustomerUser, { where: { status: DELETED, deletedAt: LessThanOrEqual(cutoff) }, order: { deletedAt: 'ASC' }, take: batch }),
     );
     let purged = 0;
     for (const read of due) {
-      const done = await this.changes.run(null, async (tx) => {
-        const user = await forUpdate(
-          tx.em
-            .createQueryBuilder(CustomerUser, 'customer_user')
-            .where('customer_user.id = :id AND customer_user.status = :deleted AND customer_user.deletedAt <= :cutoff', {
-              id: read.id,
-              deleted: DELETED,
-              cutoff,
-            }),
-        ).getOne();
-        if (!user) return false;
-        return tx.remove(CustomerUser, user, CUSTOMER_USER_PURGED, {
-          subject: { partnerId: null, customerId: user.customerId },
-          subjectId: user.id,
-          data: { user: userSnapshot(user) },
-          alsoNotify: await directoryReaders(tx.em, user.customerId, tx.at),
-        });
-      });
+      const done = await this.changes.run(
+        null,
+        async (tx) => {
+          const user = await forUpdate(
+            tx.em
+              .createQueryBuilder(CustomerUser, 'customer_user')
+              .where('customer_user.id = :id AND customer_user.status = :deleted AND customer_user.deletedAt <= :cutoff', {
+                id: read.id,
+                deleted: DELETED,
+                cutoff,
+              }),
+          ).getOne();
+          if (!user) return false;
+          return tx.remove(CustomerUser, user, CUSTOMER_USER_PURGED, {
+            subject: { partnerId: null, customerId: user.customerId },
+            subjectId: user.id,
+            data: { user: userSnapshot(user) },
+            alsoNotify: await directoryReaders(tx.em, user.customerId, tx.at),
+          });
+        },
+        { correlationId: run },
+      );
       if (done) purged++;
     }
     return purged;
