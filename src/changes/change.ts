@@ -2,7 +2,7 @@ import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
 import type { Clock } from '../common/clock';
 import type { AppDeps } from '../common/context';
-import { inTransaction } from '../common/database';
+import { inTransaction, type ReadMode } from '../common/database';
 import { UnauthenticatedError } from '../common/errors';
 import { newId } from '../common/ids';
 import { countChange, EVERYONE, TallyName } from '../counts/tallies';
@@ -273,15 +273,29 @@ export class Changes {
    * Runs `work` in one transaction whose changes are made through the `ChangeTx` it gets; the audit
    * records, counters and events are written at its end, before the commit. `by` is the caller's
    * scope, or null for the server itself (then `correlationId` names the sweep run, when given).
+   * `reads`: how its statements read on MySQL/MariaDB (src/common/database.ts ReadMode; `runOnLatest`).
    */
-  run<T>(by: ChangeActor | null, work: (tx: ChangeTx) => Promise<T>, opts: { correlationId?: string } = {}): Promise<T> {
-    return inTransaction(this.deps.ds, async (em) => {
-      if (by && !by.principal) throw new UnauthenticatedError();
-      const principal = by?.principal ?? null;
-      const tx = new ChangeTx(em, principal, by?.requestId ?? opts.correlationId ?? null, this.deps.clock);
-      const result = await work(tx);
-      await tx.flush(this.outbox);
-      return result;
-    });
+  run<T>(by: ChangeActor | null, work: (tx: ChangeTx) => Promise<T>, opts: { correlationId?: string; reads?: ReadMode } = {}): Promise<T> {
+    return inTransaction(
+      this.deps.ds,
+      async (em) => {
+        if (by && !by.principal) throw new UnauthenticatedError();
+        const principal = by?.principal ?? null;
+        const tx = new ChangeTx(em, principal, by?.requestId ?? opts.correlationId ?? null, this.deps.clock);
+        const result = await work(tx);
+        await tx.flush(this.outbox);
+        return result;
+      },
+      opts.reads,
+    );
+  }
+
+  /**
+   * `run` for a change whose rule counts or reads rows after taking a row lock (licences assigned against a
+   * subscription's quantity, the other global administrators): on MySQL/MariaDB each statement reads what
+   * has committed when it runs, not the snapshot of the transaction's first read (ReadMode 'latest').
+   */
+  runOnLatest<T>(by: ChangeActor | null, work: (tx: ChangeTx) => Promise<T>, opts: { correlationId?: string } = {}): Promise<T> {
+    return this.run(by, work, { ...opts, reads: 'latest' });
   }
 }

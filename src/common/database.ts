@@ -186,16 +186,27 @@ export function afterCommit(em: EntityManager, fn: () => void): void {
   hooksOf(em, 'afterCommit').afterCommit.push(fn);
 }
 
+/**
+ * How a transaction reads on MySQL/MariaDB. `snapshot` (InnoDB's default, REPEATABLE READ): every plain
+ * read sees the snapshot of the transaction's first one. `latest` (READ COMMITTED): every statement sees
+ * what has committed when it runs, so a count made after taking a row lock counts what the transaction
+ * that held the lock wrote, whatever was read before the lock (a licence assigned while this one waited
+ * for the subscription's row: src/modules/customer-user/licenses.ts). SQLite: transactions take turns, so
+ * every read is the latest either way.
+ */
+export type ReadMode = 'snapshot' | 'latest';
+
 /** Runs `work` in one transaction; `beforeCommit` hooks run at its end, `afterCommit` ones after the commit. */
-export async function inTransaction<T>(ds: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(ds: DataSource, work: (em: EntityManager) => Promise<T>, reads: ReadMode = 'snapshot'): Promise<T> {
   const hooks: TransactionHooks = { beforeCommit: [], afterCommit: [] };
-  const run = () =>
-    ds.transaction(async (em) => {
-      transactionHooks.set(em, hooks);
-      const result = await work(em);
-      for (const hook of hooks.beforeCommit) await hook();
-      return result;
-    });
+  const body = async (em: EntityManager) => {
+    transactionHooks.set(em, hooks);
+    const result = await work(em);
+    for (const hook of hooks.beforeCommit) await hook();
+    return result;
+  };
+  const rowLocking = ds.options.type === 'mysql' || ds.options.type === 'mariadb';
+  const run = () => (rowLocking && reads === 'latest' ? ds.transaction('READ COMMITTED', body) : ds.transaction(body));
   const result = ds.options.type === 'better-sqlite3' ? await sqliteWriteLock.runExclusive(run) : await run();
   for (const hook of hooks.afterCommit) {
     try {

@@ -1,6 +1,7 @@
 import { In, LessThanOrEqual, type EntityManager } from 'typeorm';
 import type { ChangeTx, Changes } from '../../changes/change';
 import { forUpdate, isUniqueViolation } from '../../common/database';
+import { lockOwner } from '../../common/locks';
 import { ConflictError, NotFoundError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
@@ -50,7 +51,7 @@ export class CustomerUserService {
     const temporaryPassword = newTemporaryPassword(20);
     const passwordHash = await hashPassword(temporaryPassword);
     try {
-      return await this.changes.run(scope, async (tx) => {
+      return await this.changes.runOnLatest(scope, async (tx) => {
         const { em } = tx;
         await this.actUnder(tx, scope, input.customerId, roles.length ? [DirectoryNeed.USERS, DirectoryNeed.ROLES] : [DirectoryNeed.USERS]);
         const customer = await em.findOneByOrFail(Customer, { id: input.customerId });
@@ -92,7 +93,7 @@ export class CustomerUserService {
   async update(scope: Scope, input: UpdateCustomerUserInput): Promise<CustomerUserChanged> {
     const given = (['displayName', 'firstName', 'lastName', 'roles'] as const).filter((f) => input[f] !== undefined && input[f] !== null);
     if (!given.length) throw UserInputError.field('input', 'give at least one of displayName, firstName, lastName, roles');
-    return this.changes.run(scope, async (tx) => {
+    return this.changes.runOnLatest(scope, async (tx) => {
       const user = await this.lockUser(tx, scope, input.userId);
       const roles = input.roles ? inCatalogOrder([...new Set(input.roles)]) : undefined;
       const privileged = user.roles.length > 0 || (roles !== undefined && roles.length > 0);
@@ -124,7 +125,7 @@ export class CustomerUserService {
 
   /** Soft delete: DELETED, restorable for 30 days; its licences are freed at once. Never the customer's last global administrator. */
   async delete(scope: Scope, userId: string): Promise<CustomerUserChanged> {
-    return this.changes.run(scope, async (tx) => {
+    return this.changes.runOnLatest(scope, async (tx) => {
       const user = await this.lockUser(tx, scope, userId);
       await this.actUnder(tx, scope, user.customerId, user.roles.length ? [DirectoryNeed.USERS, DirectoryNeed.ROLES] : [DirectoryNeed.USERS], user.id);
       if (user.status !== ACTIVE) throw new ConflictError(`User ${user.id} is already deleted`);
@@ -155,7 +156,7 @@ export class CustomerUserService {
 
   /** Within 30 days of its deletion (by the business clock); the user comes back without licences. */
   async restore(scope: Scope, userId: string): Promise<CustomerUserChanged> {
-    return this.changes.run(scope, async (tx) => {
+    return this.changes.runOnLatest(scope, async (tx) => {
       const user = await this.lockUser(tx, scope, userId);
       await this.actUnder(tx, scope, user.customerId, user.roles.length ? [DirectoryNeed.USERS, DirectoryNeed.ROLES] : [DirectoryNeed.USERS], user.id);
       if (user.status !== DELETED) throw new ConflictError(`User ${user.id} is not deleted`);
@@ -180,7 +181,7 @@ export class CustomerUserService {
    * concurrent assignments of the last free licence, one succeeds). Already assigned: nothing to do.
    */
   async assign(scope: Scope, input: LicenseChangeInput): Promise<CustomerUserChanged> {
-    return this.changes.run(scope, async (tx) => {
+    return this.changes.runOnLatest(scope, async (tx) => {
       const { em } = tx;
       const user = await this.lockUser(tx, scope, input.userId);
       await this.actUnder(tx, scope, user.customerId, [DirectoryNeed.LICENSES], user.id);
@@ -207,7 +208,7 @@ export class CustomerUserService {
 
   /** Takes back the user's licence of each subscription (one it does not hold: nothing to do). */
   async unassign(scope: Scope, input: LicenseChangeInput): Promise<CustomerUserChanged> {
-    return this.changes.run(scope, async (tx) => {
+    return this.changes.runOnLatest(scope, async (tx) => {
       const { em } = tx;
       const user = await this.lockUser(tx, scope, input.userId);
       await this.actUnder(tx, scope, user.customerId, [DirectoryNeed.LICENSES], user.id);
@@ -228,7 +229,7 @@ export class CustomerUserService {
     );
     let purged = 0;
     for (const read of due) {
-      const done = await this.changes.run(
+      const done = await this.changes.runOnLatest(
         null,
         async (tx) => {
           const user = await forUpdate(
@@ -301,8 +302,12 @@ export class CustomerUserService {
       .getMany();
   }
 
-  /** CONFLICT when `user` is the customer's last ACTIVE global administrator. */
+  /**
+   * CONFLICT when `user` is the customer's last ACTIVE global administrator. The customer's row is locked
+   * first: two administrators removing each other at once take turns, and the second reads what the first did.
+   */
   private async requireAnotherGlobalAdmin(em: EntityManager, user: CustomerUser): Promise<void> {
+    await lockOwner(em, Customer, user.customerId);
     const admins = await em.findBy(CustomerUser, { customerId: user.customerId, status: ACTIVE });
     if (!admins.some((u) => u.id !== user.id && u.roles.includes(AdminRole.GLOBAL_ADMINISTRATOR))) {
       throw new ConflictError(`User ${user.id} is the customer's last global administrator: give another user GLOBAL_ADMINISTRATOR first`);

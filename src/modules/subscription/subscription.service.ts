@@ -175,7 +175,7 @@ export class SubscriptionService {
 
   /** Quantity, reseller of record, support contact. */
   async update(scope: Scope, input: UpdateSubscriptionInput): Promise<SubscriptionChanged> {
-    return this.changes.run(scope, async (tx) => {
+    return this.changes.runOnLatest(scope, async (tx) => {
       const { em } = tx;
       const { seller, subscription } = await this.lockOwn(tx, scope, input.subscriptionId);
       // a CANCELLED or EXPIRED subscription changes no more (its reseller of record and support contact included)
@@ -218,7 +218,7 @@ export class SubscriptionService {
 
   /** Ends it within 168 hours of its term start, with the prorated refund; CONFLICT after. */
   async cancel(scope: Scope, input: CancelSubscriptionInput): Promise<{ subscription: CustomerSubscription; refund: Money }> {
-    return this.changes.run(scope, async (tx) => {
+    return this.changes.runOnLatest(scope, async (tx) => {
       this.requireManager(scope, 'cancel a subscription');
       const { subscription } = await this.lockOwn(tx, scope, input.subscriptionId);
       this.requireStatus(subscription, [ACTIVE, SUSPENDED], 'be cancelled');
@@ -298,7 +298,7 @@ export class SubscriptionService {
   async scheduleChange(scope: Scope, input: ScheduleSubscriptionChangeInput): Promise<SubscriptionChanged> {
     const given = [input.quantity, input.termDuration, input.billingFrequency, input.offerId].filter((v) => v !== undefined && v !== null);
     if (!given.length) throw UserInputError.field('input', 'give at least one of quantity, termDuration, billingFrequency, offerId');
-    return this.changes.run(scope, async (tx) => {
+    return this.changes.runOnLatest(scope, async (tx) => {
       const { em } = tx;
       this.requireManager(scope, 'schedule a change');
       const { subscription } = await this.lockOwn(tx, scope, input.subscriptionId);
@@ -367,7 +367,7 @@ export class SubscriptionService {
    * the same seller, reseller of record and support contact), in one transaction.
    */
   async upgrade(scope: Scope, input: UpgradeSubscriptionInput) {
-    return this.changes.run(scope, async (tx) => {
+    return this.changes.runOnLatest(scope, async (tx) => {
       const { em } = tx;
       this.requireManager(scope, 'upgrade a subscription');
       const { subscription } = await this.lockOwn(tx, scope, input.subscriptionId);

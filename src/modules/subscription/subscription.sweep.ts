@@ -120,7 +120,7 @@ export class SubscriptionSweep {
         if (renewed && quantity < s.quantity) await trimTo(tx, renewed, quantity);
         return renewed;
       },
-      { correlationId: run },
+      { correlationId: run, reads: 'latest' },
     );
   }
 
@@ -142,7 +142,7 @@ export class SubscriptionSweep {
         if (expired) await releaseAll(tx, expired, 'SUBSCRIPTION_EXPIRED');
         return expired;
       },
-      { correlationId: run },
+      { correlationId: run, reads: 'latest' },
     );
     return Boolean(after);
   }
