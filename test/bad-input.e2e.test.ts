@@ -17,7 +17,7 @@ import {
 } from 'graphql';
 import { getMetadataStorage as graphqlMetadata } from 'type-graphql';
 import { OffersDocument, RequestPartnershipDocument } from './generated/graphql';
-import { createCustomer, createPartner, customerInput, uniqueMpnId } from './support/factories';
+import { createCustomer, createPartner, customerInput, type TestPartner, uniqueMpnId } from './support/factories';
 import { invite, standaloneCustomer } from './support/invitations';
 import { partner } from './support/partnerships';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -101,6 +101,18 @@ beforeAll(async () => {
   const adminActive = await approveAdmin(t, adminCustomer.token, (await requestAdmin(t, direct.token, { duration: 'P30D' })).token);
   const adminToTerminate = (await requestAdmin(t, direct.token)).adminRelationship;
   const adminBulk = [(await requestAdmin(t, direct.token)).adminRelationship.id, (await requestAdmin(t, direct.token)).adminRelationship.id];
+  // account details and a partner's profile (a partner without ties: the operator may change its type too)
+  const toUpdate = await createPartner(t, 'DIRECT_RESELLER');
+  // the customer's users (the direct reseller created it: it holds delegated admin privileges), and a subscription
+  // for their licences: one user to update, one to give a licence, one holding a licence, one to delete, a deleted one
+  const licences = await sell({ quantity: 2 });
+  const userToUpdate = await newUser(direct.token, customer.id, `update@${customer.domain}`);
+  const licensee = await newUser(direct.token, customer.id, `licensee@${customer.domain}`);
+  const holder = await newUser(direct.token, customer.id, `holder@${customer.domain}`);
+  await lifecycle(direct.token, 'assignLicenses', { userId: holder, subscriptionIds: [licences] });
+  const userToDelete = await newUser(direct.token, customer.id, `delete@${customer.domain}`);
+  const deletedUser = await newUser(direct.token, customer.id, `deleted@${customer.domain}`);
+  await lifecycle(direct.token, 'deleteCustomerUser', { userId: deletedUser });
   const delivered = await until(
     'a delivery',
     () => deliveries(t, direct.token, webhook.endpoint.id),
@@ -116,6 +128,49 @@ beforeAll(async () => {
       token: () => direct.token,
       input: () => ({ ...customerInput(), cloud: 'PUBLIC', subscriptions: [{ offerId, quantity: 1 }] }),
     },
+    // every field given, so that each nested one gets its cases
+    updatePartner: {
+      token: () => operator,
+      input: () => ({
+        partnerId: toUpdate.id,
+        name: 'Corpus Renamed Partner Ltd',
+        contactEmail: 'renamed@partner.example',
+        mpnId: uniqueMpnId(),
+        type: 'INDIRECT_RESELLER',
+        cloud: 'PUBLIC',
+      }),
+    },
+    updateCustomer: {
+      token: () => direct.token,
+      input: () => ({
+        customerId: customer.id,
+        companyName: 'Northwind Traders Incorporated',
+        address: { addressLine1: '1 Microsoft Way', addressLine2: 'Building 92', city: 'Redmond', state: 'WA', postalCode: '98052', country: 'US' },
+        primaryContact: { firstName: 'Nancy', lastName: 'Davolio', email: 'nancy@northwind.example', phoneNumber: '+1 425 555 0100' },
+        billingContact: { firstName: 'Andrew', lastName: 'Fuller', email: 'billing@northwind.example', phoneNumber: '+1 425 555 0101' },
+      }),
+    },
+    createCustomerUser: {
+      token: () => direct.token,
+      input: () => ({
+        customerId: customer.id,
+        userName: `corpus.user@${customer.domain}`,
+        displayName: 'Corpus User',
+        firstName: 'Corpus',
+        lastName: 'User',
+        roles: ['HELPDESK_ADMINISTRATOR'],
+      }),
+    },
+    updateCustomerUser: {
+      token: () => direct.token,
+      input: () => ({ userId: userToUpdate, displayName: 'Updated User', firstName: 'Updated', lastName: 'User', roles: ['DIRECTORY_READER'] }),
+    },
+    // subscriptionIds: a number instead of a list is coerced to a list of one id, which must still be refused as no
+    // subscription id (bugs-corpora.md, 1: answered NOT_FOUND until the ids are IsUUID)
+    assignLicenses: { token: () => direct.token, input: () => ({ userId: licensee, subscriptionIds: [licences] }) },
+    unassignLicenses: { token: () => direct.token, input: () => ({ userId: holder, subscriptionIds: [licences] }) },
+    deleteCustomerUser: { token: () => direct.token, input: () => ({ userId: userToDelete }) },
+    restoreCustomerUser: { token: () => direct.token, input: () => ({ userId: deletedUser }) },
     createCustomerInvitation: {
       token: () => direct.token,
       input: () => ({ includeDelegatedAdminPrivileges: true, customerEmail: 'it@customer.example' }),
@@ -191,6 +246,16 @@ async function sellTo(token: string, customerId: string, input: Json): Promise<s
   });
   if (res.errors) throw new Error(`createSubscription: ${JSON.stringify(res.errors)}`);
   return res.data!.createSubscription.subscription.id;
+}
+
+/** Creates a user of the customer as `token`; its id. */
+async function newUser(token: string, customerId: string, userName: string, more: Json = {}): Promise<string> {
+  const res = await t.client(token).raw<{ createCustomerUser: { user: { id: string } } }>({
+    query: 'mutation ($input: CreateCustomerUserInput!) { createCustomerUser(input: $input) { user { id } } }',
+    variables: { input: { customerId, userName, displayName: userName.split('@')[0], ...more } },
+  });
+  if (res.errors) throw new Error(`createCustomerUser: ${JSON.stringify(res.errors)}`);
+  return res.data!.createCustomerUser.user.id;
 }
 
 /** One lifecycle mutation that must succeed (the setup's). */
@@ -710,6 +775,409 @@ describe('the subscription lifecycle', () => {
       const sold = await send('createSubscription', seller, input);
       expect({ input, errors: sold.errors }).toEqual({ input, errors: undefined });
     }
+  });
+});
+
+/**
+ * Customer accounts, partner profiles, users and licences (issue 24), beyond the generated cases: user names
+ * outside the customer's domain, with invisible characters or a bad name part, or taken already (whatever the
+ * letter case or width: NFKC); names empty, huge or with control characters; roles not in the catalog; licence
+ * lists empty or too long; account details too long or with an address or contact that does not exist; updates
+ * that change nothing; MPN IDs that are not 6 to 10 digits. Each is BAD_USER_INPUT naming the field and writes
+ * nothing: the customer's users (as its admin lists them and as stored), its account details, the partner's
+ * profile, the licences and every table's row count are unchanged.
+ */
+describe('customer accounts, partner profiles, users and licences', () => {
+  let operator: string;
+  let seller: TestPartner;
+  let customerAdmin: string;
+  let customerId: string;
+  let domain: string;
+  let userId: string;
+  let licensed: string;
+  const existing = { taken: '', kate: '' };
+
+  beforeAll(async () => {
+    operator = await t.tokens.operator();
+    seller = await createPartner(t, 'DIRECT_RESELLER');
+    const customer = await createCustomer(t, seller.token);
+    customerId = customer.id;
+    domain = customer.domain;
+    customerAdmin = await t.tokens.customer(customerId);
+    userId = await newUser(seller.token, customerId, `taken@${domain}`);
+    existing.taken = userId;
+    existing.kate = await newUser(seller.token, customerId, `kate@${domain}`);
+    // a deleted user (restorable) still holds its name
+    await lifecycle(seller.token, 'deleteCustomerUser', { userId: await newUser(seller.token, customerId, `former@${domain}`) });
+    licensed = await sellTo(seller.token, customerId, { offerId: 'm365-business-basic', quantity: 3 });
+    await lifecycle(seller.token, 'assignLicenses', { userId, subscriptionIds: [licensed] });
+  });
+
+  const CONTACT = { firstName: 'Nancy', lastName: 'Davolio', email: 'nancy@northwind.example', phoneNumber: '+1 425 555 0100' };
+  const ADDRESS = { addressLine1: '1 Microsoft Way', city: 'Redmond', state: 'WA', postalCode: '98052', country: 'US' };
+  /** user names refused for their form (the domain is filled in where `@D` ends them) */
+  const USER_NAMES: [string, (d: string) => string][] = [
+    ['another domain', () => 'jane@fabrikam.onmicrosoft.com'],
+    ['a domain that only ends like the customer’s', (d) => `jane@evil-${d}`],
+    ['a subdomain of the customer’s domain', (d) => `jane@sales.${d}`],
+    ['the customer’s domain with a suffix', (d) => `jane@${d}.evil.example`],
+    ['the domain with a Cyrillic а', (d) => `jane@${d.replace('o', '\u043E')}`],
+    ['no @', (d) => `jane.${d}`],
+    ['no name part', (d) => `@${d}`],
+    ['no domain', () => 'jane@'],
+    ['a zero-width space in the name', (d) => `ja\u200Bne@${d}`],
+    ['a zero-width joiner in the domain', (d) => `jane@${d.replace('.', '\u200D.')}`],
+    ['a left-to-right mark', (d) => `jane\u200E@${d}`],
+    ['a byte order mark inside', (d) => `ja\uFEFFne@${d}`],
+    ['a soft hyphen', (d) => `ja\u00ADne@${d}`],
+    ['a word joiner', (d) => `ja\u2060ne@${d}`],
+    ['a leading dot', (d) => `.jane@${d}`],
+    ['a trailing dot', (d) => `jane.@${d}`],
+    ['a doubled dot', (d) => `jane..doe@${d}`],
+    ['a space inside', (d) => `jane doe@${d}`],
+    ['a quote', (d) => `"jane"@${d}`],
+    ['parentheses', (d) => `jane(doe)@${d}`],
+    ['a comma', (d) => `jane,doe@${d}`],
+    ['two @', (d) => `jane@doe@${d}`],
+    ['a non-ASCII letter', (d) => `jan\u00E9@${d}`],
+    ['a Cyrillic а', (d) => `j\u0430ne@${d}`],
+    ['an emoji', (d) => `jane\u{1F680}@${d}`],
+    ['a name part of 65 characters', (d) => `${'j'.repeat(65)}@${d}`],
+    ['a name part that NFKC makes 66 characters (22 × ㎒)', (d) => `${'\u3392'.repeat(22)}@${d}`],
+    ['an SQL injection', (d) => `' OR '1'='1@${d}`],
+    ['a path', (d) => `../../etc/passwd@${d}`],
+  ];
+  /** taken already: by an ACTIVE user, the first admin, or a deleted user that can still be restored */
+  const DUPLICATES: [string, (d: string) => string][] = [
+    ['in upper case', (d) => `TAKEN@${d}`],
+    ['with the domain in upper case', (d) => `taken@${d.toUpperCase()}`],
+    ['in full-width letters (NFKC)', (d) => `\uFF54\uFF41\uFF4B\uFF45\uFF4E@${d}`],
+    ['in full-width capitals (NFKC, then case)', (d) => `\uFF34\uFF21\uFF2B\uFF25\uFF2E@${d}`],
+    ['with the Kelvin sign for the K (NFKC)', (d) => `\u212Aate@${d}`],
+    ['with surrounding spaces', (d) => `  taken@${d}  `],
+    ['the first admin’s, in another case', (d) => `Admin@${d}`],
+    ['a deleted user’s that can be restored', (d) => `Former@${d}`],
+  ];
+  /** names (displayName, firstName, lastName) refused */
+  const NAMES: [string, (limit: number) => string][] = [
+    ['empty', () => ''],
+    ['spaces only', () => '   '],
+    ['zero-width characters only', () => '\u200B\u200C\u200D'],
+    ['a NUL character', () => 'Jane\u0000Doe'],
+    ['a BEL character', () => 'Jane\u0007'],
+    ['an escape sequence', () => '\u001B[31mJane'],
+    ['a tab', () => 'Jane\tDoe'],
+    ['a new line', () => 'Jane\nDoe'],
+    ['a C1 control character', () => 'Jane\u0085Doe'],
+    ['a right-to-left override', () => 'Jane \u202Eeod'],
+    ['a lone surrogate', () => 'Jane \uD800'],
+    ['one character over its limit', (limit) => 'n'.repeat(limit + 1)],
+    ['one code point over its limit, counted half by validator.js', (limit) => 'a\uFE0F'.repeat(Math.ceil((limit + 1) / 2))],
+    ['100,000 characters', () => 'x'.repeat(100_000)],
+  ];
+  const NAME_LIMITS: [string, number][] = [
+    ['displayName', 256],
+    ['firstName', 64],
+    ['lastName', 64],
+  ];
+  const ROLES: [string, unknown][] = [
+    ['an unknown role', ['NOT_A_ROLE']],
+    ['a role in lower case', ['global_administrator']],
+    ['a partner role', ['GLOBAL_ADMIN']],
+    ['a number', [7]],
+    ['a null role', [null]],
+    ['14 roles (the catalog has 13)', Array.from({ length: 14 }, () => 'DIRECTORY_READER')],
+  ];
+
+  interface DirectoryCase {
+    what: string;
+    mutation: string;
+    field: string;
+    token: () => string;
+    input: () => Json;
+  }
+
+  function cases(): DirectoryCase[] {
+    const out: DirectoryCase[] = [];
+    const add = (mutation: string, field: string, what: string, input: () => Json, token = () => seller.token) =>
+      out.push({ mutation, field, what, input, token });
+    const user = (more: Json) => () => ({ customerId, userName: `new.user@${domain}`, displayName: 'New User', ...more });
+    for (const [what, name] of [...USER_NAMES, ...DUPLICATES]) {
+      add('createCustomerUser', 'input.userName', `a user name with ${what}`, user({ userName: name(domain) }));
+      // the customer's own admin is held to the same rules
+      add('createCustomerUser', 'input.userName', `a user name with ${what}, by the customer's admin`, user({ userName: name(domain) }), () => customerAdmin);
+    }
+    for (const [field, limit] of NAME_LIMITS) {
+      for (const [what, value] of NAMES) {
+        add('createCustomerUser', `input.${field}`, `${field} ${what}`, user({ [field]: value(limit) }));
+        add('updateCustomerUser', `input.${field}`, `${field} ${what}`, () => ({ userId, [field]: value(limit) }));
+      }
+    }
+    for (const [what, roles] of ROLES) {
+      add('createCustomerUser', 'input.roles', `roles: ${what}`, user({ roles }));
+      add('updateCustomerUser', 'input.roles', `roles: ${what}`, () => ({ userId, roles }));
+    }
+    for (const mutation of ['assignLicenses', 'unassignLicenses']) {
+      add(mutation, 'input.subscriptionIds', 'no subscription (an empty list)', () => ({ userId, subscriptionIds: [] }));
+      add(mutation, 'input.subscriptionIds', '51 subscriptions (the limit is 50)', () => ({
+        userId,
+        subscriptionIds: Array.from({ length: 51 }, () => licensed),
+      }));
+      add(mutation, 'input.subscriptionIds', 'an empty id', () => ({ userId, subscriptionIds: [licensed, ''] }));
+      add(mutation, 'input.subscriptionIds', 'a null id', () => ({ userId, subscriptionIds: [null] }));
+      add(mutation, 'input.subscriptionIds', 'a list of lists', () => ({ userId, subscriptionIds: [[licensed]] }));
+      add(mutation, 'input.subscriptionIds', 'an id of 65 characters', () => ({ userId, subscriptionIds: ['a'.repeat(65)] }));
+      add(mutation, 'input.subscriptionIds', 'an object', () => ({ userId, subscriptionIds: { $ne: null } }));
+    }
+    // account details
+    const details = (more: Json) => () => ({ customerId, ...more });
+    add('updateCustomer', 'input.companyName', 'a company name of 201 characters', details({ companyName: `Northwind ${'n'.repeat(191)}` }));
+    add('updateCustomer', 'input.companyName', 'a company name of 100,000 characters', details({ companyName: 'N'.repeat(100_000) }));
+    add('updateCustomer', 'input.companyName', 'an empty company name', details({ companyName: '' }));
+    add('updateCustomer', 'input.companyName', 'a company name with a control character', details({ companyName: 'Northwind\u0007Traders' }));
+    add('updateCustomer', 'input.companyName', 'a test company name', details({ companyName: 'Test Company' }));
+    add('updateCustomer', 'input.companyName', 'a bare acronym', details({ companyName: 'ACME' }));
+    const address = (more: Json) => details({ address: { ...ADDRESS, ...more } });
+    add('updateCustomer', 'input.address.postalCode', 'a US postal code of letters', address({ postalCode: 'ABCDE' }));
+    add('updateCustomer', 'input.address.postalCode', 'a German postal code of 4 digits', address({ postalCode: '1011', country: 'DE', state: undefined }));
+    add('updateCustomer', 'input.address.postalCode', 'an empty postal code', address({ postalCode: '' }));
+    add('updateCustomer', 'input.address.postalCode', 'a postal code of 21 characters', address({ postalCode: '9'.repeat(21) }));
+    add('updateCustomer', 'input.address.country', 'a country that does not exist (XX)', address({ country: 'XX' }));
+    add('updateCustomer', 'input.address.country', 'a country of three letters', address({ country: 'USA' }));
+    add('updateCustomer', 'input.address.country', 'a country in full', address({ country: 'United States' }));
+    add('updateCustomer', 'input.address.country', 'no country', address({ country: '' }));
+    add('updateCustomer', 'input.address.city', 'no city', address({ city: '   ' }));
+    add('updateCustomer', 'input.address.addressLine1', 'a street with a new line', address({ addressLine1: '1 Microsoft Way\nRedmond' }));
+    for (const contact of ['primaryContact', 'billingContact']) {
+      const person = (more: Json) => details({ [contact]: { ...CONTACT, ...more } });
+      for (const [what, email] of [
+        ['no @', 'nancy.northwind.example'],
+        ['no domain', 'nancy@'],
+        ['a space', 'nancy davolio@northwind.example'],
+        ['two @', 'nancy@@northwind.example'],
+        ['255 characters', `${'n'.repeat(64)}@${'d'.repeat(60)}.${'e'.repeat(60)}.${'f'.repeat(60)}.example`],
+        ['an empty string', ''],
+      ]) {
+        add('updateCustomer', `input.${contact}.email`, `a ${contact} email with ${what}`, person({ email }));
+      }
+      for (const [what, phoneNumber] of [
+        ['letters', 'call me maybe'],
+        ['too few digits', '+1 12'],
+        ['no country code and letters', '555-CALL-NOW'],
+        ['33 characters', `+1 ${'4'.repeat(30)}`],
+        ['an empty string', ''],
+      ]) {
+        add('updateCustomer', `input.${contact}.phoneNumber`, `a ${contact} phone number with ${what}`, person({ phoneNumber }));
+      }
+      add('updateCustomer', `input.${contact}.firstName`, `a ${contact} first name of 101 characters`, person({ firstName: 'n'.repeat(101) }));
+      add('updateCustomer', `input.${contact}.lastName`, `a ${contact} last name with a NUL character`, person({ lastName: 'Dav\u0000olio' }));
+    }
+    // nothing to change: the input itself is named
+    add('updateCustomer', 'input', 'no field to change', details({}));
+    add('updateCustomer', 'input', 'only nulls', details({ companyName: null, address: null, primaryContact: null, billingContact: null }));
+    add('updateCustomer', 'input', 'no field to change, by the customer’s admin', details({}), () => customerAdmin);
+    add(
+      'updatePartner',
+      'input',
+      'no field to change',
+      () => ({ partnerId: seller.id }),
+      () => seller.token,
+    );
+    add(
+      'updatePartner',
+      'input',
+      'no field to change, by the operator',
+      () => ({ partnerId: seller.id }),
+      () => operator,
+    );
+    add(
+      'updatePartner',
+      'input',
+      'only nulls',
+      () => ({ partnerId: seller.id, name: null, contactEmail: null, mpnId: null, type: null, cloud: null }),
+      () => operator,
+    );
+    add('updateCustomerUser', 'input', 'no field to change', () => ({ userId }));
+    add('updateCustomerUser', 'input', 'only nulls', () => ({ userId, displayName: null, firstName: null, lastName: null, roles: null }));
+    // a partner's profile
+    for (const [what, mpnId] of [
+      ['5 digits', '12345'],
+      ['11 digits', '12345678901'],
+      ['letters', 'abcdefg'],
+      ['digits and a letter', '123456a'],
+      ['full-width digits', '\uFF11\uFF12\uFF13\uFF14\uFF15\uFF16\uFF17'],
+      ['Arabic-Indic digits', '\u0661\u0662\u0663\u0664\u0665\u0666\u0667'],
+      ['a space inside', '1234 5678'],
+      ['a negative number', '-1234567'],
+      ['an empty string', ''],
+    ]) {
+      add(
+        'updatePartner',
+        'input.mpnId',
+        `an MPN ID of ${what}`,
+        () => ({ partnerId: seller.id, mpnId }),
+        () => operator,
+      );
+    }
+    add(
+      'updatePartner',
+      'input.name',
+      'an empty name',
+      () => ({ partnerId: seller.id, name: '' }),
+      () => seller.token,
+    );
+    add(
+      'updatePartner',
+      'input.name',
+      'a name of 201 characters',
+      () => ({ partnerId: seller.id, name: 'n'.repeat(201) }),
+      () => seller.token,
+    );
+    add(
+      'updatePartner',
+      'input.name',
+      'a name with a bidi override',
+      () => ({ partnerId: seller.id, name: 'Contoso \u202Eexe.' }),
+      () => seller.token,
+    );
+    add(
+      'updatePartner',
+      'input.contactEmail',
+      'a contact email with no @',
+      () => ({ partnerId: seller.id, contactEmail: 'contact.partner.example' }),
+      () => seller.token,
+    );
+    add(
+      'updatePartner',
+      'input.contactEmail',
+      'a contact email with a new line',
+      () => ({ partnerId: seller.id, contactEmail: 'a@b.example\nBcc: x@y.example' }),
+      () => seller.token,
+    );
+    add(
+      'updatePartner',
+      'input.type',
+      'an unknown type',
+      () => ({ partnerId: seller.id, type: 'DISTRIBUTOR' }),
+      () => operator,
+    );
+    add(
+      'updatePartner',
+      'input.cloud',
+      'an unknown cloud',
+      () => ({ partnerId: seller.id, cloud: 'MARS' }),
+      () => operator,
+    );
+    return out;
+  }
+
+  /**
+   * Ids that are well-formed slugs but no UUID, where every id of these tables is one: the inputs of the earlier
+   * operations refuse them (IsUUID) as BAD_USER_INPUT naming the field; the new ones answered NOT_FOUND
+   * (bugs-corpora.md, 1). The expected behaviour is asserted.
+   */
+  function idCases(): DirectoryCase[] {
+    const out: DirectoryCase[] = [];
+    const add = (mutation: string, field: string, what: string, input: () => Json) => out.push({ mutation, field, what, input, token: () => seller.token });
+    for (const mutation of ['assignLicenses', 'unassignLicenses']) {
+      add(mutation, 'input.subscriptionIds', 'a subscription id that is no UUID', () => ({ userId, subscriptionIds: ['not-a-subscription'] }));
+      add(mutation, 'input.userId', 'a user id that is no UUID', () => ({ userId: 'not-a-user', subscriptionIds: [licensed] }));
+    }
+    add('updateCustomerUser', 'input.userId', 'a user id that is no UUID', () => ({ userId: 'not-a-user', displayName: 'X' }));
+    add('deleteCustomerUser', 'input.userId', 'a user id that is no UUID', () => ({ userId: 'not-a-user' }));
+    add('restoreCustomerUser', 'input.userId', 'a user id that is no UUID', () => ({ userId: 'not-a-user' }));
+    add('createCustomerUser', 'input.customerId', 'a customer id that is no UUID', () => ({
+      customerId: 'not-a-customer',
+      userName: `new.user@${domain}`,
+      displayName: 'New User',
+    }));
+    add('updateCustomer', 'input.customerId', 'a customer id that is no UUID', () => ({
+      customerId: 'not-a-customer',
+      companyName: 'Northwind Traders Incorporated',
+    }));
+    add('updatePartner', 'input.partnerId', 'a partner id that is no UUID', () => ({ partnerId: 'not-a-partner', name: 'Renamed Partner Ltd' }));
+    return out;
+  }
+
+  /** The customer's users as its admin lists them (deleted ones too) and as stored, its account details, the seller's profile, the licences, every row count. */
+  async function state(): Promise<string> {
+    const listed = await t.client(customerAdmin).raw({
+      query: `query ($id: ID!) { customerUsers(customerId: $id, first: 30, filter: { includeDeleted: true }) {
+        totalCount edges { node { id userName displayName firstName lastName roles status updatedAt licenses { edges { node { id } } } } } } }`,
+      variables: { id: customerId },
+    });
+    if (listed.errors) throw new Error(JSON.stringify(listed.errors));
+    const rows = await Promise.all(['customer_user', 'license_assignment'].map((table) => t.server.ds.query<Json[]>(`SELECT * FROM ${table} ORDER BY id`)));
+    const customer = await t.server.ds.query<Json[]>(`SELECT * FROM customer WHERE id = '${customerId}'`);
+    const partner = await t.server.ds.query<Json[]>(`SELECT * FROM partner WHERE id = '${seller.id}'`);
+    return JSON.stringify({ listed: listed.data, rows, customer, partner, counts: await rowCounts() });
+  }
+
+  /** Sends each case; the ones not refused with BAD_USER_INPUT naming the field (or an element of it), or that wrote something. */
+  async function refusals(all: DirectoryCase[]): Promise<unknown[]> {
+    const failures: unknown[] = [];
+    let before = await state();
+    for (const c of all) {
+      const res = await send(c.mutation, c.token(), c.input());
+      const error = res.errors?.[0];
+      const after = await state();
+      const fields = Array.isArray(error?.extensions?.fields) ? error.extensions.fields : [];
+      const ok =
+        res.status < 500 &&
+        !res.data?.[c.mutation as never] &&
+        error?.extensions?.code === 'BAD_USER_INPUT' &&
+        fields.some((f) => f === c.field || f.startsWith(`${c.field}[`)) &&
+        error.message.length < 2000 &&
+        after === before;
+      if (!ok)
+        failures.push({
+          case: `${c.mutation} ${c.field}: ${c.what}`,
+          status: res.status,
+          error: error && { code: error.extensions?.code, fields: error.extensions?.fields, message: error.message.slice(0, 300) },
+          wrote: after !== before,
+        });
+      before = after;
+    }
+    return failures;
+  }
+
+  it('refuses bad user names, duplicates, names, roles, licence lists, account details and profiles with BAD_USER_INPUT naming the field, writing nothing', async () => {
+    const all = cases();
+    expect(all.length).toBeGreaterThan(200);
+    expect(await refusals(all)).toEqual([]);
+  }, 180_000);
+
+  it('refuses an id that is no UUID in the new inputs as BAD_USER_INPUT naming the field, as the earlier inputs do (bugs-corpora.md, 1)', async () => {
+    expect(await refusals(idCases())).toEqual([]);
+  });
+
+  it('refuses an MPN ID another partner has as CONFLICT, writing nothing', async () => {
+    const other = await createPartner(t, 'DIRECT_RESELLER');
+    const { mpnId } = (await t.server.ds.query<{ mpnId: string }[]>(`SELECT mpnId FROM partner WHERE id = '${other.id}'`))[0];
+    const before = await state();
+    const res = await send('updatePartner', operator, { partnerId: seller.id, mpnId });
+    expect(res.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(await state()).toBe(before);
+  });
+
+  it('accepts the limits themselves and the user names of the rules (so each refusal above came from its value alone)', async () => {
+    const names = { displayName: 'd'.repeat(256), firstName: 'f'.repeat(64), lastName: 'l'.repeat(64) };
+    for (const userName of [`${"o'brien.j-doe_x!#^~"}@${domain}`, `${'j'.repeat(64)}@${domain.toUpperCase()}`, `\uFF4D\uFF41\uFF52\uFF59@${domain}`]) {
+      const res = await send('createCustomerUser', seller.token, { customerId, userName, ...names, roles: ['DIRECTORY_READER'] });
+      expect({ userName, errors: res.errors }).toEqual({ userName, errors: undefined });
+    }
+    for (const input of [
+      { customerId, companyName: `Northwind ${'n'.repeat(190)}` },
+      { customerId, address: { ...ADDRESS, postalCode: '10117', country: 'DE', city: 'Berlin', state: undefined } },
+      { customerId, billingContact: { ...CONTACT, phoneNumber: '+49 30 901820' } },
+    ]) {
+      const res = await send('updateCustomer', seller.token, input);
+      expect({ input, errors: res.errors }).toEqual({ input, errors: undefined });
+    }
+    const res = await send('updatePartner', operator, { partnerId: seller.id, mpnId: uniqueMpnId() });
+    expect(res.errors).toBeUndefined();
+    for (const mutation of ['unassignLicenses', 'assignLicenses'])
+      expect((await send(mutation, seller.token, { userId, subscriptionIds: Array.from({ length: 50 }, () => licensed) })).errors).toBeUndefined();
   });
 });
 

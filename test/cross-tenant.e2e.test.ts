@@ -14,6 +14,7 @@ import {
 } from 'graphql';
 import { Role } from '../src/common/auth/roles';
 import {
+  type AdminRole,
   CreateCustomerInvitationDocument,
   type CreateSubscriptionInput,
   CreatePartnerDocument,
@@ -62,6 +63,11 @@ interface Victim {
    * cancelled one, and the two sides of an upgrade (each with R as reseller of record but the cancelled one)
    */
   lifecycle: { scheduled: string; suspended: string; cancelled: string; upgradedFrom: string; upgradedTo: string };
+  /**
+   * The users of V's own customer (created by the customer's admin): its first admin (a GLOBAL_ADMINISTRATOR), an
+   * ordinary user holding a licence of V's private subscription, and a deleted one that can still be restored
+   */
+  users: { admin: string; active: string; deleted: string };
   /** the ids of V's records that no field above names, by kind: relationships, admin privileges, audit records, events, its subscriptions' history */
   records: string[][];
 }
@@ -69,6 +75,9 @@ interface Victim {
 /** What V wrote in its subscriptions' history: no one else may read it. */
 const SUSPENSION_REASON = 'Victim confidential: customer in insolvency proceedings, case 4471';
 const CANCELLATION_REASON = 'Victim confidential: duplicate order VX-9902';
+/** The display names of the victim customer's users: no one else may read them. */
+const ACTIVE_USER = 'Victim Confidential Person';
+const DELETED_USER = 'Victim Departed Person';
 
 /** The lifecycle operations: refused to everyone but the seller's GLOBAL_ADMIN and ADMIN_AGENT, with nothing that tells the subscription exists. */
 const LIFECYCLE = new Set([
@@ -85,7 +94,7 @@ const LIFECYCLE = new Set([
 
 type Vars = (v: Victim) => Record<string, unknown>;
 /** node(id) is tried with each id named by Victim (namedIds) and one record of each other kind (Victim.records). */
-const NODE_PROBES = 23;
+const NODE_PROBES = 26;
 /** `variables` for a query or mutation, `trigger` for a subscription (a name that is both, such as `events`, has both) */
 type OperationCase = { variables?: Vars[]; trigger?: (v: Victim) => Promise<void>; refusals?: string[] };
 
@@ -269,6 +278,56 @@ const CASES: Record<string, OperationCase> = {
   updateAdminRelationship: { variables: [(v) => ({ input: { adminRelationshipId: v.admin.active, autoExtend: false } })] },
   terminateAdminRelationships: { variables: [(v) => ({ input: { adminRelationshipIds: [v.admin.active, v.admin.pending, v.admin.open] } })] },
   extendAdminRelationships: { variables: [(v) => ({ input: { adminRelationshipIds: [v.admin.active] } })] },
+  // a partner's profile and a customer's account details: the victim's own (the shared customer's are the rival's to change too)
+  updatePartner: {
+    variables: [
+      (v) => ({ input: { partnerId: v.provider.id, name: 'Hijacked Distribution Ltd', contactEmail: 'owner@attacker.example' } }),
+      (v) => ({ input: { partnerId: v.reseller.id, mpnId: uniqueMpnId(), type: 'DIRECT_RESELLER', cloud: 'US_GOVERNMENT' } }),
+    ],
+  },
+  updateCustomer: {
+    variables: [
+      (v) => ({
+        input: {
+          customerId: v.customer.id,
+          companyName: 'Hijacked Holdings Incorporated',
+          billingContact: { firstName: 'Mallory', lastName: 'Attacker', email: 'invoices@attacker.example', phoneNumber: '+1 206 555 0199' },
+        },
+      }),
+    ],
+  },
+  // the victim customer's directory: its users (the shared customer's: the rival serves it with delegated admin
+  // privileges, and reads them) and their licences
+  customerUsers: {
+    variables: [
+      (v) => ({ customerId: v.customer.id, first: 50 }),
+      (v) => ({ customerId: v.customer.id, filter: { includeDeleted: true, search: 'victim' } }),
+      (v) => ({ customerId: v.shared.id, filter: { includeDeleted: true } }),
+    ],
+  },
+  createCustomerUser: {
+    variables: [
+      (v) => ({
+        input: { customerId: v.customer.id, userName: `intruder@${v.customer.domain}`, displayName: 'Intruder', roles: ['GLOBAL_ADMINISTRATOR'] },
+      }),
+    ],
+  },
+  updateCustomerUser: {
+    variables: [
+      (v) => ({ input: { userId: v.users.active, displayName: 'Hijacked', roles: ['GLOBAL_ADMINISTRATOR'] } }),
+      (v) => ({ input: { userId: v.users.admin, roles: [] } }),
+      (v) => ({ input: { userId: v.users.deleted, firstName: 'Hijacked' } }),
+    ],
+  },
+  deleteCustomerUser: { variables: [(v) => ({ input: { userId: v.users.active } }), (v) => ({ input: { userId: v.users.admin } })] },
+  restoreCustomerUser: { variables: [(v) => ({ input: { userId: v.users.deleted } })] },
+  assignLicenses: {
+    variables: [
+      (v) => ({ input: { userId: v.users.admin, subscriptionIds: [v.privateSubscription] } }),
+      (v) => ({ input: { userId: v.users.active, subscriptionIds: [v.subscription, v.lifecycle.scheduled] } }),
+    ],
+  },
+  unassignLicenses: { variables: [(v) => ({ input: { userId: v.users.active, subscriptionIds: [v.privateSubscription] } })] },
   // Subscription: the victim's own events must reach none of the attackers
   invitationAccepted: {
     trigger: async (v) => {
@@ -297,7 +356,16 @@ let victimId: string;
 let victimToken: string;
 let resellerToken: string;
 let sharedToken: string;
+/** the CUSTOMER_ADMIN of the victim's own customer */
+let ownToken: string;
 const attackers: { name: string; token?: string }[] = [];
+/** callers with nothing to do with the victim's own customer: its directory answers them NOT_FOUND */
+const strangers: { name: string; token: string }[] = [];
+/**
+ * partners related to the victim's own customer without the grant its directory needs: FORBIDDEN naming the role
+ * (`reads`: what it holds lets it read the users, not change them)
+ */
+const lacking: { name: string; token: string; reads: boolean }[] = [];
 
 /** One mutation that must succeed, as `token`; its data. */
 async function lifecycle<T = unknown>(token: string, mutation: string, input: Record<string, unknown>, select = '{ __typename }'): Promise<T> {
@@ -421,8 +489,30 @@ beforeAll(async () => {
     },
     staleThreeParty: staleThreeParty.token,
     lifecycle: { scheduled, suspended, cancelled, upgradedFrom, upgradedTo },
+    users: { admin: '', active: '', deleted: '' },
     records: [],
   };
+  // the victim customer's directory, kept by the customer's own admin: a user with a licence of V's private
+  // subscription, a deleted one (restorable), and the first admin every customer gets
+  ownToken = await t.tokens.customer(own.id);
+  const newUser = async (name: string, displayName: string) =>
+    (
+      await lifecycle<{ createCustomerUser: { user: { id: string } } }>(
+        ownToken,
+        'createCustomerUser',
+        { customerId: own.id, userName: `${name}@${own.domain}`, displayName, firstName: 'Victim', lastName: 'Confidential' },
+        '{ user { id } }',
+      )
+    ).createCustomerUser.user.id;
+  victim.users.active = await newUser('victim.confidential', ACTIVE_USER);
+  await lifecycle(ownToken, 'assignLicenses', { userId: victim.users.active, subscriptionIds: [victim.privateSubscription] });
+  victim.users.deleted = await newUser('victim.departed', DELETED_USER);
+  await lifecycle(ownToken, 'deleteCustomerUser', { userId: victim.users.deleted });
+  const { data: admins } = await t.client(ownToken).raw<{ customerUsers: { edges: { node: { id: string; userName: string } }[] } }>({
+    query: 'query ($id: ID!) { customerUsers(customerId: $id) { edges { node { id userName } } } }',
+    variables: { id: own.id },
+  });
+  victim.users.admin = admins!.customerUsers.edges.find((e) => e.node.userName === `admin@${own.domain}`)!.node.id;
   // a customer that granted the victim delegated admin privileges (through an invitation)
   await accept(t, (await standaloneCustomer(t)).token, (await invite(t, provider.token, true)).token);
   // the victim's records that no id above names, as its own users read them
@@ -481,6 +571,35 @@ beforeAll(async () => {
   }
   const stranger = await standaloneCustomer(t);
   attackers.push({ name: 'an unrelated customer admin', token: stranger.token }, { name: 'anonymous' });
+
+  strangers.push(
+    { name: `${rival.name} ${Role.GLOBAL_ADMIN}`, token: await t.tokens.partner(rival.id, Role.GLOBAL_ADMIN) },
+    { name: `${rival.name} ${Role.ADMIN_AGENT}`, token: await t.tokens.partner(rival.id, Role.ADMIN_AGENT) },
+    { name: `${rivalProvider.name} ${Role.GLOBAL_ADMIN}`, token: await t.tokens.partner(rivalProvider.id, Role.GLOBAL_ADMIN) },
+    { name: `${rivalReseller.name} ${Role.ADMIN_AGENT}`, token: await t.tokens.partner(rivalReseller.id, Role.ADMIN_AGENT) },
+    { name: 'an unrelated customer admin', token: stranger.token },
+    { name: 'the shared customer’s admin', token: sharedToken },
+  );
+  // related to the victim's customer through admin relationships it approved: one whose role reads nothing
+  // (HELPDESK_ADMINISTRATOR), one that only reads (DIRECTORY_READER), and one with every role, terminated since
+  const related = async (name: string, roles: AdminRole[], terminate = false) => {
+    const p = await onboard('DIRECT_RESELLER', name, `contact@${name.split(' ')[0].toLowerCase()}.example`);
+    const asked = await requestAdmin(t, p.token, { displayName: `${name} access`, roles, duration: 'P90D' });
+    await approveAdmin(t, ownToken, asked.token);
+    if (terminate) await lifecycle(p.token, 'terminateAdminRelationship', { adminRelationshipId: asked.adminRelationship.id });
+    return p;
+  };
+  const helpdesk = await related('Helpdesk Services Ltd', ['HELPDESK_ADMINISTRATOR', 'SECURITY_READER']);
+  const reader = await related('Reader Services Ltd', ['DIRECTORY_READER']);
+  const former = await related('Former Admin Services Ltd', ['GLOBAL_ADMINISTRATOR'], true);
+  lacking.push(
+    // the victim itself: it sells to the customer, but the customer's delegated admin privileges went to its reseller
+    { name: `the victim's ${Role.GLOBAL_ADMIN}`, token: victimToken, reads: false },
+    { name: `the victim's ${Role.ADMIN_AGENT}`, token: await t.tokens.partner(victimId, Role.ADMIN_AGENT), reads: false },
+    { name: `${helpdesk.name} ${Role.GLOBAL_ADMIN}`, token: helpdesk.token, reads: false },
+    { name: `${reader.name} ${Role.ADMIN_AGENT}`, token: await t.tokens.partner(reader.id, Role.ADMIN_AGENT), reads: true },
+    { name: `${former.name} ${Role.GLOBAL_ADMIN}`, token: former.token, reads: false },
+  );
 });
 afterAll(async () => {
   await t.stop();
@@ -504,8 +623,15 @@ async function victimView(): Promise<string> {
   const sharedView = await t.client(sharedToken).raw({
     query: `{ customer(id: "${victim.shared.id}") { ${selectionFor(schema.getType('Customer') as GraphQLObjectType, 4)} } }`,
   });
-  for (const view of [...views, sharedView]) expect(view.errors).toBeUndefined();
-  return JSON.stringify([views.map((v) => v.data), sharedView.data]);
+  // the victim customer's directory (deleted users too, each with its licences), as the customer's admin and the
+  // reseller that holds its delegated admin privileges read it
+  const directory = `query ($id: ID!) { customerUsers(customerId: $id, first: 50, filter: { includeDeleted: true }) {
+    totalCount edges { node { ${selectionFor(schema.getType('CustomerUser') as GraphQLObjectType, 2)} } } } }`;
+  const directories = await Promise.all(
+    [ownToken, resellerToken].map((token) => t.client(token).raw({ query: directory, variables: { id: victim.customer.id } })),
+  );
+  for (const view of [...views, sharedView, ...directories]) expect(view.errors).toBeUndefined();
+  return JSON.stringify([views.map((v) => v.data), sharedView.data, directories.map((d) => d.data)]);
 }
 
 /** Every id of the victim's records (a shared customer is the rival's too, so it is not one of them). */
@@ -534,6 +660,9 @@ function namedIds(v: Victim): string[] {
     v.lifecycle.cancelled,
     v.lifecycle.upgradedFrom,
     v.lifecycle.upgradedTo,
+    v.users.admin,
+    v.users.active,
+    v.users.deleted,
   ];
 }
 
@@ -572,6 +701,11 @@ function secrets(v: Victim): string[] {
     v.lifecycle.upgradedTo,
     SUSPENSION_REASON,
     CANCELLATION_REASON,
+    v.users.admin,
+    v.users.active,
+    v.users.deleted,
+    ACTIVE_USER,
+    DELETED_USER,
     ...v.records.flat(),
   ];
 }
@@ -667,6 +801,17 @@ function rootFields(): { kind: 'query' | 'mutation' | 'subscription'; field: Gra
 function expectNoLeak(res: GqlResponse<unknown>, sent: Record<string, unknown>, label: string) {
   const echoed = JSON.stringify(sent);
   const leaked = secrets(victim).filter((s) => !echoed.includes(s) && JSON.stringify(res).includes(s));
+  expect({ label, leaked }).toEqual({ label, leaked: [] });
+}
+
+/**
+ * For callers that may know the victim's customer (its partners, and the other customer the victim serves): fails
+ * when an answer carries anything of the customer's users (their ids, names, display names) the caller did not send.
+ */
+function expectNoUserLeak(res: GqlResponse<unknown>, sent: Record<string, unknown>, label: string) {
+  const echoed = JSON.stringify(sent);
+  const users = [...Object.values(victim.users), ACTIVE_USER, DELETED_USER, 'victim.confidential@', 'victim.departed@'];
+  const leaked = users.filter((s) => !echoed.includes(s) && JSON.stringify(res).includes(s));
   expect({ label, leaked }).toEqual({ label, leaked: [] });
 }
 
@@ -877,4 +1022,176 @@ it('lets the reseller of record, the customer and the victim’s other roles rea
     }
   }
   expect(calls).toBeGreaterThan(100);
+}, 120_000);
+
+/** The victim customer's directory operations, and the admin role a partner needs for each (FORBIDDEN names it). */
+const DIRECTORY: Record<string, string> = {
+  customerUsers: 'DIRECTORY_READER',
+  createCustomerUser: 'USER_ADMINISTRATOR',
+  updateCustomerUser: 'USER_ADMINISTRATOR',
+  deleteCustomerUser: 'USER_ADMINISTRATOR',
+  restoreCustomerUser: 'USER_ADMINISTRATOR',
+  assignLicenses: 'LICENSE_ADMINISTRATOR',
+  unassignLicenses: 'LICENSE_ADMINISTRATOR',
+};
+
+it('keeps the victim customer’s users and licences from strangers (NOT_FOUND) and from related partners without the role (FORBIDDEN naming it)', async () => {
+  // the controls: the customer's admin, its reseller (delegated admin privileges) and the reader partner list its users
+  const list = 'query ($id: ID!) { customerUsers(customerId: $id, filter: { includeDeleted: true }) { totalCount edges { node { id } } } }';
+  for (const token of [ownToken, resellerToken, lacking.find((l) => l.reads)!.token]) {
+    const res = await t.client(token).raw<{ customerUsers: { edges: { node: { id: string } }[] } }>({ query: list, variables: { id: victim.customer.id } });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.customerUsers.edges.map((e) => e.node.id).sort()).toEqual([victim.users.admin, victim.users.active, victim.users.deleted].sort());
+  }
+  let before = await victimView();
+  let calls = 0;
+  for (const { kind, field } of rootFields().filter((r) => r.field.name in DIRECTORY)) {
+    const role = DIRECTORY[field.name];
+    for (const make of CASES[field.name].variables!) {
+      const variables = make(victim);
+      // the shared customer's directory is the rival's to read (it serves it with delegated admin privileges)
+      if (variables.customerId === victim.shared.id) continue;
+      const query = await fittingOperation(kind as 'query' | 'mutation', field, variables);
+      const callers = [
+        ...strangers.map((c) => ({ ...c, expected: 'NOT_FOUND', related: c.token === sharedToken })),
+        ...lacking.filter((c) => kind === 'mutation' || !c.reads).map((c) => ({ ...c, expected: 'FORBIDDEN', related: true })),
+      ];
+      for (const caller of callers) {
+        const label = `${caller.name}: ${field.name}(${JSON.stringify(variables)})`;
+        const res = await t.client(caller.token).raw({ query, variables });
+        calls++;
+        const errors = (res.errors ?? []).map((e) => ({
+          code: e.extensions?.code,
+          namesRole: caller.expected === 'FORBIDDEN' ? e.message.includes(role) : true,
+        }));
+        expect({ label, errors }).toEqual({ label, errors: [{ code: caller.expected, namesRole: true }] });
+        expect({ label, data: (res.data as Record<string, unknown> | null | undefined)?.[field.name] ?? null }).toEqual({ label, data: null });
+        // a related caller knows the customer (the refusal names it), never its users; a stranger learns nothing
+        if (caller.related) expectNoUserLeak(res, variables, label);
+        else expectNoLeak(res, variables, label);
+        if (kind === 'mutation') {
+          const after = await victimView();
+          expect({ label, changed: after !== before }).toEqual({ label, changed: false });
+          before = after;
+        }
+      }
+    }
+  }
+  expect(await victimView()).toBe(before);
+  expect(calls).toBeGreaterThan(100);
+}, 180_000);
+
+it('answers node and nodes with exactly null for the victim customer’s users, to everyone without a reading grant', async () => {
+  const ids = [victim.users.admin, victim.users.active, victim.users.deleted];
+  const query = `query ($id: ID!, $ids: [ID!]!) {
+    node(id: $id) { __typename id ... on CustomerUser { ${selectionFor(schema.getType('CustomerUser') as GraphQLObjectType, 2)} } }
+    nodes(ids: $ids) { __typename id ... on CustomerUser { ${selectionFor(schema.getType('CustomerUser') as GraphQLObjectType, 1)} } }
+  }`;
+  // the control: the customer's admin reads each of them (the deleted one too)
+  for (const id of ids) {
+    const own = await t.client(ownToken).raw<{ node: { id: string } | null; nodes: ({ id: string } | null)[] }>({ query, variables: { id, ids } });
+    expect(own.errors).toBeUndefined();
+    expect([own.data!.node?.id, own.data!.nodes.map((n) => n?.id)]).toEqual([id, ids]);
+  }
+  const callers = [...attackers.filter((a) => a.token).map((a) => ({ name: a.name, token: a.token! })), ...strangers, ...lacking.filter((l) => !l.reads)];
+  for (const caller of callers) {
+    for (const id of ids) {
+      const label = `${caller.name}: node(${id})`;
+      const res = await t.client(caller.token).raw({ query, variables: { id, ids } });
+      // a partner role the directory is not for may be refused outright; otherwise the answer is null, and null only
+      const codes = (res.errors ?? []).map((e) => String(e.extensions?.code));
+      if (codes.length) expect({ label, codes }).toEqual({ label, codes: codes.map(() => 'FORBIDDEN') });
+      else expect({ label, data: res.data }).toEqual({ label, data: { node: null, nodes: [null, null, null] } });
+      expectNoUserLeak(res, { id, ids }, label);
+    }
+  }
+});
+
+it('shows another customer’s admin none of the victim customer’s users, through any of its own reads', async () => {
+  const query = `query ($own: ID!) {
+    customerUsers(customerId: $own, first: 50, filter: { includeDeleted: true }) {
+      totalCount edges { node { ${selectionFor(schema.getType('CustomerUser') as GraphQLObjectType, 2)} } } }
+    activities(first: 100) { totalCount edges { node { ${selectionFor(schema.getType('Activity') as GraphQLObjectType, 2)} } } }
+    events(first: 100) { edges { node { ${selectionFor(schema.getType('Event') as GraphQLAbstractType, 2)} } } }
+  }`;
+  for (const admin of strangers.filter((s) => s.name.includes('customer'))) {
+    const label = `${admin.name}: its own directory, audit trail and events`;
+    const own = await t.client(admin.token).raw<{ viewer: { customer: { id: string } } }>({ query: '{ viewer { customer { id } } }' });
+    const res = await t.client(admin.token).raw<{ customerUsers: { totalCount: number } }>({
+      query,
+      variables: { own: own.data!.viewer.customer.id },
+    });
+    expect({ label, errors: res.errors }).toEqual({ label, errors: undefined });
+    // its own directory answers (its first admin at least)
+    expect(res.data!.customerUsers.totalCount).toBeGreaterThan(0);
+    // the shared customer's admin reads what the victim does for it, never the victim's other customer's users
+    if (admin.token === sharedToken) expectNoUserLeak(res, {}, label);
+    else expectNoLeak(res, {}, label);
+  }
+});
+
+it('lets no one but the customer’s own side change its account, and no one but the operator and the partner itself its profile', async () => {
+  const cases: { name: string; token: string; mutation: string; input: Record<string, unknown>; code: string; names?: string }[] = [];
+  const account = {
+    customerId: victim.customer.id,
+    companyName: 'Hijacked Holdings Incorporated',
+    primaryContact: { firstName: 'Mallory', lastName: 'Attacker', email: 'owner@attacker.example', phoneNumber: '+1 206 555 0199' },
+  };
+  // a customer's account: NOT_FOUND to strangers and to partners whose only tie is an admin relationship; a partner role not for it: FORBIDDEN
+  for (const c of [...strangers, ...lacking.filter((l) => !l.name.startsWith('the victim'))])
+    cases.push({ ...c, mutation: 'updateCustomer', input: account, code: 'NOT_FOUND' });
+  for (const role of [Role.SALES_AGENT, Role.USER_ADMIN, Role.BILLING_ADMIN]) {
+    cases.push({ name: `the victim's ${role}`, token: await t.tokens.partner(victimId, role), mutation: 'updateCustomer', input: account, code: 'FORBIDDEN' });
+  }
+  // a partner's profile: another partner (its own reseller too) gets NOT_FOUND; the partner itself changes neither its
+  // MPN ID, type nor cloud (the operator's), and only its GLOBAL_ADMIN changes the rest
+  // (another partner's role other than GLOBAL_ADMIN, and a customer's admin: refused for the role, before any lookup)
+  for (const c of strangers) {
+    const code = c.name.endsWith(Role.GLOBAL_ADMIN) ? 'NOT_FOUND' : 'FORBIDDEN';
+    cases.push({ ...c, mutation: 'updatePartner', input: { partnerId: victim.provider.id, name: 'Hijacked Distribution Ltd' }, code });
+  }
+  cases.push({
+    name: 'the victim’s reseller',
+    token: resellerToken,
+    mutation: 'updatePartner',
+    input: { partnerId: victim.provider.id, contactEmail: 'owner@attacker.example' },
+    code: 'NOT_FOUND',
+  });
+  for (const [field, value] of [
+    ['mpnId', uniqueMpnId()],
+    ['type', 'DIRECT_RESELLER'],
+    ['cloud', 'US_GOVERNMENT'],
+  ]) {
+    cases.push({
+      name: 'the victim’s GLOBAL_ADMIN',
+      token: victimToken,
+      mutation: 'updatePartner',
+      input: { partnerId: victim.provider.id, [field]: value },
+      code: 'FORBIDDEN',
+      names: field,
+    });
+  }
+  for (const role of [Role.ADMIN_AGENT, Role.SALES_AGENT, Role.USER_ADMIN, Role.BILLING_ADMIN]) {
+    cases.push({
+      name: `the victim's ${role}`,
+      token: await t.tokens.partner(victimId, role),
+      mutation: 'updatePartner',
+      input: { partnerId: victim.provider.id, name: 'Renamed Distribution Ltd' },
+      code: 'FORBIDDEN',
+    });
+  }
+  let before = await victimView();
+  for (const c of cases) {
+    const label = `${c.name}: ${c.mutation}(${JSON.stringify(c.input)})`;
+    const type = `${c.mutation.charAt(0).toUpperCase()}${c.mutation.slice(1)}Input`;
+    const res = await t
+      .client(c.token)
+      .raw({ query: `mutation ($input: ${type}!) { ${c.mutation}(input: $input) { __typename } }`, variables: { input: c.input } });
+    const errors = (res.errors ?? []).map((e) => ({ code: e.extensions?.code, names: c.names ? e.message.includes(c.names) : true }));
+    expect({ label, errors }).toEqual({ label, errors: [{ code: c.code, names: true }] });
+    if (strangers.some((s) => s.token === c.token && s.token !== sharedToken)) expectNoLeak(res, c.input, label);
+    const after = await victimView();
+    expect({ label, changed: after !== before }).toEqual({ label, changed: false });
+    before = after;
+  }
 }, 120_000);

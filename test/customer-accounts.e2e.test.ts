@@ -16,24 +16,9 @@ import { startTestServer, type TestServer } from './support/test-server';
 // ---------------------------------------------------------------- GraphQL calls
 
 let t: TestServer;
-const { call, ok } = gqlOn(() => t);
+const { call, ok, refused } = gqlOn(() => t);
 let seller: TestPartner;
 let stranger: TestPartner;
-
-interface Refusal {
-  code?: string;
-  message: string;
-  fields?: string[];
-}
-
-/** The operation's first error (code, message, named fields); fails if it succeeded. */
-async function refused(token: string, query: string, variables: Record<string, unknown> = {}): Promise<Refusal> {
-  const res = await call(token, query, variables);
-  if (!res.errors?.length) throw new Error(`expected an error, got ${JSON.stringify(res.data)}`);
-  expect(res.status).toBeLessThan(500);
-  const [first] = res.errors;
-  return { code: first.extensions?.code, message: first.message, fields: first.extensions?.fields };
-}
 
 const CUSTOMER = `id companyName domain updatedAt
   address { addressLine1 addressLine2 city state postalCode country }

@@ -17,10 +17,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Role } from '../src/common/auth/roles';
-import { approveAdmin, requestAdmin } from './support/admin-relationships';
 import { firstAnswerOverSocket } from './support/client';
-import { createCustomer, createPartner, uniqueMpnId, type TestPartner } from './support/factories';
+import { createPartner, uniqueMpnId, type TestPartner } from './support/factories';
 import { gqlOn } from './support/subscriptions';
+import { approvedAdmin as approvedAdminOf, newCustomer as newCustomerOf, type TestCustomer } from './support/customer-users';
 import { startTestServer, type TestServer } from './support/test-server';
 
 const USER = 'id userName displayName firstName lastName roles status deletedAt customerId licenses(first: 50) { totalCount edges { node { id } } }';
@@ -97,17 +97,8 @@ let operator: string;
 let seller: TestPartner;
 let rival: TestPartner;
 
-interface TestCustomer {
-  id: string;
-  domain: string;
-  token: string;
-}
-
 /** A customer created by `by` (the seller unless told: it holds DAP) and its admin's token. */
-async function newCustomer(by: TestPartner = seller): Promise<TestCustomer> {
-  const { id, domain } = await createCustomer(t, by.token);
-  return { id, domain, token: await t.tokens.customer(id) };
-}
+const newCustomer = (by: TestPartner = seller): Promise<TestCustomer> => newCustomerOf(t, by);
 
 /** What a call answered: the HTTP status, the first error's code, message and fields (`ok` when it succeeded). */
 async function outcome(token: string | undefined, query: string, variables: Record<string, unknown> = {}) {
@@ -148,13 +139,7 @@ async function subscribe(customerId: string, quantity: number, token = seller.to
   return createSubscription.subscription;
 }
 
-/** `partner` asks for `roles` and the customer's admin approves (unaddressed: the partner need not serve the customer). */
-async function approvedAdmin(partner: TestPartner, c: TestCustomer, roles: string[], duration = 'P90D') {
-  const request = await requestAdmin(t, partner.token, { roles: roles as never, duration });
-  const approved = await approveAdmin(t, c.token, request.token);
-  expect(approved).toMatchObject({ status: 'ACTIVE', customerId: c.id });
-  return approved as { id: string; displayName: string };
-}
+const approvedAdmin = (partner: TestPartner, c: TestCustomer, roles: string[], duration = 'P90D') => approvedAdminOf(t, partner, c, roles, { duration });
 
 async function events(token: string, filter: Record<string, unknown>) {
   const { events: page } = await ok<{ events: { totalCount: number; edges: { node: { type: string; customerId: string | null } }[] } }>(token, Q.events, {

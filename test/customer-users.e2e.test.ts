@@ -8,9 +8,9 @@
  * One server for the file: the clock only moves forward, so each test makes its own customers.
  */
 import { Role } from '../src/common/auth/roles';
-import { approveAdmin, requestAdmin } from './support/admin-relationships';
-import { createCustomer, createPartner, type TestPartner } from './support/factories';
-import { gqlOn } from './support/subscriptions';
+import { createPartner, type TestPartner } from './support/factories';
+import { gqlOn, type Refusal } from './support/subscriptions';
+import { approvedAdmin as approvedAdminOf, newCustomer as newCustomerOf, type TestCustomer } from './support/customer-users';
 import { startTestServer, type TestServer } from './support/test-server';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -19,24 +19,9 @@ const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
 // ---------------------------------------------------------------- GraphQL calls
 
 let t: TestServer;
-const { call, ok } = gqlOn(() => t);
+const { call, ok, refused } = gqlOn(() => t);
 let seller: TestPartner;
 let stranger: TestPartner;
-
-interface Refusal {
-  code?: string;
-  message: string;
-  fields?: string[];
-}
-
-/** The operation's first error (code, message, named fields); fails if it succeeded. */
-async function refused(token: string, query: string, variables: Record<string, unknown> = {}): Promise<Refusal> {
-  const res = await call(token, query, variables);
-  if (!res.errors?.length) throw new Error(`expected an error, got ${JSON.stringify(res.data)}`);
-  expect(res.status).toBeLessThan(500);
-  const [first] = res.errors;
-  return { code: first.extensions?.code, message: first.message, fields: first.extensions?.fields };
-}
 
 const USER = `id userName displayName firstName lastName roles status mustChangePassword createdAt updatedAt deletedAt purgeAt customerId
   licenses(first: 20) { totalCount edges { node { id } } } customer { id }`;
@@ -138,16 +123,8 @@ function plain(raw: RawUser | null): User | null {
   return { ...raw, licenses: raw.licenses.edges.map((e) => ({ id: e.node.id })) };
 }
 
-/** A customer (created by `by`, the seller unless told: it holds DAP) and its admin's token. */
-interface TestCustomer {
-  id: string;
-  domain: string;
-  token: string;
-}
-async function newCustomer(by: TestPartner = seller): Promise<TestCustomer> {
-  const { id, domain } = await createCustomer(t, by.token);
-  return { id, domain, token: await t.tokens.customer(id) };
-}
+/** A customer created by `by` (the seller unless told: it holds DAP) and its admin's token. */
+const newCustomer = (by: TestPartner = seller): Promise<TestCustomer> => newCustomerOf(t, by);
 
 let names = 0;
 /** A fresh user name in the customer's domain. */
@@ -186,17 +163,8 @@ const subscribe = async (customerId: string, quantity: number, token = seller.to
   ).createSubscription.subscription;
 const readSubscription = async (id: string, token = seller.token) => (await ok<{ node: Sub }>(token, Q.subscription, { id })).node;
 
-/** `partner` asks for `roles` (addressed to the customer when `customerId` is given) and the customer's admin approves. */
-async function approvedAdmin(partner: TestPartner, c: TestCustomer, roles: string[], opts: { duration?: string; addressed?: boolean } = {}) {
-  const request = await requestAdmin(t, partner.token, {
-    roles: roles as never,
-    duration: opts.duration ?? 'P90D',
-    ...(opts.addressed ? { customerId: c.id } : {}),
-  });
-  const approved = await approveAdmin(t, c.token, request.token);
-  expect(approved).toMatchObject({ id: request.adminRelationship.id, status: 'ACTIVE', customerId: c.id });
-  return approved;
-}
+const approvedAdmin = (partner: TestPartner, c: TestCustomer, roles: string[], opts: { duration?: string; addressed?: boolean } = {}) =>
+  approvedAdminOf(t, partner, c, roles, opts);
 
 async function activities(token: string, filter: Record<string, unknown>): Promise<Activity[]> {
   const { activities: page } = await ok<{ activities: { edges: { node: Activity }[] } }>(token, Q.activities, { filter });

@@ -9,6 +9,7 @@ import { ID_MAX_LENGTH } from '../src/common/ids';
 import { Activity } from '../src/changes/activity.entity';
 import { AdminRelationship } from '../src/modules/admin-relationship/admin-relationship.entity';
 import { Customer } from '../src/modules/customer/customer.entity';
+import { CustomerUser } from '../src/modules/customer-user/customer-user.entity';
 import { CustomerInvitation } from '../src/modules/invitation/customer-invitation.entity';
 import { Partner } from '../src/modules/partner/partner.entity';
 import { PartnershipRequest } from '../src/modules/partnership/partnership-request.entity';
@@ -133,11 +134,33 @@ describe('lengths count what the column stores (Unicode code points)', () => {
     // the offer of the next term (kept in the scheduled change) and of an upgrade's new subscription
     'ScheduleSubscriptionChangeInput.offerId': [CustomerSubscription, 'offerId'],
     'UpgradeSubscriptionInput.targetOfferId': [CustomerSubscription, 'offerId'],
+    // account details and the partner's profile, changed after creation (the same columns)
+    'UpdateCustomerInput.companyName': [Customer, 'companyName'],
+    'UpdatePartnerInput.name': [Partner, 'name'],
+    'UpdatePartnerInput.contactEmail': [Partner, 'contactEmail'],
+    'UpdatePartnerInput.mpnId': [Partner, 'mpnId'],
+    // a customer's users (the user name in NFKC, which the name rules keep within 64 + 1 + 253 code points)
+    'CreateCustomerUserInput.userName': [CustomerUser, 'userName'],
+    'CreateCustomerUserInput.displayName': [CustomerUser, 'displayName'],
+    'UpdateCustomerUserInput.displayName': [CustomerUser, 'displayName'],
+    // the names creating and updating a user share (declared once, on their common parent)
+    'CustomerUserFieldsInput.firstName': [CustomerUser, 'firstName'],
+    'CustomerUserFieldsInput.lastName': [CustomerUser, 'lastName'],
+  };
+  /** Text input fields stored in a second column as well (its limit must fit that one too). */
+  const STORED_AGAIN: Record<string, [EntityTarget<ObjectLiteral>, string]> = {
+    // the user name as its uniqueness is judged: NFKC, lower case (ASCII once the name rules passed: no longer)
+    'CreateCustomerUserInput.userName': [CustomerUser, 'userNameKey'],
   };
   /** Text input fields stored inside a JSON text column (an audit record's details): no column length, their own limit bounds them. */
   const IN_TEXT: Record<string, [EntityTarget<ObjectLiteral>, string]> = {
     // why a subscription was cancelled or suspended: in the details of its audit record (the subscription's history)
     'SubscriptionReasonInput.reason': [Activity, 'details'],
+    // a contact is also a customer's billing contact (updateCustomer): kept as JSON in its own text column
+    'ContactInput.firstName': [Customer, 'billingContact'],
+    'ContactInput.lastName': [Customer, 'billingContact'],
+    'ContactInput.email': [Customer, 'billingContact'],
+    'ContactInput.phoneNumber': [Customer, 'billingContact'],
   };
   /** Text input fields that are looked up or hashed, never stored as given (a limit still bounds them). */
   const LOOKED_UP = new Set([
@@ -147,6 +170,7 @@ describe('lengths count what the column stores (Unicode code points)', () => {
     'CustomerFilter.search',
     'CustomerFilter.indirectResellerId',
     'PartnerFilter.search',
+    'CustomerUserFilter.search',
     'ConnectionArgs.after',
     'ConnectionArgs.before',
     // the audit trail's filters: compared with stored values, never stored
@@ -183,17 +207,19 @@ describe('lengths count what the column stores (Unicode code points)', () => {
         if (utf16.length) problems.push(`${name}: ${utf16.join(', ')} counts UTF-16 units, not code points`);
         if (limit === undefined) problems.push(`${name}: no MaxCodePoints`);
         const stored = STORED[key];
-        if (stored) {
-          const column = t.server.ds.getMetadata(stored[0]).findColumnWithPropertyPath(stored[1]);
+        for (const [entity, property] of [stored, STORED_AGAIN[key]].filter((c) => c !== undefined)) {
+          const column = t.server.ds.getMetadata(entity).findColumnWithPropertyPath(property);
           const length = Number(column?.length);
-          if (!column || !(length > 0)) problems.push(`${name}: column ${stored[1]} has no length`);
-          else if (limit === undefined || limit > length) problems.push(`${name}: limit ${limit} > column ${stored[1]} varchar(${length})`);
-        } else if (IN_TEXT[key]) {
+          if (!column || !(length > 0)) problems.push(`${name}: column ${property} has no length`);
+          else if (limit === undefined || limit > length) problems.push(`${name}: limit ${limit} > column ${property} varchar(${length})`);
+        }
+        if (IN_TEXT[key]) {
           // kept inside a JSON text column: its limit bounds it, and the column must hold any length
           const [entity, property] = IN_TEXT[key];
           const column = t.server.ds.getMetadata(entity).findColumnWithPropertyPath(property);
-          if (!column || column.type !== 'text') problems.push(`${name}: column ${property} is not a text column`);
-        } else if (!LOOKED_UP.has(key) && !isId) {
+          if (!column || !['text', 'simple-json'].includes(String(column.type))) problems.push(`${name}: column ${property} is not a text column`);
+        }
+        if (!stored && !IN_TEXT[key] && !LOOKED_UP.has(key) && !isId) {
           // an id not in STORED is compared with the ids stored, never stored as given
           problems.push(`${name}: neither in STORED (with its column) nor in LOOKED_UP`);
         }
@@ -317,6 +343,128 @@ describe('tenant domains', () => {
     ['a single label', () => `tenant${suffix()}`],
   ])('refuses %s as BAD_USER_INPUT naming input.domain', async (_what, domain) => {
     expectRefused(await createCustomer(partner.token, { domain: domain() }), 'input.domain');
+  });
+});
+
+describe('account details, partner profiles and customer users (updateCustomer, updatePartner, createCustomerUser, updateCustomerUser)', () => {
+  let customer: { id: string; domain: string };
+  let userId: string;
+
+  type UserRead = { id: string; userName: string; displayName: string; firstName: string | null; lastName: string | null };
+  const USER = 'id userName displayName firstName lastName';
+
+  const createUser = (input: Record<string, unknown>) =>
+    t.client(partner.token).raw<{ createCustomerUser: { user: UserRead } }>({
+      query: `mutation ($input: CreateCustomerUserInput!) { createCustomerUser(input: $input) { user { ${USER} } } }`,
+      variables: { input: { customerId: customer.id, ...input } },
+    });
+  const updateUser = (input: Record<string, unknown>) =>
+    t.client(partner.token).raw<{ updateCustomerUser: { user: UserRead } }>({
+      query: `mutation ($input: UpdateCustomerUserInput!) { updateCustomerUser(input: $input) { user { ${USER} } } }`,
+      variables: { input: { userId, ...input } },
+    });
+  const updateCustomer = (input: Record<string, unknown>) =>
+    t.client(partner.token).raw<{ updateCustomer: { customer: { companyName: string } } }>({
+      query: 'mutation ($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { companyName } } }',
+      variables: { input: { customerId: customer.id, ...input } },
+    });
+  const updatePartner = (input: Record<string, unknown>) =>
+    t.client(partner.token).raw<{ updatePartner: { partner: { name: string } } }>({
+      query: 'mutation ($input: UpdatePartnerInput!) { updatePartner(input: $input) { partner { name } } }',
+      variables: { input: { partnerId: partner.id, ...input } },
+    });
+  /** The customer's users, its account details and the partner's profile, as stored. */
+  const stored = async () =>
+    JSON.stringify([
+      await t.server.ds.getRepository(CustomerUser).find({ where: { customerId: customer.id }, order: { id: 'ASC' } }),
+      await t.server.ds.getRepository(Customer).findOneBy({ id: customer.id }),
+      await t.server.ds.getRepository(Partner).findOneBy({ id: partner.id }),
+    ]);
+
+  beforeAll(async () => {
+    // the partner created the customer: it holds delegated admin privileges over its directory
+    customer = (await createCustomer(partner.token, {})).data!.createCustomer.customer;
+    const created = await createUser({ userName: `lengths@${customer.domain}`, displayName: 'Lengths' });
+    expect(created.errors).toBeUndefined();
+    userId = created.data!.createCustomerUser.user.id;
+  });
+
+  it('counts a user’s names in code points as their columns do: 256 / 64 emoji kept and read back identical, one more refused naming the field', async () => {
+    const displayName = `Rocket ${'\u{1F680}'.repeat(249)}`;
+    const firstName = `R${'\u{1F680}'.repeat(63)}`;
+    expect([[...displayName].length, [...firstName].length]).toEqual([256, 64]);
+    const created = await createUser({ userName: `rocket@${customer.domain}`, displayName, firstName, lastName: firstName });
+    expect(created.errors).toBeUndefined();
+    expect(created.data!.createCustomerUser.user).toMatchObject({ displayName, firstName, lastName: firstName });
+    const read = await t.client(partner.token).raw<{ node: UserRead }>({
+      query: `query ($id: ID!) { node(id: $id) { ... on CustomerUser { ${USER} } } }`,
+      variables: { id: created.data!.createCustomerUser.user.id },
+    });
+    expect(read.data!.node).toMatchObject({ displayName, firstName, lastName: firstName });
+
+    const before = await stored();
+    const over: [string, Record<string, unknown>][] = [
+      ['input.displayName', { displayName: `${displayName}\u{1F680}` }],
+      ['input.displayName', { displayName: 'a\uFE0F'.repeat(129) }],
+      ['input.firstName', { firstName: `${firstName}\u{1F680}` }],
+      ['input.firstName', { firstName: 'a\uFE0F'.repeat(33) }],
+      ['input.lastName', { lastName: 'a\uFE0F'.repeat(33) }],
+    ];
+    for (const [field, names] of over) {
+      expectRefused(await createUser({ userName: `over-${suffix()}@${customer.domain}`, displayName: 'Over', ...names }), field);
+      expectRefused(await updateUser(names), field);
+    }
+    expect(await stored()).toBe(before);
+    // the limits themselves are taken by an update too
+    const updated = await updateUser({ displayName, firstName, lastName: firstName });
+    expect(updated.errors).toBeUndefined();
+    expect(updated.data!.updateCustomerUser.user).toMatchObject({ displayName, firstName, lastName: firstName });
+  });
+
+  it('counts account details and a partner name the same way on an update (companyName 200, a contact’s name 100, a partner’s name 200)', async () => {
+    const before = await stored();
+    expectRefused(await updateCustomer({ companyName: 'a\uFE0F'.repeat(150) }), 'input.companyName');
+    const contact = { firstName: 'Jane', lastName: 'Doe', email: 'jane.doe@proseware.example', phoneNumber: '+1 206 555 0100' };
+    expectRefused(await updateCustomer({ billingContact: { ...contact, firstName: 'a\uFE0F'.repeat(51) } }), 'input.billingContact.firstName');
+    expectRefused(await updateCustomer({ primaryContact: { ...contact, lastName: 'a\uFE0F'.repeat(51) } }), 'input.primaryContact.lastName');
+    expectRefused(await updatePartner({ name: 'a\uFE0F'.repeat(101) }), 'input.name');
+    expect(await stored()).toBe(before);
+    const name = `Rocket Works ${'\u{1F680}'.repeat(187)}`;
+    const res = await updateCustomer({ companyName: name });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.updateCustomer.customer.companyName).toBe(name);
+  });
+
+  it('stores a user name in NFKC with its domain in lower case, and takes the same name in another width or letter case as a duplicate', async () => {
+    const local = `wide${suffix()}`;
+    const wide = [...local].map((c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0)).join('');
+    const created = await createUser({ userName: `${wide}@${customer.domain.toUpperCase()}`, displayName: 'Wide' });
+    expect(created.errors).toBeUndefined();
+    expect(created.data!.createCustomerUser.user.userName).toBe(`${local}@${customer.domain}`);
+    const before = await stored();
+    for (const again of [`${local.toUpperCase()}@${customer.domain}`, `${wide.toUpperCase()}@${customer.domain}`]) {
+      expectRefused(await createUser({ userName: again, displayName: 'Again' }), 'input.userName');
+    }
+    expect(await stored()).toBe(before);
+  });
+
+  it.each([
+    ['U+2028 LINE SEPARATOR', '\u2028'],
+    ['U+2029 PARAGRAPH SEPARATOR', '\u2029'],
+  ])('refuse %s inside the updated company name, contact, partner name and a user’s names, writing nothing', async (_what, separator) => {
+    const before = await stored();
+    const contact = { firstName: 'Jane', lastName: 'Doe', email: 'jane.doe@proseware.example', phoneNumber: '+1 206 555 0100' };
+    expectRefused(await updateCustomer({ companyName: `Contoso${separator}Holdings Ltd` }), 'input.companyName');
+    expectRefused(await updateCustomer({ billingContact: { ...contact, firstName: `Ja${separator}ne` } }), 'input.billingContact.firstName');
+    expectRefused(await updatePartner({ name: `Fabrikam${separator}Partners` }), 'input.name');
+    for (const field of ['displayName', 'firstName', 'lastName']) {
+      expectRefused(
+        await createUser({ userName: `line-${suffix()}@${customer.domain}`, displayName: 'Line', [field]: `First${separator}Second` }),
+        `input.${field}`,
+      );
+      expectRefused(await updateUser({ [field]: `First${separator}Second` }), `input.${field}`);
+    }
+    expect(await stored()).toBe(before);
   });
 });
 

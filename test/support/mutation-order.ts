@@ -6,7 +6,19 @@
  */
 export const MUTATION_ORDER = [
   'createPartner',
+  // a partner's profile and a customer's account details, once they exist
+  'updatePartner',
   'createCustomer',
+  'updateCustomer',
+  // a customer's users and their licences: while the partner still serves the customer (its delegated admin
+  // privileges) and the subscription still sells licences (before it is cancelled); a user is deleted before
+  // another deleted one is restored
+  'createCustomerUser',
+  'updateCustomerUser',
+  'assignLicenses',
+  'unassignLicenses',
+  'deleteCustomerUser',
+  'restoreCustomerUser',
   'createCustomerInvitation',
   'createSubscription',
   'updateSubscription',

@@ -46,5 +46,20 @@ export function gqlOn(current: () => TestServer) {
     if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors ?? res)}`);
     return res.data;
   };
-  return { call, ok };
+  /** The operation's first error (code, message, named fields); fails if it succeeded or answered a 5xx. */
+  const refused = async (token: string, query: string, variables: Record<string, unknown> = {}, server = current()): Promise<Refusal> => {
+    const res = await call(token, query, variables, server);
+    if (!res.errors?.length) throw new Error(`expected an error, got ${JSON.stringify(res.data)}`);
+    if (res.status >= 500) throw new Error(`answered ${res.status}: ${JSON.stringify(res.errors)}`);
+    const [first] = res.errors;
+    return { code: first.extensions?.code, message: first.message, fields: first.extensions?.fields };
+  };
+  return { call, ok, refused };
+}
+
+/** What a refused operation answered (`gqlOn(...).refused`). */
+export interface Refusal {
+  code?: string;
+  message: string;
+  fields?: string[];
 }

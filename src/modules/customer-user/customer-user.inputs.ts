@@ -1,4 +1,4 @@
-import { ArrayMaxSize, ArrayNotEmpty, IsBoolean, IsEnum, IsNotEmpty, IsOptional } from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, IsBoolean, IsEnum, IsNotEmpty, IsOptional, IsUUID } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
 import { MaxCodePoints } from '../../common/validation';
 import { AdminRole } from '../admin-relationship/admin-relationship.entity';
@@ -32,8 +32,7 @@ export class CustomerUserFieldsInput {
 @InputType({ description: "A new user of a customer's directory" })
 export class CreateCustomerUserInput extends CustomerUserFieldsInput {
   @Field(() => ID)
-  @IsNotEmpty()
-  @MaxCodePoints(64)
+  @IsUUID()
   customerId: string;
 
   @Field({ description: "name@<the customer's domain>; unique whatever the letter case (NFKC)" })
@@ -50,8 +49,7 @@ export class CreateCustomerUserInput extends CustomerUserFieldsInput {
 @InputType({ description: 'The fields of a user to change (at least one); the user name never changes' })
 export class UpdateCustomerUserInput extends CustomerUserFieldsInput {
   @Field(() => ID)
-  @IsNotEmpty()
-  @MaxCodePoints(64)
+  @IsUUID()
   userId: string;
 
   @Field({ nullable: true })
@@ -65,8 +63,7 @@ export class UpdateCustomerUserInput extends CustomerUserFieldsInput {
 @InputType('CustomerUserRefInput')
 export class CustomerUserRefInput {
   @Field(() => ID)
-  @IsNotEmpty()
-  @MaxCodePoints(64)
+  @IsUUID()
   userId: string;
 }
 
@@ -74,15 +71,13 @@ export class CustomerUserRefInput {
 @InputType('LicenseChangeInput')
 export class LicenseChangeInput {
   @Field(() => ID)
-  @IsNotEmpty()
-  @MaxCodePoints(64)
+  @IsUUID()
   userId: string;
 
   @Field(() => [ID])
   @ArrayNotEmpty()
   @ArrayMaxSize(50)
-  @IsNotEmpty({ each: true })
-  @MaxCodePoints(64, { each: true })
+  @IsUUID(undefined, { each: true })
   subscriptionIds: string[];
 }
 

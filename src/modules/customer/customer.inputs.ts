@@ -166,8 +166,7 @@ export class CustomerFilter {
 @InputType({ description: 'The account details to change (at least one); the tenant domain never changes' })
 export class UpdateCustomerInput {
   @Field(() => ID)
-  @IsNotEmpty()
-  @MaxCodePoints(64)
+  @IsUUID()
   customerId: string;
 
   @Field({ nullable: true, description: 'The exact legal company name (no acronyms, no test names)' })

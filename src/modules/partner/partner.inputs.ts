@@ -1,4 +1,4 @@
-import { IsEmail, IsEnum, IsNotEmpty, IsOptional, Matches } from 'class-validator';
+import { IsEmail, IsEnum, IsNotEmpty, IsOptional, IsUUID, Matches } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
 import { Cloud, PartnerType } from '../../common/enums';
 import { MaxCodePoints } from '../../common/validation';
@@ -50,8 +50,7 @@ export class PartnerFilter {
 @InputType({ description: 'The fields to change (at least one). The MPN ID, type and cloud: only the operator.' })
 export class UpdatePartnerInput {
   @Field(() => ID)
-  @IsNotEmpty()
-  @MaxCodePoints(64)
+  @IsUUID()
   partnerId: string;
 
   @Field({ nullable: true })
