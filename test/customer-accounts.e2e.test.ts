@@ -184,8 +184,14 @@ describe('updateCustomer', () => {
     expect(await events(stranger.token, { customerId: created.id, types: ['CUSTOMER_UPDATED'] })).toEqual([]);
     expect(await events(await t.tokens.customer((await createCustomer(t, seller.token)).id), { types: ['CUSTOMER_UPDATED'] })).toEqual([]);
 
-    // the same details again: nothing changes, nothing is recorded
-    await updateCustomer(customerToken, { customerId: created.id, companyName: 'Proseware Holdings Incorporated' });
+    // the same details again (the contacts' fields sent in another order): nothing changes, nothing is recorded
+    const reversed = (contact: object) => Object.fromEntries(Object.entries(contact).reverse());
+    await updateCustomer(customerToken, {
+      customerId: created.id,
+      companyName: 'Proseware Holdings Incorporated',
+      billingContact: reversed(BILLING),
+      primaryContact: reversed(before.primaryContact),
+    });
     expect(await activities(customerToken, { customerId: created.id, actions: ['CUSTOMER_UPDATED'] })).toHaveLength(1);
   });
 

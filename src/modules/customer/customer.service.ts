@@ -15,8 +15,8 @@ import type { SubscriptionService } from '../subscription/subscription.service';
 import { CustomerUser, CustomerUserStatus } from '../customer-user/customer-user.entity';
 import { userNameKey } from '../customer-user/customer-user.rules';
 import { AdminRole } from '../admin-relationship/admin-relationship.entity';
-import { type Address, Customer } from './customer.entity';
-import type { AddressInput, CreateCustomerInput, CustomerFilter, UpdateCustomerInput } from './customer.inputs';
+import { type Address, type Contact, Customer } from './customer.entity';
+import type { AddressInput, ContactInput, CreateCustomerInput, CustomerFilter, UpdateCustomerInput } from './customer.inputs';
 import { fieldChanges } from '../../changes/change';
 import type { AdminCredentials } from './customer.types';
 import { tallyCount, TallyName } from '../../counts/tallies';
@@ -32,6 +32,11 @@ function addressOf(input: AddressInput): Address {
     postalCode: input.postalCode,
     country: input.country.toUpperCase(),
   };
+}
+
+/** A contact as stored, its fields in one order whatever order the client sent them in (so an unchanged one compares equal). */
+function contactOf(input: ContactInput): Contact {
+  return { firstName: input.firstName, lastName: input.lastName, email: input.email, phoneNumber: input.phoneNumber };
 }
 
 export class CustomerService {
@@ -72,7 +77,7 @@ export class CustomerService {
           address: addressOf(input.address),
           billingContact: null,
           updatedAt: null,
-          primaryContact: { ...input.primaryContact },
+          primaryContact: contactOf(input.primaryContact),
           agreement: { ...input.agreement },
           indirectResellerId: input.indirectResellerId ?? null,
           createdAt: tx.at,
@@ -161,8 +166,8 @@ export class CustomerService {
       const set: Partial<Customer> = {};
       if (input.companyName) set.companyName = input.companyName.trim();
       if (input.address) set.address = addressOf(input.address);
-      if (input.primaryContact) set.primaryContact = { ...input.primaryContact };
-      if (input.billingContact) set.billingContact = { ...input.billingContact };
+      if (input.primaryContact) set.primaryContact = contactOf(input.primaryContact);
+      if (input.billingContact) set.billingContact = contactOf(input.billingContact);
       const changed = fieldChanges(customer, set).map((c) => c.field);
       if (!changed.length) return customer;
       const serving = await this.relationships.servingPartnerIds(em, customer.id);
