@@ -43,6 +43,8 @@ export function registerScopeRule<T extends ObjectLiteral>(entity: EntityTarget<
  *   Its webhook endpoints and their deliveries are its own too, as are its admin relationships.
  * - A customer's user sees its own customer, its subscriptions, its admin relationships, and the
  *   partners that serve it.
+ * - A customer's users and licences: the customer's own, and a partner's through what the customer
+ *   granted it (src/modules/customer-user/directory-access.ts), decided per operation.
  * - An anonymous caller sees no tenant row.
  * Anything outside the scope answers NOT_FOUND, never "exists but forbidden".
  */
