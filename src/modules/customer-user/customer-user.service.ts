@@ -141,7 +141,7 @@ export class CustomerUserService {
       const held = await tx.em.findBy(LicenseAssignment, { userId: user.id });
       if (held.length) {
         await tx.em.delete(LicenseAssignment, { userId: user.id });
-        await recordLicenseChanges(tx, 'unassigned', held, this.subject(scope, user.customerId), 'USER_DELETED');
+        await recordLicenseChanges(tx, 'unassigned', held, this.subject(scope, user.customerId), 'USER_DELETED', readers);
       }
       return {
         user: after,

@@ -35,19 +35,23 @@ export async function requireRoomFor(em: EntityManager, subscription: CustomerSu
   }
 }
 
-/** One LICENSES_ASSIGNED or LICENSES_UNASSIGNED record per user, to the customer, the acting partner and the directory's readers. */
+/**
+ * One LICENSES_ASSIGNED or LICENSES_UNASSIGNED record per user, to the customer, the acting partner and
+ * the directory's readers (`readers`: when the caller has read them already in this transaction).
+ */
 export async function recordLicenseChanges(
   tx: ChangeTx,
   kind: 'assigned' | 'unassigned',
   rows: { userId: string; subscriptionId: string }[],
   subject: { partnerId: string | null; customerId: string },
   cause: LicenseChangeCauseName,
+  readers?: readonly string[],
 ): Promise<void> {
   if (!rows.length) return;
   const byUser = new Map<string, string[]>();
   for (const row of rows) byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row.subscriptionId]);
   const users = await tx.em.findBy(CustomerUser, { id: In([...byUser.keys()]) });
-  const readers = await directoryReaders(tx.em, subject.customerId, tx.at);
+  const notified = readers ?? (await directoryReaders(tx.em, subject.customerId, tx.at));
   for (const user of users.sort((a, b) => (a.id < b.id ? -1 : 1))) {
     const subscriptionIds = byUser.get(user.id)!.sort();
     tx.record(kind === 'assigned' ? LICENSES_ASSIGNED : LICENSES_UNASSIGNED, {
@@ -62,7 +66,7 @@ export async function recordLicenseChanges(
           after: kind === 'assigned' ? JSON.stringify(subscriptionIds) : null,
         },
       ],
-      alsoNotify: readers,
+      alsoNotify: notified,
     });
   }
 }
@@ -95,14 +99,10 @@ export async function moveAll(tx: ChangeTx, from: CustomerSubscription, to: Cust
   }
   await tx.em.update(LicenseAssignment, { subscriptionId: from.id }, { subscriptionId: to.id });
   const subject = { partnerId: from.soldByPartnerId, customerId: from.customerId };
-  await recordLicenseChanges(tx, 'unassigned', rows, subject, 'SUBSCRIPTION_UPGRADED');
-  await recordLicenseChanges(
-    tx,
-    'assigned',
-    rows.map((r) => ({ ...r, subscriptionId: to.id })),
-    subject,
-    'SUBSCRIPTION_UPGRADED',
-  );
+  const readers = await directoryReaders(tx.em, from.customerId, tx.at);
+  const moved = rows.map((r) => ({ ...r, subscriptionId: to.id }));
+  await recordLicenseChanges(tx, 'unassigned', rows, subject, 'SUBSCRIPTION_UPGRADED', readers);
+  await recordLicenseChanges(tx, 'assigned', moved, subject, 'SUBSCRIPTION_UPGRADED', readers);
 }
 
 /** New assignment rows (the caller checked the room under the subscription's lock). */
