@@ -1,4 +1,5 @@
 import type { Principal } from './common/auth/principal';
+import type { BudgetCharge } from './common/budget';
 import type { AppDeps } from './common/context';
 import { Scope } from './scope/scope';
 import type { Changes } from './changes/change';
@@ -23,6 +24,13 @@ export interface RequestContext {
   deps: AppDeps;
   /** the client's address (express's req.ip, or the socket's remote address) */
   ip: string;
+  /**
+   * What this operation was charged (src/pipeline/budgets.ts), once priced: the caller's cost budgets,
+   * or the per-address count without a token. Undefined for the operator.
+   */
+  budget?: BudgetCharge;
+  /** set when the budgets refused this operation (429): nothing more is charged for its answer */
+  refused?: boolean;
   /**
    * On the WebSocket: called when a live stream of this operation falls too far behind (its socket
    * takes no more pushes: the reader stopped reading); closes the socket as a slow consumer (1013).

@@ -26,6 +26,7 @@ import { OperationCompiler } from './pipeline/execution';
 import { OperationPipeline, type SocketExtra } from './pipeline/pipeline';
 import { clientAddress, originCheck, quietClientErrors } from './pipeline/sockets';
 import { createAnonymousLimiter } from './pipeline/rate-limit';
+import { TenantBudgets } from './pipeline/budgets';
 import { buildAppSchema } from './schema';
 import { createServices, type Services } from './services';
 import { ensureTallies } from './counts/tallies';
@@ -50,6 +51,8 @@ export interface RunningServer {
   httpServer: Server;
   /** graphql-ws's socket server on the GraphQL path */
   wsServer: WebSocketServer;
+  /** the cost budgets of tenants and users */
+  budgets: TenantBudgets;
   /** Drains HTTP, closes sockets, the pubsub and the database. */
   stop(): Promise<void>;
 }
@@ -89,7 +92,10 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   const verifier = new TokenVerifier(config, deps.tokenClock);
 
   const anonymous = createAnonymousLimiter(config);
-  const pipeline = new OperationPipeline(schema, deps, services, verifier, config, anonymous);
+  // each tenant's and user's cost points per minute (src/pipeline/budgets.ts), shared through Redis when REDIS_URL is set
+  const budgets = new TenantBudgets(config, deps.tokenClock);
+  await budgets.start();
+  const pipeline = new OperationPipeline(schema, deps, services, verifier, config, anonymous, budgets);
 
   const app = express();
   app.disable('x-powered-by');
@@ -212,9 +218,9 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
       wsServer.close();
       await services.webhooks.stop();
       await services.events.stop();
-      await Promise.all([pubsub.close(), anonymous.close()]);
+      await Promise.all([pubsub.close(), anonymous.close(), budgets.close()]);
       if (ds.isInitialized) await ds.destroy();
     })());
 
-  return { url, wsUrl: url.replace(/^http/, 'ws'), port, config, ds, services, deps, httpServer, wsServer, stop };
+  return { url, wsUrl: url.replace(/^http/, 'ws'), port, config, ds, services, deps, httpServer, wsServer, budgets, stop };
 }

@@ -72,7 +72,11 @@ function keep(...values: (string | undefined | null)[]) {
 beforeAll(async () => {
   // no background sweep: the sweeps below run when the test says, on its clock
   // the test clock on (over the manual one): advanceTestClock is one of the mutations
-  t = await startTestServer({ MAX_QUERY_COMPLEXITY: '1000000', EXPIRY_SWEEP_INTERVAL: '1h', TEST_CLOCK: 'true' }, { clock });
+  t = await startTestServer(
+    // every operation selects everything: the cost limits are raised (test/limits.e2e.test.ts and test/budgets.e2e.test.ts test them)
+    { MAX_QUERY_COMPLEXITY: '1000000', PARTNER_RATE_LIMIT: '1000000000', USER_RATE_LIMIT: '1000000000', EXPIRY_SWEEP_INTERVAL: '1h', TEST_CLOCK: 'true' },
+    { clock },
+  );
   operator = await t.tokens.operator();
   const direct = await createPartner(t, 'DIRECT_RESELLER');
   const provider = await createPartner(t, 'INDIRECT_PROVIDER');

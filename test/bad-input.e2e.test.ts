@@ -48,7 +48,9 @@ const CONTROL_ORDER = MUTATION_ORDER;
 
 beforeAll(async () => {
   // the test clock on: advanceTestClock checks its input only where it may move the clock
-  t = await startTestServer({ TEST_CLOCK: 'true' });
+  // the per-minute cost budgets raised: each case reads the state before and after, hundreds of reads
+  // by one caller (test/budgets.e2e.test.ts tests the budgets)
+  t = await startTestServer({ TEST_CLOCK: 'true', PARTNER_RATE_LIMIT: '1000000000', USER_RATE_LIMIT: '1000000000' });
   const operator = await t.tokens.operator();
   const direct = await createPartner(t, 'DIRECT_RESELLER');
   const provider = await createPartner(t, 'INDIRECT_PROVIDER');

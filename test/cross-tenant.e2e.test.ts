@@ -195,6 +195,8 @@ const CASES: Record<string, OperationCase> = {
   },
   // the subscription lifecycle, on each of the victim's subscriptions in the state where the call would apply
   serverTime: { variables: [() => ({})] },
+  // the caller's own budget: nothing of anyone else's to read
+  rateLimit: { variables: [() => ({})] },
   cancellationPreview: {
     variables: [
       (v) => ({ subscriptionId: v.subscription }),
@@ -391,6 +393,9 @@ beforeAll(async () => {
     MAX_QUERY_TOKENS: '1000000',
     ANONYMOUS_MAX_COMPLEXITY: '1000000',
     ANONYMOUS_RATE_LIMIT: '100000',
+    // the per-minute cost budgets too (test/budgets.e2e.test.ts tests them): one caller sends hundreds of these
+    PARTNER_RATE_LIMIT: '1000000000',
+    USER_RATE_LIMIT: '1000000000',
     TEST_CLOCK: 'true',
   });
   const introspection = await t.client().raw<IntrospectionQuery>({ query: getIntrospectionQuery() });

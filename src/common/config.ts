@@ -45,6 +45,12 @@ export interface AppConfig {
   anonymousMaxComplexity: number;
   /** operations per minute per IP for callers without a token */
   anonymousRateLimit: number;
+  /** cost points per minute of a partner's (or a customer's) callers together; 0: no budget (src/pipeline/budgets.ts) */
+  partnerRateLimit: number;
+  /** cost points per minute of one signed-in user; 0: no budget */
+  userRateLimit: number;
+  /** live subscriptions of one partner's (or customer's) users across their sockets on a server */
+  partnerMaxSubscriptions: number;
   maxSubscriptionsPerSocket: number;
   /** the largest WebSocket message the server reads (bytes); a larger one closes the socket (1009) */
   wsMaxPayload: number;
@@ -239,6 +245,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     maxQueryTokens: integer(env, 'MAX_QUERY_TOKENS', 3000, 100, 1_000_000),
     anonymousMaxComplexity: integer(env, 'ANONYMOUS_MAX_COMPLEXITY', 50, 10, 1_000_000),
     anonymousRateLimit: integer(env, 'ANONYMOUS_RATE_LIMIT', 60, 1, 1_000_000),
+    partnerRateLimit: integer(env, 'PARTNER_RATE_LIMIT', 1_000_000, 0, 1_000_000_000),
+    userRateLimit: integer(env, 'USER_RATE_LIMIT', 200_000, 0, 1_000_000_000),
+    partnerMaxSubscriptions: integer(env, 'PARTNER_MAX_SUBSCRIPTIONS', 10_000, 1, 10_000_000),
     maxSubscriptionsPerSocket: integer(env, 'MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 10_000),
     wsMaxPayload: integer(env, 'WS_MAX_PAYLOAD', 64 * 1024, 1024, 16 * 1024 * 1024),
     maxSocketsPerPrincipal: integer(env, 'MAX_SOCKETS_PER_PRINCIPAL', 20, 1, 100_000),

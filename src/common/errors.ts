@@ -12,7 +12,7 @@ export enum ErrorCode {
   CONFLICT = 'CONFLICT',
   /** the operation does not fit this transport or a per-socket quota */
   BAD_REQUEST = 'BAD_REQUEST',
-  /** too many operations from one address without a token: retry after `retryAfterSeconds` */
+  /** over a budget (a tenant's or a user's cost points, or an address's operations without a token): retry after `retryAfterSeconds` */
   RATE_LIMITED = 'RATE_LIMITED',
   /** the database cannot be reached: retry later (HTTP 503) */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
@@ -57,10 +57,20 @@ export class ConflictError extends AppError {
 }
 
 export class RateLimitedError extends AppError {
-  constructor(retryAfterSeconds: number) {
-    super(ErrorCode.RATE_LIMITED, `Too many requests without a token from this address; retry in ${retryAfterSeconds} s`, {
+  /**
+   * HTTP 429 with `Retry-After`. `headers`: more of the answer's headers (the budgets' RateLimit
+   * fields); `extensions`: more of the error's (what was asked and what is left).
+   */
+  constructor(
+    retryAfterSeconds: number,
+    message = `Too many requests without a token from this address; retry in ${retryAfterSeconds} s`,
+    extensions: Record<string, unknown> = {},
+    headers: [string, string][] = [],
+  ) {
+    super(ErrorCode.RATE_LIMITED, message, {
       retryAfterSeconds,
-      http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
+      ...extensions,
+      http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)], ...headers]) },
     });
   }
 }

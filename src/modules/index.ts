@@ -10,6 +10,7 @@ import { nodeModule } from './node';
 import { offerModule } from './offer';
 import { partnerModule } from './partner';
 import { partnershipModule } from './partnership';
+import { rateLimitModule } from './rate-limit';
 import { relationshipModule } from './relationship';
 import { subscriptionModule } from './subscription';
 import { viewerModule } from './viewer';
@@ -35,6 +36,7 @@ export const MODULES = [
   adminRelationshipModule,
   clockModule,
   customerUserModule,
+  rateLimitModule,
 ] as const;
 
 for (const module of MODULES) if ('register' in module && module.register) module.register();

@@ -1,5 +1,6 @@
 import { type DocumentNode, getIntrospectionQuery, GraphQLError, type GraphQLSchema, type OperationDefinitionNode, parse } from 'graphql';
 import type { Principal } from '../common/auth/principal';
+import type { BudgetCharge } from '../common/budget';
 import { operationCost } from './cost';
 import { type OperationLimits, VALIDATION_FAILED } from './limits';
 import { FULL_INTROSPECTION, isIntrospectionOnly, mentionsIntrospection, selectsIntrospection } from './introspection';
@@ -18,7 +19,8 @@ export interface OperationRequest {
 /**
  * The checks that need the caller and the variables, after parsing and validation and before
  * anything runs; the same for an HTTP request and a WebSocket subscribe:
- * 1. callers without a token: the per-IP rate limit;
+ * 1. callers without a token: the per-IP rate limit (callers with one: their cost budgets, charged
+ *    by the pipeline once the cost is known, src/pipeline/budgets.ts);
  * 2. introspection (`__schema`, `__type`) as INTROSPECTION allows: anyone (`on`), callers with a token
  *    (`authenticated`) or nobody (`off`); `__typename` is always allowed;
  * 3. variables: coerced against their declared types, BAD_USER_INPUT naming each failing path;
@@ -38,8 +40,9 @@ export class OperationGate {
     private readonly anonymous: AnonymousLimiter,
   ) {}
 
-  async admit(req: OperationRequest): Promise<{ cost: number }> {
-    if (!req.principal) await this.anonymous.consume(req.ip);
+  /** `address`: where the per-IP count of a caller without a token stands after this operation. */
+  async admit(req: OperationRequest): Promise<{ cost: number; address?: BudgetCharge }> {
+    const address = req.principal ? undefined : await this.anonymous.consume(req.ip);
     this.checkIntrospection(req);
     try {
       checkVariables(this.schema, req.operation, req.variables, this.limits.introspection !== 'on');
@@ -63,7 +66,7 @@ export class OperationGate {
         { extensions: { code: VALIDATION_FAILED, cost, limit: budget, http: { status: 400 } } },
       );
     }
-    return { cost };
+    return { cost, address };
   }
 
   /**

@@ -22,7 +22,7 @@ import type { Principal } from '../common/auth/principal';
 import type { AppDeps } from '../common/context';
 import { isDatabaseUnavailable } from '../common/database';
 import { logger } from '../common/logger';
-import { AppError, ErrorCode, ServiceUnavailableError } from '../common/errors';
+import { AppError, ErrorCode, RateLimitedError, ServiceUnavailableError } from '../common/errors';
 import { clientRequestId, currentRequestId, newRequestId, operationRequestId, REQUEST_ID_HEADER, withRequestId } from '../common/request-id';
 import { buildContext, type RequestContext } from '../context';
 import { confirmCaller } from '../scope/caller';
@@ -33,7 +33,9 @@ import { OperationGate } from './gate';
 import { requestIdOf } from './http';
 import { limitRules, type OperationLimits, parseOptions, VALIDATION_FAILED } from './limits';
 import type { AnonymousLimiter } from './rate-limit';
-import { MAX_SUBSCRIPTION_ID_LENGTH, shut, shutIfSlow, shutSlow, SocketClose, SocketCounter, socketOwner } from './sockets';
+import { costExtension, rateLimitHeader, rateLimitPolicyHeader, type TenantBudgets } from './budgets';
+import { MAX_SUBSCRIPTION_ID_LENGTH, shut, shutIfSlow, shutSlow, SocketClose, SocketCounter, socketOwner, TenantSubscriptions } from './sockets';
+import type { BudgetCharge } from '../common/budget';
 
 export type SocketExtra = {
   principal?: Principal;
@@ -47,6 +49,8 @@ export type SocketExtra = {
   requestId?: string;
   /** subscribes received so far: the n of each one's request id `<requestId>.<n>` */
   operations?: number;
+  /** what gives back each live subscription's place in its tenant's quota (PARTNER_MAX_SUBSCRIPTIONS), by id */
+  places?: Map<string, () => void>;
 };
 
 /** A client that keeps subscribing past the limit after this many refusals is cut off (close 1008). */
@@ -140,7 +144,8 @@ function checkPersistedQuery(req: Request) {
  * - parsing with the token limit, and validation with graphql's rules plus the limit rules
  *   (depth, aliases, directives);
  * - authentication (`authenticate`) and context building (`buildContext`: one scope per operation);
- * - the gate (per-IP limit without a token, variables, cost with variables);
+ * - the gate (per-IP limit without a token, variables, cost with variables), then the caller's cost
+ *   budgets charged with that cost (src/pipeline/budgets.ts: 429 RATE_LIMITED beyond them);
  * - error formatting and logging (`formatError`).
  * The WebSocket runs only subscriptions, at most `maxSubscriptionsPerSocket` at a time.
  */
@@ -158,6 +163,7 @@ export class OperationPipeline {
     private readonly verifier: TokenVerifier,
     private readonly limits: OperationLimits,
     anonymous: AnonymousLimiter,
+    readonly budgets: TenantBudgets,
   ) {
     this.gate = new OperationGate(schema, limits, anonymous);
     this.rules = limitRules(limits);
@@ -172,6 +178,27 @@ export class OperationPipeline {
       if (err instanceof AppError && err.extensions.code === ErrorCode.UNAUTHENTICATED) err.extensions.http = { status: 401 };
       throw asGraphQLError(err);
     }
+  }
+
+  /**
+   * Charges the operation's cost to the caller's budgets: RATE_LIMITED (HTTP 429, `Retry-After`, the
+   * RateLimit headers) when one of them does not hold it, in which case nothing was taken.
+   */
+  async chargeBudgets(principal: Principal | undefined, cost: number): Promise<BudgetCharge | undefined> {
+    const charge = await this.budgets.charge(principal, cost);
+    if (!charge || charge.allowed) return charge;
+    const seconds = Math.max(1, Math.ceil(charge.retryAfterMs / 1000));
+    const refusing = charge.buckets.find((b) => b.remaining < Math.min(cost, b.limit)) ?? charge.binding;
+    const whose = refusing.policy === 'user' ? 'Your' : refusing.policy === 'partner' ? "Your partner's" : "Your customer's";
+    throw new RateLimitedError(
+      seconds,
+      `${whose} budget of ${refusing.limit} cost points per minute holds ${refusing.remaining}; this operation costs ${cost}. Retry in ${seconds} s`,
+      { policy: refusing.policy, cost: costExtension({ ...charge, binding: refusing }) },
+      [
+        ['ratelimit-policy', rateLimitPolicyHeader(charge)],
+        ['ratelimit', rateLimitHeader(charge)],
+      ],
+    );
   }
 
   /** `requestId`: the request's (src/common/request-id.ts), the correlation id of the changes it makes. */
@@ -201,7 +228,8 @@ export class OperationPipeline {
   apolloOptions(): Pick<ApolloServerOptions<RequestContext>, 'validationRules' | 'parseOptions' | 'formatError'> & {
     plugin: ApolloServerPlugin<RequestContext>;
   } {
-    const { gate } = this;
+    const { gate, budgets } = this;
+    const charge = (principal: Principal | undefined, cost: number) => this.chargeBudgets(principal, cost);
     return {
       validationRules: this.rules,
       parseOptions: this.parseOptions,
@@ -224,16 +252,38 @@ export class OperationPipeline {
                   http: { status: 400 },
                 });
               }
-              await gate.admit({
+              const principal = contextValue.scope.principal;
+              const { cost, address } = await gate.admit({
                 document,
                 operation,
                 operationName: request.operationName,
                 variables: request.variables,
-                principal: contextValue.scope.principal,
+                principal,
                 ip: contextValue.ip,
               });
+              contextValue.budget = address;
+              try {
+                contextValue.budget ??= await charge(principal, cost);
+              } catch (err) {
+                // refused: the 429 carries its own RateLimit headers; nothing more is taken for it
+                contextValue.refused = true;
+                throw err;
+              }
             },
-            willSendResponse({ request, response }) {
+            async willSendResponse({ request, response, contextValue }) {
+              // the caller's budgets, on every answer: what this operation took, or (refused before it was
+              // priced: a document that does not parse or validate) one point for the request itself
+              const principal = contextValue.scope.principal;
+              if (!contextValue.refused && !contextValue.budget && principal) contextValue.budget = await budgets.charge(principal, 1);
+              const budget = contextValue.budget;
+              if (budget) {
+                response.http.headers.set('ratelimit-policy', rateLimitPolicyHeader(budget));
+                response.http.headers.set('ratelimit', rateLimitHeader(budget));
+                if (budget.binding.policy !== 'address' && response.body.kind === 'single') {
+                  const result = response.body.singleResult;
+                  result.extensions = { ...result.extensions, cost: costExtension(budget) };
+                }
+              }
               // an answer to a request with a token is that caller's own: no cache may keep it (errors too;
               // Apollo's PERSISTED_QUERY_NOT_FOUND carries its own Cache-Control, replaced here)
               if (request.http?.headers.get('authorization')) response.http.headers.set('cache-control', 'no-store');
@@ -241,7 +291,6 @@ export class OperationPipeline {
               if (response.body.kind === 'single' && response.body.singleResult.errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
                 response.http.status = 503;
               }
-              return Promise.resolve();
             },
           });
         },
@@ -275,6 +324,7 @@ export class OperationPipeline {
   websocketOptions(
     clientAddress: (req: IncomingMessage) => string = (req) => req.socket.remoteAddress ?? '',
     sockets = new SocketCounter(this.deps.config.maxSocketsPerPrincipal),
+    tenants = new TenantSubscriptions(this.deps.config.partnerMaxSubscriptions),
   ): ServerOptions<Record<string, unknown> | undefined, Extra & Partial<SocketExtra>> {
     const { schema } = this;
     const { maxSocketsPerPrincipal, wsMaxBuffered } = this.deps.config;
@@ -339,7 +389,17 @@ export class OperationPipeline {
         }
         return true;
       },
-      onClose: (ctx) => ctx.extra.cancelExpiry?.(),
+      onClose: (ctx) => {
+        ctx.extra.cancelExpiry?.();
+        // the socket's subscriptions end with it: their places in the tenant's quota are given back
+        for (const giveBack of ctx.extra.places?.values() ?? []) giveBack();
+        ctx.extra.places?.clear();
+      },
+      // a subscription completed by either side (or refused by its resolver) gives its place back
+      onComplete: (ctx, id) => {
+        ctx.extra.places?.get(id)?.();
+        ctx.extra.places?.delete(id);
+      },
       onSubscribe: (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> | readonly GraphQLError[] => {
         // the operation's request id: the payload's `extensions.requestId`, else `<the socket's>.<n>`
         ctx.extra.operations = (ctx.extra.operations ?? 0) + 1;
@@ -353,7 +413,7 @@ export class OperationPipeline {
         }
         operationIds.set(payload, requestId);
         // what the steps log carries the id
-        return withRequestId(requestId, () => this.subscribeArgs(ctx, id, payload, requestId));
+        return withRequestId(requestId, () => this.subscribeArgs(ctx, id, payload, requestId, tenants));
       },
       // A socket that went away while a push was being written fails that write: graphql-ws reports it
       // here, but nothing can be sent any more and nothing is logged (a client that vanishes is no
@@ -378,6 +438,7 @@ export class OperationPipeline {
     id: string,
     payload: SubscribePayload,
     requestId: string,
+    tenants: TenantSubscriptions,
   ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const { schema, limits } = this;
     try {
@@ -415,14 +476,42 @@ export class OperationPipeline {
       }
       const { principal } = ctx.extra;
       const ip = ctx.extra.ip ?? '';
-      await this.gate.admit({ document, operation, operationName: payload.operationName, variables: payload.variables, principal, ip });
+      const { cost } = await this.gate.admit({ document, operation, operationName: payload.operationName, variables: payload.variables, principal, ip });
+      // one more live subscription for the caller's tenant (PARTNER_MAX_SUBSCRIPTIONS across its sockets)
+      const giveBack = principal ? tenants.take(principal) : () => {};
+      if (!giveBack) {
+        const { partnerMaxSubscriptions } = this.deps.config;
+        return [
+          new GraphQLError(
+            `Your ${principal?.kind ?? 'tenant'}'s users already have ${partnerMaxSubscriptions} live subscriptions, the limit; complete one first`,
+            {
+              extensions: { code: ErrorCode.BAD_REQUEST, limit: partnerMaxSubscriptions },
+            },
+          ),
+        ];
+      }
+      let budget: BudgetCharge | undefined;
+      try {
+        budget = await this.chargeBudgets(principal, cost);
+      } catch (err) {
+        giveBack();
+        throw err;
+      }
+      // (graphql-ws closes a socket that reuses a live id, 4409, before this runs: the id is this subscription's)
+      const places = (ctx.extra.places ??= new Map());
+      places.set(id, giveBack);
+      // the socket may have closed while this was checked: onClose has run, so give the place back now
+      if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) {
+        giveBack();
+        places.delete(id);
+      }
       return {
         schema,
         document,
         operationName: payload.operationName,
         variableValues: payload.variables,
         // a fresh context (a fresh scope with fresh loaders) for every operation on the socket
-        contextValue: { ...this.context(principal, ip, requestId), fallingBehind: () => shutSlow(ctx.extra.socket) },
+        contextValue: { ...this.context(principal, ip, requestId), budget, fallingBehind: () => shutSlow(ctx.extra.socket) },
       };
     } catch (err) {
       return [asGraphQLError(err)];

@@ -1,12 +1,17 @@
 import Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { BudgetCharge } from '../common/budget';
 import type { AppConfig } from '../common/config';
 import { RateLimitedError } from '../common/errors';
 import { logger } from '../common/logger';
+import { rateLimitHeader, rateLimitPolicyHeader } from './budgets';
 
 export interface AnonymousLimiter {
-  /** Counts one operation of a caller without a token from `ip`; RATE_LIMITED (HTTP 429) beyond the limit. */
-  consume(ip: string): Promise<void>;
+  /**
+   * Counts one operation of a caller without a token from `ip`; RATE_LIMITED (HTTP 429) beyond the
+   * limit. Returns where the address's count stands, for the answer's RateLimit headers.
+   */
+  consume(ip: string): Promise<BudgetCharge>;
   close(): Promise<void>;
 }
 
@@ -26,13 +31,30 @@ export function createAnonymousLimiter(config: Pick<AppConfig, 'redisUrl' | 'ano
   } else {
     limiter = new RateLimiterMemory(options);
   }
+  /** the address's count, in the budgets' terms: `address` operations per minute (a fixed window) */
+  const state = (res: RateLimiterRes, allowed: boolean): BudgetCharge => {
+    const bucket = { policy: 'address' as const, limit: options.points, remaining: Math.max(0, res.remainingPoints), msToFull: Math.max(0, res.msBeforeNext) };
+    return {
+      allowed,
+      requested: 1,
+      buckets: [bucket],
+      binding: bucket,
+      retryAfterMs: allowed ? 0 : res.msBeforeNext,
+      at: Date.now(),
+      windowMs: options.duration * 1000,
+    };
+  };
   return {
     async consume(ip) {
       try {
-        await limiter.consume(ip || 'unknown');
+        return state(await limiter.consume(ip || 'unknown'), true);
       } catch (rejection) {
-        if (rejection instanceof RateLimiterRes) throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
-        throw rejection;
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        const refused = state(rejection, false);
+        throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)), undefined, {}, [
+          ['ratelimit-policy', rateLimitPolicyHeader(refused)],
+          ['ratelimit', rateLimitHeader(refused)],
+        ]);
       }
     },
     async close() {

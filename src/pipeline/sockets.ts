@@ -132,6 +132,46 @@ export class SocketCounter {
 }
 
 /**
+ * Live subscriptions per tenant (a partner's or a customer's users together, across their sockets on
+ * this server), at most PARTNER_MAX_SUBSCRIPTIONS each; the operator's are not counted. `take` hands
+ * back what gives the place back: it is called once the subscription ends (completed by either side,
+ * or its socket closed), and a second call does nothing.
+ */
+export class TenantSubscriptions {
+  private readonly live = new Map<string, number>();
+
+  constructor(private readonly limit: number) {}
+
+  static tenantOf(principal: Principal): string | undefined {
+    if (principal.kind === 'partner') return `partner:${principal.partnerId}`;
+    if (principal.kind === 'customer') return `customer:${principal.customerId}`;
+    return undefined;
+  }
+
+  /** A place for one more subscription of the caller's tenant, or undefined when it has `limit` already. */
+  take(principal: Principal): (() => void) | undefined {
+    const tenant = TenantSubscriptions.tenantOf(principal);
+    if (!tenant) return () => {};
+    const count = this.live.get(tenant) ?? 0;
+    if (count >= this.limit) return undefined;
+    this.live.set(tenant, count + 1);
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const left = (this.live.get(tenant) ?? 1) - 1;
+      if (left > 0) this.live.set(tenant, left);
+      else this.live.delete(tenant);
+    };
+  }
+
+  /** The live subscriptions of a tenant (`partner:<id>` or `customer:<id>`). */
+  count(tenant: string): number {
+    return this.live.get(tenant) ?? 0;
+  }
+}
+
+/**
  * ws's `verifyClient`: a browser (it sends `Origin`) may open a socket only from an origin of
  * `CORS_ORIGINS` (`*`: any), as for HTTP, so that a page elsewhere cannot open a socket with a
  * token it holds; anything else is refused at the upgrade (403, no socket). A client that is not a

@@ -6,7 +6,7 @@ import Redis from 'ioredis';
  * Whether redis-server can run here. Without it the Redis tests are skipped with a printed reason,
  * unless REQUIRE_REDIS=1 (set by .ci/run, which installs it), where its absence is a failure.
  */
-export function redisAvailable(): boolean {
+export function redisAvailable(file = 'test/redis-fanout.e2e.test.ts', what = 'the cross-instance Redis test does'): boolean {
   const present = !spawnSync('redis-server', ['--version']).error;
   if (!present && process.env.REQUIRE_REDIS === '1') {
     throw new Error('REQUIRE_REDIS=1 but redis-server is not installed (apt-get install -y redis-server)');
@@ -14,7 +14,7 @@ export function redisAvailable(): boolean {
   if (!present) {
     // straight to stderr: jest drops the console output of a file whose tests are all skipped
     process.stderr.write(
-      '\nSKIPPED test/redis-fanout.e2e.test.ts: redis-server is not installed, so the cross-instance Redis test does not run here (apt-get install -y redis-server; .ci/run installs it and forbids this skip).\n',
+      `\nSKIPPED ${file}: redis-server is not installed, so ${what} not run here (apt-get install -y redis-server; .ci/run installs it and forbids this skip).\n`,
     );
   }
   return present;
