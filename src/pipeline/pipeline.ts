@@ -149,6 +149,7 @@ export class OperationPipeline {
   readonly rules;
   readonly parseOptions;
   /** parsed and validated subscription documents by their text, as Apollo keeps them for HTTP */
+  private readonly callers = new WeakMap<Request, Promise<Principal | undefined>>();
   private readonly documents = new LRUCache<string, { document: DocumentNode } | { errors: readonly GraphQLError[] }>({ max: 1000 });
 
   constructor(
@@ -174,6 +175,19 @@ export class OperationPipeline {
     }
   }
 
+  /**
+   * The verified caller of an HTTP request, verified once however many layers ask (the idempotency
+   * keys' middleware, then Apollo's context): the same result, a refusal included.
+   */
+  caller(req: Request): Promise<Principal | undefined> {
+    let verified = this.callers.get(req);
+    if (!verified) {
+      verified = this.authenticate(req.headers.authorization);
+      this.callers.set(req, verified);
+    }
+    return verified;
+  }
+
   /** `requestId`: the request's (src/common/request-id.ts), the correlation id of the changes it makes. */
   context(principal: Principal | undefined, ip: string, requestId: string): RequestContext {
     return buildContext(this.deps, this.services, principal, ip, requestId);
@@ -189,7 +203,7 @@ export class OperationPipeline {
     checkPersistedQuery(req);
     // the test clock (TEST_CLOCK=true) as the servers sharing the database last moved it
     if (this.deps.clock.refresh) await this.deps.clock.refresh();
-    const principal = await this.authenticate(req.headers.authorization);
+    const principal = await this.caller(req);
     const ip = req.ip ?? '';
     // introspection this caller may not run, refused before Apollo parses and validates it (the gate checks again)
     await this.gate.refuseIntrospectionText(operationParams(req).query, principal, ip);
