@@ -10,19 +10,22 @@ export enum IdempotencyState {
 /**
  * One `Idempotency-Key` of one caller (src/idempotency/idempotency.ts): the hash of the request that
  * claimed it and, once answered, the answer (status and body, byte for byte), until `expiresAt`
- * (IDEMPOTENCY_TTL after the claim); the sweep deletes it then.
+ * (IDEMPOTENCY_TTL after the claim); the sweep deletes it then. The key itself is not stored, only its
+ * hash, and the answer is encrypted under a key derived from it (src/idempotency/idempotency.store.ts):
+ * an answer may hold a secret shown once (a new customer's temporary password), which a copy of the
+ * database must not reveal.
  */
 export class IdempotencyRecord {
   /** the caller: `<kind>:<partnerId or customerId>:<userId>` (principalKey) */
   principal: string;
-  /** the key as sent: 1–255 printable ASCII characters, compared exactly */
-  idempotencyKey: string;
+  /** the SHA-256 (hex) of the key as sent (1–255 printable ASCII characters, compared exactly) */
+  keyHash: string;
   /** the SHA-256 (hex) of the raw request body that claimed the key */
   requestHash: string;
   state: IdempotencyState;
   /** the answer's HTTP status, once DONE */
   responseStatus: number | null;
-  /** the answer's body as sent (UTF-8 JSON), once DONE */
+  /** the answer's body (UTF-8 JSON) as sent, sealed (AES-256-GCM under the key's own key), once DONE */
   responseBody: string | null;
   /** when the current claim was made (a claim taken over after the lease renews it) */
   createdAt: Date;
@@ -42,7 +45,7 @@ export function idempotencyEntity(dbType: AppConfig['dbType']): EntitySchema<Ide
     columns: {
       // utf8mb4_bin / ascii_bin on MySQL (the migration): both compare exactly, as they do here
       principal: { type: 'varchar', length: 255, primary: true },
-      idempotencyKey: { type: 'varchar', length: 255, primary: true },
+      keyHash: { type: 'varchar', length: 64, primary: true },
       requestHash: { type: 'varchar', length: 64 },
       state: { type: 'varchar', length: 16 },
       responseStatus: { type: 'int', nullable: true },

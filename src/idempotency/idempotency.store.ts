@@ -1,3 +1,4 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { type EntityManager, LessThanOrEqual } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
 import type { AppDeps } from '../common/context';
@@ -20,6 +21,33 @@ export const IDEMPOTENCY_LEASE_MS = 60_000;
 /** The caller a key belongs to: its kind, its partner or customer, its user. */
 export function principalKey(principal: Principal): string {
   return `${principal.kind}:${principal.partnerId ?? principal.customerId ?? ''}:${principal.userId}`;
+}
+
+/** The row of a caller's key: the key is stored as its hash only. */
+function rowId(principal: string, key: string) {
+  return { principal, keyHash: createHash('sha256').update(`idempotency-key:${key}`).digest('hex') };
+}
+
+/**
+ * The key that seals a key's stored answer: derived from the Idempotency-Key itself, which only its
+ * caller holds and sends again with each retry. The table alone (a backup, a dump) reveals no answer.
+ */
+function answerKey(principal: string, key: string): Buffer {
+  return createHash('sha256').update(`idempotency-answer:${principal}\n${key}`).digest();
+}
+
+function seal(plain: string, key: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+  return [iv, cipher.getAuthTag(), data].map((b) => b.toString('base64url')).join('.');
+}
+
+function open(sealed: string, key: Buffer): string {
+  const [iv, tag, data] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
+  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  decipher.setAuthTag(tag);
+  return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
 }
 
 /** What a request with a key may do: run (it holds the claim), replay the stored answer, or be refused. */
@@ -54,7 +82,7 @@ export class IdempotencyStore {
 
   /** Claims `key` for `principal` and the request of hash `requestHash`, or says why not. */
   async claim(principal: string, key: string, requestHash: string): Promise<Claim> {
-    const id = { principal, idempotencyKey: key };
+    const id = rowId(principal, key);
     // a lost race (the row went between our INSERT and our read) is tried again, a few times
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = this.now();
@@ -81,7 +109,9 @@ export class IdempotencyStore {
         continue;
       }
       if (found.requestHash !== requestHash) return { outcome: 'reused' };
-      if (found.state === IdempotencyState.DONE) return { outcome: 'replay', status: found.responseStatus ?? 200, body: found.responseBody ?? '' };
+      if (found.state === IdempotencyState.DONE) {
+        return { outcome: 'replay', status: found.responseStatus ?? 200, body: open(found.responseBody ?? '', answerKey(principal, key)) };
+      }
       if (found.createdAt.getTime() > now - IDEMPOTENCY_LEASE_MS) return { outcome: 'in-use' };
       // the claim outlived its lease: its server is gone. Taken over by one request (the condition),
       // whichever server it reached first.
@@ -103,15 +133,15 @@ export class IdempotencyStore {
     await this.write((em) =>
       em.update(
         IdempotencyRecord,
-        { principal, idempotencyKey: key, requestHash, state: IdempotencyState.IN_PROGRESS },
-        { state: IdempotencyState.DONE, responseStatus: status, responseBody: body },
+        { ...rowId(principal, key), requestHash, state: IdempotencyState.IN_PROGRESS },
+        { state: IdempotencyState.DONE, responseStatus: status, responseBody: seal(body, answerKey(principal, key)) },
       ),
     );
   }
 
   /** Gives the claim up (nothing ran, or the answer is not one to replay): the next request with the key runs. */
   async release(principal: string, key: string, requestHash: string): Promise<void> {
-    await this.write((em) => em.delete(IdempotencyRecord, { principal, idempotencyKey: key, requestHash, state: IdempotencyState.IN_PROGRESS }));
+    await this.write((em) => em.delete(IdempotencyRecord, { ...rowId(principal, key), requestHash, state: IdempotencyState.IN_PROGRESS }));
   }
 
   /** The sweep (src/sweeps.ts): deletes the keys past their expiry; answers how many. */
