@@ -42,7 +42,8 @@ async function post(url: string, token: string | undefined, body: string, key?: 
 
 const CREATE = print(CreateCustomerDocument);
 const createBody = (input = customerInput()) => JSON.stringify({ query: CREATE, variables: { input } });
-const json = (a: Answer) => JSON.parse(a.text) as { data?: Record<string, unknown> | null; errors?: { message: string; extensions: Record<string, unknown> }[] };
+const json = (a: Answer) =>
+  JSON.parse(a.text) as { data?: Record<string, unknown> | null; errors?: { message: string; extensions: Record<string, unknown> }[] };
 const newKey = () => `key-${createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 24)}`;
 
 async function customerCount(t: TestServer, partner: TestPartner): Promise<number> {

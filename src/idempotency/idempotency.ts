@@ -75,13 +75,14 @@ function keyProblem(value: string | string[] | undefined): string | undefined {
  */
 function holdAnswer(res: Response, answered: (status: number, body: Buffer) => Promise<void>): void {
   const chunks: Buffer[] = [];
-  const { write, end } = res;
+  const write = res.write.bind(res);
+  const end = res.end.bind(res) as (chunk: Buffer, cb?: () => void) => Response;
   const toBuffer = (chunk: unknown, encoding?: unknown) =>
     Buffer.isBuffer(chunk) ? chunk : typeof chunk === 'string' ? Buffer.from(chunk, (encoding as BufferEncoding) || 'utf8') : Buffer.from(chunk as Uint8Array);
   res.write = function (chunk: unknown, encoding?: unknown, cb?: unknown) {
     chunks.push(toBuffer(chunk, typeof encoding === 'string' ? encoding : undefined));
     const callback = typeof encoding === 'function' ? encoding : cb;
-    if (typeof callback === 'function') process.nextTick(callback as () => void);
+    if (typeof callback === 'function') process.nextTick(callback);
     return true;
   } as Response['write'];
   res.end = function (chunk?: unknown, encoding?: unknown, cb?: unknown) {
@@ -95,11 +96,11 @@ function holdAnswer(res: Response, answered: (status: number, body: Buffer) => P
     }
     if (chunk !== undefined && chunk !== null) chunks.push(toBuffer(chunk, encoding));
     res.write = write;
-    res.end = end;
+    res.end = end as Response['end'];
     const body = Buffer.concat(chunks);
     void answered(res.statusCode, body).finally(() => {
       if (!res.headersSent) res.setHeader('content-length', body.length);
-      (end as (this: Response, chunk: Buffer, cb?: () => void) => Response).call(res, body, callback as (() => void) | undefined);
+      end(body, callback as (() => void) | undefined);
     });
     return res;
   } as Response['end'];
@@ -164,9 +165,15 @@ export function idempotentMutations(
           'This Idempotency-Key was sent with another request body; a new request needs a new key (a retry sends the same body)',
         );
       case 'in-use':
-        return sendError(res, 409, ErrorCode.IDEMPOTENCY_KEY_IN_USE, 'The request first sent with this Idempotency-Key is still running; retry once it has answered', {
-          'retry-after': '1',
-        });
+        return sendError(
+          res,
+          409,
+          ErrorCode.IDEMPOTENCY_KEY_IN_USE,
+          'The request first sent with this Idempotency-Key is still running; retry once it has answered',
+          {
+            'retry-after': '1',
+          },
+        );
       case 'claimed':
         holdAnswer(res, async (status, body) => {
           try {
