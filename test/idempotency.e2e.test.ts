@@ -262,6 +262,21 @@ describe('idempotent mutations', () => {
     expect(await post(t.url, token, body, key)).toMatchObject({ replayed: 'true', text: taken.text });
   });
 
+  it('lets a page send the key and read whether the answer is a replay (CORS)', async () => {
+    const preflight = await fetch(t.url, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://portal.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,idempotency-key' },
+    });
+    expect(preflight.headers.get('access-control-allow-headers')?.split(',')).toContain('idempotency-key');
+    const answer = await fetch(t.url, {
+      method: 'POST',
+      headers: { origin: 'https://portal.example', 'content-type': 'application/json', authorization: `Bearer ${contoso.token}`, 'idempotency-key': newKey() },
+      body: createBody(),
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-expose-headers')?.split(',')).toEqual(expect.arrayContaining(['idempotent-replayed', 'retry-after']));
+  });
+
   it('forgets a key after IDEMPOTENCY_TTL: the sweep deletes it, and the key runs again', async () => {
     const key = newKey();
     const body = createBody();
