@@ -148,8 +148,9 @@ export class OperationPipeline {
   readonly gate: OperationGate;
   readonly rules;
   readonly parseOptions;
-  /** parsed and validated subscription documents by their text, as Apollo keeps them for HTTP */
+  /** each HTTP request's verified caller (`caller`) */
   private readonly callers = new WeakMap<Request, Promise<Principal | undefined>>();
+  /** parsed and validated subscription documents by their text, as Apollo keeps them for HTTP */
   private readonly documents = new LRUCache<string, { document: DocumentNode } | { errors: readonly GraphQLError[] }>({ max: 1000 });
 
   constructor(
