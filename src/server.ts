@@ -35,6 +35,7 @@ import { graphiql, isExplorerRequest, landingPage, noExplorer } from './web/expl
 import { linkPages } from './web/link-pages';
 import { auditExport } from './modules/activity/activity.export';
 import { TestClock } from './modules/clock/test-clock';
+import { idempotentMutations, keepRawBody } from './idempotency/idempotency';
 
 export const GRAPHQL_PATH = '/graphql';
 /** how long a socket closed by a shutdown (1001) has to answer before it is dropped */
@@ -182,7 +183,15 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
     GRAPHQL_PATH,
     corsPolicy(config),
     requireJsonBody,
-    express.json({ limit: '256kb' }),
+    // the body's bytes kept for the idempotency keys, which are bound to their hash
+    express.json({ limit: '256kb', verify: keepRawBody }),
+    // a mutation with an Idempotency-Key runs once; its answer is replayed (src/idempotency/)
+    idempotentMutations(
+      services.idempotency,
+      pipeline.parseOptions,
+      (req) => pipeline.caller(req),
+      (principal, res) => pipeline.budgetHeaders(principal, res),
+    ),
     expressMiddleware(apollo, {
       // the persisted-query extension, the caller, early refusal of introspection (src/pipeline/pipeline.ts)
       context: ({ req }) => pipeline.httpContext(req),

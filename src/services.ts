@@ -5,6 +5,7 @@ import { EventService } from './events/event.service';
 import type { CoreServices } from './modules/module';
 import { MODULES } from './modules';
 import { Sweeps } from './sweeps';
+import { IdempotencyStore } from './idempotency/idempotency.store';
 
 export type { Services } from './context';
 
@@ -19,6 +20,7 @@ export function createServices(deps: AppDeps): Services {
     Object.assign(built, (module.services as (core: CoreServices, needs: unknown) => object)(core, built));
   }
   const services = built as unknown as Services;
+  services.idempotency = new IdempotencyStore(deps);
   services.sweeps = new Sweeps(deps, services);
   return services;
 }

@@ -11,7 +11,7 @@ declare module './context' {
 
 /**
  * What time does, module by module (each module's `sweep`: invitations and admin relationships that
- * expire, subscriptions that renew or expire, reminders, audit retention). The server runs it every
+ * expire, subscriptions that renew or expire, reminders, audit retention), then the core's (expired idempotency keys). The server runs it every
  * EXPIRY_SWEEP_INTERVAL; advanceTestClock runs it right after moving the test clock. Every change a
  * sweep makes is a conditional update, so servers sweeping at once make each change once.
  */
@@ -34,6 +34,13 @@ export class Sweeps {
         logger.warn({ err: (err as Error).message, module: module.name }, 'sweep failed');
         done[module.name] = { failed: (err as Error).message };
       }
+    }
+    // the core's: idempotency keys past IDEMPOTENCY_TTL (src/idempotency/)
+    try {
+      done.idempotencyKeys = await this.services.idempotency.sweep();
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'idempotency key sweep failed');
+      done.idempotencyKeys = { failed: (err as Error).message };
     }
     return done;
   }

@@ -84,6 +84,8 @@ export interface AppConfig {
   webhookAllowedHosts: string[];
   /** the key that encrypts webhook signing secrets at rest (AES-256-GCM); production must set its own */
   webhookSecretKey: string;
+  /** IDEMPOTENCY_TTL: how long a mutation's answer is kept for its `Idempotency-Key` (src/idempotency/) */
+  idempotencyTtlMs: number;
   /** AUDIT_RETENTION: audit records older than this are deleted by the sweep; undefined keeps them forever */
   auditRetentionMs?: number;
 }
@@ -269,6 +271,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       .filter(Boolean),
     webhookSecretKey,
     auditRetentionMs: retention(env, 'AUDIT_RETENTION'),
+    idempotencyTtlMs: duration(env, 'IDEMPOTENCY_TTL', '24h'),
   };
 }
 

@@ -14,6 +14,10 @@ export enum ErrorCode {
   BAD_REQUEST = 'BAD_REQUEST',
   /** over a budget (a tenant's or a user's cost points, or an address's operations without a token): retry after `retryAfterSeconds` */
   RATE_LIMITED = 'RATE_LIMITED',
+  /** an `Idempotency-Key` sent again with another request body (HTTP 422): a new request needs a new key */
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  /** the request that first sent this `Idempotency-Key` is still running (HTTP 409): retry after `Retry-After` */
+  IDEMPOTENCY_KEY_IN_USE = 'IDEMPOTENCY_KEY_IN_USE',
   /** the database cannot be reached: retry later (HTTP 503) */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',

@@ -43,10 +43,11 @@ export const assignRequestId: RequestHandler = (req, res, next) => {
 };
 
 /** Every refusal outside GraphQL still answers GraphQL-shaped JSON (with the request id): never an HTML page, never a stack. */
-function sendError(res: Parameters<RequestHandler>[1], status: number, code: string, message: string) {
+export function sendError(res: Parameters<RequestHandler>[1], status: number, code: string, message: string, headers: Record<string, string> = {}) {
   const requestId = requestIdOf(res.req);
   res
     .status(status)
+    .set(headers)
     .type('application/json')
     .send(JSON.stringify({ errors: [{ message, extensions: { code, requestId } }] }));
 }
@@ -77,9 +78,9 @@ export function corsPolicy(config: Pick<AppConfig, 'corsOrigins'>): RequestHandl
   return cors<cors.CorsRequest>({
     origin: config.corsOrigins === '*' ? true : config.corsOrigins,
     methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', REQUEST_ID_HEADER],
-    // a page may read an answer's request id (to quote it)
-    exposedHeaders: [REQUEST_ID_HEADER],
+    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', REQUEST_ID_HEADER, 'idempotency-key'],
+    // a page may read an answer's request id (to quote it), whether it is a replay, when to retry, where its budgets stand
+    exposedHeaders: [REQUEST_ID_HEADER, 'idempotent-replayed', 'retry-after', 'ratelimit', 'ratelimit-policy'],
     maxAge: 600,
   });
 }

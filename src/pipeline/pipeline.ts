@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import {
   type DocumentNode,
   type ExecutionArgs,
@@ -153,6 +153,8 @@ export class OperationPipeline {
   readonly gate: OperationGate;
   readonly rules;
   readonly parseOptions;
+  /** each HTTP request's verified caller (`caller`) */
+  private readonly callers = new WeakMap<Request, Promise<Principal | undefined>>();
   /** parsed and validated subscription documents by their text, as Apollo keeps them for HTTP */
   private readonly documents = new LRUCache<string, { document: DocumentNode } | { errors: readonly GraphQLError[] }>({ max: 1000 });
 
@@ -201,6 +203,30 @@ export class OperationPipeline {
     );
   }
 
+  /**
+   * An answer given before Apollo (an idempotent replay, a key in use or reused) costs the request's
+   * one point, like a document refused before it is priced, and carries the budgets' headers.
+   */
+  async budgetHeaders(principal: Principal, res: Response): Promise<void> {
+    const charge = await this.budgets.charge(principal, 1);
+    if (!charge) return;
+    res.setHeader('ratelimit-policy', rateLimitPolicyHeader(charge));
+    res.setHeader('ratelimit', rateLimitHeader(charge));
+  }
+
+  /**
+   * The verified caller of an HTTP request, verified once however many layers ask (the idempotency
+   * keys' middleware, then Apollo's context): the same result, a refusal included.
+   */
+  caller(req: Request): Promise<Principal | undefined> {
+    let verified = this.callers.get(req);
+    if (!verified) {
+      verified = this.authenticate(req.headers.authorization);
+      this.callers.set(req, verified);
+    }
+    return verified;
+  }
+
   /** `requestId`: the request's (src/common/request-id.ts), the correlation id of the changes it makes. */
   context(principal: Principal | undefined, ip: string, requestId: string): RequestContext {
     return buildContext(this.deps, this.services, principal, ip, requestId);
@@ -216,7 +242,7 @@ export class OperationPipeline {
     checkPersistedQuery(req);
     // the test clock (TEST_CLOCK=true) as the servers sharing the database last moved it
     if (this.deps.clock.refresh) await this.deps.clock.refresh();
-    const principal = await this.authenticate(req.headers.authorization);
+    const principal = await this.caller(req);
     const ip = req.ip ?? '';
     // introspection this caller may not run, refused before Apollo parses and validates it (the gate checks again)
     await this.gate.refuseIntrospectionText(operationParams(req).query, principal, ip);
