@@ -31,6 +31,8 @@ export interface RequestContext {
   budget?: BudgetCharge;
   /** set when the budgets refused this operation (429): nothing more is charged for its answer */
   refused?: boolean;
+  /** On the WebSocket: charges more of the operation's work as it happens (a replay's events); RATE_LIMITED beyond the budgets */
+  chargeMore?: (cost: number) => Promise<void>;
   /**
    * On the WebSocket: called when a live stream of this operation falls too far behind (its socket
    * takes no more pushes: the reader stopped reading); closes the socket as a slow consumer (1013).

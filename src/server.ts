@@ -178,7 +178,13 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   app.use(noExplorer(config, GRAPHQL_PATH));
   app.use(examples(config));
   // the audit trail's export (CSV, NDJSON), streamed, with the same token, scope and filters as Query.activities
-  app.use(auditExport(deps, (header) => pipeline.authenticate(header)));
+  app.use(
+    auditExport(
+      deps,
+      (header) => pipeline.authenticate(header),
+      (principal, res) => pipeline.chargeRequest(principal, config.maxQueryComplexity, res),
+    ),
+  );
   app.use(
     GRAPHQL_PATH,
     corsPolicy(config),

@@ -112,9 +112,9 @@ export class EventService {
     scope: Scope,
     after: string | undefined | null,
     types: EventType[] | null | undefined,
-    opts: { onlyPartner?: boolean; onBehind?: () => void } = {},
+    opts: { onlyPartner?: boolean; onBehind?: () => void; onRead?: (events: number) => Promise<void> } = {},
   ): EventListener {
     const key = opts.onlyPartner ? partnerKey(scope.ownPartnerId()) : this.viewerKey(scope);
-    return this.hub.open({ key, after: decodeEventCursor(after), types, onBehind: opts.onBehind });
+    return this.hub.open({ key, after: decodeEventCursor(after), types, onBehind: opts.onBehind, onRead: opts.onRead });
   }
 }

@@ -23,6 +23,12 @@ export interface StreamRequest {
   types?: EventType[] | null;
   /** runs once when MAX_BEHIND live events wait untaken (on the WebSocket: the socket is a slow consumer) */
   onBehind?: () => void;
+  /**
+   * runs for each page of events read from the database (a replay after `after`, or catching up after
+   * falling behind) before they are yielded: the caller's budgets are charged for them; a refusal ends
+   * the stream with it (resume with `after`: nothing is skipped)
+   */
+  onRead?: (events: number) => Promise<void>;
 }
 
 /**
@@ -165,6 +171,7 @@ export class EventListener implements AsyncIterableIterator<StoredEvent> {
   private wake: (() => void) | null = null;
   private done = false;
   private readonly onBehind?: () => void;
+  private readonly onRead?: (events: number) => Promise<void>;
 
   constructor(
     private readonly hub: EventHub,
@@ -174,6 +181,7 @@ export class EventListener implements AsyncIterableIterator<StoredEvent> {
   ) {
     this.key = req.key;
     this.onBehind = req.onBehind;
+    this.onRead = req.onRead;
     this.types = req.types?.length ? new Set(req.types) : null;
     const after = req.after;
     this.cursor = after ?? hubPosition;
@@ -208,6 +216,14 @@ export class EventListener implements AsyncIterableIterator<StoredEvent> {
           limit: REPLAY_PAGE,
         });
         if (!this.page.length && this.replayUntil === until) this.replayUntil = null;
+        if (this.page.length && this.onRead) {
+          try {
+            await this.onRead(this.page.length);
+          } catch (err) {
+            this.end();
+            throw err;
+          }
+        }
         continue;
       }
       const event = this.live.shift();

@@ -126,23 +126,25 @@ export function idempotentMutations(
     const header = req.headers[IDEMPOTENCY_KEY_HEADER];
     if (req.method !== 'POST' || header === undefined) return next();
     const operation = mutationOf(req.body, parseOptions);
-    if (operation !== 'mutation') {
-      // a persisted query's hash alone: "not found" is the protocol's signal to send its text, which says what it is
-      if (operation === 'unknown' && hashOnly(req.body)) {
-        const requestId = requestIdOf(req);
-        return void res.status(200).json({ errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', requestId } }] });
-      }
-      return next();
-    }
-    const problem = keyProblem(header);
-    if (problem) return sendError(res, 400, ErrorCode.BAD_REQUEST, problem);
-    const key = header as string;
+    const persistedHashOnly = operation === 'unknown' && hashOnly(req.body);
+    if (operation !== 'mutation' && !persistedHashOnly) return next();
     let principal: Principal | undefined;
     try {
       principal = await caller(req);
     } catch {
       return next(); // Apollo's context answers the same refusal (401, 503)
     }
+    // a persisted query's hash alone: "not found" is the protocol's signal to send its text, which says what it is
+    if (persistedHashOnly) {
+      if (principal) await beforeAnswer(principal, res);
+      return void res
+        .status(200)
+        .json({ errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', requestId: requestIdOf(req) } }] });
+    }
+    // the header twice (a client's and a proxy's?): Node would join them as one key "a, b"
+    const problem = (req.headersDistinct[IDEMPOTENCY_KEY_HEADER]?.length ?? 0) > 1 ? 'Send one Idempotency-Key header, not several' : keyProblem(header);
+    if (problem) return sendError(res, 400, ErrorCode.BAD_REQUEST, problem);
+    const key = header as string;
     if (!principal) {
       return sendError(res, 400, ErrorCode.BAD_REQUEST, 'An Idempotency-Key needs a signed-in caller (keys belong to the caller): send a token, or no key');
     }

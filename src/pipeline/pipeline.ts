@@ -49,8 +49,10 @@ export type SocketExtra = {
   requestId?: string;
   /** subscribes received so far: the n of each one's request id `<requestId>.<n>` */
   operations?: number;
-  /** what gives back each live subscription's place in its tenant's quota (PARTNER_MAX_SUBSCRIPTIONS), by id */
-  places?: Map<string, () => void>;
+  /** what gives back each subscription's place in its tenant's quota (PARTNER_MAX_SUBSCRIPTIONS), by the subscribe's payload */
+  places?: Map<SubscribePayload, () => void>;
+  /** the ids whose subscribe is being checked (from its message until onSubscribe answers) */
+  pending?: Set<string>;
 };
 
 /** A client that keeps subscribing past the limit after this many refusals is cut off (close 1008). */
@@ -209,6 +211,17 @@ export class OperationPipeline {
    */
   async budgetHeaders(principal: Principal, res: Response): Promise<void> {
     const charge = await this.budgets.charge(principal, 1);
+    if (!charge) return;
+    res.setHeader('ratelimit-policy', rateLimitPolicyHeader(charge));
+    res.setHeader('ratelimit', rateLimitHeader(charge));
+  }
+
+  /**
+   * For an answer outside GraphQL (the audit export): charges `cost` and sets the budgets' headers on
+   * `res`; RATE_LIMITED (with its own headers) when the budgets do not hold it.
+   */
+  async chargeRequest(principal: Principal, cost: number, res: Response): Promise<void> {
+    const charge = await this.chargeBudgets(principal, cost);
     if (!charge) return;
     res.setHeader('ratelimit-policy', rateLimitPolicyHeader(charge));
     res.setHeader('ratelimit', rateLimitHeader(charge));
@@ -422,11 +435,19 @@ export class OperationPipeline {
         ctx.extra.places?.clear();
       },
       // a subscription completed by either side (or refused by its resolver) gives its place back
-      onComplete: (ctx, id) => {
-        ctx.extra.places?.get(id)?.();
-        ctx.extra.places?.delete(id);
+      onComplete: (ctx, _id, payload) => {
+        ctx.extra.places?.get(payload)?.();
+        ctx.extra.places?.delete(payload);
       },
       onSubscribe: (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> | readonly GraphQLError[] => {
+        // An id completed and subscribed again while its first subscribe is still being checked: graphql-ws
+        // would run both under one id (and lose the first one's stream). Refused as graphql-ws refuses
+        // an id already live: the socket is closed with 4409, which gives back everything it held.
+        const pending = (ctx.extra.pending ??= new Set());
+        if (pending.has(id)) {
+          shut(ctx.extra.socket, SocketClose.SUBSCRIBER_ALREADY_EXISTS, `Subscriber for ${id.slice(0, 40)} is still being set up`, { stopReading: true });
+          return [new GraphQLError('Subscription id already in use', { extensions: { code: ErrorCode.BAD_REQUEST } })];
+        }
         // the operation's request id: the payload's `extensions.requestId`, else `<the socket's>.<n>`
         ctx.extra.operations = (ctx.extra.operations ?? 0) + 1;
         const ownId = operationRequestId(ctx.extra.requestId ?? newRequestId(), ctx.extra.operations);
@@ -438,8 +459,9 @@ export class OperationPipeline {
           return [err as GraphQLError];
         }
         operationIds.set(payload, requestId);
+        pending.add(id);
         // what the steps log carries the id
-        return withRequestId(requestId, () => this.subscribeArgs(ctx, id, payload, requestId, tenants));
+        return withRequestId(requestId, () => this.subscribeArgs(ctx, id, payload, requestId, tenants)).finally(() => pending.delete(id));
       },
       // A socket that went away while a push was being written fails that write: graphql-ws reports it
       // here, but nothing can be sent any more and nothing is logged (a client that vanishes is no
@@ -523,13 +545,13 @@ export class OperationPipeline {
         giveBack();
         throw err;
       }
-      // (graphql-ws closes a socket that reuses a live id, 4409, before this runs: the id is this subscription's)
       const places = (ctx.extra.places ??= new Map());
-      places.set(id, giveBack);
-      // the socket may have closed while this was checked: onClose has run, so give the place back now
-      if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) {
+      places.set(payload, giveBack);
+      // the socket closed while this was checked (onClose has run), or the client completed the id meanwhile
+      // (graphql-ws then drops the stream without onComplete): the place is given back now
+      if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN || !(id in ctx.subscriptions)) {
         giveBack();
-        places.delete(id);
+        places.delete(payload);
       }
       return {
         schema,
@@ -537,7 +559,12 @@ export class OperationPipeline {
         operationName: payload.operationName,
         variableValues: payload.variables,
         // a fresh context (a fresh scope with fresh loaders) for every operation on the socket
-        contextValue: { ...this.context(principal, ip, requestId), budget, fallingBehind: () => shutSlow(ctx.extra.socket) },
+        contextValue: {
+          ...this.context(principal, ip, requestId),
+          budget,
+          chargeMore: async (more: number) => void (await this.chargeBudgets(principal, more)),
+          fallingBehind: () => shutSlow(ctx.extra.socket),
+        },
       };
     } catch (err) {
       return [asGraphQLError(err)];

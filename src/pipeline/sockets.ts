@@ -32,6 +32,8 @@ export const SocketClose = {
   TRY_AGAIN_LATER: 1013,
   /** RFC 6455's policy violation: a client that keeps subscribing past the per-socket limit */
   POLICY_VIOLATION: 1008,
+  /** graphql-ws's SubscriberAlreadyExists: an id subscribed again while its first subscribe is still being set up */
+  SUBSCRIBER_ALREADY_EXISTS: 4409,
 } as const;
 
 /**

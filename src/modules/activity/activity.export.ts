@@ -234,7 +234,13 @@ function refuse(res: Response, err: unknown): void {
               : code === ErrorCode.SERVICE_UNAVAILABLE
                 ? 503
                 : ((err.extensions.http as { status?: number } | undefined)?.status ?? 500);
-    body = status === 500 ? body : { message: err.message, extensions: { code, ...(fields ? { fields } : {}) } };
+    const retryAfterSeconds = err.extensions.retryAfterSeconds;
+    body =
+      status === 500
+        ? body
+        : { message: err.message, extensions: { code, ...(fields ? { fields } : {}), ...(retryAfterSeconds ? { retryAfterSeconds } : {}) } };
+    // a refusal's own headers (429: Retry-After and the budgets' RateLimit fields)
+    for (const [name, value] of (err.extensions.http as { headers?: Map<string, string> } | undefined)?.headers ?? []) res.setHeader(name, value);
   } else if (isDatabaseUnavailable(err)) {
     status = 503;
     body = { message: 'The database is unavailable; retry shortly', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
@@ -260,7 +266,12 @@ function refuse(res: Response, err: unknown): void {
  * and the event loop turns once per batch, so at most one batch is in flight and memory stays flat
  * however many rows (bench/audit-export.ts); a client that goes away stops the reading before the next SELECT.
  */
-export function auditExport(deps: AppDeps, authenticate: (header: string | undefined) => Promise<Principal | undefined>): Router {
+export function auditExport(
+  deps: AppDeps,
+  authenticate: (header: string | undefined) => Promise<Principal | undefined>,
+  /** charges the caller's cost budgets for the export (src/pipeline/budgets.ts): RATE_LIMITED when they do not hold it */
+  charge: (principal: Principal, res: Response) => Promise<void>,
+): Router {
   const router = Router();
   router.get(EXPORT_PATH, async (req: Request, res: Response) => {
     let closed = false;
@@ -272,6 +283,8 @@ export function auditExport(deps: AppDeps, authenticate: (header: string | undef
       if (!principal) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Authentication required: send Authorization: Bearer <token>');
       if (!hasAnyRole(principal, Can.readAuditTrail)) throw new AppError(ErrorCode.FORBIDDEN, 'Your role does not allow reading the audit trail');
       const { format, filter, partnerId } = exportParameters(req.query);
+      // priced as the costliest single operation (MAX_QUERY_COMPLEXITY), charged before anything is read
+      await charge(principal, res);
       const qb = trailQuery(new Scope(deps.ds, principal), { filter, partnerId, fieldPrefix: '', acrossPartners: true });
       const line = format === 'csv' ? csvLine : ndjsonLine;
       batches = trailBatches(qb, READ_COLUMNS, EXPORT_BATCH);
