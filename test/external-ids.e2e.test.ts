@@ -36,10 +36,11 @@ beforeAll(async () => {
   receivers = [alphaHooks, betaHooks];
   await createEndpoint(t, alpha.token, alphaHooks.url);
   await createEndpoint(t, beta.token, betaHooks.url);
-  const offers = await t.client(operator).raw<{ offers: { id: string; minQuantity: number; maxQuantity: number }[] }>({
-    query: '{ offers { id minQuantity maxQuantity } }',
+  const offers = await t.client(operator).raw<{ offers: { id: string; minQuantity: number; upgradeTargets: { minQuantity: number }[] }[] }>({
+    query: '{ offers { id minQuantity upgradeTargets { minQuantity } } }',
   });
-  offerId = offers.data!.offers.find((o) => o.minQuantity <= 1 && o.maxQuantity >= 5)!.id;
+  // one that sells a single licence and may be upgraded with it
+  offerId = offers.data!.offers.find((o) => o.minQuantity <= 1 && o.upgradeTargets.length && o.upgradeTargets[0].minQuantity <= 1)!.id;
 });
 afterAll(async () => {
   await Promise.all(receivers.map((r) => r.stop()));
@@ -317,9 +318,19 @@ describe('subscriptions', () => {
     // another seller may use it
     const betaCustomer = await newCustomer(beta.token);
     await ok(beta.token, SELL, { input: { customerId: betaCustomer, offerId, quantity: 1, externalId: 'SUB-DUP' } });
-    // cleared, it is free for another (an upgrade's new subscription)
+    // cleared, it is free for another
     await ok(provider.token, SET_SUB, { input: { subscriptionId: first, externalId: null } });
     await ok(provider.token, SET_SUB, { input: { subscriptionId: second, externalId: 'SUB-DUP' } });
+    // an upgrade moves it to the new subscription
+    const upgradable = await sell('SUB-UPGRADE');
+    const targets = await ok<{ subscriptionUpgrades: { id: string }[] }>(provider.token, `{ subscriptionUpgrades(subscriptionId: "${upgradable}") { id } }`);
+    const upgraded = await ok<{ upgradeSubscription: { subscription: Json; previousSubscription: Json } }>(
+      provider.token,
+      'mutation ($input: UpgradeSubscriptionInput!) { upgradeSubscription(input: $input) { subscription { id externalId } previousSubscription { id externalId } } }',
+      { input: { subscriptionId: upgradable, targetOfferId: targets.subscriptionUpgrades[0].id } },
+    );
+    expect(upgraded.upgradeSubscription.previousSubscription).toEqual({ id: upgradable, externalId: null });
+    expect(upgraded.upgradeSubscription.subscription.externalId).toBe('SUB-UPGRADE');
 
     const count = async () =>
       (await ok<{ customer: { subscriptions: { totalCount: number } } }>(provider.token, `{ customer(id: "${customerId}") { subscriptions { totalCount } } }`))

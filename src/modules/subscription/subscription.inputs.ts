@@ -73,7 +73,7 @@ export class SetSubscriptionExternalIdInput {
   @Field(() => String, {
     nullable: true,
     description:
-      '1–100 characters, no control or invisible characters, unique among the subscriptions you sold (CONFLICT otherwise); null (or absent) clears it, which frees it for another subscription (an upgrade’s new one)',
+      '1–100 characters, no control or invisible characters, unique among the subscriptions you sold (CONFLICT otherwise); null (or absent) clears it, which frees it for another subscription (an upgrade moves it to the new one by itself)',
   })
   @IsOptional()
   @MaxCodePoints(MAX_EXTERNAL_ID_LENGTH)

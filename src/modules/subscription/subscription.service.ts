@@ -408,24 +408,31 @@ export class SubscriptionService {
       const termDuration = input.termDuration ?? (sameTerm ? subscription.termDuration : undefined);
       const keepsBilling = target.termRows.some((r) => r.termDuration === termDuration && r.billingFrequency === subscription.billingFrequency);
       const term = this.offers.requireTerm(target, termDuration, input.billingFrequency ?? (keepsBilling ? subscription.billingFrequency : undefined), 'input');
-      const next = await this.start(tx, {
-        customerId: subscription.customerId,
-        offerId: target.id,
-        quantity,
-        soldByPartnerId: subscription.soldByPartnerId,
-        resellerId: subscription.resellerId,
-        supportContactId: subscription.supportContactId,
-        termDuration: term.termDuration,
-        billingFrequency: term.billingFrequency,
-        autoRenew: subscription.autoRenew,
-        upgradedFromId: subscription.id,
-      });
+      // the seller's external id moves to the new subscription (audited on both, each its own change: no event; SUBSCRIPTION_CREATED carries it)
+      const externalId = subscription.externalId;
+      const old = externalId ? await this.writeExternalId(tx, subscription, null, { event: false }) : subscription;
+      const next = await this.start(
+        tx,
+        {
+          customerId: subscription.customerId,
+          offerId: target.id,
+          quantity,
+          soldByPartnerId: subscription.soldByPartnerId,
+          resellerId: subscription.resellerId,
+          supportContactId: subscription.supportContactId,
+          termDuration: term.termDuration,
+          billingFrequency: term.billingFrequency,
+          autoRenew: subscription.autoRenew,
+          upgradedFromId: subscription.id,
+        },
+        externalId,
+      );
       // the users keep their licences: they move to the upgrade (CONFLICT when it has too few)
       await moveAll(tx, subscription, next);
       const removed = subscription.scheduledChange;
       const previous = await this.move(
         tx,
-        subscription,
+        old,
         { status: CANCELLED, endedAt: tx.at, upgradedToId: next.id, scheduledChange: null },
         SUBSCRIPTION_UPGRADED,
         () => ({
@@ -444,8 +451,8 @@ export class SubscriptionService {
   }
 
   /**
-   * The seller's own id for one of its subscriptions (null: cleared), in any status (an ended one's can
-   * be cleared, for the upgrade that replaced it). GLOBAL_ADMIN or ADMIN_AGENT; NOT_FOUND for anyone
+   * The seller's own id for one of its subscriptions (null: cleared), in any status (an ended one keeps
+   * its id until cleared; an upgrade moves it to the new one). GLOBAL_ADMIN or ADMIN_AGENT; NOT_FOUND for anyone
    * but the seller; CONFLICT for an id another of its subscriptions has.
    */
   async setExternalId(scope: Scope, input: SetSubscriptionExternalIdInput): Promise<CustomerSubscription> {
