@@ -890,6 +890,30 @@ const cases: Record<string, Case> = {
     watched.stop();
   },
 
+  async setSubscriptionExternalId() {
+    const { p, customerId, subscriptionId } = await subscriptionWorld();
+    const s = session(p.token);
+    const watched = await watch<Lifecycle>(s, LifecycleOfCustomer, { id: customerId });
+    const before = lifecycleNode(watched, subscriptionId);
+    expect(before.externalId).toBeNull();
+    await mutateOnly(
+      s,
+      gql`
+        mutation SetExternalId($input: SetSubscriptionExternalIdInput!) {
+          setSubscriptionExternalId(input: $input) {
+            subscription {
+              ...LifecycleFields
+            }
+          }
+        }
+        ${LifecycleFields}
+      `,
+      { input: { subscriptionId, externalId: 'APOLLO-SUB-1' } },
+    );
+    expect(lifecycleNode(watched, subscriptionId)).toEqual({ ...before, externalId: 'APOLLO-SUB-1' });
+    watched.stop();
+  },
+
   async scheduleSubscriptionChange() {
     const { p, customerId, subscriptionId } = await subscriptionWorld();
     const s = session(p.token);
@@ -1861,6 +1885,7 @@ const LifecycleFields = gql`
     status
     autoRenew
     endedAt
+    externalId
     offer {
       id
     }
@@ -1886,6 +1911,7 @@ interface LifecycleNode {
   status: string;
   autoRenew: boolean;
   endedAt: string | null;
+  externalId: string | null;
   offer: { id: string };
   scheduledChange: { quantity: number; termDuration: string; billingFrequency: string; offer: { id: string } } | null;
   upgradedFrom: { id: string } | null;

@@ -216,10 +216,17 @@ beforeAll(async () => {
     },
     createCustomer: {
       token: () => direct.token,
-      input: () => ({ ...customerInput({ companyName: 'Audited Customer Ltd' }), cloud: 'PUBLIC', subscriptions: [{ offerId: offer.id, quantity: 3 }] }),
+      input: () => ({
+        ...customerInput({ companyName: 'Audited Customer Ltd' }),
+        cloud: 'PUBLIC',
+        externalId: 'AUDIT-CRM-1',
+        subscriptions: [{ offerId: offer.id, quantity: 3 }],
+      }),
       select: '{ customer { id } adminCredentials { userName temporaryPassword } }',
       want: [
         ['CUSTOMER_CREATED', { companyName: [null, J('Audited Customer Ltd')], domain: '*' }],
+        // the partner's own external id: a change of its own, in the partner's trail
+        ['CUSTOMER_EXTERNAL_ID_SET', { externalId: [null, J('AUDIT-CRM-1')] }],
         ['RELATIONSHIP_ESTABLISHED', { status: [null, J('ACTIVE')] }],
         ['SUBSCRIPTION_CREATED', { quantity: [null, '3'], offerId: [null, J(offer.id)] }],
       ],
@@ -296,8 +303,22 @@ beforeAll(async () => {
     },
     createSubscription: {
       token: () => direct.token,
-      input: () => ({ customerId: customer.id, offerId: offer.id, quantity: 2 }),
-      want: [['SUBSCRIPTION_CREATED', { quantity: [null, '2'], offerId: [null, J(offer.id)], customerId: [null, J(customer.id)] }]],
+      input: () => ({ customerId: customer.id, offerId: offer.id, quantity: 2, externalId: 'AUDIT-SUB-1' }),
+      want: [
+        ['SUBSCRIPTION_CREATED', { quantity: [null, '2'], offerId: [null, J(offer.id)], customerId: [null, J(customer.id)] }],
+        ['SUBSCRIPTION_EXTERNAL_ID_SET', { externalId: [null, J('AUDIT-SUB-1')] }],
+      ],
+      // the creation's record (which the customer reads) does not hold the seller's external id: its own record does
+      check: (records) => expect(records.find((r) => r.action === 'SUBSCRIPTION_CREATED')!.changes.map((c) => c.field)).not.toContain('externalId'),
+    },
+    setSubscriptionExternalId: {
+      token: () => direct.token,
+      input: () => ({ subscriptionId, externalId: 'AUDIT-SUB-2' }),
+      want: [['SUBSCRIPTION_EXTERNAL_ID_SET', { externalId: [null, J('AUDIT-SUB-2')] }]],
+      check: (records) =>
+        expect(records.map((r) => [r.action, r.subjectId, r.changes.map((c) => c.field)])).toEqual([
+          ['SUBSCRIPTION_EXTERNAL_ID_SET', subscriptionId, ['externalId']],
+        ]),
     },
     updateSubscription: {
       token: () => direct.token,

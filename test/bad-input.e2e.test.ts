@@ -128,7 +128,7 @@ beforeAll(async () => {
     },
     createCustomer: {
       token: () => direct.token,
-      input: () => ({ ...customerInput(), cloud: 'PUBLIC', subscriptions: [{ offerId, quantity: 1 }] }),
+      input: () => ({ ...customerInput(), cloud: 'PUBLIC', externalId: 'CORPUS-CRM-NEW', subscriptions: [{ offerId, quantity: 1 }] }),
     },
     // every field given, so that each nested one gets its cases
     updatePartner: {
@@ -150,6 +150,7 @@ beforeAll(async () => {
         address: { addressLine1: '1 Microsoft Way', addressLine2: 'Building 92', city: 'Redmond', state: 'WA', postalCode: '98052', country: 'US' },
         primaryContact: { firstName: 'Nancy', lastName: 'Davolio', email: 'nancy@northwind.example', phoneNumber: '+1 425 555 0100' },
         billingContact: { firstName: 'Andrew', lastName: 'Fuller', email: 'billing@northwind.example', phoneNumber: '+1 425 555 0101' },
+        externalId: 'CORPUS-CRM-UPD',
       }),
     },
     createCustomerUser: {
@@ -187,8 +188,9 @@ beforeAll(async () => {
     acceptPartnershipRequest: { token: () => secondReseller.token, input: () => ({ token: toAcceptRequest.token }) },
     revokePartnershipRequest: { token: () => provider.token, input: () => ({ requestId: toRevokeRequest.request.id }) },
     removePartnership: { token: () => provider.token, input: () => ({ partnershipId, confirm: true, attestation: true }) },
-    createSubscription: { token: () => direct.token, input: () => ({ customerId: customer.id, offerId, quantity: 1 }) },
+    createSubscription: { token: () => direct.token, input: () => ({ customerId: customer.id, offerId, quantity: 1, externalId: 'CORPUS-SUB-NEW' }) },
     updateSubscription: { token: () => direct.token, input: () => ({ subscriptionId, quantity: 2 }) },
+    setSubscriptionExternalId: { token: () => direct.token, input: () => ({ subscriptionId, externalId: 'CORPUS-SUB-SET' }) },
     createWebhookEndpoint: {
       token: () => direct.token,
       input: () => ({ url: 'https://hooks.example.test/partner', eventTypes: ['CUSTOMER_CREATED'], description: 'Billing system' }),
@@ -290,6 +292,8 @@ const FREE_TEXT = new Set([
   'displayName',
   // why a subscription was cancelled or suspended: any one line of text
   'reason',
+  // a partner's own id for a record (its CRM's): any one line of visible text
+  'externalId',
 ]);
 const TEXT_CASES: [string, string][] = [
   ['a NUL character only', '\u0000'],

@@ -75,6 +75,10 @@ interface Victim {
 /** What V wrote in its subscriptions' history: no one else may read it. */
 const SUSPENSION_REASON = 'Victim confidential: customer in insolvency proceedings, case 4471';
 const CANCELLATION_REASON = 'Victim confidential: duplicate order VX-9902';
+/** The victim's own ids for the customer it shares with the rival, for its own customer and for a subscription: no one else may read them. */
+const VICTIM_SHARED_EXTERNAL_ID = 'VICTIM-CRM-SHARED-0042';
+const VICTIM_OWN_EXTERNAL_ID = 'VICTIM-CRM-OWN-0043';
+const VICTIM_SUBSCRIPTION_EXTERNAL_ID = 'VICTIM-SUB-7781';
 /** The display names of the victim customer's users: no one else may read them. */
 const ACTIVE_USER = 'Victim Confidential Person';
 const DELETED_USER = 'Victim Departed Person';
@@ -90,6 +94,7 @@ const LIFECYCLE = new Set([
   'scheduleSubscriptionChange',
   'cancelScheduledSubscriptionChange',
   'upgradeSubscription',
+  'setSubscriptionExternalId',
 ]);
 
 type Vars = (v: Victim) => Record<string, unknown>;
@@ -132,7 +137,14 @@ const CASES: Record<string, OperationCase> = {
   partners: { variables: [() => ({ first: 100 }), () => ({ filter: { search: 'Victim' } })] },
   customer: { variables: [(v) => ({ id: v.customer.id }), (v) => ({ id: v.shared.id })] },
   customers: {
-    variables: [() => ({ first: 20 }), (v) => ({ filter: { indirectResellerId: v.reseller.id } }), () => ({ filter: { search: 'victim' } })],
+    variables: [
+      () => ({ first: 20 }),
+      (v) => ({ filter: { indirectResellerId: v.reseller.id } }),
+      () => ({ filter: { search: 'victim' } }),
+      // a partner's filter finds its own external ids only: the victim's name nothing for anyone else
+      () => ({ filter: { externalId: VICTIM_SHARED_EXTERNAL_ID } }),
+      () => ({ filter: { externalId: VICTIM_OWN_EXTERNAL_ID } }),
+    ],
   },
   invitations: { variables: [() => ({ first: 100 })] },
   invitationPreview: { variables: [(v) => ({ token: v.invitation })] },
@@ -228,6 +240,14 @@ const CASES: Record<string, OperationCase> = {
     variables: [(v) => ({ input: { subscriptionId: v.lifecycle.suspended } })],
     refusals: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
   },
+  setSubscriptionExternalId: {
+    variables: [
+      (v) => ({ input: { subscriptionId: v.subscription, externalId: 'ATTACKER-SUB-1' } }),
+      (v) => ({ input: { subscriptionId: v.subscription, externalId: null } }),
+      (v) => ({ input: { subscriptionId: v.lifecycle.cancelled, externalId: VICTIM_SUBSCRIPTION_EXTERNAL_ID } }),
+    ],
+    refusals: ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'],
+  },
   setSubscriptionAutoRenew: {
     variables: [
       (v) => ({ input: { subscriptionId: v.lifecycle.scheduled, autoRenew: false } }),
@@ -296,6 +316,9 @@ const CASES: Record<string, OperationCase> = {
           billingContact: { firstName: 'Mallory', lastName: 'Attacker', email: 'invoices@attacker.example', phoneNumber: '+1 206 555 0199' },
         },
       }),
+      // an external id is its partner's own: setting one on the victim's customer (or clearing it) is NOT_FOUND, BAD_USER_INPUT for a customer
+      (v) => ({ input: { customerId: v.customer.id, externalId: 'ATTACKER-CRM-1' } }),
+      (v) => ({ input: { customerId: v.customer.id, externalId: null } }),
     ],
   },
   // the victim customer's directory: its users (the shared customer's: the rival serves it with delegated admin
@@ -415,6 +438,8 @@ beforeAll(async () => {
   });
   const shared = await createCustomer(t, provider.token, { companyName: 'Shared Customer Corporation', indirectResellerId: reseller.id });
   sharedToken = await t.tokens.customer(shared.id);
+  await lifecycle(provider.token, 'updateCustomer', { customerId: shared.id, externalId: VICTIM_SHARED_EXTERNAL_ID });
+  await lifecycle(provider.token, 'updateCustomer', { customerId: own.id, externalId: VICTIM_OWN_EXTERNAL_ID });
   const sell = async (customerId: string, more: Partial<CreateSubscriptionInput> = {}) =>
     (
       await t.client(provider.token).data(CreateSubscriptionDocument, {
@@ -470,7 +495,7 @@ beforeAll(async () => {
     reseller,
     customer: own,
     shared,
-    subscription: await sell(shared.id),
+    subscription: await sell(shared.id, { externalId: VICTIM_SUBSCRIPTION_EXTERNAL_ID }),
     privateSubscription: await sell(own.id),
     invitation: createCustomerInvitation.invitation.id,
     partnership,
@@ -674,6 +699,9 @@ function namedIds(v: Victim): string[] {
 /** The strings that would betray the victim's data, whatever field they turn up in. */
 function secrets(v: Victim): string[] {
   return [
+    VICTIM_SHARED_EXTERNAL_ID,
+    VICTIM_OWN_EXTERNAL_ID,
+    VICTIM_SUBSCRIPTION_EXTERNAL_ID,
     v.provider.id,
     v.provider.name,
     v.provider.email,

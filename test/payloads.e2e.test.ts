@@ -181,6 +181,17 @@ const CASES: Record<string, () => Promise<void>> = {
     for (const token of [direct.token, customer.token]) {
       expect((await run(token, `{ customer(id: "${customer.id}") { ${view} } }`)).customer).toEqual(payload.customer);
     }
+    // the partner's own external id: on the payload's customer, as the partner reads it later
+    const externalId = `PAYLOAD-CRM-${customer.id.slice(0, 8)}`;
+    const tagged = await mutate(
+      direct.token,
+      'updateCustomer',
+      'UpdateCustomerInput',
+      { customerId: customer.id, externalId },
+      '{ customer { id externalId } }',
+    );
+    expect(tagged).toEqual({ customer: { id: customer.id, externalId } });
+    expect((await run(direct.token, `{ customer(id: "${customer.id}") { id externalId } }`)).customer).toEqual(tagged.customer);
   },
 
   async createCustomerUser() {
@@ -570,6 +581,31 @@ const CASES: Record<string, () => Promise<void>> = {
       `{ subscription { id autoRenew } removedScheduledChange { ${SCHEDULED} } }`,
     );
     expect(on).toEqual({ subscription: { id, autoRenew: true }, removedScheduledChange: null });
+  },
+
+  async setSubscriptionExternalId() {
+    const customer = await directCustomer();
+    const id = await sell(direct.token, customer.id, 2);
+    const externalId = `PAYLOAD-SUB-${id.slice(0, 8)}`;
+    const payload = await mutate(
+      direct.token,
+      'setSubscriptionExternalId',
+      'SetSubscriptionExternalIdInput',
+      { subscriptionId: id, externalId },
+      '{ subscription { id externalId updatedAt } }',
+    );
+    expect(payload.subscription).toMatchObject({ id, externalId });
+    expect(await readSubscription(id, 'id externalId updatedAt')).toEqual(payload.subscription);
+    // cleared: the payload says so, as a later read does
+    const cleared = await mutate(
+      direct.token,
+      'setSubscriptionExternalId',
+      'SetSubscriptionExternalIdInput',
+      { subscriptionId: id, externalId: null },
+      '{ subscription { id externalId } }',
+    );
+    expect(cleared).toEqual({ subscription: { id, externalId: null } });
+    expect(await readSubscription(id, 'id externalId')).toEqual(cleared.subscription);
   },
 
   async scheduleSubscriptionChange() {

@@ -9,6 +9,7 @@ import { ID_MAX_LENGTH } from '../src/common/ids';
 import { Activity } from '../src/changes/activity.entity';
 import { AdminRelationship } from '../src/modules/admin-relationship/admin-relationship.entity';
 import { Customer } from '../src/modules/customer/customer.entity';
+import { CustomerExternalId } from '../src/modules/customer/customer-external-id.entity';
 import { CustomerUser } from '../src/modules/customer-user/customer-user.entity';
 import { CustomerInvitation } from '../src/modules/invitation/customer-invitation.entity';
 import { Partner } from '../src/modules/partner/partner.entity';
@@ -146,6 +147,11 @@ describe('lengths count what the column stores (Unicode code points)', () => {
     // the names creating and updating a user share (declared once, on their common parent)
     'CustomerUserFieldsInput.firstName': [CustomerUser, 'firstName'],
     'CustomerUserFieldsInput.lastName': [CustomerUser, 'lastName'],
+    // external ids: a partner's own for a customer (its own table), a seller's for a subscription
+    'CreateCustomerInput.externalId': [CustomerExternalId, 'externalId'],
+    'UpdateCustomerInput.externalId': [CustomerExternalId, 'externalId'],
+    'CreateSubscriptionInput.externalId': [CustomerSubscription, 'externalId'],
+    'SetSubscriptionExternalIdInput.externalId': [CustomerSubscription, 'externalId'],
   };
   /** Text input fields stored in a second column as well (its limit must fit that one too). */
   const STORED_AGAIN: Record<string, [EntityTarget<ObjectLiteral>, string]> = {
@@ -169,6 +175,7 @@ describe('lengths count what the column stores (Unicode code points)', () => {
     'AcceptPartnershipRequestInput.token',
     'CustomerFilter.search',
     'CustomerFilter.indirectResellerId',
+    'CustomerFilter.externalId',
     'PartnerFilter.search',
     'CustomerUserFilter.search',
     'ConnectionArgs.after',

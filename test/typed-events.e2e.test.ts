@@ -213,10 +213,22 @@ it('gives each event its typed fields, equal over HTTP and the WebSocket to the 
     const partnershipId = await partner(t, provider, reseller); // PARTNERSHIP_REQUESTED, PARTNERSHIP_ACCEPTED
     const { offers } = await t.client(await t.tokens.operator()).data(OffersDocument);
     const offerId = offers.find((o) => o.minQuantity <= 1 && o.maxQuantity >= 3)!.id;
-    const customer = await createCustomer(t, provider.token, { indirectResellerId: reseller.id, subscriptions: [{ offerId, quantity: 1 }] }); // CUSTOMER_CREATED, SUBSCRIPTION_CREATED
+    const customer = await createCustomer(t, provider.token, {
+      indirectResellerId: reseller.id,
+      externalId: 'TYPED-CRM-1',
+      subscriptions: [{ offerId, quantity: 1 }],
+    }); // CUSTOMER_CREATED, SUBSCRIPTION_CREATED
     const customerToken = await t.tokens.customer(customer.id);
     const subscriptionId = (await readAll(t, provider.token)).find((e) => e.type === 'SUBSCRIPTION_CREATED' && e.customerId === customer.id)!.subscriptionId!;
+    const setExternalId = 'mutation ($input: SetSubscriptionExternalIdInput!) { setSubscriptionExternalId(input: $input) { subscription { id } } }';
+    expect(
+      (await t.client(provider.token).raw({ query: setExternalId, variables: { input: { subscriptionId, externalId: 'TYPED-SUB-1' } } })).errors,
+    ).toBeUndefined(); // SUBSCRIPTION_EXTERNAL_ID_SET
     await t.client(provider.token).data(UpdateSubscriptionDocument, { input: { subscriptionId, quantity: 3, supportContactId: reseller.id } }); // SUBSCRIPTION_UPDATED
+    const updateCustomer = 'mutation ($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { id } } }';
+    expect(
+      (await t.client(provider.token).raw({ query: updateCustomer, variables: { input: { customerId: customer.id, externalId: 'TYPED-CRM-2' } } })).errors,
+    ).toBeUndefined(); // CUSTOMER_EXTERNAL_ID_SET
     const invitation = await invite(t, provider.token, true); // INVITATION_CREATED
     await accept(t, customerToken, invitation.token); // INVITATION_ACCEPTED, DELEGATED_ADMIN_GRANTED
     const admin = await requestAdmin(t, provider.token, { customerId: customer.id }); // ADMIN_RELATIONSHIP_CREATED
@@ -232,6 +244,8 @@ it('gives each event its typed fields, equal over HTTP and the WebSocket to the 
       'CUSTOMER_CREATED',
       'SUBSCRIPTION_CREATED',
       'SUBSCRIPTION_UPDATED',
+      'SUBSCRIPTION_EXTERNAL_ID_SET',
+      'CUSTOMER_EXTERNAL_ID_SET',
       'INVITATION_CREATED',
       'INVITATION_ACCEPTED',
       'DELEGATED_ADMIN_GRANTED',
@@ -252,7 +266,17 @@ it('gives each event its typed fields, equal over HTTP and the WebSocket to the 
     expectAsDelivered(listed, hooks);
     // a few read as a front-end reads them, typed
     const updated = listed.find((e) => e.type === 'SUBSCRIPTION_UPDATED')!;
-    expect(updated).toMatchObject({ quantity: 3, supportContactId: reseller.id, changed: ['quantity', 'supportContactId'], previousSupportContactId: null });
+    expect(updated).toMatchObject({
+      quantity: 3,
+      supportContactId: reseller.id,
+      changed: ['quantity', 'supportContactId'],
+      previousSupportContactId: null,
+      externalId: 'TYPED-SUB-1',
+    });
+    // the external ids, as their owner reads them (src/events/event.types.ts viewedBy)
+    expect(listed.find((e) => e.type === 'CUSTOMER_CREATED')).toMatchObject({ externalId: 'TYPED-CRM-1' });
+    expect(listed.find((e) => e.type === 'SUBSCRIPTION_EXTERNAL_ID_SET')).toMatchObject({ externalId: 'TYPED-SUB-1', previousExternalId: null });
+    expect(listed.find((e) => e.type === 'CUSTOMER_EXTERNAL_ID_SET')).toMatchObject({ externalId: 'TYPED-CRM-2', previousExternalId: 'TYPED-CRM-1' });
     const accepted = listed.find((e) => e.type === 'INVITATION_ACCEPTED')!;
     expect(accepted).toMatchObject({ invitation: { invitationId: invitation.invitation.id, status: 'ACCEPTED' }, customer: { customerId: customer.id } });
     const created = listed.find((e) => e.type === 'ADMIN_RELATIONSHIP_CREATED')!;
@@ -383,6 +407,8 @@ describe('the subscription lifecycle events (a server on the test clock)', () =>
         termEndsAt: expect.any(String),
         resellerId: reseller.id,
         supportContactId: null,
+        // the seller gave these none
+        externalId: null,
       });
       expect(of('SUBSCRIPTION_SCHEDULED_CHANGE_SET', yearly.id).map((e) => e.scheduledChange)).toEqual([
         { offerId: 'm365-business-basic', quantity: 4, termDuration: 'P1Y', billingFrequency: 'ANNUAL' },

@@ -59,7 +59,16 @@ export enum ChangeKind {
   CUSTOMER_USER_PURGED = 'CUSTOMER_USER_PURGED',
   LICENSES_ASSIGNED = 'LICENSES_ASSIGNED',
   LICENSES_UNASSIGNED = 'LICENSES_UNASSIGNED',
+  CUSTOMER_EXTERNAL_ID_SET = 'CUSTOMER_EXTERNAL_ID_SET',
+  SUBSCRIPTION_EXTERNAL_ID_SET = 'SUBSCRIPTION_EXTERNAL_ID_SET',
 }
+
+/**
+ * Kinds whose audit records only the partner whose trail holds them (and the operator) read: a
+ * partner's own external ids are not shown to the customer's users (`activities`, a subscription's
+ * `history`), nor to the other partners of the customer (their trails are their own anyway).
+ */
+export const PARTNER_PRIVATE_KINDS: readonly ChangeKind[] = [ChangeKind.CUSTOMER_EXTERNAL_ID_SET, ChangeKind.SUBSCRIPTION_EXTERNAL_ID_SET];
 
 /** The GraphQL view `EventType` of the change enum: the same values, for the event stream. */
 export const EventTypeEnum = ChangeKind;

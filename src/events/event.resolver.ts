@@ -46,9 +46,10 @@ export class EventResolver {
   })
   eventStream(
     @Root() event: StoredEvent,
+    @Ctx() ctx: RequestContext,
     @Arg('after', () => String, { nullable: true, description: 'Resume after this event (its cursor)' }) _after?: string,
     @Arg('types', () => [EventType], { nullable: true, description: 'Only these types' }) _types?: EventType[],
   ): EventValue {
-    return toEventNode(event);
+    return toEventNode(event, ctx.scope.partnerId ?? null);
   }
 }

@@ -32,7 +32,7 @@ Scope.prototype.events = function (this: Scope, em?: EntityManager) {
 registerNodeType('Event', {
   load: async (scope: Scope, ids) => {
     const rows = await readMany(scope.events().andWhere('event.id IN (:...nodeIds)', { nodeIds: [...ids] }));
-    const found = new Map(rows.map((row) => [row.id, toEventNode(toStoredEvent(row))]));
+    const found = new Map(rows.map((row) => [row.id, toEventNode(toStoredEvent(row), scope.partnerId ?? null)]));
     return ids.map((id) => found.get(id) ?? null);
   },
 });

@@ -86,7 +86,7 @@ export class EventService {
     };
     const rows = await readEvents(this.deps.ds, { ...selection, after: page.after ?? 0, before: page.before, limit: page.size + 1, descending: page.backward });
     const beyond = (side: 'before' | 'after', position: number) => hasEventBeyond(this.deps.ds, selection, side, position);
-    const nodes = rows.map(toEventNode);
+    const nodes = rows.map((row) => toEventNode(row, scope.partnerId ?? null));
     return connectionOf(
       nodes,
       page,

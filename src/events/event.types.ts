@@ -106,6 +106,35 @@ export abstract class Event {
   correlationId: string | null;
 }
 
+/** The key of an event's data holding what only some partners read (`viewedBy`). */
+export const PER_PARTNER = 'perPartner';
+
+/** What only some partners read of an event's data: per partner id, values merged over the data for that partner's users. */
+export type PerPartner<T extends object> = Record<string, T>;
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * An event as one reader of its audience reads it. Beside the data every reader gets, a change may
+ * store values that only some partners read: `data.perPartner[partnerId]` (a partner's own external
+ * id of the customer or subscription the event is about), merged over the data for that partner's
+ * users, one level deep (`{ subscription: { externalId } }` replaces that one field of the snapshot).
+ * Everyone else (other partners, the customer's users, the operator: `partnerId` null) reads the
+ * data's own values (null). `perPartner` itself is never shown. The stored event is not changed
+ * (the hub hands the same object to every listener).
+ */
+export function viewedBy(e: StoredEvent, partnerId: string | null): StoredEvent {
+  const perPartner = e.data[PER_PARTNER];
+  if (perPartner === undefined) return e;
+  const { [PER_PARTNER]: _hidden, ...data } = e.data;
+  const own = partnerId && isObject(perPartner) ? perPartner[partnerId] : undefined;
+  if (isObject(own)) {
+    for (const [key, value] of Object.entries(own)) data[key] = isObject(value) && isObject(data[key]) ? { ...data[key], ...value } : value;
+  }
+  return { ...e, data };
+}
+
 /** The fields every event has, as GraphQL reads them (./typed-events.ts adds its type's own). */
 export function eventBase(e: StoredEvent): EventValue {
   return {
@@ -133,9 +162,11 @@ export function registerTypedEvent(type: EventType, prototype: object, read: (e:
 
 /**
  * An event as GraphQL reads it (the `events` query and subscription, and their views): an instance of
- * its type's class, with the interface's fields and its type's.
+ * its type's class, with the interface's fields and its type's, as `viewer` (the reader's partner id,
+ * null for any other caller) reads them (`viewedBy`).
  */
-export function toEventNode(e: StoredEvent): EventValue {
+export function toEventNode(stored: StoredEvent, viewer: string | null): EventValue {
+  const e = viewedBy(stored, viewer);
   const typed = TYPED.get(e.type);
   if (!typed) throw new Error(`event type ${e.type} has no GraphQL type (is src/events/typed-events.ts loaded?)`);
   return Object.assign(Object.create(typed.prototype) as EventValue, eventBase(e), typed.read(e));
@@ -143,9 +174,11 @@ export function toEventNode(e: StoredEvent): EventValue {
 
 /**
  * The JSON body of an event's webhook deliveries (src/modules/webhook/): its ids and its `data` as
- * stored, unchanged by the GraphQL types (the README's event catalog documents `data`).
+ * stored, unchanged by the GraphQL types (the README's event catalog documents `data`), as the
+ * endpoint's partner reads it (`viewedBy`).
  */
-export function eventPayload(e: StoredEvent) {
+export function eventPayload(stored: StoredEvent, partnerId: string) {
+  const e = viewedBy(stored, partnerId);
   const { correlationId, ...common } = eventBase(e);
   return { ...common, data: e.data, correlationId };
 }

@@ -188,6 +188,7 @@ function subscriptionSnapshot(e: StoredEvent): SubscriptionSnapshot {
     termEndsAt: new Date(d.termEndsAt as string),
     resellerId: (d.resellerId as string | null) ?? null,
     supportContactId: (d.supportContactId as string | null) ?? null,
+    externalId: (d.externalId as string | null) ?? null,
   };
 }
 
@@ -211,10 +212,21 @@ const partnershipFields = {
 };
 
 /** The typed fields of each event type: what its `data` holds (an empty list: its data is `{}`). */
+/** A customer's or subscription's external id as the reader reads it (src/events/event.types.ts viewedBy): its partner's own */
+const externalId = (description: string): TypedField => ({ ...f.stringOrNull, description });
+const customersExternalId = externalId('The reader’s partner’s own id for the customer (null for everyone else, and on events from before external ids)');
+const sellersExternalId = externalId(
+  'The seller’s own id for the subscription, for the seller’s users only (null for everyone else, and on events from before external ids)',
+);
+const externalIdSet = {
+  externalId: externalId('After the change; null: cleared'),
+  previousExternalId: f.stringOrNull,
+};
+
 const TYPED_EVENTS: Record<EventType, { fields: Record<string, TypedField>; implements?: 'PartnershipChangedEvent' }> = {
   [EventType.PARTNER_CREATED]: { fields: {} },
   [EventType.CUSTOMER_CREATED]: {
-    fields: { companyName: f.string, domain: f.string, cloud: f.enumOf(Cloud, 'Cloud'), indirectResellerId: f.idOrNull },
+    fields: { companyName: f.string, domain: f.string, cloud: f.enumOf(Cloud, 'Cloud'), indirectResellerId: f.idOrNull, externalId: customersExternalId },
   },
   [EventType.INVITATION_CREATED]: {
     fields: { includeDelegatedAdminPrivileges: f.boolean, indirectProviderId: f.idOrNull, expiresAt: f.time },
@@ -289,6 +301,7 @@ const TYPED_EVENTS: Record<EventType, { fields: Record<string, TypedField>; impl
       autoRenew: { type: () => Boolean, sdl: 'Boolean', nullable: true, description: sinceTerms },
       termEndsAt: { ...f.timeOrNull, description: sinceTerms },
       upgradedFromId: { ...f.idOrNull, description: 'The subscription this one replaced by an upgrade' },
+      externalId: sellersExternalId,
     },
   },
   [EventType.SUBSCRIPTION_UPDATED]: {
@@ -307,6 +320,7 @@ const TYPED_EVENTS: Record<EventType, { fields: Record<string, TypedField>; impl
       previousResellerId: f.idOrNull,
       previousSupportContactId: f.idOrNull,
       autoRenew: { type: () => Boolean, sdl: 'Boolean', nullable: true, description: sinceTerms },
+      externalId: sellersExternalId,
     },
   },
   [EventType.SUBSCRIPTION_CANCELLED]: {
@@ -368,7 +382,11 @@ const TYPED_EVENTS: Record<EventType, { fields: Record<string, TypedField>; impl
     },
   },
   [EventType.CUSTOMER_UPDATED]: {
-    fields: { changed: changedFields('The account details that changed (companyName, address, primaryContact, billingContact)'), companyName: f.string },
+    fields: {
+      changed: changedFields('The account details that changed (companyName, address, primaryContact, billingContact)'),
+      companyName: f.string,
+      externalId: customersExternalId,
+    },
   },
   [EventType.CUSTOMER_USER_CREATED]: { fields: { user } },
   [EventType.CUSTOMER_USER_UPDATED]: { fields: { user, changed: changedFields('The fields that changed (displayName, firstName, lastName, roles)') } },
@@ -377,6 +395,8 @@ const TYPED_EVENTS: Record<EventType, { fields: Record<string, TypedField>; impl
   [EventType.CUSTOMER_USER_PURGED]: { fields: { user } },
   [EventType.LICENSES_ASSIGNED]: { fields: licenseFields },
   [EventType.LICENSES_UNASSIGNED]: { fields: licenseFields },
+  [EventType.CUSTOMER_EXTERNAL_ID_SET]: { fields: externalIdSet },
+  [EventType.SUBSCRIPTION_EXTERNAL_ID_SET]: { fields: externalIdSet },
 };
 
 const INTERFACES = { PartnershipChangedEvent };

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { Activity } from '../changes/activity.entity';
+import { PARTNER_PRIVATE_KINDS } from '../changes/kinds';
 import type { Principal } from '../common/auth/principal';
 import { type Clock, systemClock } from '../common/clock';
 import { forUpdate } from '../common/database';
@@ -114,8 +115,8 @@ export class Scope {
 
   /**
    * The audit trail: a partner's user reads its own (naming another partner is NOT_FOUND); a
-   * customer's user the records about its customer, from any partner (`trailOf`: only that partner's);
-   * the operator names the partner (or reads every row). The tenant column leads every index of the
+   * customer's user the records about its customer, from any partner (`trailOf`: only that partner's),
+   * except a partner's private ones (PARTNER_PRIVATE_KINDS: its external ids); the operator names the partner (or reads every row). The tenant column leads every index of the
    * table (src/changes/activity.entity.ts), so no other tenant's rows are read.
    */
   activities(trailOf?: string, em?: EntityManager): Builder<Activity> {
@@ -128,6 +129,7 @@ export class Scope {
       },
       customer: (customerId) => {
         qb.andWhere('activity.customerId = :scopeCustomerId', { scopeCustomerId: customerId });
+        qb.andWhere('activity.action NOT IN (:...scopePrivateKinds)', { scopePrivateKinds: PARTNER_PRIVATE_KINDS });
         return trailOf ? qb.andWhere('activity.partnerId = :scopeTrailOf', { scopeTrailOf: trailOf }) : qb;
       },
     });

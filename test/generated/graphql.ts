@@ -24,6 +24,7 @@ export type ActivityAction =
   | 'ADMIN_RELATIONSHIP_TERMINATED'
   | 'ADMIN_RELATIONSHIP_UPDATED'
   | 'CUSTOMER_CREATED'
+  | 'CUSTOMER_EXTERNAL_ID_SET'
   | 'CUSTOMER_UPDATED'
   | 'CUSTOMER_USER_CREATED'
   | 'CUSTOMER_USER_DELETED'
@@ -51,6 +52,7 @@ export type ActivityAction =
   | 'SUBSCRIPTION_CREATED'
   | 'SUBSCRIPTION_EXPIRED'
   | 'SUBSCRIPTION_EXPIRING'
+  | 'SUBSCRIPTION_EXTERNAL_ID_SET'
   | 'SUBSCRIPTION_REACTIVATED'
   | 'SUBSCRIPTION_RENEWED'
   | 'SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED'
@@ -172,6 +174,8 @@ export type CreateCustomerInput = {
   companyName: string;
   /** The tenant domain, unique, e.g. contoso.onmicrosoft.com */
   domain: string;
+  /** Your own id for the customer (your CRM’s): 1–100 characters, no control or invisible characters, unique among your customers (CONFLICT otherwise). Only a partner has one (BAD_USER_INPUT for the operator). */
+  externalId?: string | null | undefined;
   /** An indirect provider adds the customer on behalf of this reseller */
   indirectResellerId?: string | null | undefined;
   primaryContact: ContactInput;
@@ -203,6 +207,8 @@ export type CreateSubscriptionInput = {
   /** One of the offer's frequencies for the term; default: the term's first */
   billingFrequency?: BillingFrequency | null | undefined;
   customerId: string;
+  /** Your own id for the subscription (your CRM’s): 1–100 characters, no control or invisible characters, unique among the subscriptions you sold (CONFLICT otherwise) */
+  externalId?: string | null | undefined;
   offerId: string;
   /** Number of licenses, within the offer's bounds */
   quantity: number;
@@ -215,6 +221,8 @@ export type CreateSubscriptionInput = {
 };
 
 export type CustomerFilter = {
+  /** Only the customer you gave this external id (exact match, your own ids only); for a partner’s users (BAD_USER_INPUT for anyone else) */
+  externalId?: string | null | undefined;
   /** Only customers associated with this indirect reseller */
   indirectResellerId?: string | null | undefined;
   /** Part of the company name or the domain */

@@ -20,13 +20,14 @@ export interface EventView {
 }
 
 const ADMIN_RELATIONSHIP = 'adminRelationship { displayName roles duration autoExtend status activatedAt endsAt }';
-const SUBSCRIPTION = 'subscription { offerId quantity status termDuration billingFrequency autoRenew termStartsAt termEndsAt resellerId supportContactId }';
+const SUBSCRIPTION =
+  'subscription { offerId quantity status termDuration billingFrequency autoRenew termStartsAt termEndsAt resellerId supportContactId externalId }';
 const SCHEDULED_CHANGE = 'scheduledChange { offerId quantity termDuration billingFrequency }';
 const CUSTOMER_USER = 'user { id userName displayName roles status }';
 
 /** Every event type's typed fields, one inline fragment per type that has any (the README's event catalog). */
 export const TYPED_EVENT_FIELDS = [
-  '... on CustomerCreatedEvent { companyName domain cloud indirectResellerId }',
+  '... on CustomerCreatedEvent { companyName domain cloud indirectResellerId externalId }',
   '... on InvitationCreatedEvent { includeDelegatedAdminPrivileges indirectProviderId expiresAt }',
   '... on InvitationAcceptedEvent { invitation { invitationId partnerId status includeDelegatedAdminPrivileges indirectProviderId acceptedAt } customer { customerId companyName domain } }',
   '... on InvitationExpiredEvent { expiresAt }',
@@ -35,8 +36,8 @@ export const TYPED_EVENT_FIELDS = [
   '... on PartnershipChangedEvent { change partnership { partnershipId status providerId resellerId } }',
   '... on PartnershipAcceptedEvent { requestId providerId resellerId status }',
   '... on PartnershipRemovedEvent { providerId resellerId status removedBy }',
-  '... on SubscriptionCreatedEvent { offerId quantity resellerId supportContactId termDuration billingFrequency autoRenew termEndsAt upgradedFromId }',
-  '... on SubscriptionUpdatedEvent { changed quantity resellerId supportContactId previousResellerId previousSupportContactId autoRenew }',
+  '... on SubscriptionCreatedEvent { offerId quantity resellerId supportContactId termDuration billingFrequency autoRenew termEndsAt upgradedFromId externalId }',
+  '... on SubscriptionUpdatedEvent { changed quantity resellerId supportContactId previousResellerId previousSupportContactId autoRenew externalId }',
   '... on WebhookEndpointDisabledEvent { endpointId url eventId attempts lastStatus lastError }',
   `... on AdminRelationshipCreatedEvent { ${ADMIN_RELATIONSHIP} requestExpiresAt }`,
   `... on AdminRelationshipApprovedEvent { ${ADMIN_RELATIONSHIP} }`,
@@ -48,7 +49,7 @@ export const TYPED_EVENT_FIELDS = [
   `... on AdminRelationshipTerminatedEvent { ${ADMIN_RELATIONSHIP} terminatedBy }`,
   // a partner's profile, a customer's account, its users and their licences (issue 24)
   '... on PartnerUpdatedEvent { changed partner { name mpnId type cloud } }',
-  '... on CustomerUpdatedEvent { changed companyName }',
+  '... on CustomerUpdatedEvent { changed companyName externalId }',
   `... on CustomerUserCreatedEvent { ${CUSTOMER_USER} }`,
   `... on CustomerUserUpdatedEvent { ${CUSTOMER_USER} changed }`,
   `... on CustomerUserDeletedEvent { ${CUSTOMER_USER} purgeAt }`,
@@ -56,6 +57,9 @@ export const TYPED_EVENT_FIELDS = [
   `... on CustomerUserPurgedEvent { ${CUSTOMER_USER} }`,
   `... on LicensesAssignedEvent { ${CUSTOMER_USER} subscriptionIds cause }`,
   `... on LicensesUnassignedEvent { ${CUSTOMER_USER} subscriptionIds cause }`,
+  // external ids (issue 25): their owner's users read the values, everyone else null
+  '... on CustomerExternalIdSetEvent { externalId previousExternalId }',
+  '... on SubscriptionExternalIdSetEvent { externalId previousExternalId }',
 ].join(' ');
 
 /**

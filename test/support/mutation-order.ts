@@ -22,6 +22,7 @@ export const MUTATION_ORDER = [
   'createCustomerInvitation',
   'createSubscription',
   'updateSubscription',
+  'setSubscriptionExternalId',
   // the lifecycle, before the relationship with the customer is removed (a seller changes only while it is ACTIVE)
   'setSubscriptionAutoRenew',
   'scheduleSubscriptionChange',

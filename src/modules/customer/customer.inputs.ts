@@ -17,7 +17,8 @@ import {
 } from 'class-validator';
 import { Field, GraphQLISODateTime, ID, InputType, Int } from 'type-graphql';
 import { Cloud } from '../../common/enums';
-import { IsLegalCompanyName, IsPostalCodeForCountry, IsTenantDomain, MaxCodePoints } from '../../common/validation';
+import { IsLegalCompanyName, IsPostalCodeForCountry, IsTenantDomain, IsVisibleIdentifier, MaxCodePoints } from '../../common/validation';
+import { MAX_EXTERNAL_ID_LENGTH } from './customer-external-id.entity';
 
 @InputType({ description: 'The exact full address: street, city, state, postal code, country' })
 export class AddressInput {
@@ -143,6 +144,16 @@ export class CreateCustomerInput {
   @IsUUID()
   indirectResellerId?: string;
 
+  @Field({
+    nullable: true,
+    description:
+      'Your own id for the customer (your CRM’s): 1–100 characters, no control or invisible characters, unique among your customers (CONFLICT otherwise). Only a partner has one (BAD_USER_INPUT for the operator).',
+  })
+  @IsOptional()
+  @MaxCodePoints(MAX_EXTERNAL_ID_LENGTH)
+  @IsVisibleIdentifier()
+  externalId?: string;
+
   @Field(() => [OrderLineInput], { nullable: true, description: 'The order placed with the new customer' })
   @IsOptional()
   @ArrayMaxSize(50)
@@ -161,6 +172,14 @@ export class CustomerFilter {
   @IsOptional()
   @MaxCodePoints(200)
   search?: string;
+
+  @Field({
+    nullable: true,
+    description: 'Only the customer you gave this external id (exact match, your own ids only); for a partner’s users (BAD_USER_INPUT for anyone else)',
+  })
+  @IsOptional()
+  @MaxCodePoints(MAX_EXTERNAL_ID_LENGTH)
+  externalId?: string;
 }
 
 @InputType({ description: 'The account details to change (at least one); the tenant domain never changes' })
@@ -190,4 +209,14 @@ export class UpdateCustomerInput {
   @IsOptional()
   @ValidateNested()
   billingContact?: ContactInput;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Your own id for the customer (1–100 characters, unique among your customers: CONFLICT otherwise). Absent: unchanged; null: cleared. Only a partner has one (BAD_USER_INPUT naming it for the customer’s admin or the operator).',
+  })
+  @IsOptional()
+  @MaxCodePoints(MAX_EXTERNAL_ID_LENGTH)
+  @IsVisibleIdentifier()
+  externalId?: string | null;
 }

@@ -64,6 +64,17 @@ export class CustomerResolver {
     return { customer: await ctx.services.customers.update(ctx.scope, input) };
   }
 
+  @FieldResolver(() => String, {
+    complexity: COST.batched,
+    nullable: true,
+    description:
+      "The viewer's partner's own id for this customer (its CRM's), set by createCustomer or updateCustomer: each partner of the customer has its own and reads only its own. Null: none, or the viewer is no partner (the customer's users, the operator).",
+  })
+  @Reads()
+  externalId(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+    return ctx.scope.partnerId ? ctx.scope.loaders.customerExternalId.load(customer.id) : null;
+  }
+
   @FieldResolver(() => ResellerRelationship, {
     complexity: COST.batched,
     nullable: true,

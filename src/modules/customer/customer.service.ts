@@ -20,7 +20,22 @@ import type { AddressInput, ContactInput, CreateCustomerInput, CustomerFilter, U
 import { fieldChanges } from '../../changes/change';
 import type { AdminCredentials } from './customer.types';
 import { tallyCount, TallyName } from '../../counts/tallies';
-import { CUSTOMER_CREATED, CUSTOMER_UPDATED } from './customer.changes';
+import { CUSTOMER_CREATED, CUSTOMER_EXTERNAL_ID_SET, CUSTOMER_UPDATED, type CustomerExternalIdData } from './customer.changes';
+import { externalIdSetData } from './external-id';
+import { CustomerExternalId } from './customer-external-id.entity';
+import type { ChangeTx } from '../../changes/change';
+
+const EXTERNAL_ID = 'input.externalId';
+
+/** CONFLICT for an external id the partner gave another customer (also when the unique index refuses it under a race). */
+const externalIdTaken = (externalId: string) =>
+  new ConflictError(`You already gave another customer the external id "${externalId}": an external id is unique among your customers`);
+
+/** Which unique index refused a write of a partner's external id: the external id (partner, externalId) or a concurrent set for the same customer. */
+function externalIdConflict(err: unknown, externalId: string): ConflictError {
+  const sameCustomer = /customerId|partner_customer/.test(err instanceof Error ? err.message : '');
+  return sameCustomer ? new ConflictError('Your external id for this customer changed meanwhile: read it again') : externalIdTaken(externalId);
+}
 
 /** An address as stored: absent optional lines are null, the country upper-case. */
 function addressOf(input: AddressInput): Address {
@@ -37,6 +52,12 @@ function addressOf(input: AddressInput): Address {
 /** A contact as stored, its fields in one order whatever order the client sent them in (so an unchanged one compares equal). */
 function contactOf(input: ContactInput): Contact {
   return { firstName: input.firstName, lastName: input.lastName, email: input.email, phoneNumber: input.phoneNumber };
+}
+
+/** The external ids of a customer event's data: null for every reader but each partner that has one (src/events/event.types.ts viewedBy). */
+function externalIdData(rows: readonly { partnerId: string; externalId: string }[]): CustomerExternalIdData {
+  if (!rows.length) return { externalId: null };
+  return { externalId: null, perPartner: Object.fromEntries(rows.map((r) => [r.partnerId, { externalId: r.externalId }])) };
 }
 
 export class CustomerService {
@@ -64,6 +85,7 @@ export class CustomerService {
         if (creator && cloud !== creator.cloud) {
           throw UserInputError.field('input.cloud', `must be your partner's cloud (${creator.cloud})`);
         }
+        if (input.externalId && !creator) throw UserInputError.field(EXTERNAL_ID, 'only a partner has external ids (its own, for its customers)');
         if (input.indirectResellerId) await this.requireResellerFor(em, scope, creator, input.indirectResellerId);
         if (await em.existsBy(Customer, { domain })) {
           throw new ConflictError(`A customer with the domain ${domain} already exists`);
@@ -86,8 +108,16 @@ export class CustomerService {
           subject: { partnerId: creator?.id ?? null, customerId: customer.id },
           subjectId: customer.id,
           details: { indirectResellerId: customer.indirectResellerId },
-          data: { companyName: customer.companyName, domain: customer.domain, cloud: customer.cloud, indirectResellerId: customer.indirectResellerId },
+          data: {
+            companyName: customer.companyName,
+            domain: customer.domain,
+            cloud: customer.cloud,
+            indirectResellerId: customer.indirectResellerId,
+            ...externalIdData(creator && input.externalId ? [{ partnerId: creator.id, externalId: input.externalId }] : []),
+          },
         });
+        // the creating partner's own id for it: audited (its trail), no event of its own (CUSTOMER_CREATED carries it)
+        if (creator && input.externalId) await this.setExternalId(tx, creator.id, customer.id, input.externalId, { event: false });
         // the first admin user is part of the customer's creation (its password is never audited)
         const userName = `admin@${domain}`;
         await em.insert(CustomerUser, {
@@ -159,10 +189,17 @@ export class CustomerService {
    */
   async update(scope: Scope, input: UpdateCustomerInput): Promise<Customer> {
     const given = (['companyName', 'address', 'primaryContact', 'billingContact'] as const).filter((f) => input[f] !== undefined && input[f] !== null);
-    if (!given.length) throw UserInputError.field('input', 'give at least one of companyName, address, primaryContact, billingContact');
+    // null is a value here: it clears the partner's external id
+    const externalIdGiven = input.externalId !== undefined;
+    if (!given.length && !externalIdGiven) {
+      throw UserInputError.field('input', 'give at least one of companyName, address, primaryContact, billingContact, externalId');
+    }
+    const partnerId = scope.partnerId;
+    if (externalIdGiven && !partnerId) throw UserInputError.field(EXTERNAL_ID, 'only a partner has external ids (its own, for its customers)');
     return this.changes.run(scope, async (tx) => {
       const { em } = tx;
       const customer = await scope.lockForChange(em, Customer, input.customerId);
+      if (externalIdGiven && partnerId) await this.setExternalId(tx, partnerId, customer.id, input.externalId ?? null, { event: true });
       const set: Partial<Customer> = {};
       if (input.companyName) set.companyName = input.companyName.trim();
       if (input.address) set.address = addressOf(input.address);
@@ -171,14 +208,52 @@ export class CustomerService {
       const changed = fieldChanges(customer, set).map((c) => c.field);
       if (!changed.length) return customer;
       const serving = await this.relationships.servingPartnerIds(em, customer.id);
+      // each partner of the audience reads its own external id in the event (as set above)
+      const externalIds = await em.findBy(CustomerExternalId, { customerId: customer.id });
+      const audience = new Set<string | undefined>([partnerId, ...serving]);
       const after = await tx.update(Customer, customer, { ...set, updatedAt: tx.at }, CUSTOMER_UPDATED, (row) => ({
-        subject: { partnerId: scope.partnerId ?? null, customerId: row.id },
+        subject: { partnerId: partnerId ?? null, customerId: row.id },
         subjectId: row.id,
-        data: { changed, companyName: row.companyName },
+        data: { changed, companyName: row.companyName, ...externalIdData(externalIds.filter((e) => audience.has(e.partnerId))) },
         alsoNotify: serving,
       }));
       if (!after) throw new ConflictError(`Customer ${customer.id} changed meanwhile: read it again`);
       return after;
+    });
+  }
+
+  /**
+   * Sets (null: clears) the partner's own external id of the customer, with its audit record in the
+   * partner's trail (CUSTOMER_EXTERNAL_ID_SET; `event`: whether it sends its event, to that partner
+   * only). Nothing when it is already that. CONFLICT when the partner gave another customer that id:
+   * read first for a clear answer, and the unique index (partnerId, externalId) decides a race.
+   */
+  private async setExternalId(tx: ChangeTx, partnerId: string, customerId: string, externalId: string | null, opts: { event: boolean }): Promise<void> {
+    const { em } = tx;
+    const current = await em.findOneBy(CustomerExternalId, { partnerId, customerId });
+    const previous = current?.externalId ?? null;
+    if (previous === externalId) return;
+    if (externalId !== null && (await em.existsBy(CustomerExternalId, { partnerId, externalId }))) throw externalIdTaken(externalId);
+    try {
+      if (!current) {
+        await em.insert(CustomerExternalId, { id: newId(), partnerId, customerId, externalId: externalId!, createdAt: tx.at, updatedAt: tx.at });
+      } else if (externalId === null) {
+        await em.delete(CustomerExternalId, { id: current.id });
+      } else {
+        await em.update(CustomerExternalId, { id: current.id }, { externalId, updatedAt: tx.at });
+      }
+    } catch (err) {
+      if (isUniqueViolation(err)) throw externalIdConflict(err, externalId ?? '');
+      throw err;
+    }
+    tx.record(CUSTOMER_EXTERNAL_ID_SET, {
+      subject: { partnerId, customerId },
+      subjectId: customerId,
+      data: externalIdSetData(partnerId, externalId, previous),
+      event: opts.event,
+      changes: [
+        { field: 'externalId', before: previous === null ? null : JSON.stringify(previous), after: externalId === null ? null : JSON.stringify(externalId) },
+      ],
     });
   }
 
@@ -193,7 +268,20 @@ export class CustomerService {
       qb.andWhere('customer.indirectResellerId = :resellerId', { resellerId: filter.indirectResellerId });
     }
     if (filter?.search) qb.andWhere(anyColumnContains(['customer.companyName', 'customer.domain'], filter.search));
-    const unfiltered = !filter?.indirectResellerId && !filter?.search;
+    if (filter?.externalId) {
+      // the caller's own external ids only: a partner's are its own
+      if (!scope.partnerId) throw UserInputError.field('filter.externalId', 'only a partner has external ids (its own, for its customers)');
+      qb.innerJoin(
+        CustomerExternalId,
+        'filter_ext',
+        'filter_ext.customerId = customer.id AND filter_ext.partnerId = :filterExtPartner AND filter_ext.externalId = :filterExt',
+        {
+          filterExtPartner: scope.partnerId,
+          filterExt: filter.externalId,
+        },
+      );
+    }
+    const unfiltered = !filter?.indirectResellerId && !filter?.search && !filter?.externalId;
     return paginate(qb, args, { key: scope.customerKey, select, count: tallyCount(this.deps.ds, TallyName.CUSTOMERS, unfiltered && scope.tallyOwner) });
   }
 }

@@ -5,6 +5,7 @@ import type { RelationshipService } from '../relationship/relationship.service';
 import type { SubscriptionService } from '../subscription/subscription.service';
 import * as customerChanges from './customer.changes';
 import { Customer } from './customer.entity';
+import { CustomerExternalId } from './customer-external-id.entity';
 import { CustomerResolver } from './customer.resolver';
 import { CustomerService } from './customer.service';
 
@@ -17,7 +18,7 @@ declare module '../../context' {
 /** Customers: the tenants (their users: src/modules/customer-user/). */
 export const customerModule = defineModule({
   name: 'customer',
-  entities: [Customer],
+  entities: [Customer, CustomerExternalId],
   resolvers: [CustomerResolver],
   // every kind of change the feature declares (each export of its .changes.ts is one)
   changes: Object.values(customerChanges),

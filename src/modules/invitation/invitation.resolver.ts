@@ -83,8 +83,8 @@ export class InvitationResolver {
     subscribe: ({ context }: SubscribeResolverData<unknown, unknown, RequestContext>) =>
       context.services.events.stream(context.scope, undefined, [EventType.INVITATION_ACCEPTED], { onlyPartner: true, onBehind: context.fallingBehind }),
   })
-  invitationAccepted(@Root() event: StoredEvent): EventValue {
-    return toEventNode(event);
+  invitationAccepted(@Root() event: StoredEvent, @Ctx() ctx: RequestContext): EventValue {
+    return toEventNode(event, ctx.scope.partnerId ?? null);
   }
 
   @FieldResolver(() => Partner, { complexity: COST.batched, description: 'The inviting partner' })

@@ -89,9 +89,9 @@ export class PartnershipResolver {
         onBehind: context.fallingBehind,
       }),
   })
-  partnershipChanged(@Root() event: StoredEvent): EventValue {
+  partnershipChanged(@Root() event: StoredEvent, @Ctx() ctx: RequestContext): EventValue {
     // a PartnershipAcceptedEvent or a PartnershipRemovedEvent (src/events/typed-events.ts)
-    return toEventNode(event);
+    return toEventNode(event, ctx.scope.partnerId ?? null);
   }
 
   @FieldResolver(() => Partner, { complexity: COST.batched, description: 'The indirect provider' })

@@ -1,4 +1,15 @@
-import { defineChange, type Audience, type EventSubject } from '../../changes/catalog';
+import { defineChange, partnerOnly, type Audience, type EventSubject } from '../../changes/catalog';
+import type { PerPartner } from '../../events/event.types';
+import type { ExternalIdSetData } from '../customer/external-id';
+
+/**
+ * A subscription's external id in an event's data: null in `externalId` itself, the seller's in
+ * `perPartner` (src/events/event.types.ts viewedBy): only the seller's users read it.
+ */
+export interface SubscriptionExternalIdData {
+  externalId: null;
+  perPartner?: PerPartner<{ externalId: string }>;
+}
 import { ChangeKind, SubjectType } from '../../changes/kinds';
 
 /** Who may read a subscription: the seller, its reseller of record and support contact (before and after a change), and the customer. */
@@ -10,7 +21,7 @@ const subscriptionReaders = (
   customerIds: [s.customerId],
 });
 
-export interface SubscriptionCreatedData {
+export interface SubscriptionCreatedData extends SubscriptionExternalIdData {
   offerId: string;
   quantity: number;
   resellerId: string | null;
@@ -22,7 +33,7 @@ export interface SubscriptionCreatedData {
   upgradedFromId: string | null;
 }
 
-export interface SubscriptionUpdatedData {
+export interface SubscriptionUpdatedData extends SubscriptionExternalIdData {
   /** the fields the caller set, with their new values */
   changed: { quantity?: number; resellerId?: string | null; supportContactId?: string | null; autoRenew?: boolean };
   quantity: number;
@@ -38,7 +49,7 @@ export const SUBSCRIPTION_CREATED = defineChange<SubscriptionCreatedData>({
   kind: ChangeKind.SUBSCRIPTION_CREATED,
   subjectType: SubjectType.SUBSCRIPTION,
   description:
-    'A partner sold a subscription (or an upgrade started one: upgradedFromId). data: offerId, quantity, resellerId, supportContactId, termDuration, billingFrequency, autoRenew, termEndsAt, upgradedFromId. To: the seller, the reseller of record, the support contact, the customer.',
+    'A partner sold a subscription (or an upgrade started one: upgradedFromId). data: offerId, quantity, resellerId, supportContactId, termDuration, billingFrequency, autoRenew, termEndsAt, upgradedFromId, externalId (the seller’s, for its users only). To: the seller, the reseller of record, the support contact, the customer.',
   audience: subscriptionReaders,
 });
 
@@ -46,7 +57,7 @@ export const SUBSCRIPTION_UPDATED = defineChange<SubscriptionUpdatedData>({
   kind: ChangeKind.SUBSCRIPTION_UPDATED,
   subjectType: SubjectType.SUBSCRIPTION,
   description:
-    'The seller changed a subscription (quantity, reseller of record, support contact, auto-renewal). data: changed (the fields set), quantity, resellerId, supportContactId, autoRenew after the change, and the previous reseller and support contact. To: the seller, the customer, and every reseller of record or support contact before or after the change.',
+    'The seller changed a subscription (quantity, reseller of record, support contact, auto-renewal). data: changed (the fields set), quantity, resellerId, supportContactId, autoRenew after the change, the previous reseller and support contact, externalId (the seller’s, for its users only). To: the seller, the customer, and every reseller of record or support contact before or after the change.',
   audience: subscriptionReaders,
 });
 
@@ -62,6 +73,8 @@ export interface SubscriptionSnapshotData {
   termEndsAt: string;
   resellerId: string | null;
   supportContactId: string | null;
+  /** null: the seller's is in the data's perPartner (SubscriptionSnapshotView) */
+  externalId: null;
 }
 
 /** A scheduled change as the events carry it: what the next term will be. */
@@ -72,13 +85,16 @@ export interface ScheduledChangeData {
   billingFrequency: string;
 }
 
-type Lifecycle<X extends object = object> = { subscription: SubscriptionSnapshotData } & X;
+/** The seller's external id over a lifecycle event's snapshot (`subscription.externalId` for the seller's users only). */
+export type SubscriptionSnapshotView = { subscription: SubscriptionSnapshotData; perPartner?: PerPartner<{ subscription: { externalId: string } }> };
+
+type Lifecycle<X extends object = object> = SubscriptionSnapshotView & X;
 
 const lifecycle = <X extends object = object>(kind: ChangeKind, description: string, extra: { audit?: boolean } = {}) =>
   defineChange<Lifecycle<X>>({
     kind,
     subjectType: SubjectType.SUBSCRIPTION,
-    description: `${description} To: the seller, the reseller of record, the support contact, the customer.`,
+    description: `${description} Its subscription's externalId is the seller's, for its users only. To: the seller, the reseller of record, the support contact, the customer.`,
     audience: (s, d) => subscriptionReaders(s, d.subscription),
     ...extra,
   });
@@ -125,3 +141,11 @@ export const SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED = lifecycle<{ scheduledChan
   ChangeKind.SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED,
   'A scheduled change was removed: by the seller, or by an immediate change that replaces it (a quantity change, suspension, auto-renewal turned off). data: subscription, scheduledChange (the removed one), cancelledBy (SELLER | CHANGE).',
 );
+
+export const SUBSCRIPTION_EXTERNAL_ID_SET = defineChange<ExternalIdSetData>({
+  kind: ChangeKind.SUBSCRIPTION_EXTERNAL_ID_SET,
+  subjectType: SubjectType.SUBSCRIPTION,
+  description:
+    'The seller set, changed or cleared its own external id for a subscription (setSubscriptionExternalId; at createSubscription audited only: SUBSCRIPTION_CREATED carries it). data: externalId (null: cleared), previousExternalId (for the seller’s users; null for the operator). To: the seller only. Its audit record is not shown to the customer, nor in the subscription’s history for other readers.',
+  audience: partnerOnly,
+});

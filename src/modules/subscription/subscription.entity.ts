@@ -46,6 +46,8 @@ export interface ScheduledChangeRow {
 @Index('IDX_subscription_support', ['supportContactId'])
 // the renewal sweep: subscriptions in a term (ACTIVE or SUSPENDED) by their term end
 @Index('IDX_subscription_status_term_end', ['status', 'termEndsAt'])
+// the seller's own ids are unique among its subscriptions (NULLs repeat freely)
+@Index('UQ_subscription_seller_external_id', ['soldByPartnerId', 'externalId'], { unique: true })
 export class CustomerSubscription {
   @Field(() => ID)
   @PrimaryColumn(idColumn)
@@ -132,6 +134,14 @@ export class CustomerSubscription {
   /** The subscription this one was upgraded from. */
   @Column(nullableRefColumn)
   upgradedFromId: string | null;
+
+  /**
+   * The seller's own id for it (its CRM's, its billing system's), unique among the seller's subscriptions;
+   * compared exactly (binary collation on MySQL/MariaDB). Read through `CustomerSubscription.externalId`
+   * (the seller's users and the operator only).
+   */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  externalId: string | null;
 
   /** The smallest of 30, 7, 1 days before termEndsAt whose reminder went out for the current term (src/common/reminders.ts). */
   @Column({ type: 'int', nullable: true })

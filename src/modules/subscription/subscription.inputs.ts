@@ -1,6 +1,7 @@
 import { IsBoolean, IsEnum, IsInt, IsNotEmpty, IsOptional, IsUUID, Min } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { MaxCodePoints } from '../../common/validation';
+import { IsVisibleIdentifier, MaxCodePoints } from '../../common/validation';
+import { MAX_EXTERNAL_ID_LENGTH } from '../customer/customer-external-id.entity';
 import { BillingFrequency, TermDuration } from '../offer/offer.terms';
 
 /** The longest reason a seller may give (suspension, cancellation). */
@@ -51,6 +52,33 @@ export class CreateSubscriptionInput extends SubscriptionTermInput {
   @IsOptional()
   @IsUUID()
   supportContactId?: string;
+
+  @Field({
+    nullable: true,
+    description:
+      'Your own id for the subscription (your CRM’s): 1–100 characters, no control or invisible characters, unique among the subscriptions you sold (CONFLICT otherwise)',
+  })
+  @IsOptional()
+  @MaxCodePoints(MAX_EXTERNAL_ID_LENGTH)
+  @IsVisibleIdentifier()
+  externalId?: string;
+}
+
+@InputType({ description: 'The seller’s own id for one of its subscriptions' })
+export class SetSubscriptionExternalIdInput {
+  @Field(() => ID)
+  @IsUUID()
+  subscriptionId: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      '1–100 characters, no control or invisible characters, unique among the subscriptions you sold (CONFLICT otherwise); null (or absent) clears it, which frees it for another subscription (an upgrade moves it to the new one by itself)',
+  })
+  @IsOptional()
+  @MaxCodePoints(MAX_EXTERNAL_ID_LENGTH)
+  @IsVisibleIdentifier()
+  externalId?: string | null;
 }
 
 @InputType({ description: 'Only the fields given change; pass null to clear the reseller or support contact' })

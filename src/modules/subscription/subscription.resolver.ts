@@ -1,6 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Activity } from '../../changes/activity.entity';
-import { SubjectType } from '../../changes/kinds';
+import { PARTNER_PRIVATE_KINDS, SubjectType } from '../../changes/kinds';
+import { Reads } from '../../common/selection';
 import { Can } from '../../common/auth/roles';
 import { COST } from '../../common/cost';
 import { ConnectionArgs, paginate } from '../../common/pagination';
@@ -17,6 +18,7 @@ import {
   ReactivateSubscriptionInput,
   ScheduleSubscriptionChangeInput,
   SetSubscriptionAutoRenewInput,
+  SetSubscriptionExternalIdInput,
   SuspendSubscriptionInput,
   UpdateSubscriptionInput,
   UpgradeSubscriptionInput,
@@ -26,6 +28,7 @@ import {
   CancellationPreview,
   CancelSubscriptionPayload,
   CreateSubscriptionPayload,
+  SetSubscriptionExternalIdPayload,
   SubscriptionScheduledChange,
   SubscriptionStatusPayload,
   UpdateSubscriptionPayload,
@@ -96,6 +99,18 @@ export class SubscriptionResolver {
   }
 
   @Authorized(...Can.manageSubscriptions)
+  @Mutation(() => SetSubscriptionExternalIdPayload, {
+    description:
+      'Set, change or clear (null) your own id for a subscription you sold (your CRM’s), in any status: 1–100 characters, unique among the subscriptions you sold (CONFLICT otherwise). Only you (and the operator) read it.',
+  })
+  async setSubscriptionExternalId(
+    @Ctx() ctx: RequestContext,
+    @Arg('input', () => SetSubscriptionExternalIdInput) input: SetSubscriptionExternalIdInput,
+  ): Promise<SetSubscriptionExternalIdPayload> {
+    return { subscription: await ctx.services.subscriptions.setExternalId(ctx.scope, input) };
+  }
+
+  @Authorized(...Can.manageSubscriptions)
   @Mutation(() => SubscriptionStatusPayload, {
     description:
       'Schedule what the next term will be (applied at the renewal; needs an ACTIVE subscription with autoRenew); replaces an earlier scheduled change',
@@ -132,6 +147,16 @@ export class SubscriptionResolver {
   }
 
   // ---------------------------------------------------------------- fields
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'The seller’s own id for it (its CRM’s), set by createSubscription or setSubscriptionExternalId: read by the seller’s users and the operator; null for every other reader (its reseller of record, support contact, the customer)',
+  })
+  @Reads('externalId', 'soldByPartnerId')
+  externalId(@Root() s: CustomerSubscription, @Ctx() ctx: RequestContext): string | null {
+    return ctx.scope.isOperator || ctx.scope.partnerId === s.soldByPartnerId ? s.externalId : null;
+  }
 
   @FieldResolver(() => Offer, { complexity: COST.batched })
   async offer(@Root() s: CustomerSubscription, @Ctx() ctx: RequestContext) {
@@ -187,6 +212,10 @@ export class SubscriptionResolver {
         historySubject: s.id,
         historyType: SubjectType.SUBSCRIPTION,
       });
+    // the seller's external ids are its own: not in the history its reseller of record, support contact or customer read
+    if (!ctx.scope.isOperator && ctx.scope.partnerId !== s.soldByPartnerId) {
+      qb.andWhere('activity.action NOT IN (:...historyPrivateKinds)', { historyPrivateKinds: PARTNER_PRIVATE_KINDS });
+    }
     return paginate(qb, args, { order: 'ASC' });
   }
 }

@@ -24,21 +24,29 @@ import {
   SUBSCRIPTION_SUSPENDED,
   SUBSCRIPTION_UPDATED,
   SUBSCRIPTION_UPGRADED,
+  SUBSCRIPTION_EXTERNAL_ID_SET,
   type SubscriptionUpdatedData,
 } from './subscription.changes';
-import { about, snapshot } from './subscription.snapshot';
+import { about, externalIdData, snapshotView } from './subscription.snapshot';
 import { CustomerSubscription, type ScheduledChangeRow, SubscriptionStatus } from './subscription.entity';
 import type {
   CancelSubscriptionInput,
   CreateSubscriptionInput,
   ScheduleSubscriptionChangeInput,
   SetSubscriptionAutoRenewInput,
+  SetSubscriptionExternalIdInput,
   SuspendSubscriptionInput,
   UpdateSubscriptionInput,
   UpgradeSubscriptionInput,
 } from './subscription.inputs';
 import { afterDecrease, afterIncrease, cancellableUntil, decreaseRefusal, refundAt, windowEnd } from './subscription.rules';
 import { SubscriptionSweep } from './subscription.sweep';
+import { isUniqueViolation } from '../../common/database';
+import { externalIdSetData } from '../customer/external-id';
+
+/** CONFLICT for an external id another of the seller's subscriptions has (also when the unique index refuses it under a race). */
+const externalIdTaken = (externalId: string) =>
+  new ConflictError(`Another of your subscriptions has the external id "${externalId}": an external id is unique among the subscriptions you sold`);
 
 const { ACTIVE, SUSPENDED, CANCELLED } = SubscriptionStatus;
 
@@ -50,6 +58,8 @@ export interface OrderLine {
   termDuration?: TermDuration | null;
   billingFrequency?: BillingFrequency | null;
   autoRenew?: boolean | null;
+  /** the seller's own id for it */
+  externalId?: string | null;
 }
 
 /** A change of a subscription that may have removed its scheduled change (the payloads say which). */
@@ -105,7 +115,9 @@ export class SubscriptionService {
       | 'upgradedToId'
       | 'remindedDays'
       | 'endedAt'
+      | 'externalId'
     >,
+    externalId: string | null = null,
   ): Promise<CustomerSubscription> {
     const at = tx.at;
     const subscription = tx.em.create(CustomerSubscription, {
@@ -119,10 +131,13 @@ export class SubscriptionService {
       upgradedToId: null,
       remindedDays: null,
       endedAt: null,
+      // set below, as a change of its own: the creation's audit record, which the customer reads, never holds it
+      externalId: null,
       createdAt: at,
       updatedAt: at,
     });
-    return tx.insert(CustomerSubscription, subscription, SUBSCRIPTION_CREATED, {
+    if (externalId) await this.requireFreeExternalId(tx, subscription.soldByPartnerId, externalId);
+    await tx.insert(CustomerSubscription, subscription, SUBSCRIPTION_CREATED, {
       ...about(subscription),
       details: { offerId: subscription.offerId, quantity: subscription.quantity, resellerId: subscription.resellerId, termDuration: subscription.termDuration },
       data: {
@@ -135,8 +150,10 @@ export class SubscriptionService {
         autoRenew: subscription.autoRenew,
         termEndsAt: subscription.termEndsAt.toISOString(),
         upgradedFromId: subscription.upgradedFromId,
+        ...externalIdData({ soldByPartnerId: subscription.soldByPartnerId, externalId }),
       },
     });
+    return externalId ? this.writeExternalId(tx, subscription, externalId, { event: false }) : subscription;
   }
 
   /** Places one order line inside the caller's change transaction; the caller's partner is the seller. */
@@ -148,18 +165,22 @@ export class SubscriptionService {
     if (line.supportContactId) {
       await this.requirePartneredReseller(em, scope, seller, line.supportContactId, `${field}.supportContactId`);
     }
-    return this.start(tx, {
-      customerId,
-      offerId: offer.id,
-      quantity: line.quantity,
-      soldByPartnerId: seller.id,
-      resellerId: line.resellerId ?? null,
-      supportContactId: line.supportContactId ?? null,
-      termDuration: term.termDuration,
-      billingFrequency: term.billingFrequency,
-      autoRenew: line.autoRenew ?? true,
-      upgradedFromId: null,
-    });
+    return this.start(
+      tx,
+      {
+        customerId,
+        offerId: offer.id,
+        quantity: line.quantity,
+        soldByPartnerId: seller.id,
+        resellerId: line.resellerId ?? null,
+        supportContactId: line.supportContactId ?? null,
+        termDuration: term.termDuration,
+        billingFrequency: term.billingFrequency,
+        autoRenew: line.autoRenew ?? true,
+        upgradedFromId: null,
+      },
+      line.externalId ?? null,
+    );
   }
 
   /** Sell to a customer the partner has an ACTIVE relationship with (NOT_FOUND otherwise), held until the commit. */
@@ -228,7 +249,7 @@ export class SubscriptionService {
       const reason = input.reason ?? null;
       const updated = await this.move(tx, subscription, { status: CANCELLED, endedAt: tx.at, scheduledChange: null }, SUBSCRIPTION_CANCELLED, () => ({
         details: { reason, refund },
-        data: (after) => ({ subscription: snapshot(after), cancellationReason: reason, refund }),
+        data: (after) => ({ ...snapshotView(after), cancellationReason: reason, refund }),
       }));
       await releaseAll(tx, updated, 'SUBSCRIPTION_CANCELLED');
       return { subscription: updated, refund };
@@ -263,7 +284,7 @@ export class SubscriptionService {
       const removed = subscription.scheduledChange;
       const updated = await this.move(tx, subscription, { status: SUSPENDED, scheduledChange: null }, SUBSCRIPTION_SUSPENDED, () => ({
         details: { reason },
-        data: (after) => ({ subscription: snapshot(after), suspensionReason: reason }),
+        data: (after) => ({ ...snapshotView(after), suspensionReason: reason }),
       }));
       if (removed) this.recordRemoval(tx, updated, removed, 'CHANGE');
       return { subscription: updated, removedScheduledChange: removed };
@@ -277,7 +298,7 @@ export class SubscriptionService {
       this.requireStatus(subscription, [SUSPENDED], 'be reactivated');
       this.requireInTerm(subscription, tx.at, 'reactivated');
       const updated = await this.move(tx, subscription, { status: ACTIVE }, SUBSCRIPTION_REACTIVATED, () => ({
-        data: (after) => ({ subscription: snapshot(after) }),
+        data: (after) => ({ ...snapshotView(after) }),
       }));
       return { subscription: updated, removedScheduledChange: null };
     });
@@ -336,7 +357,7 @@ export class SubscriptionService {
       const replaced = subscription.scheduledChange;
       const updated = await this.move(tx, subscription, { scheduledChange: next }, SUBSCRIPTION_SCHEDULED_CHANGE_SET, () => ({
         details: { ...next },
-        data: (after) => ({ subscription: snapshot(after), scheduledChange: next }),
+        data: (after) => ({ ...snapshotView(after), scheduledChange: next }),
       }));
       return { subscription: updated, removedScheduledChange: replaced };
     });
@@ -350,7 +371,7 @@ export class SubscriptionService {
       if (!removed) throw new ConflictError('The subscription has no scheduled change');
       const after = await this.move(tx, subscription, { scheduledChange: null }, SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED, () => ({
         details: { ...removed, cancelledBy: 'SELLER' },
-        data: (row) => ({ subscription: snapshot(row), scheduledChange: removed, cancelledBy: 'SELLER' as const }),
+        data: (row) => ({ ...snapshotView(row), scheduledChange: removed, cancelledBy: 'SELLER' as const }),
       }));
       return { subscription: after, removed };
     });
@@ -387,29 +408,36 @@ export class SubscriptionService {
       const termDuration = input.termDuration ?? (sameTerm ? subscription.termDuration : undefined);
       const keepsBilling = target.termRows.some((r) => r.termDuration === termDuration && r.billingFrequency === subscription.billingFrequency);
       const term = this.offers.requireTerm(target, termDuration, input.billingFrequency ?? (keepsBilling ? subscription.billingFrequency : undefined), 'input');
-      const next = await this.start(tx, {
-        customerId: subscription.customerId,
-        offerId: target.id,
-        quantity,
-        soldByPartnerId: subscription.soldByPartnerId,
-        resellerId: subscription.resellerId,
-        supportContactId: subscription.supportContactId,
-        termDuration: term.termDuration,
-        billingFrequency: term.billingFrequency,
-        autoRenew: subscription.autoRenew,
-        upgradedFromId: subscription.id,
-      });
+      // the seller's external id moves to the new subscription (audited on both, each its own change: no event; SUBSCRIPTION_CREATED carries it)
+      const externalId = subscription.externalId;
+      const old = externalId ? await this.writeExternalId(tx, subscription, null, { event: false }) : subscription;
+      const next = await this.start(
+        tx,
+        {
+          customerId: subscription.customerId,
+          offerId: target.id,
+          quantity,
+          soldByPartnerId: subscription.soldByPartnerId,
+          resellerId: subscription.resellerId,
+          supportContactId: subscription.supportContactId,
+          termDuration: term.termDuration,
+          billingFrequency: term.billingFrequency,
+          autoRenew: subscription.autoRenew,
+          upgradedFromId: subscription.id,
+        },
+        externalId,
+      );
       // the users keep their licences: they move to the upgrade (CONFLICT when it has too few)
       await moveAll(tx, subscription, next);
       const removed = subscription.scheduledChange;
       const previous = await this.move(
         tx,
-        subscription,
+        old,
         { status: CANCELLED, endedAt: tx.at, upgradedToId: next.id, scheduledChange: null },
         SUBSCRIPTION_UPGRADED,
         () => ({
           details: { upgradedToId: next.id, targetOfferId: target.id, quantity },
-          data: (after) => ({ subscription: snapshot(after), upgradedToId: next.id, targetOfferId: target.id }),
+          data: (after) => ({ ...snapshotView(after), upgradedToId: next.id, targetOfferId: target.id }),
         }),
       );
       if (removed) this.recordRemoval(tx, previous, removed, 'CHANGE');
@@ -422,7 +450,45 @@ export class SubscriptionService {
     });
   }
 
+  /**
+   * The seller's own id for one of its subscriptions (null: cleared), in any status (an ended one keeps
+   * its id until cleared; an upgrade moves it to the new one). GLOBAL_ADMIN or ADMIN_AGENT; NOT_FOUND for anyone
+   * but the seller; CONFLICT for an id another of its subscriptions has.
+   */
+  async setExternalId(scope: Scope, input: SetSubscriptionExternalIdInput): Promise<CustomerSubscription> {
+    return this.changes.run(scope, async (tx) => {
+      this.requireManager(scope, 'set an external id');
+      const { subscription } = await this.lockOwn(tx, scope, input.subscriptionId);
+      const externalId = input.externalId ?? null;
+      if (subscription.externalId === externalId) return subscription;
+      if (externalId) await this.requireFreeExternalId(tx, subscription.soldByPartnerId, externalId);
+      return this.writeExternalId(tx, subscription, externalId, { event: true });
+    });
+  }
+
   // ---------------------------------------------------------------- internals
+
+  /** CONFLICT when another subscription of the seller has this external id (read first for a clear answer; the unique index decides a race). */
+  private async requireFreeExternalId(tx: ChangeTx, sellerId: string, externalId: string): Promise<void> {
+    if (await tx.em.existsBy(CustomerSubscription, { soldByPartnerId: sellerId, externalId })) throw externalIdTaken(externalId);
+  }
+
+  /** Sets the seller's external id (SUBSCRIPTION_EXTERNAL_ID_SET, audited in its trail; `event`: whether it sends its event, to the seller only). */
+  private async writeExternalId(tx: ChangeTx, s: CustomerSubscription, externalId: string | null, opts: { event: boolean }): Promise<CustomerSubscription> {
+    let after: CustomerSubscription | null;
+    try {
+      after = await tx.update(CustomerSubscription, s, { externalId, updatedAt: tx.at }, SUBSCRIPTION_EXTERNAL_ID_SET, (row) => ({
+        ...about(row),
+        data: externalIdSetData(row.soldByPartnerId, externalId, s.externalId),
+        event: opts.event,
+      }));
+    } catch (err) {
+      if (isUniqueViolation(err) && externalId) throw externalIdTaken(externalId);
+      throw err;
+    }
+    if (!after) throw new ConflictError(`Subscription ${s.id} changed meanwhile: read it again`);
+    return after;
+  }
 
   /** The caller's own subscription, locked, with its seller; its relationship with the customer ACTIVE (NOT_FOUND otherwise). */
   private async lockOwn(tx: ChangeTx, scope: Scope, subscriptionId: string): Promise<{ seller: Partner; subscription: CustomerSubscription }> {
@@ -505,6 +571,7 @@ export class SubscriptionService {
         previousResellerId: subscription.resellerId,
         previousSupportContactId: subscription.supportContactId,
         autoRenew: after.autoRenew,
+        ...externalIdData(after),
       }),
     }));
     if (removed) this.recordRemoval(tx, updated, removed, 'CHANGE');
@@ -516,7 +583,7 @@ export class SubscriptionService {
     tx.record(SUBSCRIPTION_SCHEDULED_CHANGE_CANCELLED, {
       ...about(after),
       details: { ...removed, cancelledBy: by },
-      data: { subscription: snapshot(after), scheduledChange: removed, cancelledBy: by },
+      data: { ...snapshotView(after), scheduledChange: removed, cancelledBy: by },
       changes: [{ field: 'scheduledChange', before: JSON.stringify(removed), after: null }],
     });
   }

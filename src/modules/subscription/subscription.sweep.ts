@@ -10,7 +10,7 @@ import type { OfferService } from '../offer/offer.service';
 import { termEnd, TermDuration } from '../offer/offer.terms';
 import { SUBSCRIPTION_EXPIRED, SUBSCRIPTION_EXPIRING, SUBSCRIPTION_RENEWED } from './subscription.changes';
 import { releaseAll, trimTo } from '../customer-user/licenses';
-import { about, snapshot } from './subscription.snapshot';
+import { about, snapshotView } from './subscription.snapshot';
 import { CustomerSubscription, SubscriptionStatus } from './subscription.entity';
 import { windowEnd } from './subscription.rules';
 
@@ -110,7 +110,7 @@ export class SubscriptionSweep {
           set,
           SUBSCRIPTION_RENEWED,
           (after) => ({
-            subscription: snapshot(after),
+            ...snapshotView(after),
             previousTermEndsAt: termStartsAt.toISOString(),
             scheduledChangeApplied: Boolean(next),
           }),
@@ -134,7 +134,7 @@ export class SubscriptionSweep {
           { status: EXPIRED, endedAt: s.termEndsAt, scheduledChange: null, updatedAt: tx.at },
           SUBSCRIPTION_EXPIRED,
           (row) => ({
-            subscription: snapshot(row),
+            ...snapshotView(row),
           }),
           { where: 'autoRenew = :renews', params: { renews: s.autoRenew } },
         );
@@ -154,7 +154,7 @@ export class SubscriptionSweep {
     const after = await this.changes.run(
       null,
       (tx) =>
-        this.change(tx, s, { remindedDays: days }, SUBSCRIPTION_EXPIRING, (row) => ({ subscription: snapshot(row), daysBefore: days }), {
+        this.change(tx, s, { remindedDays: days }, SUBSCRIPTION_EXPIRING, (row) => ({ ...snapshotView(row), daysBefore: days }), {
           where: s.remindedDays === null ? 'remindedDays IS NULL' : 'remindedDays = :readReminded',
           params: { readReminded: s.remindedDays },
         }),

@@ -83,6 +83,12 @@ export class CancellationPreview {
 export class SubscriptionStatusPayload extends UpdateSubscriptionPayload {}
 
 @ObjectType()
+export class SetSubscriptionExternalIdPayload {
+  @Field(() => CustomerSubscription, { description: 'After the change (same id)' })
+  subscription: CustomerSubscription;
+}
+
+@ObjectType()
 export class UpgradeSubscriptionPayload {
   @Field(() => CustomerSubscription, { description: 'The new subscription (upgradedFrom: the old one)' })
   subscription: CustomerSubscription;
@@ -133,6 +139,12 @@ export class SubscriptionSnapshot {
 
   @Field(() => ID, { nullable: true })
   supportContactId: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The seller’s own id for it, for the seller’s users only (null for every other reader, and on events from before external ids)',
+  })
+  externalId: string | null;
 }
 
 @ObjectType({ description: 'A scheduled change as its events carry it: what the next term would be' })

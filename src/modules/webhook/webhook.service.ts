@@ -272,7 +272,7 @@ export class WebhookService {
       return;
     }
     const event = toStoredEvent(row);
-    const body = JSON.stringify(eventPayload(event));
+    const body = JSON.stringify(eventPayload(event, endpoint.partnerId));
     const result = await sendWebhook(this.policy, endpoint.url, this.box.open(endpoint.secretCiphertext), event.id, body, this.deps.config.webhookTimeoutMs);
     await this.record(delivery, endpoint, event, result);
   }
