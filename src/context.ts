@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Principal } from './common/auth/principal';
 import type { BudgetCharge } from './common/budget';
 import type { AppDeps } from './common/context';
@@ -31,6 +32,10 @@ export interface RequestContext {
   budget?: BudgetCharge;
   /** set when the budgets refused this operation (429): nothing more is charged for its answer */
   refused?: boolean;
+  /** Over HTTP: the response, whose end also ends the operation's turn (`leave`) however it ends */
+  httpResponse?: ServerResponse;
+  /** Over HTTP: ends the operation's turn among its tenant's (src/pipeline/budgets.ts TenantInFlight) */
+  leave?: () => void;
   /** On the WebSocket: charges more of the operation's work as it happens (a replay's events); RATE_LIMITED beyond the budgets */
   chargeMore?: (cost: number) => Promise<void>;
   /**

@@ -183,6 +183,29 @@ describe('cost budgets', () => {
   });
 });
 
+describe("a tenant's operations in flight (PARTNER_MAX_IN_FLIGHT)", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ PARTNER_MAX_IN_FLIGHT: '1' });
+  });
+  afterAll(() => t?.stop());
+
+  it('take turns: every one is answered, failures end their turn too, and another partner is not held by them', async () => {
+    const partner = await createPartner(t);
+    const other = await createPartner(t);
+    const missing = '{ customer(id: "00000000-0000-4000-8000-000000000000") { id } }';
+    // twenty at once, half of them failing in their resolver (NOT_FOUND), half refused by validation
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post(t, partner.token, i % 3 === 0 ? missing : i % 3 === 1 ? CUSTOMERS : '{ customers { nope } }')),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual(answers.map((_, i) => (i % 3 === 2 ? 400 : 200)).sort());
+    expect(answers.filter((_, i) => i % 3 === 0).every((a) => a.body.errors?.[0].extensions?.code === 'NOT_FOUND')).toBe(true);
+    // nothing left holding the turn: the next ones of both partners run
+    const [mine, theirs] = await Promise.all([post(t, partner.token, CUSTOMERS), post(t, other.token, CUSTOMERS)]);
+    expect([mine.status, theirs.status]).toEqual([200, 200]);
+  });
+});
+
 describe('budgets set to 0', () => {
   let t: TestServer;
   beforeAll(async () => {

@@ -51,6 +51,10 @@ export interface AppConfig {
   userRateLimit: number;
   /** live subscriptions of one partner's (or customer's) users across their sockets on a server */
   partnerMaxSubscriptions: number;
+  /** operations of one partner's (or customer's) users that run at once on a server over HTTP; more wait their turn (0: no cap) */
+  partnerMaxInFlight: number;
+  /** how long a refusal by the budgets is held before it is answered (at most until its Retry-After): a client that ignores Retry-After gets its 429s slowly */
+  rateLimitHoldMs: number;
   maxSubscriptionsPerSocket: number;
   /** the largest WebSocket message the server reads (bytes); a larger one closes the socket (1009) */
   wsMaxPayload: number;
@@ -250,6 +254,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     partnerRateLimit: integer(env, 'PARTNER_RATE_LIMIT', 1_000_000, 0, 1_000_000_000),
     userRateLimit: integer(env, 'USER_RATE_LIMIT', 200_000, 0, 1_000_000_000),
     partnerMaxSubscriptions: integer(env, 'PARTNER_MAX_SUBSCRIPTIONS', 10_000, 1, 10_000_000),
+    partnerMaxInFlight: integer(env, 'PARTNER_MAX_IN_FLIGHT', 4, 0, 100_000),
+    rateLimitHoldMs: integer(env, 'RATE_LIMIT_HOLD_MS', 1000, 0, 60_000),
     maxSubscriptionsPerSocket: integer(env, 'MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 10_000),
     wsMaxPayload: integer(env, 'WS_MAX_PAYLOAD', 64 * 1024, 1024, 16 * 1024 * 1024),
     maxSocketsPerPrincipal: integer(env, 'MAX_SOCKETS_PER_PRINCIPAL', 20, 1, 100_000),

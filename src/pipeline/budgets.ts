@@ -229,3 +229,41 @@ export function costExtension(charge: BudgetCharge) {
     resetAt: new Date(charge.at + charge.binding.msToFull).toISOString(),
   };
 }
+
+/**
+ * Operations of one tenant (a partner's or a customer's users together) running at once over HTTP,
+ * at most PARTNER_MAX_IN_FLIGHT; the next ones wait their turn in order of arrival, taking no CPU.
+ * One process runs one thing at a time: twenty requests of one partner in flight would each get a
+ * slice before another partner's next step, so its flood would slow everyone; a few in flight keep
+ * the turns fair. The operator and callers without a token are not counted.
+ */
+export class TenantInFlight {
+  private readonly tenants = new Map<string, { running: number; waiting: (() => void)[] }>();
+
+  constructor(private readonly limit: number) {}
+
+  /** Waits for a turn of the caller's tenant; returns what ends it (a second call does nothing). */
+  async enter(principal: Principal | undefined): Promise<() => void> {
+    const key =
+      principal?.kind === 'partner' ? `partner:${principal.partnerId}` : principal?.kind === 'customer' ? `customer:${principal.customerId}` : undefined;
+    if (!key || this.limit === 0) return () => {};
+    let tenant = this.tenants.get(key);
+    if (!tenant) this.tenants.set(key, (tenant = { running: 0, waiting: [] }));
+    // a turn handed over by the one leaving keeps `running` as it is
+    if (tenant.running < this.limit) tenant.running++;
+    else await new Promise<void>((resolve) => tenant.waiting.push(resolve));
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const next = tenant.waiting.shift();
+      if (next) return next();
+      if (--tenant.running === 0) this.tenants.delete(key);
+    };
+  }
+
+  /** Tenants with an operation running or waiting (tests check that nothing stays behind). */
+  get busy(): number {
+    return this.tenants.size;
+  }
+}

@@ -33,7 +33,8 @@ import { OperationGate } from './gate';
 import { requestIdOf } from './http';
 import { limitRules, type OperationLimits, parseOptions, VALIDATION_FAILED } from './limits';
 import type { AnonymousLimiter } from './rate-limit';
-import { costExtension, rateLimitHeader, rateLimitPolicyHeader, type TenantBudgets } from './budgets';
+import { costExtension, rateLimitHeader, rateLimitPolicyHeader, TenantInFlight, type TenantBudgets } from './budgets';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_SUBSCRIPTION_ID_LENGTH, shut, shutIfSlow, shutSlow, SocketClose, SocketCounter, socketOwner, TenantSubscriptions } from './sockets';
 import type { BudgetCharge } from '../common/budget';
 
@@ -168,6 +169,7 @@ export class OperationPipeline {
     private readonly limits: OperationLimits,
     anonymous: AnonymousLimiter,
     readonly budgets: TenantBudgets,
+    private readonly inFlight = new TenantInFlight(deps.config.partnerMaxInFlight),
   ) {
     this.gate = new OperationGate(schema, limits, anonymous);
     this.rules = limitRules(limits);
@@ -191,6 +193,10 @@ export class OperationPipeline {
   async chargeBudgets(principal: Principal | undefined, cost: number): Promise<BudgetCharge | undefined> {
     const charge = await this.budgets.charge(principal, cost);
     if (!charge || charge.allowed) return charge;
+    // held a moment (at most until it could pass): a client that ignores Retry-After and asks again at
+    // once gets its refusals slowly instead of spending the server's turns on them
+    const hold = Math.min(this.deps.config.rateLimitHoldMs, charge.retryAfterMs);
+    if (hold > 0) await sleep(hold);
     const seconds = Math.max(1, Math.ceil(charge.retryAfterMs / 1000));
     const refusing = charge.buckets.find((b) => b.remaining < Math.min(cost, b.limit)) ?? charge.binding;
     const whose = refusing.policy === 'user' ? 'Your' : refusing.policy === 'partner' ? "Your partner's" : "Your customer's";
@@ -260,14 +266,14 @@ export class OperationPipeline {
     // introspection this caller may not run, refused before Apollo parses and validates it (the gate checks again)
     await this.gate.refuseIntrospectionText(operationParams(req).query, principal, ip);
     // set by the first middleware (src/pipeline/http.ts)
-    return this.context(principal, ip, requestIdOf(req) ?? currentRequestId() ?? newRequestId());
+    return { ...this.context(principal, ip, requestIdOf(req) ?? currentRequestId() ?? newRequestId()), httpResponse: req.res };
   }
 
   /** Apollo's side: the same rules, parse options and error formatting, the gate as a plugin. */
   apolloOptions(): Pick<ApolloServerOptions<RequestContext>, 'validationRules' | 'parseOptions' | 'formatError'> & {
     plugin: ApolloServerPlugin<RequestContext>;
   } {
-    const { gate, budgets } = this;
+    const { gate, budgets, inFlight } = this;
     const charge = (principal: Principal | undefined, cost: number) => this.chargeBudgets(principal, cost);
     return {
       validationRules: this.rules,
@@ -308,8 +314,13 @@ export class OperationPipeline {
                 contextValue.refused = true;
                 throw err;
               }
+              // the tenant's turn (PARTNER_MAX_IN_FLIGHT at once), ended when the answer is sent, or the response closes first
+              const leave = await inFlight.enter(principal);
+              contextValue.leave = leave;
+              contextValue.httpResponse?.once('close', leave);
             },
             async willSendResponse({ request, response, contextValue }) {
+              contextValue.leave?.();
               // the caller's budgets, on every answer: what this operation took, or (refused before it was
               // priced: a document that does not parse or validate) one point for the request itself
               const principal = contextValue.scope.principal;
