@@ -9,12 +9,21 @@
  * node:http and the driver, one JOIN and one COUNT) on the same database, checks that both answer
  * the same JSON data, and loads each with autocannon (same connections, same duration, alternately,
  * `rounds` times). Prints req/s, p50 and p99 latency of both and the ratio ours / bare.
+ *
+ *   NODE_ENV=production npm run bench:dashboard -- --budgets --rounds 5
+ *
+ * `--budgets`: what the cost budgets cost. Three of our servers on the same database (SQLite) beside the
+ * bare one: budgets off (PARTNER_RATE_LIMIT=0 USER_RATE_LIMIT=0), on in memory and on in a throwaway
+ * redis-server (REDIS_URL), both set to 1,000,000,000 points a minute so that nothing is refused. Loads
+ * the four in turn, `rounds` times (the order rotated every round), and prints each one's req/s, p50,
+ * p99, its ratio to the bare server (the median of the rounds' ratios) and that ratio against `off`.
  */
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { createConnection } from 'mysql2/promise';
 import { seedProvider } from './seed';
-import { arg, startBenchServer } from './support';
+import { startRedis } from '../test/support/redis';
+import { arg, percentile, startBenchServer } from './support';
 
 export const DASHBOARD_QUERY =
   '{ customers(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id companyName domain cloud address { city country } relationship { status establishedAt } delegatedAdminPrivileges { status } indirectReseller { id name mpnId } } } } }';
@@ -86,6 +95,7 @@ export async function load(url: string, token: string, query: string, connection
 }
 
 async function main() {
+  if (process.argv.includes('--budgets')) return budgets();
   const customers = arg('customers', 1000);
   const connections = arg('connections', 10);
   const seconds = arg('duration', 10);
@@ -132,6 +142,72 @@ async function main() {
   } finally {
     await bare?.stop();
     await server.stop();
+  }
+}
+
+/** The dashboard's ratio to the bare server with the budgets off, on in memory and on in Redis (too high to refuse anything). */
+async function budgets() {
+  const customers = arg('customers', 1000);
+  const connections = arg('connections', 10);
+  const seconds = arg('duration', 10);
+  const rounds = arg('rounds', 5);
+  const high = '1000000000';
+  const redis = await startRedis();
+  const first = await startBenchServer(arg('port', 4632), { PARTNER_RATE_LIMIT: '0', USER_RATE_LIMIT: '0' });
+  const servers: { name: string; url: string; stop: () => Promise<void> }[] = [{ name: 'budgets off', ...first }];
+  let bare: Awaited<ReturnType<typeof startBareServer>> | undefined;
+  try {
+    console.log(`seeding ${customers} customers through the API…`);
+    const data = await seedProvider(first.url, customers, 0);
+    // the same SQLite file: the same data, each server its own process
+    const on = { PARTNER_RATE_LIMIT: high, USER_RATE_LIMIT: high, SQLITE_PATH: first.sqlitePath };
+    servers.push({ name: 'budgets in memory', ...(await startBenchServer(arg('port', 4632) + 1, on)) });
+    servers.push({ name: 'budgets in Redis', ...(await startBenchServer(arg('port', 4632) + 2, { ...on, REDIS_URL: redis.url })) });
+    bare = await startBareServer(arg('bare-port', 4631), data.providerId, 'sqlite', first.sqlitePath);
+    const targets = [{ name: 'bare node:http + driver', url: bare.url }, ...servers];
+    const expected = JSON.stringify(((await post(bare.url, data.providerToken, DASHBOARD_QUERY)) as { data?: unknown }).data);
+    for (const s of servers) {
+      const answer = (await post(s.url, data.providerToken, DASHBOARD_QUERY)) as { data?: unknown; extensions?: { cost?: unknown } };
+      if (JSON.stringify(answer.data) !== expected) throw new Error(`${s.name} answers other data: ${JSON.stringify(answer).slice(0, 600)}`);
+      console.log(`${s.name}: same data, extensions.cost ${JSON.stringify(answer.extensions?.cost ?? null)}`);
+    }
+    for (const t of targets) await load(t.url, data.providerToken, DASHBOARD_QUERY, connections, 2);
+    const runs = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
+    const ratios = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+    for (let i = 0; i < rounds; i++) {
+      const order = targets.map((_, j) => targets[(j + i) % targets.length]);
+      const round = new Map<string, LoadResult>();
+      for (const t of order) round.set(t.name, await load(t.url, data.providerToken, DASHBOARD_QUERY, connections, seconds));
+      for (const [name, r] of round) runs.get(name)!.push(r);
+      const bareRps = round.get(targets[0].name)!.rps;
+      for (const s of servers) ratios.get(s.name)!.push(round.get(s.name)!.rps / bareRps);
+      console.log(`round ${i + 1}: ${[...round].map(([name, r]) => `${name} ${r.rps.toFixed(0)} req/s`).join(', ')}`);
+    }
+    const median = (xs: number[]) =>
+      percentile(
+        [...xs].sort((a, b) => a - b),
+        50,
+      );
+    const errors = [...runs.values()].flat().reduce((sum, r) => sum + r.errors, 0);
+    console.log(
+      `\nNODE_ENV=${process.env.NODE_ENV ?? 'development'}, sqlite, ${customers} customers, ${connections} connections, ${rounds} rounds × ${seconds} s each, medians of rounds; budgets on: ${high} points a minute`,
+    );
+    console.log('| server | req/s | p50 ms | p99 ms | ratio to bare | against budgets off |');
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    const off = median(ratios.get('budgets off')!);
+    for (const t of targets) {
+      const rs = runs.get(t.name)!;
+      const ratio = ratios.get(t.name);
+      console.log(
+        `| ${t.name} | ${median(rs.map((r) => r.rps)).toFixed(0)} | ${median(rs.map((r) => r.p50)).toFixed(1)} | ${median(rs.map((r) => r.p99)).toFixed(1)} | ` +
+          (ratio ? `${median(ratio).toFixed(3)} | ${((median(ratio) / off - 1) * 100).toFixed(1)}% |` : '1 | |'),
+      );
+    }
+    console.log(`\nerrors: ${errors}`);
+  } finally {
+    await bare?.stop();
+    for (const s of servers) await s.stop();
+    await redis.stop();
   }
 }
 
