@@ -10,8 +10,8 @@ import { countChange, EVERYONE, TallyName } from '../../counts/tallies';
 import { MaxCodePoints, IsVisibleIdentifier } from '../../common/validation';
 import type { Scope } from '../../scope/scope';
 
-/** The most actions one filter may name. */
-export const MAX_FILTER_ACTIONS = 50;
+/** The most actions one filter may name: room for every kind of change (ChangeKind has 51), which a client may name at once. */
+export const MAX_FILTER_ACTIONS = 100;
 /** A correlation id, as the server stores it (the request id rule). */
 export const CORRELATION_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
