@@ -6,7 +6,7 @@ import { type AuditRecord, auditTrail, eventsAfter, postWith, requestId } from '
 import { createCustomer, createPartner, type TestPartner } from './support/factories';
 import { invite, standaloneCustomer } from './support/invitations';
 import { partner } from './support/partnerships';
-import { startTestServer, type TestServer } from './support/test-server';
+import { startTestServer, type TestServer, UNBUDGETED } from './support/test-server';
 
 /**
  * An attacker's pass over the change primitive and the audit surfaces: requests racing for the same
@@ -24,7 +24,7 @@ let customerId: string;
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 beforeAll(async () => {
-  t = await startTestServer({ MAX_QUERY_COMPLEXITY: '1000000', EXPIRY_SWEEP_INTERVAL: '1h' });
+  t = await startTestServer({ MAX_QUERY_COMPLEXITY: '1000000', ...UNBUDGETED, EXPIRY_SWEEP_INTERVAL: '1h' });
   operator = await t.tokens.operator();
   direct = await createPartner(t, 'DIRECT_RESELLER');
   rival = await createPartner(t, 'DIRECT_RESELLER');

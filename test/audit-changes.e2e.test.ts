@@ -9,7 +9,7 @@ import { type AuditRecord, auditTrail, type CorrelatedEvent, eventsAfter, postWi
 import { createCustomer, createPartner, customerInput, uniqueMpnId } from './support/factories';
 import { invite, standaloneCustomer } from './support/invitations';
 import { partner } from './support/partnerships';
-import { startTestServer, type TestServer } from './support/test-server';
+import { startTestServer, type TestServer, UNBUDGETED } from './support/test-server';
 import { createEndpoint, deliveries, startReceiver, until } from './support/webhooks';
 
 /**
@@ -74,7 +74,7 @@ beforeAll(async () => {
   // the test clock on (over the manual one): advanceTestClock is one of the mutations
   t = await startTestServer(
     // every operation selects everything: the cost limits are raised (test/limits.e2e.test.ts and test/budgets.e2e.test.ts test them)
-    { MAX_QUERY_COMPLEXITY: '1000000', PARTNER_RATE_LIMIT: '1000000000', USER_RATE_LIMIT: '1000000000', EXPIRY_SWEEP_INTERVAL: '1h', TEST_CLOCK: 'true' },
+    { MAX_QUERY_COMPLEXITY: '1000000', ...UNBUDGETED, EXPIRY_SWEEP_INTERVAL: '1h', TEST_CLOCK: 'true' },
     { clock },
   );
   operator = await t.tokens.operator();

@@ -20,7 +20,7 @@ import { OffersDocument, RequestPartnershipDocument } from './generated/graphql'
 import { createCustomer, createPartner, customerInput, type TestPartner, uniqueMpnId } from './support/factories';
 import { invite, standaloneCustomer } from './support/invitations';
 import { partner } from './support/partnerships';
-import { startTestServer, type TestServer } from './support/test-server';
+import { startTestServer, type TestServer, UNBUDGETED } from './support/test-server';
 import { createEndpoint, deliveries, startReceiver, until } from './support/webhooks';
 import { approveAdmin, requestAdmin } from './support/admin-relationships';
 
@@ -50,7 +50,7 @@ beforeAll(async () => {
   // the test clock on: advanceTestClock checks its input only where it may move the clock
   // the per-minute cost budgets raised: each case reads the state before and after, hundreds of reads
   // by one caller (test/budgets.e2e.test.ts tests the budgets)
-  t = await startTestServer({ TEST_CLOCK: 'true', PARTNER_RATE_LIMIT: '1000000000', USER_RATE_LIMIT: '1000000000' });
+  t = await startTestServer({ TEST_CLOCK: 'true', ...UNBUDGETED });
   const operator = await t.tokens.operator();
   const direct = await createPartner(t, 'DIRECT_RESELLER');
   const provider = await createPartner(t, 'INDIRECT_PROVIDER');

@@ -26,7 +26,7 @@ import type { GqlResponse } from './support/client';
 import { createCustomer, customerInput, uniqueMpnId } from './support/factories';
 import { accept, invite, standaloneCustomer } from './support/invitations';
 import { partner } from './support/partnerships';
-import { startTestServer, type TestServer } from './support/test-server';
+import { startTestServer, type TestServer, UNBUDGETED } from './support/test-server';
 import { createEndpoint, deliveries, startReceiver, until } from './support/webhooks';
 import { approveAdmin, requestAdmin } from './support/admin-relationships';
 
@@ -417,8 +417,7 @@ beforeAll(async () => {
     ANONYMOUS_MAX_COMPLEXITY: '1000000',
     ANONYMOUS_RATE_LIMIT: '100000',
     // the per-minute cost budgets too (test/budgets.e2e.test.ts tests them): one caller sends hundreds of these
-    PARTNER_RATE_LIMIT: '1000000000',
-    USER_RATE_LIMIT: '1000000000',
+    ...UNBUDGETED,
     TEST_CLOCK: 'true',
   });
   const introspection = await t.client().raw<IntrospectionQuery>({ query: getIntrospectionQuery() });

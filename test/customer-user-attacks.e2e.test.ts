@@ -21,7 +21,7 @@ import { firstAnswerOverSocket } from './support/client';
 import { createPartner, uniqueMpnId, type TestPartner } from './support/factories';
 import { gqlOn } from './support/subscriptions';
 import { approvedAdmin as approvedAdminOf, newCustomer as newCustomerOf, type TestCustomer } from './support/customer-users';
-import { startTestServer, type TestServer } from './support/test-server';
+import { startTestServer, type TestServer, UNBUDGETED } from './support/test-server';
 
 const USER = 'id userName displayName firstName lastName roles status deletedAt customerId licenses(first: 50) { totalCount edges { node { id } } }';
 const SUBSCRIPTION = 'id status quantity assignedLicenses';
@@ -192,7 +192,7 @@ function operations(userId: string, subscriptionIds: string[]): [string, string,
 }
 
 beforeAll(async () => {
-  t = await startTestServer({ TEST_CLOCK: 'true', MAX_QUERY_COMPLEXITY: '1000000' });
+  t = await startTestServer({ TEST_CLOCK: 'true', MAX_QUERY_COMPLEXITY: '1000000', ...UNBUDGETED });
   operator = await t.tokens.operator();
   seller = await createPartner(t, 'DIRECT_RESELLER');
   rival = await createPartner(t, 'DIRECT_RESELLER');

@@ -1,7 +1,7 @@
 import { CreateCustomerDocument, CustomerDocument, CustomersDocument, CustomersWithRelationsDocument, ViewerDocument } from './generated/graphql';
 import { createCustomer, createPartner, customerInput, type TestPartner } from './support/factories';
 import { partner } from './support/partnerships';
-import { startTestServer, type TestServer } from './support/test-server';
+import { startTestServer, type TestServer, UNBUDGETED } from './support/test-server';
 
 let t: TestServer;
 let contoso: TestPartner;
@@ -9,7 +9,7 @@ let fabrikam: TestPartner;
 
 beforeAll(async () => {
   // the SQL-count test selects every relation field of 50 customers, over the default cost budget
-  t = await startTestServer({ MAX_QUERY_COMPLEXITY: '1000000' });
+  t = await startTestServer({ MAX_QUERY_COMPLEXITY: '1000000', ...UNBUDGETED });
   contoso = await createPartner(t, 'DIRECT_RESELLER', 'PUBLIC', 'Contoso Resale Ltd');
   fabrikam = await createPartner(t, 'DIRECT_RESELLER', 'PUBLIC', 'Fabrikam Resale Ltd');
 });

@@ -16,7 +16,7 @@ import { firstAnswerOverSocket } from './support/client';
 import { gqlOn, type Money, SUB, type Sub } from './support/subscriptions';
 import { createCustomer, createPartner, type TestPartner } from './support/factories';
 import { partner } from './support/partnerships';
-import { spawnServer, startTestServer, TEST_JWT_SECRET, type TestServer } from './support/test-server';
+import { spawnServer, startTestServer, TEST_JWT_SECRET, type TestServer, UNBUDGETED } from './support/test-server';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MINUTE_MS = 60 * 1000;
@@ -178,7 +178,7 @@ async function fingerprint(id: string) {
 }
 
 beforeAll(async () => {
-  t = await startTestServer({ TEST_CLOCK: 'true', MAX_QUERY_COMPLEXITY: '1000000' });
+  t = await startTestServer({ TEST_CLOCK: 'true', MAX_QUERY_COMPLEXITY: '1000000', ...UNBUDGETED });
   operator = await t.tokens.operator();
   provider = await createPartner(t, 'INDIRECT_PROVIDER');
   reseller = await createPartner(t, 'INDIRECT_RESELLER');
@@ -486,7 +486,7 @@ describe('races', () => {
 
   it('the renewal sweep racing quantity increases and scheduled changes at the term end loses none of them', async () => {
     // a server of its own, so that the sweep's batch holds exactly these subscriptions
-    const r = await startTestServer({ TEST_CLOCK: 'true', MAX_QUERY_COMPLEXITY: '1000000' });
+    const r = await startTestServer({ TEST_CLOCK: 'true', MAX_QUERY_COMPLEXITY: '1000000', ...UNBUDGETED });
     const sweep = r.server.services.subscriptions.sweep as unknown as { renew: (...args: unknown[]) => Promise<unknown> };
     const renew = sweep.renew;
     try {
@@ -745,7 +745,7 @@ describe('the test clock', () => {
   /** A server of its own: these tests move its clock far, or to a given date. */
   let c: TestServer;
   beforeAll(async () => {
-    c = await startTestServer({ TEST_CLOCK: 'true', MAX_QUERY_COMPLEXITY: '1000000' });
+    c = await startTestServer({ TEST_CLOCK: 'true', MAX_QUERY_COMPLEXITY: '1000000', ...UNBUDGETED });
   });
   afterAll(async () => {
     await c?.stop();

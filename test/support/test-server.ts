@@ -12,6 +12,13 @@ import { parseMysqlUrl, queryCounter } from '../../src/common/database';
 import { type RunningServer, startServer } from '../../src/server';
 import { GqlClient, WsClient } from './client';
 
+/**
+ * The per-minute cost budgets raised out of reach (src/pipeline/budgets.ts), for a test file whose one
+ * caller sends hundreds of operations (a corpus, an attack, a state read around every case) and tests
+ * something else; test/budgets.e2e.test.ts tests the budgets.
+ */
+export const UNBUDGETED = { PARTNER_RATE_LIMIT: '1000000000', USER_RATE_LIMIT: '1000000000' } as const;
+
 export const TEST_JWT_SECRET = 'test-secret-for-e2e-tests-only-0123456789abcdef';
 
 export interface TestServer {
