@@ -1,4 +1,4 @@
-import { parse } from 'graphql';
+import { getIntrospectionQuery, parse } from 'graphql';
 import { ManualTokenClock } from '../src/common/clock';
 import { Role } from '../src/common/auth/roles';
 import { firstAnswerOverSocket } from './support/client';
@@ -149,6 +149,23 @@ describe('cost budgets', () => {
     const untouched = await post(t, other.token, RATE_LIMIT);
     expect(untouched.status).toBe(200);
     expect((untouched.body.data!.rateLimit as { remaining: number }).remaining).toBe(1199);
+  });
+
+  it('introspection is charged what it costs: varied documents cannot be sent without end, even answered from the cache', async () => {
+    const partner = await createPartner(t);
+    const full = getIntrospectionQuery();
+    // 4,939 points, more than the user's whole budget: it runs on a full budget and leaves it in debt
+    const first = await post(t, partner.token, full);
+    expect(first.status).toBe(200);
+    expect(first.body.extensions!.cost).toMatchObject({ remaining: 0, limit: 1200 });
+    expect(first.body.extensions!.cost!.requested).toBeGreaterThan(1200);
+    // another spelling of it (not the cached text), and the same one again: refused until the debt is paid back
+    const varied = await post(t, partner.token, `${full}\n# variant 2`);
+    expect(varied.status).toBe(429);
+    expect(Number(varied.headers.get('retry-after'))).toBeGreaterThan(60);
+    expect((await post(t, partner.token, full)).status).toBe(429);
+    clock.advance(Number(varied.headers.get('retry-after')) * 1000);
+    expect((await post(t, partner.token, `${full}\n# variant 3`)).status).toBe(200);
   });
 
   it('a document refused before it is priced costs one point and still carries the headers', async () => {
