@@ -5,6 +5,7 @@ import { firstAnswerOverSocket } from './support/client';
 import { createPartner, customerInput } from './support/factories';
 import { redisAvailable, startRedis } from './support/redis';
 import { startTestServer, type TestServer } from './support/test-server';
+import { parseRateLimit } from './support/rate-limit';
 
 /**
  * Cost budgets per tenant and per user (src/pipeline/budgets.ts): every answer says where they stand
@@ -34,19 +35,6 @@ async function post(t: TestServer, token: string | undefined, query: string, var
     body: JSON.stringify({ query, variables }),
   });
   return { status: res.status, headers: res.headers, body: (await res.json()) as Answer['body'] };
-}
-
-/** `"partner";r=10;t=5, "user";r=3;t=1` → { partner: { r: 10, t: 5 }, user: … } */
-function parseRateLimit(header: string | null): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const item of (header ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    const [name, ...params] = item.split(';');
-    out[JSON.parse(name) as string] = Object.fromEntries(params.map((p) => p.split('=')).map(([k, v]) => [k, Number(v)]));
-  }
-  return out;
 }
 
 describe('cost budgets', () => {

@@ -8,6 +8,7 @@ import { ManualTokenClock } from '../src/common/clock';
 import { CreateCustomerDocument } from './generated/graphql';
 import { createPartner, customerInput, type TestPartner } from './support/factories';
 import { startTestServer, TEST_JWT_SECRET, type TestServer } from './support/test-server';
+import { parseRateLimit } from './support/rate-limit';
 
 /**
  * Attacks on the integrator contract (issue 25): the cost budgets (src/pipeline/budgets.ts, wired in
@@ -61,19 +62,6 @@ function postRaw(t: TestServer, token: string | undefined, raw: string, headers:
 
 const post = (t: TestServer, token: string | undefined, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) =>
   postRaw(t, token, JSON.stringify({ query, variables }), headers);
-
-/** `"partner";r=10;t=5, "user";r=3;t=1` → { partner: { r: 10, t: 5 }, user: … } */
-function parseRateLimit(header: string | null): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const item of (header ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    const [name, ...params] = item.split(';');
-    out[JSON.parse(name) as string] = Object.fromEntries(params.map((p) => p.split('=')).map(([k, v]) => [k, Number(v)]));
-  }
-  return out;
-}
 
 /** The caller's buckets as the headers of a `rateLimit` query tell them (the query itself takes 1 point). */
 async function buckets(t: TestServer, token: string) {

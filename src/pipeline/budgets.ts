@@ -112,15 +112,13 @@ export class TenantBudgets {
 
   /** The buckets a caller is charged to; none for the operator, a caller without a token, or budgets set to 0. */
   bucketsOf(principal: Principal | undefined): Bucket[] {
-    if (!principal || principal.kind === 'operator') return [];
-    const tenant = principal.kind === 'partner' ? principal.partnerId : principal.customerId;
-    if (!tenant) return [];
-    const policy = principal.kind === 'partner' ? 'partner' : 'customer';
+    const tenant = tenantOf(principal);
+    if (!principal || !tenant) return [];
     const buckets: Bucket[] = [];
-    if (this.config.partnerRateLimit > 0) buckets.push({ key: `pc:budget:${policy}:${tenant}`, policy, limit: this.config.partnerRateLimit });
+    if (this.config.partnerRateLimit > 0) buckets.push({ key: `pc:budget:${tenant.key}`, policy: tenant.policy, limit: this.config.partnerRateLimit });
     // a user is counted within its tenant: the same subject at another tenant is another caller
     if (this.config.userRateLimit > 0) {
-      buckets.push({ key: `pc:budget:user:${policy}:${tenant}:${principal.userId}`, policy: 'user', limit: this.config.userRateLimit });
+      buckets.push({ key: `pc:budget:user:${tenant.key}:${principal.userId}`, policy: 'user', limit: this.config.userRateLimit });
     }
     return buckets;
   }
@@ -210,14 +208,23 @@ function describe(buckets: Bucket[], points: number[], fits: boolean, cost: numb
   return { allowed: fits, requested: cost, buckets: states, binding, retryAfterMs, at: now, windowMs: BUDGET_WINDOW_MS };
 }
 
-/** `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers): each budget's quota and window, in cost points. */
-export function rateLimitPolicyHeader(charge: BudgetCharge): string {
-  return charge.buckets.map((b) => `"${b.policy}";q=${b.limit};w=${charge.windowMs / 1000}`).join(', ');
+/**
+ * The answer's headers of draft-ietf-httpapi-ratelimit-headers: `RateLimit-Policy` (each budget's quota
+ * and window, in cost points) and `RateLimit` (its remaining points and the seconds until it is full again).
+ */
+export function rateLimitHeaders(charge: BudgetCharge): [string, string][] {
+  return [
+    ['ratelimit-policy', charge.buckets.map((b) => `"${b.policy}";q=${b.limit};w=${charge.windowMs / 1000}`).join(', ')],
+    ['ratelimit', charge.buckets.map((b) => `"${b.policy}";r=${b.remaining};t=${Math.ceil(b.msToFull / 1000)}`).join(', ')],
+  ];
 }
 
-/** `RateLimit`: each budget's remaining points and the seconds until it is full again. */
-export function rateLimitHeader(charge: BudgetCharge): string {
-  return charge.buckets.map((b) => `"${b.policy}";r=${b.remaining};t=${Math.ceil(b.msToFull / 1000)}`).join(', ');
+/** The tenant a caller's operations count against (`key`: `partner:<id>` or `customer:<id>`); none for the operator or without a token. */
+export function tenantOf(principal: Principal | undefined): { policy: 'partner' | 'customer'; id: string; key: string } | undefined {
+  const id = principal?.kind === 'partner' ? principal.partnerId : principal?.kind === 'customer' ? principal.customerId : undefined;
+  if (!principal || !id) return undefined;
+  const policy = principal.kind === 'partner' ? 'partner' : 'customer';
+  return { policy, id, key: `${policy}:${id}` };
 }
 
 /** The answer's `extensions.cost` (as Shopify's): what this operation took and where the binding budget stands. */
@@ -244,8 +251,7 @@ export class TenantInFlight {
 
   /** Waits for a turn of the caller's tenant; returns what ends it (a second call does nothing). */
   async enter(principal: Principal | undefined): Promise<() => void> {
-    const key =
-      principal?.kind === 'partner' ? `partner:${principal.partnerId}` : principal?.kind === 'customer' ? `customer:${principal.customerId}` : undefined;
+    const key = tenantOf(principal)?.key;
     if (!key || this.limit === 0) return () => {};
     let tenant = this.tenants.get(key);
     if (!tenant) this.tenants.set(key, (tenant = { running: 0, waiting: [] }));

@@ -33,7 +33,7 @@ import { OperationGate } from './gate';
 import { requestIdOf } from './http';
 import { limitRules, type OperationLimits, parseOptions, VALIDATION_FAILED } from './limits';
 import type { AnonymousLimiter } from './rate-limit';
-import { costExtension, rateLimitHeader, rateLimitPolicyHeader, TenantInFlight, type TenantBudgets } from './budgets';
+import { costExtension, rateLimitHeaders, TenantInFlight, type TenantBudgets } from './budgets';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_SUBSCRIPTION_ID_LENGTH, shut, shutIfSlow, shutSlow, SocketClose, SocketCounter, socketOwner, TenantSubscriptions } from './sockets';
 import type { BudgetCharge } from '../common/budget';
@@ -204,10 +204,7 @@ export class OperationPipeline {
       seconds,
       `${whose} budget of ${refusing.limit} cost points per minute holds ${refusing.remaining}; this operation costs ${cost}. Retry in ${seconds} s`,
       { policy: refusing.policy, cost: costExtension({ ...charge, binding: refusing }) },
-      [
-        ['ratelimit-policy', rateLimitPolicyHeader(charge)],
-        ['ratelimit', rateLimitHeader(charge)],
-      ],
+      rateLimitHeaders(charge),
     );
   }
 
@@ -217,9 +214,7 @@ export class OperationPipeline {
    */
   async budgetHeaders(principal: Principal, res: Response): Promise<void> {
     const charge = await this.budgets.charge(principal, 1);
-    if (!charge) return;
-    res.setHeader('ratelimit-policy', rateLimitPolicyHeader(charge));
-    res.setHeader('ratelimit', rateLimitHeader(charge));
+    for (const [name, value] of charge ? rateLimitHeaders(charge) : []) res.setHeader(name, value);
   }
 
   /**
@@ -228,9 +223,7 @@ export class OperationPipeline {
    */
   async chargeRequest(principal: Principal, cost: number, res: Response): Promise<void> {
     const charge = await this.chargeBudgets(principal, cost);
-    if (!charge) return;
-    res.setHeader('ratelimit-policy', rateLimitPolicyHeader(charge));
-    res.setHeader('ratelimit', rateLimitHeader(charge));
+    for (const [name, value] of charge ? rateLimitHeaders(charge) : []) res.setHeader(name, value);
   }
 
   /**
@@ -327,8 +320,7 @@ export class OperationPipeline {
               if (!contextValue.refused && !contextValue.budget && principal) contextValue.budget = await budgets.charge(principal, 1);
               const budget = contextValue.budget;
               if (budget) {
-                response.http.headers.set('ratelimit-policy', rateLimitPolicyHeader(budget));
-                response.http.headers.set('ratelimit', rateLimitHeader(budget));
+                for (const [name, value] of rateLimitHeaders(budget)) response.http.headers.set(name, value);
                 if (budget.binding.policy !== 'address' && response.body.kind === 'single') {
                   const result = response.body.singleResult;
                   result.extensions = { ...result.extensions, cost: costExtension(budget) };

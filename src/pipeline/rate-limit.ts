@@ -4,7 +4,7 @@ import type { BudgetCharge } from '../common/budget';
 import type { AppConfig } from '../common/config';
 import { RateLimitedError } from '../common/errors';
 import { logger } from '../common/logger';
-import { rateLimitHeader, rateLimitPolicyHeader } from './budgets';
+import { rateLimitHeaders } from './budgets';
 
 export interface AnonymousLimiter {
   /**
@@ -51,10 +51,7 @@ export function createAnonymousLimiter(config: Pick<AppConfig, 'redisUrl' | 'ano
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         const refused = state(rejection, false);
-        throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)), undefined, {}, [
-          ['ratelimit-policy', rateLimitPolicyHeader(refused)],
-          ['ratelimit', rateLimitHeader(refused)],
-        ]);
+        throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)), undefined, {}, rateLimitHeaders(refused));
       }
     },
     async close() {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../common/auth/principal';
+import { tenantOf } from './budgets';
 import type { AppConfig } from '../common/config';
 import { logger } from '../common/logger';
 
@@ -144,15 +145,9 @@ export class TenantSubscriptions {
 
   constructor(private readonly limit: number) {}
 
-  static tenantOf(principal: Principal): string | undefined {
-    if (principal.kind === 'partner') return `partner:${principal.partnerId}`;
-    if (principal.kind === 'customer') return `customer:${principal.customerId}`;
-    return undefined;
-  }
-
   /** A place for one more subscription of the caller's tenant, or undefined when it has `limit` already. */
   take(principal: Principal): (() => void) | undefined {
-    const tenant = TenantSubscriptions.tenantOf(principal);
+    const tenant = tenantOf(principal)?.key;
     if (!tenant) return () => {};
     const count = this.live.get(tenant) ?? 0;
     if (count >= this.limit) return undefined;
