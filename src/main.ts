@@ -1,8 +1,10 @@
 import './common/runtime-mode'; // first: sets the libraries' mode before they load
+import './observability/tracing-bootstrap'; // second: traces' instrumentations before http, express, graphql, mysql2 load (when on)
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './common/config';
 import { logger } from './common/logger';
 import { printDemoTokens } from './demo/seed';
+import { stopTracing } from './observability/tracing';
 import { startServer } from './server';
 
 async function main() {
@@ -43,6 +45,8 @@ async function main() {
     timer.unref();
     try {
       await server.stop();
+      // the spans still buffered are exported before the process ends
+      await stopTracing().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'traces not flushed'));
       logger.info('stopped cleanly');
       process.exit(0);
     } catch (err) {

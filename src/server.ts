@@ -36,6 +36,7 @@ import { linkPages } from './web/link-pages';
 import { auditExport } from './modules/activity/activity.export';
 import { TestClock } from './modules/clock/test-clock';
 import { idempotentMutations, keepRawBody } from './idempotency/idempotency';
+import { activeTracing } from './observability/tracing';
 
 export const GRAPHQL_PATH = '/graphql';
 /** how long a socket closed by a shutdown (1001) has to answer before it is dropped */
@@ -65,6 +66,9 @@ export interface RunningServer {
 export async function startServer(config: AppConfig, opts: { dataSource?: DataSource; clock?: Clock; tokenClock?: TokenClock } = {}): Promise<RunningServer> {
   const ds = opts.dataSource ?? appDataSource(config);
   if (!ds.isInitialized) await ds.initialize();
+  // traces on (OTEL_EXPORTER_OTLP_ENDPOINT): SQLite's statements get spans; resolvers below (src/observability/tracing.ts)
+  const tracing = activeTracing();
+  tracing?.traceSqlite(ds);
   await prepareSchema(ds);
   await ensureCatalog(ds);
   await ensureTallies(ds);
@@ -90,6 +94,8 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   expirySweep.unref();
 
   const schema = await buildAppSchema(pubsub.pubSub);
+  // before any operation is compiled: graphql-jit reads the resolvers then
+  tracing?.traceResolvers(schema, config.traceResolverDepth);
   const verifier = new TokenVerifier(config, deps.tokenClock);
 
   const anonymous = createAnonymousLimiter(config);
@@ -148,6 +154,8 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
     formatError: apolloSide.formatError,
     // stop() below drains HTTP and the sockets itself, before Apollo stops
     plugins: [
+      // each operation's span (traces on)
+      ...(tracing ? [tracing.apolloPlugin()] : []),
       // no HTTP caching of GraphQL answers here: without this, Apollo wraps every field resolver to
       // collect cache hints (about a fifth of the CPU of a page of customers)
       ApolloServerPluginCacheControlDisabled(),

@@ -92,6 +92,9 @@ export interface AppConfig {
   idempotencyTtlMs: number;
   /** AUDIT_RETENTION: audit records older than this are deleted by the sweep; undefined keeps them forever */
   auditRetentionMs?: number;
+  // Traces (src/observability/tracing.ts; on with the standard OTEL_EXPORTER_OTLP_ENDPOINT, read there)
+  /** TRACE_RESOLVER_DEPTH: resolvers traced down to this many fields deep (0: none); only fields with their own resolver */
+  traceResolverDepth: number;
 }
 
 /** Development-only key for webhook secrets at rest. Clearly marked, and refused when NODE_ENV=production. */
@@ -278,6 +281,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhookSecretKey,
     auditRetentionMs: retention(env, 'AUDIT_RETENTION'),
     idempotencyTtlMs: duration(env, 'IDEMPOTENCY_TTL', '24h'),
+    // Traces (src/observability/tracing.ts)
+    traceResolverDepth: integer(env, 'TRACE_RESOLVER_DEPTH', 2, 0, 20),
   };
 }
 

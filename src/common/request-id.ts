@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { UserInputError } from './errors';
 import { newId } from './ids';
+import { activeTracing } from '../observability/tracing';
 
 /**
  * Request ids (correlation ids). Every HTTP request and every WebSocket operation has one: the
@@ -48,10 +49,11 @@ export function withRequestId<T>(requestId: string, fn: () => T): T {
 
 /**
  * Runs `fn` outside any request: for background work a request only starts (a worker it wakes), which
- * goes on for later requests too and must not log under this one's id.
+ * goes on for later requests too and must not log under this one's id, nor make spans in its trace.
  */
 export function outsideRequest<T>(fn: () => T): T {
-  return running.exit(fn);
+  const tracing = activeTracing();
+  return running.exit(tracing ? () => tracing.outsideTrace(fn) : fn);
 }
 
 /** The id of the request being run, if any. */

@@ -1,4 +1,5 @@
 import { type DataSource, QueryFailedError } from 'typeorm';
+import { activeTracing } from '../observability/tracing';
 
 /** The part of better-sqlite3's API the direct reads use. */
 export interface SqliteStatement {
@@ -22,14 +23,19 @@ export function sqliteDatabase(ds: DataSource): SqliteDatabase | undefined {
 
 /**
  * Runs a prepared SELECT on better-sqlite3 as TypeORM's query runner would, minus its awaits: booleans
- * bound as 0/1, the statement logged (the SQL counter), a failure wrapped in QueryFailedError.
+ * bound as 0/1, the statement logged (the SQL counter) and traced, a failure wrapped in QueryFailedError.
  */
 export function allRows(ds: DataSource, statement: SqliteStatement, sql: string, parameters: unknown[]): unknown[] {
   const bound = parameters.map((p) => (typeof p === 'boolean' ? +p : p));
   ds.logger.logQuery(sql, bound);
+  // traces on: a span for the statement, as TypeORM's statements get (src/observability/otel.ts)
+  const done = activeTracing()?.sqliteStatement(sql);
   try {
-    return statement.all(...bound);
+    const rows = statement.all(...bound);
+    done?.();
+    return rows;
   } catch (err) {
+    done?.(err);
     throw new QueryFailedError(sql, bound, err as Error);
   }
 }

@@ -71,6 +71,13 @@ export class EventRecord {
   /** the request id of the API call that caused the event (or the sweep run's id) */
   @Column({ type: 'varchar', length: 64, nullable: true })
   correlationId: string | null;
+
+  /**
+   * The W3C `traceparent` of the span that recorded the event, when traces are on (null otherwise): its
+   * webhook deliveries are sent in that trace (src/observability/tracing.ts). ASCII on MySQL.
+   */
+  @Column({ type: 'varchar', length: 55, nullable: true })
+  traceparent: string | null;
 }
 
 /** One row per (audience key, event): a caller's stream is a range scan of its key, in position order. */

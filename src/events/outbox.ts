@@ -6,6 +6,7 @@ import { audienceKeys, changeDefinition, partnerKey, type EventSubject } from '.
 import type { ChangeKind as EventType } from '../changes/kinds';
 import { EventAudience, EventRecord, EventSequence } from './event.entity';
 import { countChange, EVERYONE, TallyName } from '../counts/tallies';
+import { activeTracing } from '../observability/tracing';
 
 const SEQUENCE = 'events';
 
@@ -110,6 +111,8 @@ export class EventOutbox {
       .execute();
     const { position: last } = await em.findOneByOrFail(EventSequence, { name: SEQUENCE });
     const first = last - drafts.length + 1;
+    // traces on: the trace the events were recorded in, which their webhook deliveries continue
+    const traceparent = activeTracing()?.traceparent() ?? null;
     const events: StoredEvent[] = drafts.map((d, i) => {
       const data = d.data ?? {};
       return {
@@ -149,6 +152,7 @@ export class EventOutbox {
         data: JSON.stringify(e.data),
         audience: e.audience.join(','),
         correlationId,
+        traceparent,
         publishedAt: null,
       })),
     );

@@ -3,6 +3,7 @@ import { type DocumentNode, execute, type ExecutionResult, getOperationAST, Grap
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { idVariablesOf } from '../common/ids';
 import { logger } from '../common/logger';
+import { activeTracing } from '../observability/tracing';
 import { IntrospectionCache, isIntrospectionOnly } from './introspection';
 
 /** A compiled operation, and what puts its `ID` variables in the form the ID scalar makes (see idVariablesOf). */
@@ -78,26 +79,33 @@ export class OperationCompiler {
     });
   }
 
+  /** An operation's answer: from the introspection cache when it only introspects, else `run`. */
+  private answer(requestContext: Parameters<GatewayExecutor>[0]): Promise<ExecutionResult> {
+    const run = () =>
+      this.run({
+        document: requestContext.document,
+        operationName: requestContext.operationName,
+        variables: requestContext.request.variables,
+        contextValue: requestContext.context,
+      });
+    const { document, operation, source } = requestContext;
+    return isIntrospectionOnly(document, operation)
+      ? this.introspection.answer(source, requestContext.operationName, requestContext.request.variables, run)
+      : run();
+  }
+
   /**
    * Apollo Server runs operations through a "gateway" executor when one is given: this one serves the
    * server's own schema and runs every operation with `run`; an operation that only introspects is
    * answered from the introspection cache when the same text came before (src/pipeline/introspection.ts).
    */
   asGateway(): GatewayInterface {
-    const executor: GatewayExecutor = (requestContext) => {
-      const run = () =>
-        this.run({
-          document: requestContext.document,
-          operationName: requestContext.operationName,
-          variables: requestContext.request.variables,
-          contextValue: requestContext.context,
-        });
-      const { document, operation, source } = requestContext;
-      const answer = isIntrospectionOnly(document, operation)
-        ? this.introspection.answer(source, requestContext.operationName, requestContext.request.variables, run)
-        : run();
-      return answer as ReturnType<GatewayExecutor>;
-    };
+    const tracing = activeTracing();
+    const executor: GatewayExecutor = (requestContext) =>
+      // traces on: inside the operation's span, so that resolver and SQL spans are its children
+      (tracing
+        ? tracing.withinOperation(requestContext.context, () => this.answer(requestContext))
+        : this.answer(requestContext)) as ReturnType<GatewayExecutor>;
     const { schema } = this;
     return {
       load() {

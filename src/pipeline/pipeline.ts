@@ -37,6 +37,7 @@ import { costExtension, rateLimitHeaders, TenantInFlight, type TenantBudgets } f
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_SUBSCRIPTION_ID_LENGTH, shut, shutIfSlow, shutSlow, SocketClose, SocketCounter, socketOwner, TenantSubscriptions } from './sockets';
 import type { BudgetCharge } from '../common/budget';
+import { activeTracing } from '../observability/tracing';
 
 export type SocketExtra = {
   principal?: Principal;
@@ -375,6 +376,7 @@ export class OperationPipeline {
     const shared = new SharedSubscriptions();
     // each subscribe's request id, by its message's payload (the one object all its hooks get)
     const operationIds = new WeakMap<object, string>();
+    const tracing = activeTracing();
     return {
       schema,
       // one execution per event and audience, not per subscriber (src/pipeline/fanout.ts)
@@ -463,8 +465,14 @@ export class OperationPipeline {
         }
         operationIds.set(payload, requestId);
         pending.add(id);
-        // what the steps log carries the id
-        return withRequestId(requestId, () => this.subscribeArgs(ctx, id, payload, requestId, tenants)).finally(() => pending.delete(id));
+        // what the steps log carries the id; traces on, they run in the subscribe's span
+        return withRequestId(requestId, () =>
+          tracing
+            ? tracing.traceSubscribe({ operationName: payload.operationName, requestId, principal: ctx.extra.principal }, () =>
+                this.subscribeArgs(ctx, id, payload, requestId, tenants),
+              )
+            : this.subscribeArgs(ctx, id, payload, requestId, tenants),
+        ).finally(() => pending.delete(id));
       },
       // A socket that went away while a push was being written fails that write: graphql-ws reports it
       // here, but nothing can be sent any more and nothing is logged (a client that vanishes is no

@@ -7,6 +7,7 @@ import { ConflictError, UserInputError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { logger } from '../../common/logger';
 import { outsideRequest } from '../../common/request-id';
+import { activeTracing } from '../../observability/tracing';
 import { type ConnectionArgs, paginate } from '../../common/pagination';
 import type { Scope } from '../../scope/scope';
 import { partnerKey } from '../../events/catalog';
@@ -273,7 +274,22 @@ export class WebhookService {
     }
     const event = toStoredEvent(row);
     const body = JSON.stringify(eventPayload(event, endpoint.partnerId));
-    const result = await sendWebhook(this.policy, endpoint.url, this.box.open(endpoint.secretCiphertext), event.id, body, this.deps.config.webhookTimeoutMs);
+    const send = () => sendWebhook(this.policy, endpoint.url, this.box.open(endpoint.secretCiphertext), event.id, body, this.deps.config.webhookTimeoutMs);
+    // traces on: sent in a span of the event's originating trace, so the POST carries its traceparent
+    const tracing = activeTracing();
+    const result = await (tracing
+      ? tracing.webhookDelivery(
+          row.traceparent,
+          {
+            'webhook.event.id': event.id,
+            'webhook.event.type': event.type,
+            'webhook.endpoint.id': endpoint.id,
+            'webhook.attempt': delivery.attempt,
+            'partner.id': endpoint.partnerId,
+          },
+          send,
+        )
+      : send());
     await this.record(delivery, endpoint, event, result);
   }
 

@@ -1,0 +1,367 @@
+/**
+ * OpenTelemetry's side of src/observability/tracing.ts: loaded only when traces are on, before http,
+ * express, graphql and mysql2 are (src/observability/tracing-bootstrap.ts). It must not load any of
+ * them itself at the top (they would escape their instrumentation): `graphql` is required inside
+ * `traceResolvers`, which runs once the server is being built; the rest are types only.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  type Attributes,
+  type Context,
+  context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  type Link,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+} from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { AlwaysOnSampler, ParentBasedSampler, type Sampler, type SamplingResult, SamplingDecision } from '@opentelemetry/sdk-trace';
+import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLFieldResolver, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { Path } from 'graphql/jsutils/Path';
+import type { DataSource, EntitySubscriberInterface } from 'typeorm';
+import type { Principal } from '../common/auth/principal';
+import type { RequestContext } from '../context';
+import type { Tracing } from './tracing';
+
+export const SERVICE_NAME = 'partner-center-graphql';
+/** requests that are not worth a trace: the probes and the scrape */
+const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** Attribute names (OpenTelemetry's semantic conventions where there is one). */
+export const ATTR = {
+  OPERATION_NAME: 'graphql.operation.name',
+  OPERATION_TYPE: 'graphql.operation.type',
+  /** the first error's `extensions.code` */
+  ERROR_TYPE: 'error.type',
+  REQUEST_ID: 'request.id',
+  PARTNER_ID: 'partner.id',
+  CUSTOMER_ID: 'customer.id',
+  DB_SYSTEM: 'db.system.name',
+  DB_QUERY: 'db.query.text',
+} as const;
+
+/**
+ * Traces start at a request: a span without a parent is kept when it is one (an incoming HTTP request
+ * or a WebSocket subscribe, SERVER) or a webhook delivery (PRODUCER); the rest (the outbox's and the
+ * webhook worker's polling SQL, a subscription's execution for an event) is not recorded. Below a
+ * kept span everything is (parent-based). Used unless OTEL_TRACES_SAMPLER names another sampler.
+ */
+class RequestRootedSampler implements Sampler {
+  private readonly below = new ParentBasedSampler({ root: new AlwaysOnSampler() });
+
+  shouldSample(ctx: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+    if (!trace.getSpanContext(ctx) && kind !== SpanKind.SERVER && kind !== SpanKind.PRODUCER) return { decision: SamplingDecision.NOT_RECORD };
+    return this.below.shouldSample(ctx, traceId, name, kind, attributes, links);
+  }
+
+  toString(): string {
+    return 'RequestRootedSampler{root: SERVER or PRODUCER, else ParentBased{AlwaysOn}}';
+  }
+}
+
+/** One traced operation: its span's context, and those of its traced fields by path (the parents of the fields below). */
+interface TracedOperation {
+  context: Context;
+  fields: Map<string, Context>;
+}
+
+function callerAttributes(principal: Principal | undefined, requestId: string | undefined): Attributes {
+  const attributes: Attributes = {};
+  if (requestId) attributes[ATTR.REQUEST_ID] = requestId;
+  if (principal?.partnerId) attributes[ATTR.PARTNER_ID] = principal.partnerId;
+  if (principal?.customerId) attributes[ATTR.CUSTOMER_ID] = principal.customerId;
+  return attributes;
+}
+
+/** The span name of a GraphQL operation (semantic conventions): `query CustomersPage`, `mutation`, else `GraphQL Operation`. */
+function operationSpanName(type: string | undefined, name: string | undefined): string {
+  if (!type) return 'GraphQL Operation';
+  return name ? `${type} ${name}` : type;
+}
+
+function describeOperation(span: Span, operation: OperationDefinitionNode | undefined): void {
+  if (!operation) return;
+  const name = operation.name?.value;
+  span.updateName(operationSpanName(operation.operation, name));
+  span.setAttribute(ATTR.OPERATION_TYPE, operation.operation);
+  if (name) span.setAttribute(ATTR.OPERATION_NAME, name);
+}
+
+/** The operation a document runs (graphql's getOperationAST, without loading graphql here). */
+function operationOf(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode | undefined {
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === ('OperationDefinition' as OperationDefinitionNode['kind']));
+  return operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+}
+
+/** The errors of an answer on its span: the first one's code (`error.type`), and the status ERROR. */
+function answerErrors(span: Span, errors: readonly { message: string; extensions?: Record<string, unknown> }[] | undefined): void {
+  if (!errors?.length) return;
+  const code = errors[0].extensions?.code;
+  const type = typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
+  span.setAttribute(ATTR.ERROR_TYPE, type);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: type });
+}
+
+function failed(span: Span, err: unknown): void {
+  const code = (err as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+  if (typeof code === 'string') span.setAttribute(ATTR.ERROR_TYPE, code);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: typeof code === 'string' ? code : err instanceof Error ? err.message : String(err) });
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/** The fields in a path (list indices not counted), stopping once past `max`. */
+function fieldDepth(path: Path, max: number): number {
+  let depth = 0;
+  for (let p: Path | undefined = path; p; p = p.prev) if (typeof p.key === 'string' && ++depth > max) break;
+  return depth;
+}
+
+/** A SQL span's name: the statement's first word (SELECT, INSERT…), as the mysql2 instrumentation names its own. */
+function statementVerb(sql: string): string {
+  const verb = /^\s*(\w+)/.exec(sql)?.[1];
+  return verb ? verb.toUpperCase() : 'SQL';
+}
+
+class OtelTracing implements Tracing {
+  private readonly tracer: Tracer;
+  private readonly w3c = new W3CTraceContextPropagator();
+  /** the traced HTTP operations, by their context value */
+  private readonly operations = new WeakMap<object, TracedOperation>();
+
+  constructor(private readonly sdk: NodeSDK) {
+    this.tracer = trace.getTracer(SERVICE_NAME);
+  }
+
+  apolloPlugin(): ApolloServerPlugin<RequestContext> {
+    const { tracer, operations } = this;
+    return {
+      requestDidStart({ contextValue }) {
+        const span = tracer.startSpan(operationSpanName(undefined, undefined), {
+          attributes: callerAttributes(contextValue.scope.principal, contextValue.scope.requestId),
+        });
+        operations.set(contextValue, { context: trace.setSpan(context.active(), span), fields: new Map() });
+        return Promise.resolve({
+          didResolveOperation({ operation }) {
+            describeOperation(span, operation);
+            return Promise.resolve();
+          },
+          willSendResponse({ response }) {
+            answerErrors(span, response.body.kind === 'single' ? response.body.singleResult.errors : undefined);
+            span.end();
+            operations.delete(contextValue);
+            return Promise.resolve();
+          },
+        });
+      },
+    };
+  }
+
+  withinOperation<T>(contextValue: object, run: () => T): T {
+    const operation = this.operations.get(contextValue);
+    return operation ? context.with(operation.context, run) : run();
+  }
+
+  async traceSubscribe(
+    operation: { operationName?: string | null; requestId: string; principal?: Principal },
+    run: () => Promise<ExecutionArgs | readonly GraphQLError[]>,
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const attributes = callerAttributes(operation.principal, operation.requestId);
+    if (operation.operationName) attributes[ATTR.OPERATION_NAME] = operation.operationName;
+    const span = this.tracer.startSpan(operationSpanName(undefined, undefined), { kind: SpanKind.SERVER, attributes });
+    try {
+      const result = await context.with(trace.setSpan(context.active(), span), run);
+      if ('schema' in result) describeOperation(span, operationOf(result.document, result.operationName));
+      else answerErrors(span, result);
+      return result;
+    } catch (err) {
+      failed(span, err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  traceResolvers(schema: GraphQLSchema, maxDepth: number): void {
+    if (maxDepth <= 0) return;
+    // loaded by now (the server is building its schema), and instrumented
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { isObjectType } = require('graphql') as typeof import('graphql');
+    const subscription = schema.getSubscriptionType();
+    for (const type of Object.values(schema.getTypeMap())) {
+      // a subscription's fields run per event, long after its subscribe: not part of an operation's span
+      if (!isObjectType(type) || type.name.startsWith('__') || type === subscription) continue;
+      for (const field of Object.values(type.getFields())) {
+        // a field without its own resolver reads a property: not worth a span
+        if (field.resolve) field.resolve = this.tracedResolver(field.resolve, maxDepth);
+      }
+    }
+  }
+
+  private tracedResolver(resolve: GraphQLFieldResolver<unknown, unknown>, maxDepth: number): GraphQLFieldResolver<unknown, unknown> {
+    const { tracer, operations } = this;
+    return (source, args, contextValue, info) => {
+      const operation = typeof contextValue === 'object' && contextValue !== null ? operations.get(contextValue) : undefined;
+      if (!operation) return resolve(source, args, contextValue, info);
+      const depth = fieldDepth(info.path, maxDepth);
+      if (depth > maxDepth) return resolve(source, args, contextValue, info);
+      const keys: (string | number)[] = [];
+      for (let p: Path | undefined = info.path; p; p = p.prev) keys.unshift(p.key);
+      // the nearest traced field above, else the operation
+      let parent = operation.context;
+      for (let i = keys.length - 1; i > 0; i--) {
+        const above = operation.fields.get(keys.slice(0, i).join('.'));
+        if (above) {
+          parent = above;
+          break;
+        }
+      }
+      const path = keys.join('.');
+      const span = tracer.startSpan(
+        `graphql.resolve ${path}`,
+        {
+          attributes: {
+            'graphql.field.name': info.fieldName,
+            'graphql.field.path': path,
+            'graphql.field.type': String(info.returnType),
+            'graphql.parent.name': info.parentType.name,
+          },
+        },
+        parent,
+      );
+      const within = trace.setSpan(parent, span);
+      if (depth < maxDepth) operation.fields.set(path, within);
+      let result: unknown;
+      try {
+        result = context.with(within, () => resolve(source, args, contextValue, info));
+      } catch (err) {
+        failed(span, err);
+        span.end();
+        throw err;
+      }
+      if (!isPromiseLike(result)) {
+        span.end();
+        return result;
+      }
+      return Promise.resolve(result).then(
+        (value) => {
+          span.end();
+          return value;
+        },
+        (err: unknown) => {
+          failed(span, err);
+          span.end();
+          throw err;
+        },
+      );
+    };
+  }
+
+  traceSqlite(ds: DataSource): void {
+    if (ds.options.type !== 'better-sqlite3') return;
+    // TypeORM hands the same parameters array to a statement's beforeQuery and afterQuery: it pairs them
+    const open = new WeakMap<object, Span>();
+    const subscriber: EntitySubscriberInterface = {
+      beforeQuery: (event) => {
+        if (event.parameters && trace.getSpan(context.active())) open.set(event.parameters, this.sqliteSpan(event.query));
+      },
+      afterQuery: (event) => {
+        const span = event.parameters && open.get(event.parameters);
+        if (!span) return;
+        open.delete(event.parameters!);
+        if (!event.success) failed(span, event.error);
+        span.end();
+      },
+    };
+    ds.subscribers.push(subscriber);
+  }
+
+  sqliteStatement(sql: string): (error?: unknown) => void {
+    if (!trace.getSpan(context.active())) return () => {};
+    const span = this.sqliteSpan(sql);
+    return (error) => {
+      if (error) failed(span, error);
+      span.end();
+    };
+  }
+
+  /** The statement as sent, with its placeholders: parameter values never reach a span. */
+  private sqliteSpan(sql: string): Span {
+    return this.tracer.startSpan(statementVerb(sql), { kind: SpanKind.CLIENT, attributes: { [ATTR.DB_SYSTEM]: 'sqlite', [ATTR.DB_QUERY]: sql } });
+  }
+
+  traceparent(): string | null {
+    const carrier: Record<string, string> = {};
+    this.w3c.inject(context.active(), carrier, defaultTextMapSetter);
+    return carrier.traceparent ?? null;
+  }
+
+  async webhookDelivery<T>(traceparent: string | null, attributes: Record<string, string | number>, run: () => Promise<T>): Promise<T> {
+    const parent = traceparent ? this.w3c.extract(ROOT_CONTEXT, { traceparent }, defaultTextMapGetter) : ROOT_CONTEXT;
+    const span = this.tracer.startSpan('webhook delivery', { kind: SpanKind.PRODUCER, attributes }, parent);
+    try {
+      const result = await context.with(trace.setSpan(parent, span), run);
+      const outcome = result as { ok?: unknown; status?: unknown; error?: unknown } | undefined;
+      if (typeof outcome?.status === 'number') span.setAttribute('http.response.status_code', outcome.status);
+      if (outcome?.ok === false)
+        span.setStatus({ code: SpanStatusCode.ERROR, message: typeof outcome.error === 'string' ? outcome.error : `HTTP ${String(outcome.status)}` });
+      return result;
+    } catch (err) {
+      failed(span, err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  outsideTrace<T>(fn: () => T): T {
+    return context.with(ROOT_CONTEXT, fn);
+  }
+
+  shutdown(): Promise<void> {
+    return this.sdk.shutdown();
+  }
+}
+
+/** Whether the environment names the service itself (OTEL_SERVICE_NAME, or service.name in OTEL_RESOURCE_ATTRIBUTES). */
+function serviceNamed(env: Record<string, string | undefined>): boolean {
+  return !!env.OTEL_SERVICE_NAME?.trim() || (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',').some((pair) => pair.split('=')[0].trim() === 'service.name');
+}
+
+/**
+ * Starts the SDK: the standard OTEL_* variables (endpoint, protocol, headers, sampler, batch delays,
+ * resource) as the SDK reads them; the OTLP exporter it picks from them (http/protobuf by default,
+ * http/json, grpc); W3C trace context (and baggage) propagation; traces only (metrics are prom-client's
+ * /metrics, logs pino's).
+ */
+export function startOtel(env: Record<string, string | undefined> = process.env): Tracing {
+  const sdk = new NodeSDK({
+    serviceName: serviceNamed(env) ? undefined : SERVICE_NAME,
+    sampler: env.OTEL_TRACES_SAMPLER ? undefined : new RequestRootedSampler(),
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]) }),
+      // the route names the HTTP span; a span per middleware and router (a dozen per request, most of them passed by) would be noise
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
+      // its resolver spans would double the ones made here (and see only operations graphql-js runs)
+      new GraphQLInstrumentation({ ignoreResolveSpans: true, mergeItems: true }),
+      // the statement as sent, with its placeholders: never the parameters' values (the default inlines them)
+      new MySQL2Instrumentation({ maskStatement: true, maskStatementHook: (sql) => sql }),
+    ],
+  });
+  sdk.start();
+  return new OtelTracing(sdk);
+}
