@@ -92,6 +92,26 @@ export interface AppConfig {
   idempotencyTtlMs: number;
   /** AUDIT_RETENTION: audit records older than this are deleted by the sweep; undefined keeps them forever */
   auditRetentionMs?: number;
+  // ---- metrics and operation logs (src/observability/)
+  /** where /metrics is served (metricsSettings) */
+  metrics: MetricsSettings;
+  /** SLOW_OPERATION_MS: an operation slower than this is logged at warn, with its SQL count */
+  slowOperationMs: number;
+}
+
+/**
+ * Where Prometheus scrapes /metrics: `port` (METRICS_PORT: its own listener on METRICS_HOST, never the
+ * public port), `token` (the public port, behind `Authorization: Bearer <METRICS_TOKEN>`), `open` (the
+ * public port without a token: development only) or `off` (production without either: nothing is
+ * collected and /metrics is not found).
+ */
+export interface MetricsSettings {
+  mode: 'port' | 'token' | 'open' | 'off';
+  port?: number;
+  host: string;
+  token?: string;
+  /** METRICS_MAX_OPERATION_NAMES: distinct operation names kept as labels; later ones count as `other` */
+  maxOperationNames: number;
 }
 
 /** Development-only key for webhook secrets at rest. Clearly marked, and refused when NODE_ENV=production. */
@@ -278,6 +298,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhookSecretKey,
     auditRetentionMs: retention(env, 'AUDIT_RETENTION'),
     idempotencyTtlMs: duration(env, 'IDEMPOTENCY_TTL', '24h'),
+    metrics: metricsSettings(env, nodeEnv),
+    slowOperationMs: integer(env, 'SLOW_OPERATION_MS', 500, 0, 3_600_000),
+  };
+}
+
+function metricsSettings(env: Env, nodeEnv: string): MetricsSettings {
+  const port = env.METRICS_PORT === undefined || env.METRICS_PORT === '' ? undefined : integer(env, 'METRICS_PORT', 0, 0, 65_535);
+  const token = env.METRICS_TOKEN || undefined;
+  if (token !== undefined && (token.length < 16 || !/^[\x21-\x7e]+$/.test(token))) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 printable ASCII characters without spaces');
+  }
+  const mode = port !== undefined ? 'port' : token ? 'token' : nodeEnv === 'production' ? 'off' : 'open';
+  return {
+    mode,
+    port,
+    host: env.METRICS_HOST || '127.0.0.1',
+    token,
+    maxOperationNames: integer(env, 'METRICS_MAX_OPERATION_NAMES', 200, 1, 10_000),
   };
 }
 

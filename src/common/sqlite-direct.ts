@@ -1,4 +1,4 @@
-import { type DataSource, QueryFailedError } from 'typeorm';
+import { type DataSource, type Logger as OrmLogger, QueryFailedError } from 'typeorm';
 
 /** The part of better-sqlite3's API the direct reads use. */
 export interface SqliteStatement {
@@ -26,10 +26,14 @@ export function sqliteDatabase(ds: DataSource): SqliteDatabase | undefined {
  */
 export function allRows(ds: DataSource, statement: SqliteStatement, sql: string, parameters: unknown[]): unknown[] {
   const bound = parameters.map((p) => (typeof p === 'boolean' ? +p : p));
-  ds.logger.logQuery(sql, bound);
+  const logger = ds.logger as OrmLogger & { timed?: (seconds: number) => void };
+  logger.logQuery(sql, bound);
+  const started = logger.timed ? process.hrtime.bigint() : undefined;
   try {
     return statement.all(...bound);
   } catch (err) {
     throw new QueryFailedError(sql, bound, err as Error);
+  } finally {
+    if (started !== undefined) logger.timed?.(Number(process.hrtime.bigint() - started) / 1e9);
   }
 }

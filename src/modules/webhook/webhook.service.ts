@@ -47,6 +47,8 @@ export class WebhookService {
   private working: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** runs after each attempt with its outcome and, for a POST sent, its duration in seconds (the metrics) */
+  onAttempt?: (outcome: 'succeeded' | 'failed' | 'cancelled', seconds?: number) => void;
 
   constructor(
     private readonly deps: AppDeps,
@@ -171,6 +173,16 @@ export class WebhookService {
 
   // ------------------------------------------------------------------ deliveries
 
+  /** Deliveries due, waiting for their retry, or being sent (the metrics' webhook_queue_depth). */
+  queueDepth(): Promise<number> {
+    return this.deps.ds.manager.countBy(WebhookDelivery, { status: In([WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.SENDING]) });
+  }
+
+  /** Endpoints turned off, by their partner or after their last retry failed (webhook_endpoints_disabled). */
+  disabledEndpoints(): Promise<number> {
+    return this.deps.ds.manager.countBy(WebhookEndpoint, { enabled: false });
+  }
+
   /** The dispatcher's consumer: one PENDING first attempt per (event, matching enabled endpoint), idempotent. */
   async enqueue(em: EntityManager, batch: StoredEvent[]): Promise<void> {
     const partnerIds = new Set<string>();
@@ -269,12 +281,16 @@ export class WebhookService {
         { id: delivery.id },
         { status: WebhookDeliveryStatus.CANCELLED, error: !row ? 'event not found' : 'endpoint disabled or deleted', nextAttemptAt: null },
       );
+      this.onAttempt?.('cancelled');
       return;
     }
     const event = toStoredEvent(row);
     const body = JSON.stringify(eventPayload(event, endpoint.partnerId));
+    const started = process.hrtime.bigint();
     const result = await sendWebhook(this.policy, endpoint.url, this.box.open(endpoint.secretCiphertext), event.id, body, this.deps.config.webhookTimeoutMs);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     await this.record(delivery, endpoint, event, result);
+    this.onAttempt?.(result.ok ? 'succeeded' : 'failed', seconds);
   }
 
   /** The outcome of one attempt; a failure with tries left schedules the next, the last one disables the endpoint. */
