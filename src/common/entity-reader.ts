@@ -134,7 +134,7 @@ interface ReadPlan extends Hydrators {
 /**
  * The plan for a query the fast path can read: whole entities (or the columns `properties` read) of
  * the main alias, plus entities joined with `…JoinAndMapOne` onto a property. Anything else (relation
- * joins, many-mapping, raw selects, relation ids, eager relations, entity listeners or subscribers)
+ * joins, many-mapping, raw selects, relation ids, eager relations, entity listeners or afterLoad subscribers)
  * has no plan and is read by TypeORM. Narrows the builder's SELECT (`selectOnly`).
  */
 function plan(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly string[] | undefined): ReadPlan | null {
@@ -147,7 +147,9 @@ function plan(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly string
   const selected = (alias: string) => map.selects.some((select) => select.selection === alias || select.selection.startsWith(`${alias}.`));
   if (!map.selects.every((select) => aliases.some((alias) => select.selection === alias || select.selection.startsWith(`${alias}.`)))) return null;
   if (!aliases.every(selected)) return null;
-  if (qb.connection.subscribers.length) return null;
+  // a subscriber that sees loaded entities (afterLoad) needs TypeORM's reading; those that only see the
+  // statements (beforeQuery/afterQuery: the metrics' timing, the SQL spans) are served by this path too
+  if (qb.connection.subscribers.some((subscriber) => subscriber.afterLoad)) return null;
   for (const join of map.joinAttributes) {
     const property = join.mapToPropertyPropertyName;
     if (join.isMappingMany || !join.isSelected || join.relation || !property || join.mapToPropertyParentAlias !== main.name) return null;
