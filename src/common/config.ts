@@ -92,6 +92,9 @@ export interface AppConfig {
   idempotencyTtlMs: number;
   /** AUDIT_RETENTION: audit records older than this are deleted by the sweep; undefined keeps them forever */
   auditRetentionMs?: number;
+  // health (src/observability/health.ts)
+  /** READINESS_TIMEOUT: how long /readyz waits for the database before it counts as down */
+  readinessTimeoutMs: number;
 }
 
 /** Development-only key for webhook secrets at rest. Clearly marked, and refused when NODE_ENV=production. */
@@ -278,6 +281,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhookSecretKey,
     auditRetentionMs: retention(env, 'AUDIT_RETENTION'),
     idempotencyTtlMs: duration(env, 'IDEMPOTENCY_TTL', '24h'),
+    // health (src/observability/health.ts)
+    readinessTimeoutMs: duration(env, 'READINESS_TIMEOUT', '2s'),
   };
 }
 
