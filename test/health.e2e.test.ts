@@ -1,4 +1,6 @@
 import { connect } from 'node:net';
+import mysql from 'mysql2/promise';
+import { parseMysqlUrl } from '../src/common/database';
 import { mariadbAvailable, startMariadb, type ThrowawayMariadb } from './support/mariadb';
 import { startTestServer, type TestServer } from './support/test-server';
 
@@ -82,9 +84,12 @@ it('while draining: /readyz answers 503 draining, /healthz still 200', async () 
   }
 });
 
-const withMariadb = mariadbAvailable('test/health.e2e.test.ts', 'the database outage of /readyz (a MariaDB of its own, stopped and started again) is');
+const withMariadb = mariadbAvailable(
+  'test/health.e2e.test.ts',
+  'the tests of /readyz against a MariaDB of their own (stopped, frozen, a migration forgotten) are',
+);
 
-(withMariadb ? describe : describe.skip)('a MariaDB of its own, stopped and started again', () => {
+(withMariadb ? describe : describe.skip)('a MariaDB of its own: stopped, frozen, a migration forgotten', () => {
   let db: ThrowawayMariadb | undefined;
   let t: TestServer | undefined;
   beforeAll(async () => {
@@ -146,5 +151,28 @@ const withMariadb = mariadbAvailable('test/health.e2e.test.ts', 'the database ou
       ready = await probe(server, '/readyz');
     }
     expect(ready).toMatchObject({ status: 200, body: { status: 'ready', checks: ALL_OK } });
+  }, 60_000);
+
+  it('/readyz answers 503 naming the migrations while one is pending, and keeps its answer once none is', async () => {
+    // a second server on the same database (its migrations ran): then its newest migration is forgotten, as
+    // when another version rolled the schema back under it
+    const second = await startTestServer({ DB_TYPE: 'mysql', MYSQL_URL: db!.url });
+    const { host, port, username, password, database } = parseMysqlUrl(db!.url);
+    const conn = await mysql.createConnection({ host, port, user: username, password, database });
+    try {
+      const [rows] = await conn.query('SELECT id, timestamp, name FROM migrations ORDER BY timestamp DESC LIMIT 1');
+      const newest = (rows as { id: number; timestamp: string; name: string }[])[0];
+      await conn.query('DELETE FROM migrations WHERE id = ?', [newest.id]);
+      expect(await probe(second, '/readyz')).toMatchObject({ status: 503, body: { status: 'unavailable', checks: { ...ALL_OK, migrations: 'pending' } } });
+      await conn.query('INSERT INTO migrations (id, timestamp, name) VALUES (?, ?, ?)', [newest.id, newest.timestamp, newest.name]);
+      expect(await probe(second, '/readyz')).toMatchObject({ status: 200, body: { status: 'ready', checks: ALL_OK } });
+      // applied migrations are not unapplied: the answer is kept, the table not read again
+      await conn.query('DELETE FROM migrations WHERE id = ?', [newest.id]);
+      expect((await probe(second, '/readyz')).status).toBe(200);
+      await conn.query('INSERT INTO migrations (id, timestamp, name) VALUES (?, ?, ?)', [newest.id, newest.timestamp, newest.name]);
+    } finally {
+      await conn.end();
+      await second.stop();
+    }
   }, 60_000);
 });
