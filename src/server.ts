@@ -37,6 +37,7 @@ import { auditExport } from './modules/activity/activity.export';
 import { TestClock } from './modules/clock/test-clock';
 import { idempotentMutations, keepRawBody } from './idempotency/idempotency';
 import { countSockets, type Metrics, metricsRoute, observe, startMetricsListener } from './observability';
+import { Health } from './observability/health';
 
 export const GRAPHQL_PATH = '/graphql';
 /** how long a socket closed by a shutdown (1001) has to answer before it is dropped */
@@ -122,6 +123,8 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   // every request's id (src/common/request-id.ts): echoed in x-request-id whichever layer answers,
   // in its errors and log lines; a malformed x-request-id is refused here (400), before anything runs
   app.use(assignRequestId);
+  // /healthz and /readyz (src/observability/health.ts) before the drain: while draining they answer in their own words
+  app.use(new Health({ ds, drain, events: services.events, webhooks: services.webhooks, timeoutMs: config.readinessTimeoutMs }).middleware);
   app.use(drain.middleware);
 
   // graphql-ws on the same path: ws reads no message over WS_MAX_PAYLOAD (it closes the socket, 1009)
@@ -167,18 +170,6 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
 
   // Apollo Sandbox sets its own policy in its page
   securityHeaders(app, (req) => config.explorer === 'sandbox' && isExplorerRequest(req, GRAPHQL_PATH));
-  app.get('/healthz', (_req, res) => {
-    res.status(200).json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    try {
-      await ds.query('SELECT 1');
-      res.status(200).json({ status: 'ready' });
-    } catch (err) {
-      logger.warn({ err: (err as Error).message }, 'readiness check failed');
-      res.status(503).json({ status: 'database unavailable' });
-    }
-  });
   // the pages people open in a browser (src/web/): the links of the emails, GraphiQL, the examples
   app.use(pageAssets());
   if (config.linkPages) app.use(linkPages(config, services, anonymous));

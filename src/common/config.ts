@@ -92,6 +92,9 @@ export interface AppConfig {
   idempotencyTtlMs: number;
   /** AUDIT_RETENTION: audit records older than this are deleted by the sweep; undefined keeps them forever */
   auditRetentionMs?: number;
+  // health (src/observability/health.ts)
+  /** READINESS_TIMEOUT: how long /readyz waits for the database before it counts as down */
+  readinessTimeoutMs: number;
   // ---- metrics and operation logs (src/observability/)
   /** where /metrics is served (metricsSettings) */
   metrics: MetricsSettings;
@@ -298,6 +301,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhookSecretKey,
     auditRetentionMs: retention(env, 'AUDIT_RETENTION'),
     idempotencyTtlMs: duration(env, 'IDEMPOTENCY_TTL', '24h'),
+    // health (src/observability/health.ts)
+    readinessTimeoutMs: duration(env, 'READINESS_TIMEOUT', '2s'),
     metrics: metricsSettings(env, nodeEnv),
     slowOperationMs: integer(env, 'SLOW_OPERATION_MS', 500, 0, 3_600_000),
   };

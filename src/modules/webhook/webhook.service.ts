@@ -210,6 +210,11 @@ export class WebhookService {
     this.wake();
   }
 
+  /** Started and not stopped (the readiness probe, src/observability/health.ts). */
+  get running(): boolean {
+    return this.timer !== undefined && !this.stopped;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
