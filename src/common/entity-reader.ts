@@ -149,7 +149,7 @@ function plan(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly string
   if (!aliases.every(selected)) return null;
   // a subscriber that sees loaded entities (afterLoad) needs TypeORM's reading; those that only see the
   // statements (beforeQuery/afterQuery: the metrics' timing, the SQL spans) are served by this path too
-  if (qb.connection.subscribers.some((subscriber) => subscriber.afterLoad)) return null;
+  if (qb.connection.subscribers.some((subscriber) => 'afterLoad' in subscriber)) return null;
   for (const join of map.joinAttributes) {
     const property = join.mapToPropertyPropertyName;
     if (join.isMappingMany || !join.isSelected || join.relation || !property || join.mapToPropertyParentAlias !== main.name) return null;
