@@ -34,6 +34,9 @@ echo "$USERS" | grep -q '"userName":"ben.miller@adatum.onmicrosoft.com","license
 # what a browser opens in development: the dashboard example, a link page (here an unknown token)
 curl -fs "http://localhost:$PORT/examples/dashboard/" | grep -q '<h1>Partner dashboard</h1>' || { echo "no dashboard example"; exit 1; }
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$PORT/invitations/no-such-token")" = 404 ] || { echo "no link page"; exit 1; }
+# the operator's view (development serves /metrics without a token): the queries above were counted
+curl -fs "http://localhost:$PORT/metrics" | grep -q '^graphql_operations_total{operation="anonymous",type="query",transport="http",code="OK"} [1-9]' || { echo "no operation metrics"; exit 1; }
+grep -q '"msg":"operation"' "$WORK/out.log" || { echo "no operation log line"; exit 1; }
 kill -TERM "$PID"
 wait "$PID"
 echo "smoke: demo server answered with a printed token and exited 0 on SIGTERM"

@@ -17,8 +17,14 @@
  * redis-server (REDIS_URL), both set to 1,000,000,000 points a minute so that nothing is refused. Loads
  * the four in turn, `rounds` times (the order rotated every round), and prints each one's req/s, p50,
  * p99, its ratio to the bare server (the median of the rounds' ratios) and that ratio against `off`.
+ *
+ *   NODE_ENV=production npm run bench:dashboard -- --observability --rounds 5
+ *
+ * `--observability`: what the metrics, the operation log lines and tracing cost (see `observability`).
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import { createConnection } from 'mysql2/promise';
 import { seedProvider } from './seed';
@@ -96,6 +102,7 @@ export async function load(url: string, token: string, query: string, connection
 
 async function main() {
   if (process.argv.includes('--budgets')) return budgets();
+  if (process.argv.includes('--observability')) return observability();
   const customers = arg('customers', 1000);
   const connections = arg('connections', 10);
   const seconds = arg('duration', 10);
@@ -145,24 +152,34 @@ async function main() {
   }
 }
 
-/** The dashboard's ratio to the bare server with the budgets off, on in memory and on in Redis (too high to refuse anything). */
-async function budgets() {
+/** A server variant of a comparison: its name and its environment (on top of the bench server's). */
+interface Variant {
+  name: string;
+  env: Record<string, string>;
+}
+
+/**
+ * The dashboard's ratio to the bare server for each of `variants` (each its own process, all on the first
+ * one's SQLite file), loaded in turn `rounds` times with the order rotated every round; prints each
+ * one's req/s, p50, p99, its ratio to the bare server (the median of the rounds' ratios) and that ratio
+ * against the first variant's. `during` runs beside each load (a scraper).
+ */
+async function compareServers(variants: Variant[], note: string, during?: (target: string) => () => void) {
   const customers = arg('customers', 1000);
   const connections = arg('connections', 10);
   const seconds = arg('duration', 10);
   const rounds = arg('rounds', 5);
-  const high = '1000000000';
-  const redis = await startRedis();
-  const first = await startBenchServer(arg('port', 4632), { PARTNER_RATE_LIMIT: '0', USER_RATE_LIMIT: '0' });
-  const servers: { name: string; url: string; stop: () => Promise<void> }[] = [{ name: 'budgets off', ...first }];
+  const port = arg('port', 4632);
+  const first = await startBenchServer(port, variants[0].env);
+  const servers: { name: string; url: string; stop: () => Promise<void> }[] = [{ name: variants[0].name, ...first }];
   let bare: Awaited<ReturnType<typeof startBareServer>> | undefined;
   try {
     console.log(`seeding ${customers} customers through the API…`);
     const data = await seedProvider(first.url, customers, 0);
     // the same SQLite file: the same data, each server its own process
-    const on = { PARTNER_RATE_LIMIT: high, USER_RATE_LIMIT: high, SQLITE_PATH: first.sqlitePath };
-    servers.push({ name: 'budgets in memory', ...(await startBenchServer(arg('port', 4632) + 1, on)) });
-    servers.push({ name: 'budgets in Redis', ...(await startBenchServer(arg('port', 4632) + 2, { ...on, REDIS_URL: redis.url })) });
+    for (const [i, v] of variants.slice(1).entries()) {
+      servers.push({ name: v.name, ...(await startBenchServer(port + 1 + i, { ...v.env, SQLITE_PATH: first.sqlitePath })) });
+    }
     bare = await startBareServer(arg('bare-port', 4631), data.providerId, 'sqlite', first.sqlitePath);
     const targets = [{ name: 'bare node:http + driver', url: bare.url }, ...servers];
     const expected = JSON.stringify(((await post(bare.url, data.providerToken, DASHBOARD_QUERY)) as { data?: unknown }).data);
@@ -177,7 +194,11 @@ async function budgets() {
     for (let i = 0; i < rounds; i++) {
       const order = targets.map((_, j) => targets[(j + i) % targets.length]);
       const round = new Map<string, LoadResult>();
-      for (const t of order) round.set(t.name, await load(t.url, data.providerToken, DASHBOARD_QUERY, connections, seconds));
+      for (const t of order) {
+        const stop = during?.(t.url);
+        round.set(t.name, await load(t.url, data.providerToken, DASHBOARD_QUERY, connections, seconds));
+        stop?.();
+      }
       for (const [name, r] of round) runs.get(name)!.push(r);
       const bareRps = round.get(targets[0].name)!.rps;
       for (const s of servers) ratios.get(s.name)!.push(round.get(s.name)!.rps / bareRps);
@@ -190,11 +211,11 @@ async function budgets() {
       );
     const errors = [...runs.values()].flat().reduce((sum, r) => sum + r.errors, 0);
     console.log(
-      `\nNODE_ENV=${process.env.NODE_ENV ?? 'development'}, sqlite, ${customers} customers, ${connections} connections, ${rounds} rounds × ${seconds} s each, medians of rounds; budgets on: ${high} points a minute`,
+      `\nNODE_ENV=${process.env.NODE_ENV ?? 'development'}, sqlite, ${customers} customers, ${connections} connections, ${rounds} rounds × ${seconds} s each, medians of rounds; ${note}`,
     );
-    console.log('| server | req/s | p50 ms | p99 ms | ratio to bare | against budgets off |');
+    console.log(`| server | req/s | p50 ms | p99 ms | ratio to bare | against ${variants[0].name} |`);
     console.log('| --- | --- | --- | --- | --- | --- |');
-    const off = median(ratios.get('budgets off')!);
+    const off = median(ratios.get(variants[0].name)!);
     for (const t of targets) {
       const rs = runs.get(t.name)!;
       const ratio = ratios.get(t.name);
@@ -207,8 +228,73 @@ async function budgets() {
   } finally {
     await bare?.stop();
     for (const s of servers) await s.stop();
+  }
+}
+
+/** The dashboard's ratio to the bare server with the budgets off, on in memory and on in Redis (too high to refuse anything). */
+async function budgets() {
+  const high = '1000000000';
+  const redis = await startRedis();
+  const on = { PARTNER_RATE_LIMIT: high, USER_RATE_LIMIT: high };
+  try {
+    await compareServers(
+      [
+        { name: 'budgets off', env: { PARTNER_RATE_LIMIT: '0', USER_RATE_LIMIT: '0' } },
+        { name: 'budgets in memory', env: on },
+        { name: 'budgets in Redis', env: { ...on, REDIS_URL: redis.url } },
+      ],
+      `budgets on: ${high} points a minute`,
+    );
+  } finally {
     await redis.stop();
   }
+}
+
+const METRICS_TOKEN = 'bench-metrics-token-0123456789';
+
+/**
+ * What operating the server costs: everything off (production without METRICS_PORT or METRICS_TOKEN,
+ * logs at warn), the metrics on (METRICS_TOKEN; scraped every second during the load, 15 times more
+ * often than Prometheus's default), the metrics and one info log line per operation, and tracing on
+ * (OTEL_EXPORTER_OTLP_ENDPOINT) sending its spans to a local OTLP/HTTP receiver that counts them.
+ */
+async function observability() {
+  let requests = 0;
+  let bytes = 0;
+  const receiver = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    req.on('end', () => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const otlp = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  let scrapes = 0;
+  try {
+    await compareServers(
+      [
+        { name: 'all off', env: {} },
+        { name: 'metrics on', env: { METRICS_TOKEN } },
+        { name: 'metrics and info logs', env: { METRICS_TOKEN, LOG_LEVEL: 'info' } },
+        { name: 'tracing on', env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_SERVICE_NAME: 'bench' } },
+      ],
+      'metrics scraped every second; info logs to /dev/null; spans to a local OTLP/HTTP receiver',
+      (target) => {
+        const url = target.replace(/\/graphql$/, '/metrics');
+        const timer = setInterval(() => {
+          void fetch(url, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then(
+            (res) => res.ok && scrapes++,
+            () => {},
+          );
+        }, 1000);
+        return () => clearInterval(timer);
+      },
+    );
+  } finally {
+    receiver.close();
+  }
+  console.log(`metrics scrapes answered: ${scrapes}; OTLP receiver: ${requests} exports, ${(bytes / 1e6).toFixed(1)} MB of spans`);
 }
 
 if (require.main === module) {

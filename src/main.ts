@@ -27,6 +27,7 @@ async function main() {
     off: 'Explorer:         off (EXPLORER=sandbox or graphiql)',
   }[config.explorer];
   const lines = [explorer, `WebSocket:        ${server.wsUrl}`, `Health:           ${origin}/healthz`];
+  if (server.metricsUrl) lines.push(`Metrics:          ${server.metricsUrl}${config.metrics.mode === 'token' ? ' (Bearer METRICS_TOKEN)' : ''}`);
   if (config.examples) lines.push(`Dashboard:        ${origin}/examples/dashboard/`);
   console.log(`\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
   if (config.demoSeed) await printDemoTokens(server.deps);

@@ -36,6 +36,8 @@ import { linkPages } from './web/link-pages';
 import { auditExport } from './modules/activity/activity.export';
 import { TestClock } from './modules/clock/test-clock';
 import { idempotentMutations, keepRawBody } from './idempotency/idempotency';
+import { countSockets, type Metrics, metricsRoute, observe, startMetricsListener } from './observability';
+import { Health } from './observability/health';
 import { activeTracing } from './observability/tracing';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -55,6 +57,10 @@ export interface RunningServer {
   wsServer: WebSocketServer;
   /** the cost budgets of tenants and users */
   budgets: TenantBudgets;
+  /** the Prometheus metrics (undefined when off: production without METRICS_PORT or METRICS_TOKEN) */
+  metrics?: Metrics;
+  /** where Prometheus scrapes them: the metrics' own listener (METRICS_PORT), or /metrics on this server */
+  metricsUrl?: string;
   /** Drains HTTP, closes sockets, the pubsub and the database. */
   stop(): Promise<void>;
 }
@@ -83,6 +89,8 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   }
   const deps: AppDeps = { config, ds, pubSub: pubsub.pubSub, clock, tokenClock: opts.tokenClock ?? systemTokenClock };
   const services = createServices(deps);
+  // the metrics and the operations' log lines (src/observability/), wired before anything is counted
+  const { metrics, observer } = observe(config, ds, services);
   // the event hub and dispatcher first: the demo data's events and any left unpublished go out
   await services.events.start();
   services.webhooks.start();
@@ -98,11 +106,11 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   tracing?.traceResolvers(schema, config.traceResolverDepth);
   const verifier = new TokenVerifier(config, deps.tokenClock);
 
-  const anonymous = createAnonymousLimiter(config);
+  const anonymous = createAnonymousLimiter(config, () => observer.rateLimited('address'));
   // each tenant's and user's cost points per minute (src/pipeline/budgets.ts), shared through Redis when REDIS_URL is set
   const budgets = new TenantBudgets(config, deps.tokenClock);
   await budgets.start();
-  const pipeline = new OperationPipeline(schema, deps, services, verifier, config, anonymous, budgets);
+  const pipeline = new OperationPipeline(schema, deps, services, verifier, config, anonymous, budgets, observer);
 
   const app = express();
   app.disable('x-powered-by');
@@ -121,6 +129,8 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   // every request's id (src/common/request-id.ts): echoed in x-request-id whichever layer answers,
   // in its errors and log lines; a malformed x-request-id is refused here (400), before anything runs
   app.use(assignRequestId);
+  // /healthz and /readyz (src/observability/health.ts) before the drain: while draining they answer in their own words
+  app.use(new Health({ ds, drain, events: services.events, webhooks: services.webhooks, timeoutMs: config.readinessTimeoutMs }).middleware);
   app.use(drain.middleware);
 
   // graphql-ws on the same path: ws reads no message over WS_MAX_PAYLOAD (it closes the socket, 1009)
@@ -128,6 +138,7 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.wsMaxPayload, verifyClient: originCheck(config) });
   const wsCleanup = useServer<Record<string, unknown> | undefined, SocketExtra>(pipeline.websocketOptions(clientAddress(app.request)), wsServer);
   wsServer.on('connection', quietClientErrors);
+  countSockets(wsServer, metrics);
 
   const apolloSide = pipeline.apolloOptions();
   const apollo = new ApolloServer<RequestContext>({
@@ -167,18 +178,6 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
 
   // Apollo Sandbox sets its own policy in its page
   securityHeaders(app, (req) => config.explorer === 'sandbox' && isExplorerRequest(req, GRAPHQL_PATH));
-  app.get('/healthz', (_req, res) => {
-    res.status(200).json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    try {
-      await ds.query('SELECT 1');
-      res.status(200).json({ status: 'ready' });
-    } catch (err) {
-      logger.warn({ err: (err as Error).message }, 'readiness check failed');
-      res.status(503).json({ status: 'database unavailable' });
-    }
-  });
   // the pages people open in a browser (src/web/): the links of the emails, GraphiQL, the examples
   app.use(pageAssets());
   if (config.linkPages) app.use(linkPages(config, services, anonymous));
@@ -193,8 +192,12 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
       (principal, res) => pipeline.chargeRequest(principal, config.maxQueryComplexity, res),
     ),
   );
+  // /metrics on this port: behind METRICS_TOKEN, or open in development (METRICS_PORT: its own listener, below)
+  if (metrics && (config.metrics.mode === 'token' || config.metrics.mode === 'open')) app.get('/metrics', metricsRoute(metrics, config.metrics));
   app.use(
     GRAPHQL_PATH,
+    // every operation counted and logged when its answer is sent, whichever layer answers (src/observability/operations.ts)
+    observer.http,
     corsPolicy(config),
     requireJsonBody,
     // the body's bytes kept for the idempotency keys, which are bound to their hash
@@ -214,12 +217,15 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
   app.use(notFound);
   app.use(jsonErrors);
 
+  // the metrics' own listener (METRICS_PORT), never the public port
+  const metricsListener = metrics && config.metrics.mode === 'port' ? await startMetricsListener(metrics, config.metrics) : undefined;
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, resolve);
   });
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://localhost:${port}${GRAPHQL_PATH}`;
+  const metricsUrl = metricsListener?.url ?? (metrics ? `http://localhost:${port}/metrics` : undefined);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -241,9 +247,9 @@ export async function startServer(config: AppConfig, opts: { dataSource?: DataSo
       wsServer.close();
       await services.webhooks.stop();
       await services.events.stop();
-      await Promise.all([pubsub.close(), anonymous.close(), budgets.close()]);
+      await Promise.all([pubsub.close(), anonymous.close(), budgets.close(), metricsListener?.close()]);
       if (ds.isInitialized) await ds.destroy();
     })());
 
-  return { url, wsUrl: url.replace(/^http/, 'ws'), port, config, ds, services, deps, httpServer, wsServer, budgets, stop };
+  return { url, wsUrl: url.replace(/^http/, 'ws'), port, config, ds, services, deps, httpServer, wsServer, budgets, metrics, metricsUrl, stop };
 }

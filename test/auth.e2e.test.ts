@@ -192,7 +192,7 @@ describe('HTTP endpoints', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready' });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok', events: 'ok', webhooks: 'ok' } });
   });
 
   it('serves Apollo Sandbox to a browser on GET /graphql', async () => {

@@ -95,6 +95,29 @@ export interface AppConfig {
   // Traces (src/observability/tracing.ts; on with the standard OTEL_EXPORTER_OTLP_ENDPOINT, read there)
   /** TRACE_RESOLVER_DEPTH: resolvers traced down to this many fields deep (0: none); only fields with their own resolver */
   traceResolverDepth: number;
+  // health (src/observability/health.ts)
+  /** READINESS_TIMEOUT: how long /readyz waits for the database before it counts as down */
+  readinessTimeoutMs: number;
+  // ---- metrics and operation logs (src/observability/)
+  /** where /metrics is served (metricsSettings) */
+  metrics: MetricsSettings;
+  /** SLOW_OPERATION_MS: an operation slower than this is logged at warn, with its SQL count */
+  slowOperationMs: number;
+}
+
+/**
+ * Where Prometheus scrapes /metrics: `port` (METRICS_PORT: its own listener on METRICS_HOST, never the
+ * public port), `token` (the public port, behind `Authorization: Bearer <METRICS_TOKEN>`), `open` (the
+ * public port without a token: development only) or `off` (production without either: nothing is
+ * collected and /metrics is not found).
+ */
+export interface MetricsSettings {
+  mode: 'port' | 'token' | 'open' | 'off';
+  port?: number;
+  host: string;
+  token?: string;
+  /** METRICS_MAX_OPERATION_NAMES: distinct operation names kept as labels; later ones count as `other` */
+  maxOperationNames: number;
 }
 
 /** Development-only key for webhook secrets at rest. Clearly marked, and refused when NODE_ENV=production. */
@@ -283,6 +306,26 @@ export function loadConfig(env: Env = process.env): AppConfig {
     idempotencyTtlMs: duration(env, 'IDEMPOTENCY_TTL', '24h'),
     // Traces (src/observability/tracing.ts)
     traceResolverDepth: integer(env, 'TRACE_RESOLVER_DEPTH', 2, 0, 20),
+    // health (src/observability/health.ts)
+    readinessTimeoutMs: duration(env, 'READINESS_TIMEOUT', '2s'),
+    metrics: metricsSettings(env, nodeEnv),
+    slowOperationMs: integer(env, 'SLOW_OPERATION_MS', 500, 0, 3_600_000),
+  };
+}
+
+function metricsSettings(env: Env, nodeEnv: string): MetricsSettings {
+  const port = env.METRICS_PORT === undefined || env.METRICS_PORT === '' ? undefined : integer(env, 'METRICS_PORT', 0, 0, 65_535);
+  const token = env.METRICS_TOKEN || undefined;
+  if (token !== undefined && (token.length < 16 || !/^[\x21-\x7e]+$/.test(token))) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 printable ASCII characters without spaces');
+  }
+  const mode = port !== undefined ? 'port' : token ? 'token' : nodeEnv === 'production' ? 'off' : 'open';
+  return {
+    mode,
+    port,
+    host: env.METRICS_HOST || '127.0.0.1',
+    token,
+    maxOperationNames: integer(env, 'METRICS_MAX_OPERATION_NAMES', 200, 1, 10_000),
   };
 }
 

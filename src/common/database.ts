@@ -12,14 +12,20 @@ import {
 } from 'typeorm';
 import type { AppConfig } from './config';
 import { logger } from './logger';
+import { currentOperation } from './request-id';
 
 /** Counts every SQL statement; the N+1 test and the benchmarks read it. LOG_SQL=true prints them. */
 export class CountingLogger implements OrmLogger {
   count = 0;
+  /** what times the statements TypeORM does not run (the direct reads), when the metrics are on (src/observability/sql-timing.ts) */
+  timed?: (seconds: number) => void;
   private readonly print = process.env.LOG_SQL === 'true';
 
   logQuery(query: string, parameters?: unknown[]) {
     this.count++;
+    // the operation's own count, for its slow-operation log line (src/observability/operations.ts)
+    const operation = currentOperation();
+    if (operation) operation.sql++;
     if (this.print) logger.info({ query, parameters }, 'sql');
   }
   logQueryError(error: string | Error, query: string) {
@@ -87,6 +93,15 @@ export function createDataSource(config: AppConfig, entities: DataSourceOptions[
 
 export function queryCounter(ds: DataSource): CountingLogger {
   return ds.logger as CountingLogger;
+}
+
+/** The MySQL/MariaDB pool's connections in use and idle (mysql2's pool); undefined on SQLite, which has one connection. */
+export function poolStats(ds: DataSource): { inUse: number; idle: number } | undefined {
+  const pool = (ds.driver as unknown as { pool?: { _allConnections?: { length: number }; _freeConnections?: { length: number } } }).pool;
+  if (!pool?._allConnections || !pool._freeConnections) return undefined;
+  const all = pool._allConnections.length;
+  const idle = pool._freeConnections.length;
+  return { inUse: all - idle, idle };
 }
 
 /**

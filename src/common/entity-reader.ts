@@ -134,7 +134,7 @@ interface ReadPlan extends Hydrators {
 /**
  * The plan for a query the fast path can read: whole entities (or the columns `properties` read) of
  * the main alias, plus entities joined with `…JoinAndMapOne` onto a property. Anything else (relation
- * joins, many-mapping, raw selects, relation ids, eager relations, entity listeners or subscribers to loads)
+ * joins, many-mapping, raw selects, relation ids, eager relations, entity listeners or afterLoad subscribers)
  * has no plan and is read by TypeORM. Narrows the builder's SELECT (`selectOnly`).
  */
 function plan(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly string[] | undefined): ReadPlan | null {
@@ -147,7 +147,8 @@ function plan(qb: SelectQueryBuilder<ObjectLiteral>, properties: readonly string
   const selected = (alias: string) => map.selects.some((select) => select.selection === alias || select.selection.startsWith(`${alias}.`));
   if (!map.selects.every((select) => aliases.some((alias) => select.selection === alias || select.selection.startsWith(`${alias}.`)))) return null;
   if (!aliases.every(selected)) return null;
-  // a subscriber that hears loaded entities (afterLoad) would miss these; one that hears only statements (the traces' SQLite spans) does not
+  // a subscriber that sees loaded entities (afterLoad) needs TypeORM's reading; those that only see the
+  // statements (beforeQuery/afterQuery: the metrics' timing, the SQL spans) are served by this path too
   if (qb.connection.subscribers.some((subscriber) => 'afterLoad' in subscriber)) return null;
   for (const join of map.joinAttributes) {
     const property = join.mapToPropertyPropertyName;

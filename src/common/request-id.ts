@@ -40,11 +40,32 @@ export function operationRequestId(connectionId: string, n: number): string {
   return id.length <= REQUEST_ID_MAX_LENGTH ? id : newRequestId();
 }
 
-const running = new AsyncLocalStorage<string>();
+/**
+ * What is known of the operation being run, gathered as it runs and read when it ends (the metrics
+ * and the operation's log line, src/observability/operations.ts): its request id, the SQL statements
+ * it ran so far, and, once known, its name, type, cost, caller and first error code.
+ */
+export interface RunningOperation {
+  readonly requestId: string;
+  /** SQL statements run so far (src/common/database.ts counts them) */
+  sql: number;
+  /** the operation's name from the document (undefined: not resolved; '' anonymous) */
+  name?: string;
+  /** query, mutation or subscription, once the document is resolved */
+  type?: string;
+  /** the first error code of its answer */
+  code?: string;
+  /** the cost it was charged */
+  cost?: number;
+  /** the caller's ids (never its token) */
+  caller?: { kind: string; userId: string; partnerId?: string; customerId?: string };
+}
+
+const running = new AsyncLocalStorage<RunningOperation>();
 
 /** Runs `fn` as part of the request `requestId`: what it logs (sync or async) carries the id. */
 export function withRequestId<T>(requestId: string, fn: () => T): T {
-  return running.run(requestId, fn);
+  return running.run({ requestId, sql: 0 }, fn);
 }
 
 /**
@@ -58,5 +79,10 @@ export function outsideRequest<T>(fn: () => T): T {
 
 /** The id of the request being run, if any. */
 export function currentRequestId(): string | undefined {
+  return running.getStore()?.requestId;
+}
+
+/** The operation being run, if any (see RunningOperation). */
+export function currentOperation(): RunningOperation | undefined {
   return running.getStore();
 }

@@ -1,4 +1,4 @@
-import { type DataSource, QueryFailedError } from 'typeorm';
+import { type DataSource, type Logger as OrmLogger, QueryFailedError } from 'typeorm';
 import { activeTracing } from '../observability/tracing';
 
 /** The part of better-sqlite3's API the direct reads use. */
@@ -27,7 +27,9 @@ export function sqliteDatabase(ds: DataSource): SqliteDatabase | undefined {
  */
 export function allRows(ds: DataSource, statement: SqliteStatement, sql: string, parameters: unknown[]): unknown[] {
   const bound = parameters.map((p) => (typeof p === 'boolean' ? +p : p));
-  ds.logger.logQuery(sql, bound);
+  const logger = ds.logger as OrmLogger & { timed?: (seconds: number) => void };
+  logger.logQuery(sql, bound);
+  const started = logger.timed ? process.hrtime.bigint() : undefined;
   // traces on: a span for the statement, as TypeORM's statements get (src/observability/otel.ts)
   const done = activeTracing()?.sqliteStatement(sql);
   try {
@@ -37,5 +39,7 @@ export function allRows(ds: DataSource, statement: SqliteStatement, sql: string,
   } catch (err) {
     done?.(err);
     throw new QueryFailedError(sql, bound, err as Error);
+  } finally {
+    if (started !== undefined) logger.timed?.(Number(process.hrtime.bigint() - started) / 1e9);
   }
 }

@@ -56,8 +56,14 @@ export class EventService {
     return this.dispatcher.idle();
   }
 
+  /** The hub and the sweep for unpublished rows are running (the readiness probe). */
+  get running(): boolean {
+    return this.sweepTimer !== undefined && this.hub.running;
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
     await this.dispatcher.idle();
     await this.hub.stop();
   }

@@ -48,6 +48,7 @@ export class EventHub {
   private pollTimer?: NodeJS.Timeout;
   private stopped = false;
   private feed?: AsyncIterator<unknown>;
+  private feedEnded = false;
 
   constructor(
     private readonly ds: DataSource,
@@ -66,9 +67,16 @@ export class EventHub {
         if (next.done) return;
         this.receive(next.value as unknown as StoredEvent);
       }
-    })().catch((err) => logger.error({ err }, 'event feed stopped'));
+    })()
+      .catch((err) => logger.error({ err }, 'event feed stopped'))
+      .finally(() => (this.feedEnded = true));
     this.pollTimer = setInterval(() => void this.poll(), this.pollMs);
     this.pollTimer.unref();
+  }
+
+  /** Started, not stopped, and its feed from the pubsub still read (the readiness probe, src/observability/health.ts). */
+  get running(): boolean {
+    return this.feed !== undefined && !this.stopped && !this.feedEnded;
   }
 
   async stop(): Promise<void> {

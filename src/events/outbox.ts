@@ -39,6 +39,11 @@ export interface StoredEvent {
   audience: string[];
   /** the request id of the API call that caused it (or the sweep run's id) */
   correlationId: string | null;
+  /**
+   * when its transaction committed (ms since the epoch, the committing server's clock): set on events
+   * dispatched live, absent on events read back from the database; the metrics time pushes from it
+   */
+  committedAt?: number;
 }
 
 /** What a service says happened; the outbox adds the position, id, time, actor and audience. */
@@ -160,7 +165,11 @@ export class EventOutbox {
     if (audienceRows.length) await em.insert(EventAudience, audienceRows);
     countChange(em, TallyName.EVENTS, EVERYONE, events.length);
     for (const row of audienceRows) countChange(em, TallyName.EVENTS, row.audience);
-    afterCommit(em, () => this.onCommitted(events));
+    afterCommit(em, () => {
+      const committedAt = Date.now();
+      for (const event of events) event.committedAt = committedAt;
+      this.onCommitted(events);
+    });
     return events;
   }
 }

@@ -52,6 +52,11 @@ export class HttpDrain {
     return this.draining;
   }
 
+  /** A request answered before `middleware` (the health probes): its connection is past its first request. */
+  seen(req: IncomingMessage): void {
+    this.fresh.delete(req.socket);
+  }
+
   /** The first middleware: counts requests in flight, and refuses new ones once draining. */
   readonly middleware: RequestHandler = (req, res, next) => {
     this.fresh.delete(req.socket);

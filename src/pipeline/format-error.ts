@@ -3,7 +3,8 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { isDatabaseUnavailable, isUniqueViolation } from '../common/database';
 import { AppError, ErrorCode } from '../common/errors';
 import { logger } from '../common/logger';
-import { currentRequestId, withRequestId } from '../common/request-id';
+import { currentOperation, currentRequestId, withRequestId } from '../common/request-id';
+import { noteErrorCode } from '../observability/operations';
 
 const CLIENT_CODES = new Set<string>([
   ...Object.values(ErrorCode),
@@ -49,9 +50,16 @@ function isApolloRequestError(error: unknown): boolean {
  * its request id (`extensions.requestId`): `requestId`, else the one of the request being run.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, requestId = currentRequestId()): GraphQLFormattedError {
-  if (!requestId) return answer(formatted, error);
+  const running = currentOperation();
+  if (!requestId) {
+    const out = answer(formatted, error);
+    noteErrorCode(out.extensions?.code, running);
+    return out;
+  }
   // what is logged while formatting carries the id too
   const out = withRequestId(requestId, () => answer(formatted, error));
+  // the operation's first error code, for its metrics and log line (src/observability/operations.ts)
+  noteErrorCode(out.extensions?.code, running);
   return { ...out, extensions: { ...out.extensions, requestId } };
 }
 

@@ -23,7 +23,8 @@ import type { AppDeps } from '../common/context';
 import { isDatabaseUnavailable } from '../common/database';
 import { logger } from '../common/logger';
 import { AppError, ErrorCode, RateLimitedError, ServiceUnavailableError } from '../common/errors';
-import { clientRequestId, currentRequestId, newRequestId, operationRequestId, REQUEST_ID_HEADER, withRequestId } from '../common/request-id';
+import { clientRequestId, currentOperation, currentRequestId, newRequestId, operationRequestId, REQUEST_ID_HEADER, withRequestId } from '../common/request-id';
+import { describeOperation, noteErrorCode, type OperationObserver } from '../observability/operations';
 import { buildContext, type RequestContext } from '../context';
 import { confirmCaller } from '../scope/caller';
 import type { Services } from '../services';
@@ -170,6 +171,8 @@ export class OperationPipeline {
     private readonly limits: OperationLimits,
     anonymous: AnonymousLimiter,
     readonly budgets: TenantBudgets,
+    /** the metrics and the operations' log lines (src/observability/operations.ts) */
+    readonly observer: OperationObserver,
     private readonly inFlight = new TenantInFlight(deps.config.partnerMaxInFlight),
   ) {
     this.gate = new OperationGate(schema, limits, anonymous);
@@ -200,6 +203,7 @@ export class OperationPipeline {
     if (hold > 0) await sleep(hold);
     const seconds = Math.max(1, Math.ceil(charge.retryAfterMs / 1000));
     const refusing = charge.buckets.find((b) => b.remaining < Math.min(cost, b.limit)) ?? charge.binding;
+    this.observer.rateLimited(refusing.policy);
     const whose = refusing.policy === 'user' ? 'Your' : refusing.policy === 'partner' ? "Your partner's" : "Your customer's";
     throw new RateLimitedError(
       seconds,
@@ -292,6 +296,8 @@ export class OperationPipeline {
                 });
               }
               const principal = contextValue.scope.principal;
+              const running = currentOperation();
+              describeOperation(operation, principal, running);
               const { cost, address } = await gate.admit({
                 document,
                 operation,
@@ -301,6 +307,7 @@ export class OperationPipeline {
                 ip: contextValue.ip,
               });
               contextValue.budget = address;
+              if (running) running.cost = cost;
               try {
                 contextValue.budget ??= await charge(principal, cost);
               } catch (err) {
@@ -373,7 +380,7 @@ export class OperationPipeline {
     const { maxSocketsPerPrincipal, wsMaxBuffered } = this.deps.config;
     // the time tokens are read against: the one their signatures were checked against (src/common/auth/jwt.ts)
     const { tokenClock } = this.deps;
-    const shared = new SharedSubscriptions();
+    const shared = new SharedSubscriptions(this.observer.pushed);
     // each subscribe's request id, by its message's payload (the one object all its hooks get)
     const operationIds = new WeakMap<object, string>();
     const tracing = activeTracing();
@@ -465,14 +472,24 @@ export class OperationPipeline {
         }
         operationIds.set(payload, requestId);
         pending.add(id);
-        // what the steps log carries the id; traces on, they run in the subscribe's span
-        return withRequestId(requestId, () =>
-          tracing
-            ? tracing.traceSubscribe({ operationName: payload.operationName, requestId, principal: ctx.extra.principal }, () =>
-                this.subscribeArgs(ctx, id, payload, requestId, tenants),
-              )
-            : this.subscribeArgs(ctx, id, payload, requestId, tenants),
-        ).finally(() => pending.delete(id));
+        // what the steps log carries the id; traces on, they run in the subscribe's span. The subscribe is
+        // observed (metrics, its log line) once it is set up or refused
+        const started = process.hrtime.bigint();
+        return withRequestId(requestId, async () => {
+          const running = currentOperation()!;
+          try {
+            const args = await (tracing
+              ? tracing.traceSubscribe({ operationName: payload.operationName, requestId, principal: ctx.extra.principal }, () =>
+                  this.subscribeArgs(ctx, id, payload, requestId, tenants),
+                )
+              : this.subscribeArgs(ctx, id, payload, requestId, tenants));
+            if (Array.isArray(args)) noteErrorCode((args as readonly GraphQLError[])[0]?.extensions?.code, running);
+            return args;
+          } finally {
+            pending.delete(id);
+            this.observer.finished('ws', running, Number(process.hrtime.bigint() - started) / 1e9, 'OK');
+          }
+        });
       },
       // A socket that went away while a push was being written fails that write: graphql-ws reports it
       // here, but nothing can be sent any more and nothing is logged (a client that vanishes is no
@@ -535,10 +552,13 @@ export class OperationPipeline {
       }
       const { principal } = ctx.extra;
       const ip = ctx.extra.ip ?? '';
+      const running = currentOperation();
+      describeOperation(operation, principal, running);
       const { cost } = await this.gate.admit({ document, operation, operationName: payload.operationName, variables: payload.variables, principal, ip });
+      if (running) running.cost = cost;
       // one more live subscription for the caller's tenant (PARTNER_MAX_SUBSCRIPTIONS across its sockets)
-      const giveBack = principal ? tenants.take(principal) : () => {};
-      if (!giveBack) {
+      const place = principal ? tenants.take(principal) : () => {};
+      if (!place) {
         const { partnerMaxSubscriptions } = this.deps.config;
         return [
           new GraphQLError(
@@ -549,6 +569,8 @@ export class OperationPipeline {
           ),
         ];
       }
+      // the live subscriptions by field (ws_subscriptions) follow the places: counted now, uncounted when the place is given back
+      const giveBack = this.observer.subscriptionStarted(operation, place);
       let budget: BudgetCharge | undefined;
       try {
         budget = await this.chargeBudgets(principal, cost);

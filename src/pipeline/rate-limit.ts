@@ -18,9 +18,9 @@ export interface AnonymousLimiter {
 /**
  * Operations per minute per IP for callers without a token (rate-limiter-flexible). With REDIS_URL
  * the count is shared by every server instance; when Redis is unreachable a per-process limiter
- * of the same size stands in, so the limit never silently disappears.
+ * of the same size stands in, so the limit never silently disappears. `onRefused` runs for each refusal (the metrics).
  */
-export function createAnonymousLimiter(config: Pick<AppConfig, 'redisUrl' | 'anonymousRateLimit'>): AnonymousLimiter {
+export function createAnonymousLimiter(config: Pick<AppConfig, 'redisUrl' | 'anonymousRateLimit'>, onRefused?: () => void): AnonymousLimiter {
   const options = { keyPrefix: 'pc:anon', points: config.anonymousRateLimit, duration: 60 };
   let client: Redis | undefined;
   let limiter: RateLimiterAbstract;
@@ -51,6 +51,7 @@ export function createAnonymousLimiter(config: Pick<AppConfig, 'redisUrl' | 'ano
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         const refused = state(rejection, false);
+        onRefused?.();
         throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)), undefined, {}, rateLimitHeaders(refused));
       }
     },

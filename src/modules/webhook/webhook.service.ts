@@ -48,6 +48,8 @@ export class WebhookService {
   private working: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** runs after each attempt with its outcome and, for a POST sent, its duration in seconds (the metrics) */
+  onAttempt?: (outcome: 'succeeded' | 'failed' | 'cancelled', seconds?: number) => void;
 
   constructor(
     private readonly deps: AppDeps,
@@ -172,6 +174,16 @@ export class WebhookService {
 
   // ------------------------------------------------------------------ deliveries
 
+  /** Deliveries due, waiting for their retry, or being sent (the metrics' webhook_queue_depth). */
+  queueDepth(): Promise<number> {
+    return this.deps.ds.manager.countBy(WebhookDelivery, { status: In([WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.SENDING]) });
+  }
+
+  /** Endpoints turned off, by their partner or after their last retry failed (webhook_endpoints_disabled). */
+  disabledEndpoints(): Promise<number> {
+    return this.deps.ds.manager.countBy(WebhookEndpoint, { enabled: false });
+  }
+
   /** The dispatcher's consumer: one PENDING first attempt per (event, matching enabled endpoint), idempotent. */
   async enqueue(em: EntityManager, batch: StoredEvent[]): Promise<void> {
     const partnerIds = new Set<string>();
@@ -197,6 +209,11 @@ export class WebhookService {
     this.timer = setInterval(() => this.wake(), this.deps.config.webhookPollMs);
     this.timer.unref();
     this.wake();
+  }
+
+  /** Started and not stopped (the readiness probe, src/observability/health.ts). */
+  get running(): boolean {
+    return this.timer !== undefined && !this.stopped;
   }
 
   async stop(): Promise<void> {
@@ -270,6 +287,7 @@ export class WebhookService {
         { id: delivery.id },
         { status: WebhookDeliveryStatus.CANCELLED, error: !row ? 'event not found' : 'endpoint disabled or deleted', nextAttemptAt: null },
       );
+      this.onAttempt?.('cancelled');
       return;
     }
     const event = toStoredEvent(row);
@@ -277,6 +295,7 @@ export class WebhookService {
     const send = () => sendWebhook(this.policy, endpoint.url, this.box.open(endpoint.secretCiphertext), event.id, body, this.deps.config.webhookTimeoutMs);
     // traces on: sent in a span of the event's originating trace, so the POST carries its traceparent
     const tracing = activeTracing();
+    const started = process.hrtime.bigint();
     const result = await (tracing
       ? tracing.webhookDelivery(
           row.traceparent,
@@ -290,7 +309,9 @@ export class WebhookService {
           send,
         )
       : send());
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     await this.record(delivery, endpoint, event, result);
+    this.onAttempt?.(result.ok ? 'succeeded' : 'failed', seconds);
   }
 
   /** The outcome of one attempt; a failure with tries left schedules the next, the last one disables the endpoint. */
