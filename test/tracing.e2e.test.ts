@@ -108,7 +108,14 @@ function loadedModulesProbe(): { env: Record<string, string>; read: () => string
   const probe = join(dir, 'probe.js');
   writeFileSync(
     probe,
-    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(require.cache).filter((p) => p.includes('@opentelemetry')))));`,
+    // @opentelemetry/api itself is prom-client's (its default metrics can attach exemplars); what must not be there is any
+    // other OpenTelemetry module (the SDK, an exporter, an instrumentation) nor a tracer or context manager registered with the API
+    `process.on('exit', () => {
+      const api = globalThis[Symbol.for('opentelemetry.js.api.1')] ?? {};
+      const modules = Object.keys(require.cache).filter((p) => p.includes('@opentelemetry') && !p.includes('@opentelemetry/api/'));
+      const registered = ['trace', 'context', 'propagation'].filter((name) => api[name] !== undefined);
+      require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify([...modules, ...registered.map((name) => 'registered: ' + name)]));
+    });`,
   );
   return {
     env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${probe}`.trim() },
@@ -279,7 +286,7 @@ describe('traces on (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
 });
 
 describe('traces off', () => {
-  it('without OTEL_EXPORTER_OTLP_ENDPOINT no OpenTelemetry module loads, no traceparent is stored or sent', async () => {
+  it('without OTEL_EXPORTER_OTLP_ENDPOINT no OpenTelemetry SDK, exporter or instrumentation loads, none is registered, no traceparent is stored or sent', async () => {
     const db = await freshDatabase();
     const hooks = await startReceiver([200]);
     const probe = loadedModulesProbe();
