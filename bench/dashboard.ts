@@ -23,6 +23,7 @@
  * `--observability`: what the metrics, the operation log lines and tracing cost (see `observability`).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
@@ -108,7 +109,8 @@ async function main() {
   const seconds = arg('duration', 10);
   const rounds = arg('rounds', 2);
   const db = option('db', 'sqlite') as 'sqlite' | 'mysql';
-  const env: Record<string, string> = { DB_TYPE: db };
+  // budgets off: a single caller's load would be its budget's, not the read path's (--budgets measures them)
+  const env: Record<string, string> = { DB_TYPE: db, ...UNLIMITED };
   if (db === 'mysql') env.MYSQL_URL = await freshMysqlDatabase('pc_bench_dashboard');
 
   const server = await startBenchServer(arg('port', 4630), env);
@@ -152,6 +154,13 @@ async function main() {
   }
 }
 
+/** A process's CPU time so far (user + system), in milliseconds, from /proc (Linux). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are the 14th and 15th fields of the line, in clock ticks (100 a second)
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 /** A server variant of a comparison: its name and its environment (on top of the bench server's). */
 interface Variant {
   name: string;
@@ -171,7 +180,7 @@ async function compareServers(variants: Variant[], note: string, during?: (targe
   const rounds = arg('rounds', 5);
   const port = arg('port', 4632);
   const first = await startBenchServer(port, variants[0].env);
-  const servers: { name: string; url: string; stop: () => Promise<void> }[] = [{ name: variants[0].name, ...first }];
+  const servers: { name: string; url: string; pid: number; stop: () => Promise<void> }[] = [{ name: variants[0].name, ...first }];
   let bare: Awaited<ReturnType<typeof startBareServer>> | undefined;
   try {
     console.log(`seeding ${customers} customers through the API…`);
@@ -181,7 +190,7 @@ async function compareServers(variants: Variant[], note: string, during?: (targe
       servers.push({ name: v.name, ...(await startBenchServer(port + 1 + i, { ...v.env, SQLITE_PATH: first.sqlitePath })) });
     }
     bare = await startBareServer(arg('bare-port', 4631), data.providerId, 'sqlite', first.sqlitePath);
-    const targets = [{ name: 'bare node:http + driver', url: bare.url }, ...servers];
+    const targets = [{ name: 'bare node:http + driver', url: bare.url, pid: bare.pid }, ...servers];
     const expected = JSON.stringify(((await post(bare.url, data.providerToken, DASHBOARD_QUERY)) as { data?: unknown }).data);
     for (const s of servers) {
       const answer = (await post(s.url, data.providerToken, DASHBOARD_QUERY)) as { data?: unknown; extensions?: { cost?: unknown } };
@@ -191,12 +200,17 @@ async function compareServers(variants: Variant[], note: string, during?: (targe
     for (const t of targets) await load(t.url, data.providerToken, DASHBOARD_QUERY, connections, 2);
     const runs = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
     const ratios = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+    // the server process's CPU time per request: what the machine's other tenants (steal time) change least
+    const cpuPerRequest = new Map<string, number[]>(targets.map((t) => [t.name, []]));
     for (let i = 0; i < rounds; i++) {
       const order = targets.map((_, j) => targets[(j + i) % targets.length]);
       const round = new Map<string, LoadResult>();
       for (const t of order) {
         const stop = during?.(t.url);
-        round.set(t.name, await load(t.url, data.providerToken, DASHBOARD_QUERY, connections, seconds));
+        const cpuBefore = cpuMs(t.pid);
+        const result = await load(t.url, data.providerToken, DASHBOARD_QUERY, connections, seconds);
+        cpuPerRequest.get(t.name)!.push((cpuMs(t.pid) - cpuBefore) / (result.rps * seconds));
+        round.set(t.name, result);
         stop?.();
       }
       for (const [name, r] of round) runs.get(name)!.push(r);
@@ -213,15 +227,18 @@ async function compareServers(variants: Variant[], note: string, during?: (targe
     console.log(
       `\nNODE_ENV=${process.env.NODE_ENV ?? 'development'}, sqlite, ${customers} customers, ${connections} connections, ${rounds} rounds × ${seconds} s each, medians of rounds; ${note}`,
     );
-    console.log(`| server | req/s | p50 ms | p99 ms | ratio to bare | against ${variants[0].name} |`);
-    console.log('| --- | --- | --- | --- | --- | --- |');
+    console.log(`| server | req/s | p50 ms | p99 ms | ratio to bare | against ${variants[0].name} | CPU ms per request | against ${variants[0].name} |`);
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
     const off = median(ratios.get(variants[0].name)!);
+    const offCpu = median(cpuPerRequest.get(variants[0].name)!);
     for (const t of targets) {
       const rs = runs.get(t.name)!;
       const ratio = ratios.get(t.name);
+      const cpu = median(cpuPerRequest.get(t.name)!);
       console.log(
         `| ${t.name} | ${median(rs.map((r) => r.rps)).toFixed(0)} | ${median(rs.map((r) => r.p50)).toFixed(1)} | ${median(rs.map((r) => r.p99)).toFixed(1)} | ` +
-          (ratio ? `${median(ratio).toFixed(3)} | ${((median(ratio) / off - 1) * 100).toFixed(1)}% |` : '1 | |'),
+          (ratio ? `${median(ratio).toFixed(3)} | ${((median(ratio) / off - 1) * 100).toFixed(1)}% | ` : '1 | | ') +
+          `${cpu.toFixed(3)} | ${ratio ? `${((cpu / offCpu - 1) * 100).toFixed(1)}%` : ''} |`,
       );
     }
     console.log(`\nerrors: ${errors}`);
@@ -251,6 +268,8 @@ async function budgets() {
 }
 
 const METRICS_TOKEN = 'bench-metrics-token-0123456789';
+/** the cost budgets off: one caller's load measures the server, not its budget (bench:dashboard -- --budgets measures those) */
+const UNLIMITED = { PARTNER_RATE_LIMIT: '0', USER_RATE_LIMIT: '0' };
 
 /**
  * What operating the server costs: everything off (production without METRICS_PORT or METRICS_TOKEN,
@@ -274,10 +293,10 @@ async function observability() {
   try {
     await compareServers(
       [
-        { name: 'all off', env: {} },
-        { name: 'metrics on', env: { METRICS_TOKEN } },
-        { name: 'metrics and info logs', env: { METRICS_TOKEN, LOG_LEVEL: 'info' } },
-        { name: 'tracing on', env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_SERVICE_NAME: 'bench' } },
+        { name: 'all off', env: { ...UNLIMITED } },
+        { name: 'metrics on', env: { ...UNLIMITED, METRICS_TOKEN } },
+        { name: 'metrics and info logs', env: { ...UNLIMITED, METRICS_TOKEN, LOG_LEVEL: 'info' } },
+        { name: 'tracing on', env: { ...UNLIMITED, OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_SERVICE_NAME: 'bench' } },
       ],
       'metrics scraped every second; info logs to /dev/null; spans to a local OTLP/HTTP receiver',
       (target) => {

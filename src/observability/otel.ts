@@ -198,25 +198,37 @@ class OtelTracing implements Tracing {
     if (maxDepth <= 0) return;
     // loaded by now (the server is building its schema), and instrumented
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { isObjectType } = require('graphql') as typeof import('graphql');
-    const subscription = schema.getSubscriptionType();
-    for (const type of Object.values(schema.getTypeMap())) {
-      // a subscription's fields run per event, long after its subscribe: not part of an operation's span
-      if (!isObjectType(type) || type.name.startsWith('__') || type === subscription) continue;
-      for (const field of Object.values(type.getFields())) {
-        // a field without its own resolver reads a property: not worth a span
-        if (field.resolve) field.resolve = this.tracedResolver(field.resolve, maxDepth);
+    const { getNamedType, isAbstractType, isObjectType } = require('graphql') as typeof import('graphql');
+    // only the fields an operation can reach within `maxDepth` fields are wrapped: the others (a page's
+    // rows and their fields, most of the resolvers run) keep their own resolver and cost nothing more.
+    // A subscription's fields run per event, long after its subscribe: not part of an operation's span.
+    let level = [schema.getQueryType(), schema.getMutationType()].filter((type) => !!type);
+    const seen = new Set<unknown>();
+    for (let depth = 1; depth <= maxDepth && level.length; depth++) {
+      const next: typeof level = [];
+      for (const type of level) {
+        for (const field of Object.values(type.getFields())) {
+          if (seen.has(field)) continue;
+          seen.add(field);
+          // a field without its own resolver reads a property: not worth a span
+          if (field.resolve) field.resolve = this.tracedResolver(field.resolve, maxDepth);
+          const named = getNamedType(field.type);
+          if (isObjectType(named)) next.push(named);
+          else if (isAbstractType(named)) next.push(...schema.getPossibleTypes(named));
+        }
       }
+      level = next;
     }
   }
 
   private tracedResolver(resolve: GraphQLFieldResolver<unknown, unknown>, maxDepth: number): GraphQLFieldResolver<unknown, unknown> {
     const { tracer, operations } = this;
     return (source, args, contextValue, info) => {
-      const operation = typeof contextValue === 'object' && contextValue !== null ? operations.get(contextValue) : undefined;
-      if (!operation) return resolve(source, args, contextValue, info);
+      // a field reached deeper than `maxDepth` (it is also reachable higher up), or outside a traced operation
       const depth = fieldDepth(info.path, maxDepth);
       if (depth > maxDepth) return resolve(source, args, contextValue, info);
+      const operation = typeof contextValue === 'object' && contextValue !== null ? operations.get(contextValue) : undefined;
+      if (!operation) return resolve(source, args, contextValue, info);
       const keys: (string | number)[] = [];
       for (let p: Path | undefined = info.path; p; p = p.prev) keys.unshift(p.key);
       // the nearest traced field above, else the operation
