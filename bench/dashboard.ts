@@ -24,8 +24,6 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import { createConnection } from 'mysql2/promise';
 import { seedProvider } from './seed';
@@ -268,6 +266,17 @@ async function budgets() {
 }
 
 const METRICS_TOKEN = 'bench-metrics-token-0123456789';
+/** A local OTLP/HTTP receiver: answers every export 200, prints its port, and on SIGTERM what it received. */
+const OTLP_RECEIVER = `
+let requests = 0, bytes = 0;
+const server = require('node:http').createServer((req, res) => {
+  req.on('data', (chunk) => (bytes += chunk.length));
+  req.on('end', () => { requests++; res.writeHead(200, { 'content-type': 'application/json' }).end('{}'); });
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+process.on('SIGTERM', () => { console.log(requests + ' exports, ' + (bytes / 1e6).toFixed(1) + ' MB of spans'); process.exit(0); });
+`;
+
 /** the cost budgets off: one caller's load measures the server, not its budget (bench:dashboard -- --budgets measures those) */
 const UNLIMITED = { PARTNER_RATE_LIMIT: '0', USER_RATE_LIMIT: '0' };
 
@@ -275,20 +284,19 @@ const UNLIMITED = { PARTNER_RATE_LIMIT: '0', USER_RATE_LIMIT: '0' };
  * What operating the server costs: everything off (production without METRICS_PORT or METRICS_TOKEN,
  * logs at warn), the metrics on (METRICS_TOKEN; scraped every second during the load, 15 times more
  * often than Prometheus's default), the metrics and one info log line per operation, and tracing on
- * (OTEL_EXPORTER_OTLP_ENDPOINT) sending its spans to a local OTLP/HTTP receiver that counts them.
+ * (OTEL_EXPORTER_OTLP_ENDPOINT) sending its spans to a local OTLP/HTTP receiver (its own process) that counts them.
+ * Prints each one's CPU time per request too: on a shared machine it moves less than req/s.
  */
 async function observability() {
-  let requests = 0;
-  let bytes = 0;
-  const receiver = createServer((req, res) => {
-    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
-    req.on('end', () => {
-      requests++;
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
+  // the receiver runs in a process of its own: in this one it would take the load generator's turns
+  const receiver = spawn(process.execPath, ['-e', OTLP_RECEIVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  receiver.stdout.on('data', (d: Buffer) => lines.push(...String(d).split('\n').filter(Boolean)));
+  const port = await new Promise<number>((resolve, reject) => {
+    receiver.stdout.once('data', (d: Buffer) => resolve(Number(String(d).split('\n')[0])));
+    receiver.once('exit', (code) => reject(new Error(`OTLP receiver exited with ${code}`)));
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const otlp = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  const otlp = `http://127.0.0.1:${port}`;
   let scrapes = 0;
   try {
     await compareServers(
@@ -311,9 +319,11 @@ async function observability() {
       },
     );
   } finally {
-    receiver.close();
+    const exited = new Promise((resolve) => receiver.once('exit', resolve));
+    receiver.kill('SIGTERM');
+    await exited;
   }
-  console.log(`metrics scrapes answered: ${scrapes}; OTLP receiver: ${requests} exports, ${(bytes / 1e6).toFixed(1)} MB of spans`);
+  console.log(`metrics scrapes answered: ${scrapes}; OTLP receiver: ${lines[lines.length - 1]}`);
 }
 
 if (require.main === module) {
