@@ -224,6 +224,9 @@ describe('traces on (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     // the delivery: a span under the span that recorded the event (the mutation's resolver), its POST a child of it
     const post = byId(delivered![2])!;
     expect(post).toMatchObject({ kind: 3, attributes: expect.objectContaining({ 'http.request.method': 'POST' }) });
+    // a webhook URL's path is often its credential: the span keeps its origin only
+    expect(post.attributes['url.full']).toBe(new URL(hooks.url).origin);
+    expect(JSON.stringify(spans)).not.toContain(new URL(hooks.url).pathname);
     const delivery = byId(post.parentSpanId)!;
     expect(delivery).toMatchObject({
       name: 'webhook delivery',
@@ -232,6 +235,36 @@ describe('traces on (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     });
     expect(delivery.parentSpanId).toBe(resolver!.spanId);
     expect(await storedTraceparents(db.env)).toContain(`00-${traceId}-${resolver!.spanId}-01`);
+  });
+
+  it('spans carry no GET query string (documents, variables) and no personal link token', async () => {
+    const traceId = newTraceId();
+    const params = new URLSearchParams({
+      query: 'query Find($q: String) { customers(first: 1, filter: { search: $q }) { totalCount } }',
+      variables: JSON.stringify({ q: 'jane.private@example.test' }),
+    });
+    const got = await fetch(`${server.url}?${params}`, { headers: { authorization: `Bearer ${partner.token}`, traceparent: traceparentOf(traceId) } });
+    expect(got.status).toBe(200);
+    const linkTrace = newTraceId();
+    const page = await fetch(server.url.replace('/graphql', '/invitations/secret-link-token-0123456789'), {
+      headers: { traceparent: traceparentOf(linkTrace) },
+    });
+    expect(page.status).toBe(404);
+    const [get] = await until(
+      'the GET span',
+      () => inTrace(traceId).filter((s) => s.kind === 2),
+      (found) => found.length > 0,
+    );
+    expect(get.attributes['url.query']).toBe('REDACTED');
+    const [link] = await until(
+      'the link page span',
+      () => inTrace(linkTrace).filter((s) => s.kind === 2),
+      (found) => found.length > 0,
+    );
+    expect(link.attributes['url.path']).toBe('/invitations/{token}');
+    const exported = JSON.stringify(collector.spans);
+    expect(exported).not.toContain('jane.private');
+    expect(exported).not.toContain('secret-link-token');
   });
 
   it('a failing operation: its span carries the error code and the status ERROR', async () => {

@@ -4,6 +4,7 @@
  * them itself at the top (they would escape their instrumentation): `graphql` is required inside
  * `traceResolvers`, which runs once the server is being built; the rest are types only.
  */
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   type Attributes,
@@ -347,6 +348,27 @@ class OtelTracing implements Tracing {
   }
 }
 
+/** the personal links' pages (src/web/link-pages.ts): their last segment is a secret token */
+const LINK_PAGE = /^(\/(?:invitations|partnership-requests|admin-relationships)\/)[^/?]+/;
+
+/**
+ * The HTTP spans' URLs without what is secret or personal. Incoming: a GET operation's query string
+ * (the document and its variables: names, e-mail addresses) is `REDACTED`, and a personal link's token
+ * becomes `{token}`. Outgoing (webhook POSTs): the URL is cut to its origin, as a webhook URL's path or
+ * query often is its credential (the endpoint's id names it in the delivery's span).
+ */
+function redactUrl(span: Span, request: ClientRequest | IncomingMessage): void {
+  if ('method' in request && 'path' in request && typeof request.path === 'string') {
+    span.setAttribute('url.full', `${request.protocol}//${String(request.getHeader('host') ?? request.host)}`);
+    return;
+  }
+  const url = (request as IncomingMessage).url ?? '';
+  const query = url.indexOf('?');
+  const path = query >= 0 ? url.slice(0, query) : url;
+  if (LINK_PAGE.test(path)) span.setAttribute('url.path', path.replace(LINK_PAGE, '$1{token}'));
+  if (query >= 0) span.setAttribute('url.query', 'REDACTED');
+}
+
 /** Whether the environment names the service itself (OTEL_SERVICE_NAME, or service.name in OTEL_RESOURCE_ATTRIBUTES). */
 function serviceNamed(env: Record<string, string | undefined>): boolean {
   return !!env.OTEL_SERVICE_NAME?.trim() || (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',').some((pair) => pair.split('=')[0].trim() === 'service.name');
@@ -365,7 +387,11 @@ export function startOtel(env: Record<string, string | undefined> = process.env)
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]) }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]),
+        // what the spans must not carry: see `redactUrl`
+        requestHook: redactUrl,
+      }),
       // the route names the HTTP span; a span per middleware and router (a dozen per request, most of them passed by) would be noise
       new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
       // its resolver spans would double the ones made here (and see only operations graphql-js runs)
