@@ -284,7 +284,8 @@ const UNLIMITED = { PARTNER_RATE_LIMIT: '0', USER_RATE_LIMIT: '0' };
  * What operating the server costs: everything off (production without METRICS_PORT or METRICS_TOKEN,
  * logs at warn), the metrics on (METRICS_TOKEN; scraped every second during the load, 15 times more
  * often than Prometheus's default), the metrics and one info log line per operation, and tracing on
- * (OTEL_EXPORTER_OTLP_ENDPOINT) sending its spans to a local OTLP/HTTP receiver (its own process) that counts them.
+ * (OTEL_EXPORTER_OTLP_ENDPOINT) sending its spans to a local OTLP/HTTP receiver (its own process) that counts them,
+ * every request traced, then one request in ten (OTEL_TRACES_SAMPLER=parentbased_traceidratio).
  * Prints each one's CPU time per request too: on a shared machine it moves less than req/s.
  */
 async function observability() {
@@ -305,6 +306,16 @@ async function observability() {
         { name: 'metrics on', env: { ...UNLIMITED, METRICS_TOKEN } },
         { name: 'metrics and info logs', env: { ...UNLIMITED, METRICS_TOKEN, LOG_LEVEL: 'info' } },
         { name: 'tracing on', env: { ...UNLIMITED, OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_SERVICE_NAME: 'bench' } },
+        {
+          name: 'tracing on, 1 in 10 sampled',
+          env: {
+            ...UNLIMITED,
+            OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
+            OTEL_SERVICE_NAME: 'bench',
+            OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+            OTEL_TRACES_SAMPLER_ARG: '0.1',
+          },
+        },
       ],
       'metrics scraped every second; info logs to /dev/null; spans to a local OTLP/HTTP receiver',
       (target) => {
