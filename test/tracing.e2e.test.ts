@@ -11,7 +11,7 @@ import { Role } from '../src/common/auth/roles';
 import { parseMysqlUrl } from '../src/common/database';
 import { CreatePartnerDocument } from './generated/graphql';
 import { GqlClient, WsClient } from './support/client';
-import { uniqueMpnId } from './support/factories';
+import { customerInput, uniqueMpnId } from './support/factories';
 import { freshDatabase, spawnServer, TEST_JWT_SECRET } from './support/test-server';
 import { startReceiver, until } from './support/webhooks';
 
@@ -315,6 +315,54 @@ describe('traces on (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
       dispose();
       await ws.close();
     }
+  });
+
+  it("a subscribe's operationName is an attribute only when it is a GraphQL name", async () => {
+    const ws = new WsClient(server.wsUrl, partner.token);
+    await ws.ready();
+    const forged = `Live\n{"level":50,"msg":"FORGEDMARK"}${'x'.repeat(5000)}`;
+    const dispose = ws.client.subscribe(
+      { query: 'subscription LiveEvents { events { id } }', operationName: forged, extensions: { requestId: 'traced-forged-name' } },
+      { next: () => {}, error: () => {}, complete: () => {} },
+    );
+    try {
+      const [subscribe] = await until(
+        'the subscribe span',
+        () => collector.spans.filter((s) => s.attributes['request.id'] === 'traced-forged-name'),
+        (found) => found.length > 0,
+      );
+      expect(subscribe.attributes['graphql.operation.name']).toBeUndefined();
+      expect(JSON.stringify(collector.spans).includes('FORGEDMARK')).toBe(false);
+    } finally {
+      dispose();
+      await ws.close();
+    }
+  });
+
+  it('a failed statement: its span carries the error code, never the values the error quotes', async () => {
+    // the same domain at once: the unique index refuses all but one (CONFLICT), and the driver's message quotes the domain
+    const domain = `duplicate-${newTraceId().slice(0, 12)}.onmicrosoft.com`;
+    const traceId = newTraceId();
+    const client = new GqlClient(server.url, partner.token);
+    const create = () =>
+      client.raw(
+        {
+          query: 'mutation ($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }',
+          variables: { input: customerInput({ domain }) },
+        },
+        { traceparent: traceparentOf(traceId) },
+      );
+    const answers = await Promise.all(Array.from({ length: 6 }, create));
+    expect(answers.filter((a) => !a.errors).length).toBe(1);
+    expect(answers.filter((a) => a.errors?.[0].extensions?.code === 'CONFLICT').length).toBe(5);
+    const spans = await until(
+      'the operations of the trace',
+      () => inTrace(traceId),
+      (found) => found.filter((s) => s.name.startsWith('mutation')).length === 6,
+    );
+    const refused = spans.filter((s) => s.status?.code === 2);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(JSON.stringify(spans).includes(domain)).toBe(false);
   });
 });
 

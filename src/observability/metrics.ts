@@ -26,18 +26,20 @@ const MAX_NAME_LENGTH = 100;
 /**
  * Operation names as label values: the document's own name, never ids or variables. A client may
  * send any number of names, each a new time series for Prometheus to keep; so the first `maxNames`
- * distinct names are kept as they are and every later one counts as `other`.
+ * distinct names are kept as they are and every later one counts as `other`. Only a signed-in
+ * caller's operation that was admitted (priced, not refused for the budgets) adds a name: a caller
+ * without a token, or one refused, cannot take the places of the names the front ends use.
  */
 export class OperationNames {
   private readonly seen = new Set<string>();
 
   constructor(private readonly maxNames: number) {}
 
-  label(name: string | undefined): string {
+  label(name: string | undefined, mayAdd: boolean): string {
     if (name === undefined) return NO_OPERATION;
     if (name === '') return ANONYMOUS_OPERATION;
     if (this.seen.has(name)) return name;
-    if (name.length > MAX_NAME_LENGTH || this.seen.size >= this.maxNames) return OTHER_OPERATION;
+    if (!mayAdd || name.length > MAX_NAME_LENGTH || this.seen.size >= this.maxNames) return OTHER_OPERATION;
     this.seen.add(name);
     return name;
   }

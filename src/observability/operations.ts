@@ -50,7 +50,8 @@ export class OperationObserver {
     const type = running.type ?? NO_OPERATION;
     const metrics = this.metrics;
     if (metrics) {
-      const operation = metrics.operationNames.label(running.name);
+      // a new name is kept only for a signed-in caller's admitted operation (OperationNames)
+      const operation = metrics.operationNames.label(running.name, running.caller !== undefined && running.cost !== undefined && code !== 'RATE_LIMITED');
       metrics.operations.inc({ operation, type, transport, code });
       metrics.operationDuration.observe({ operation, type, transport }, seconds);
       if (running.cost !== undefined) metrics.operationCost.observe({ type }, running.cost);

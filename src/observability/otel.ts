@@ -26,7 +26,7 @@ import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { AlwaysOnSampler, ParentBasedSampler, type Sampler, type SamplingResult, SamplingDecision } from '@opentelemetry/sdk-trace';
+import { AlwaysOnSampler, ParentBasedSampler, type Sampler, type SamplingResult, SamplingDecision, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLFieldResolver, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
 import type { DataSource, EntitySubscriberInterface } from 'typeorm';
@@ -35,6 +35,9 @@ import type { RequestContext } from '../context';
 import type { Tracing } from './tracing';
 
 export const SERVICE_NAME = 'partner-center-graphql';
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
+/** the longest attribute value kept (a statement's text), unless OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT says otherwise */
+const ATTRIBUTE_VALUE_LENGTH_LIMIT = 8192;
 /** requests that are not worth a trace: the probes and the scrape */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -113,10 +116,45 @@ function answerErrors(span: Span, errors: readonly { message: string; extensions
   span.setStatus({ code: SpanStatusCode.ERROR, message: type });
 }
 
+/** An error's code (`extensions.code`, a driver's `code` such as ER_DUP_ENTRY), or its class name: never its message, which may quote values. */
+function errorCodeOf(err: unknown): string {
+  const { extensions, code, name } = (err ?? {}) as { extensions?: { code?: unknown }; code?: unknown; name?: unknown };
+  if (typeof extensions?.code === 'string') return extensions.code;
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(code)) return code;
+  return typeof name === 'string' && /^\w{1,64}$/.test(name) ? name : 'Error';
+}
+
 function failed(span: Span, err: unknown): void {
-  const code = (err as { extensions?: { code?: unknown } } | null)?.extensions?.code;
-  if (typeof code === 'string') span.setAttribute(ATTR.ERROR_TYPE, code);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: typeof code === 'string' ? code : err instanceof Error ? err.message : String(err) });
+  const code = errorCodeOf(err);
+  span.setAttribute(ATTR.ERROR_TYPE, code);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+}
+
+/**
+ * The status message of a span it did not make (the mysql2 instrumentation records the driver's
+ * message, which quotes the values: "Duplicate entry 'jane@example.com' for key …") cut to its error
+ * code, when the span ends and before it is exported.
+ */
+const STATUS_REDACTOR: SpanProcessor = {
+  onStart() {},
+  onEnding(span) {
+    const { code, message } = span.status;
+    if (code !== SpanStatusCode.ERROR || !message) return;
+    const driverCode = /^(ER_[A-Z0-9_]+|[A-Z][A-Z0-9_]{2,63})\b/.exec(message)?.[1];
+    span.setStatus({ code, message: driverCode ?? (/^([A-Z][A-Z0-9_]{0,63}|HTTP \d{3})$/.test(message) ? message : 'Error') });
+  },
+  onEnd() {},
+  forceFlush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+};
+
+/** Adds STATUS_REDACTOR to the started SDK's span processors; false when this SDK version keeps them elsewhere. */
+function redactStatuses(sdk: NodeSDK): boolean {
+  const provider = (sdk as unknown as { _tracerProvider?: { _activeSpanProcessor?: { _spanProcessors?: SpanProcessor[] } } })._tracerProvider;
+  const processors = provider?._activeSpanProcessor?._spanProcessors;
+  if (!Array.isArray(processors)) return false;
+  processors.unshift(STATUS_REDACTOR);
+  return true;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -180,7 +218,8 @@ class OtelTracing implements Tracing {
     run: () => Promise<ExecutionArgs | readonly GraphQLError[]>,
   ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const attributes = callerAttributes(operation.principal, operation.requestId);
-    if (operation.operationName) attributes[ATTR.OPERATION_NAME] = operation.operationName;
+    // the client's text until the document says: a GraphQL name only (its span is renamed from the document once it is parsed)
+    if (operation.operationName && GRAPHQL_NAME.test(operation.operationName)) attributes[ATTR.OPERATION_NAME] = operation.operationName;
     const span = this.tracer.startSpan(operationSpanName(undefined, undefined), { kind: SpanKind.SERVER, attributes });
     try {
       const result = await context.with(trace.setSpan(context.active(), span), run);
@@ -381,7 +420,11 @@ function serviceNamed(env: Record<string, string | undefined>): boolean {
  * /metrics, logs pino's).
  */
 export function startOtel(env: Record<string, string | undefined> = process.env): Tracing {
+  // the statement as sent, with its placeholders: never the parameters' values (the default inlines them)
+  const mysql2 = new MySQL2Instrumentation({ maskStatement: true, maskStatementHook: (sql) => sql });
+  const lengthSet = !!(env.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT || env.OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT);
   const sdk = new NodeSDK({
+    spanLimits: lengthSet ? undefined : { attributeValueLengthLimit: ATTRIBUTE_VALUE_LENGTH_LIMIT },
     serviceName: serviceNamed(env) ? undefined : SERVICE_NAME,
     sampler: env.OTEL_TRACES_SAMPLER ? undefined : new RequestRootedSampler(),
     metricReaders: [],
@@ -396,10 +439,14 @@ export function startOtel(env: Record<string, string | undefined> = process.env)
       new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
       // its resolver spans would double the ones made here (and see only operations graphql-js runs)
       new GraphQLInstrumentation({ ignoreResolveSpans: true, mergeItems: true }),
-      // the statement as sent, with its placeholders: never the parameters' values (the default inlines them)
-      new MySQL2Instrumentation({ maskStatement: true, maskStatementHook: (sql) => sql }),
+      mysql2,
     ],
   });
   sdk.start();
+  if (!redactStatuses(sdk)) {
+    // without the redactor a failed statement's span would carry the values its error quotes: no SQL spans rather than those
+    mysql2.disable();
+    process.emitWarning('traces: span statuses cannot be redacted with this OpenTelemetry SDK; MySQL statement spans are off');
+  }
   return new OtelTracing(sdk);
 }

@@ -468,6 +468,8 @@ export class OperationPipeline {
         try {
           requestId = clientRequestId((payload.extensions as { requestId?: unknown } | null | undefined)?.requestId, 'extensions.requestId') ?? ownId;
         } catch (err) {
+          // refused before its steps: still one operation, counted and logged under the socket's own id
+          withRequestId(ownId, () => this.observer.finished('ws', currentOperation()!, 0, ErrorCode.BAD_USER_INPUT));
           return [err as GraphQLError];
         }
         operationIds.set(payload, requestId);
