@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { UserInputError } from './errors';
 import { newId } from './ids';
-import { activeTracing } from '../observability/tracing';
 
 /**
  * Request ids (correlation ids). Every HTTP request and every WebSocket operation has one: the
@@ -73,8 +72,15 @@ export function withRequestId<T>(requestId: string, fn: () => T): T {
  * goes on for later requests too and must not log under this one's id, nor make spans in its trace.
  */
 export function outsideRequest<T>(fn: () => T): T {
-  const tracing = activeTracing();
-  return running.exit(tracing ? () => tracing.outsideTrace(fn) : fn);
+  return running.exit(outsideTrace ? () => outsideTrace!(fn) : fn);
+}
+
+/** with traces on (src/observability/tracing.ts): what runs `fn` outside the current trace */
+let outsideTrace: (<T>(fn: () => T) => T) | undefined;
+
+/** Traces on: background work (outsideRequest) leaves the request's trace too. */
+export function setOutsideTrace(hook: <T>(fn: () => T) => T): void {
+  outsideTrace = hook;
 }
 
 /** The id of the request being run, if any. */

@@ -1,5 +1,4 @@
 import { type DataSource, type Logger as OrmLogger, QueryFailedError } from 'typeorm';
-import { activeTracing } from '../observability/tracing';
 
 /** The part of better-sqlite3's API the direct reads use. */
 export interface SqliteStatement {
@@ -21,6 +20,14 @@ export function sqliteDatabase(ds: DataSource): SqliteDatabase | undefined {
   return driver.options.type === 'better-sqlite3' ? driver.databaseConnection : undefined;
 }
 
+/** with traces on (src/observability/tracing.ts): starts a statement's span, returns what ends it */
+let statementSpan: ((sql: string) => (error?: unknown) => void) | undefined;
+
+/** Traces on: each direct read gets a span, as TypeORM's statements do. */
+export function setStatementSpans(hook: (sql: string) => (error?: unknown) => void): void {
+  statementSpan = hook;
+}
+
 /**
  * Runs a prepared SELECT on better-sqlite3 as TypeORM's query runner would, minus its awaits: booleans
  * bound as 0/1, the statement logged (the SQL counter) and traced, a failure wrapped in QueryFailedError.
@@ -31,7 +38,7 @@ export function allRows(ds: DataSource, statement: SqliteStatement, sql: string,
   logger.logQuery(sql, bound);
   const started = logger.timed ? process.hrtime.bigint() : undefined;
   // traces on: a span for the statement, as TypeORM's statements get (src/observability/otel.ts)
-  const done = activeTracing()?.sqliteStatement(sql);
+  const done = statementSpan?.(sql);
   try {
     const rows = statement.all(...bound);
     done?.();

@@ -31,8 +31,7 @@ import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLFieldResolver, G
 import type { Path } from 'graphql/jsutils/Path';
 import type { DataSource, EntitySubscriberInterface } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
-import type { RequestContext } from '../context';
-import type { Tracing } from './tracing';
+import type { TracedContext, Tracing } from './tracing-types';
 
 export const SERVICE_NAME = 'partner-center-graphql';
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
@@ -157,6 +156,20 @@ function redactStatuses(sdk: NodeSDK): boolean {
   return true;
 }
 
+/** Runs `run` with `span` active under `parent`, shows its result on the span (`onResult`) or marks it failed, and ends the span. */
+async function runInSpan<T>(span: Span, parent: Context, run: () => Promise<T>, onResult: (result: T) => void): Promise<T> {
+  try {
+    const result = await context.with(trace.setSpan(parent, span), run);
+    onResult(result);
+    return result;
+  } catch (err) {
+    failed(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
@@ -184,7 +197,7 @@ class OtelTracing implements Tracing {
     this.tracer = trace.getTracer(SERVICE_NAME);
   }
 
-  apolloPlugin(): ApolloServerPlugin<RequestContext> {
+  apolloPlugin(): ApolloServerPlugin<TracedContext> {
     const { tracer, operations } = this;
     return {
       requestDidStart({ contextValue }) {
@@ -221,17 +234,10 @@ class OtelTracing implements Tracing {
     // the client's text until the document says: a GraphQL name only (its span is renamed from the document once it is parsed)
     if (operation.operationName && GRAPHQL_NAME.test(operation.operationName)) attributes[ATTR.OPERATION_NAME] = operation.operationName;
     const span = this.tracer.startSpan(operationSpanName(undefined, undefined), { kind: SpanKind.SERVER, attributes });
-    try {
-      const result = await context.with(trace.setSpan(context.active(), span), run);
+    return runInSpan(span, context.active(), run, (result) => {
       if ('schema' in result) describeOperation(span, operationOf(result.document, result.operationName));
       else answerErrors(span, result);
-      return result;
-    } catch (err) {
-      failed(span, err);
-      throw err;
-    } finally {
-      span.end();
-    }
+    });
   }
 
   traceResolvers(schema: GraphQLSchema, maxDepth: number): void {
@@ -363,19 +369,12 @@ class OtelTracing implements Tracing {
   async webhookDelivery<T>(traceparent: string | null, attributes: Record<string, string | number>, run: () => Promise<T>): Promise<T> {
     const parent = traceparent ? this.w3c.extract(ROOT_CONTEXT, { traceparent }, defaultTextMapGetter) : ROOT_CONTEXT;
     const span = this.tracer.startSpan('webhook delivery', { kind: SpanKind.PRODUCER, attributes }, parent);
-    try {
-      const result = await context.with(trace.setSpan(parent, span), run);
+    return runInSpan(span, parent, run, (result) => {
       const outcome = result as { ok?: unknown; status?: unknown; error?: unknown } | undefined;
       if (typeof outcome?.status === 'number') span.setAttribute('http.response.status_code', outcome.status);
       if (outcome?.ok === false)
         span.setStatus({ code: SpanStatusCode.ERROR, message: typeof outcome.error === 'string' ? outcome.error : `HTTP ${String(outcome.status)}` });
-      return result;
-    } catch (err) {
-      failed(span, err);
-      throw err;
-    } finally {
-      span.end();
-    }
+    });
   }
 
   outsideTrace<T>(fn: () => T): T {
