@@ -84,12 +84,9 @@ it('while draining: /readyz answers 503 draining, /healthz still 200', async () 
   }
 });
 
-const withMariadb = mariadbAvailable(
-  'test/health.e2e.test.ts',
-  'the tests of /readyz against a MariaDB of their own (stopped, frozen, a migration forgotten) are',
-);
+const withMariadb = mariadbAvailable('test/health.e2e.test.ts', 'the tests of /readyz against a MariaDB of their own (stopped, a migration forgotten) are');
 
-(withMariadb ? describe : describe.skip)('a MariaDB of its own: stopped, frozen, a migration forgotten', () => {
+(withMariadb ? describe : describe.skip)('a MariaDB of its own: stopped, a migration forgotten', () => {
   let db: ThrowawayMariadb | undefined;
   let t: TestServer | undefined;
   beforeAll(async () => {
@@ -128,30 +125,6 @@ const withMariadb = mariadbAvailable(
     }
     expect(ready).toMatchObject({ status: 200, body: { status: 'ready', checks: ALL_OK } });
   }, 120_000);
-
-  it('/readyz answers within READINESS_TIMEOUT while the database hangs (frozen), and 200 once it answers again', async () => {
-    const server = t!;
-    expect((await probe(server, '/readyz')).status).toBe(200);
-    db!.freeze();
-    try {
-      const started = Date.now();
-      const hung = await probe(server, '/readyz');
-      const took = Date.now() - started;
-      expect(hung).toMatchObject({ status: 503, body: { status: 'unavailable', checks: { ...ALL_OK, database: 'down: no answer within 500 ms' } } });
-      // bounded by the timeout, not by the driver's own (10 s to connect, none for a query)
-      expect(took).toBeLessThan(3000);
-      // so does the next probe, while the first one's SELECT 1 still waits (it shares it rather than queue another)
-      expect((await probe(server, '/readyz')).body).toMatchObject({ checks: { database: 'down: no answer within 500 ms' } });
-    } finally {
-      db!.thaw();
-    }
-    let ready = await probe(server, '/readyz');
-    for (let i = 0; i < 300 && ready.status !== 200; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      ready = await probe(server, '/readyz');
-    }
-    expect(ready).toMatchObject({ status: 200, body: { status: 'ready', checks: ALL_OK } });
-  }, 60_000);
 
   it('/readyz answers 503 naming the migrations while one is pending, and keeps its answer once none is', async () => {
     // a second server on the same database (its migrations ran): then its newest migration is forgotten, as
