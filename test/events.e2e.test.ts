@@ -209,16 +209,16 @@ describe('the outbox: events exist only when their transaction commits', () => {
     expect(positionOf(after[0].cursor)).toBe(positionOf(before.cursor) + 1);
   });
 
-  it('drops events recorded in a transaction that rolls back after writing them (no row, no push)', async () => {
+  it('drops events recorded in a transaction that rolls back after recording them (no row, no push)', async () => {
     const p = await createPartner(t);
     const live = stream(await ws(p.token));
     await pause(200);
     const before = (await lastEvent())!;
     await expect(
-      inTransaction(t.server.ds, async (em) => {
-        const written = await t.server.services.events.record(em, null, [{ type: EventType.INVITATION_CREATED, partnerId: p.id }]);
+      inTransaction(t.server.ds, (em) => {
+        const written = t.server.services.events.record(em, null, [{ type: EventType.INVITATION_CREATED, partnerId: p.id }]);
         expect(written).toHaveLength(1);
-        throw new Error('the change fails after its event was written');
+        throw new Error('the change fails after its event was recorded');
       }),
     ).rejects.toThrow('fails after');
     const { invitation } = await invite(t, p.token);

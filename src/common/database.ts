@@ -171,9 +171,17 @@ const sqliteWriteLock = new Mutex();
 
 interface TransactionHooks {
   /** run in order inside the transaction, after its work, before COMMIT (an error rolls back) */
-  beforeCommit: (() => Promise<void>)[];
+  beforeCommit: (() => Promise<void> | void)[];
+  /** sent together after the beforeCommit hooks, right before COMMIT (see `atCommit`) */
+  closing: ClosingStatement[];
   /** run after COMMIT, never after a rollback */
   afterCommit: (() => void)[];
+}
+
+interface ClosingStatement {
+  sql: string;
+  params: unknown[];
+  then?: (result: unknown) => void;
 }
 
 /** The hooks of the transaction an EntityManager belongs to (see `beforeCommit`, `afterCommit`). */
@@ -189,8 +197,38 @@ function hooksOf(em: EntityManager, caller: string): TransactionHooks {
  * Runs `fn` inside the transaction of `em` once its work is done, just before COMMIT (the counters
  * of src/counts/ write their deltas then, in one order, so two transactions never lock them crosswise).
  */
-export function beforeCommit(em: EntityManager, fn: () => Promise<void>): void {
+export function beforeCommit(em: EntityManager, fn: () => Promise<void> | void): void {
   hooksOf(em, 'beforeCommit').beforeCommit.push(fn);
+}
+
+/**
+ * Sends `sql` at the very end of the transaction of `em`, after every `beforeCommit` hook, together with
+ * the transaction's other closing statements (in the order they were queued) and right before its COMMIT;
+ * resolves with the statement's result. On MySQL/MariaDB they are handed to the connection at once, which
+ * runs them back to back: the row locks they take (the event sequence, the counters every change writes)
+ * are held for the database's own time and the COMMIT's, never across round trips through a busy event
+ * loop (where other requests' work would run while the lock is held). `then` gets the statement's result;
+ * a failing statement rolls the transaction back.
+ */
+export function atCommit(em: EntityManager, sql: string, params: unknown[] = [], then?: (result: unknown) => void): void {
+  hooksOf(em, 'atCommit').closing.push({ sql, params, then });
+}
+
+/** The closing statements of a transaction (`atCommit`): MySQL gets them all at once; SQLite runs them in turn. */
+async function sendClosing(em: EntityManager, closing: ClosingStatement[]): Promise<void> {
+  if (!closing.length) return;
+  if (em.connection.options.type === 'better-sqlite3') {
+    for (const s of closing) {
+      const result: unknown = await em.query(s.sql, s.params);
+      s.then?.(result);
+    }
+    return;
+  }
+  // issued in one go through the same code path, so they reach the connection's queue in this order
+  const results = await Promise.allSettled(closing.map((s) => em.query(s.sql, s.params)));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  for (const [i, s] of closing.entries()) s.then?.((results[i] as PromiseFulfilledResult<unknown>).value);
 }
 
 /**
@@ -211,13 +249,14 @@ export function afterCommit(em: EntityManager, fn: () => void): void {
  */
 export type ReadMode = 'snapshot' | 'latest';
 
-/** Runs `work` in one transaction; `beforeCommit` hooks run at its end, `afterCommit` ones after the commit. */
+/** Runs `work` in one transaction; `beforeCommit` hooks and `atCommit` statements run at its end, `afterCommit` hooks after the commit. */
 export async function inTransaction<T>(ds: DataSource, work: (em: EntityManager) => Promise<T>, reads: ReadMode = 'snapshot'): Promise<T> {
-  const hooks: TransactionHooks = { beforeCommit: [], afterCommit: [] };
+  const hooks: TransactionHooks = { beforeCommit: [], closing: [], afterCommit: [] };
   const body = async (em: EntityManager) => {
     transactionHooks.set(em, hooks);
     const result = await work(em);
     for (const hook of hooks.beforeCommit) await hook();
+    await sendClosing(em, hooks.closing);
     return result;
   };
   const rowLocking = ds.options.type === 'mysql' || ds.options.type === 'mariadb';

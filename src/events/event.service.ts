@@ -35,7 +35,7 @@ export class EventService {
    * outbox itself. Services make changes through the change primitive (src/changes/change.ts), which
    * writes their events with their audit records.
    */
-  record(em: EntityManager, scope: Scope | null, drafts: EventDraft[], at?: Date): Promise<StoredEvent[]> {
+  record(em: EntityManager, scope: Scope | null, drafts: EventDraft[], at?: Date): StoredEvent[] {
     return this.outbox.record(em, scope ? scope.caller : null, drafts, at ?? this.deps.clock.now(), scope?.requestId ?? null);
   }
 

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
-import { afterCommit, isUniqueViolation } from '../common/database';
+import { afterCommit, atCommit, beforeCommit, isUniqueViolation } from '../common/database';
 import { newId } from '../common/ids';
 import { audienceKeys, changeDefinition, partnerKey, type EventSubject } from '../changes/catalog';
 import type { ChangeKind as EventType } from '../changes/kinds';
@@ -101,27 +101,22 @@ export class EventOutbox {
   constructor(private readonly onCommitted: (events: StoredEvent[]) => void) {}
 
   /**
-   * Call it last in the transaction: the sequence row stays locked (MySQL) until the commit, which
-   * is what keeps positions in commit order, so the shorter the better and after every other lock.
-   * `actor` is the signed-in caller, or null for the server itself. Services do not call it: their
-   * changes go through the change primitive (src/changes/change.ts), which does.
+   * Call it last in the transaction. The event rows are written with the COMMIT (`atCommit`): the
+   * sequence row, whose lock keeps positions in commit order, is locked by the last statements before
+   * the COMMIT and only for the database's own time, so event-producing transactions of every partner
+   * and server queue on it for a fraction of a millisecond each instead of for their round trips. The
+   * events returned get their positions then. `actor` is the signed-in caller, or null for the server
+   * itself. Services do not call it: their changes go through the change primitive
+   * (src/changes/change.ts), which does.
    */
-  async record(em: EntityManager, actor: Principal | null, drafts: EventDraft[], at: Date, correlationId: string | null): Promise<StoredEvent[]> {
+  record(em: EntityManager, actor: Principal | null, drafts: EventDraft[], at: Date, correlationId: string | null): StoredEvent[] {
     if (!drafts.length) return [];
-    await em
-      .createQueryBuilder()
-      .update(EventSequence)
-      .set({ position: () => `position + ${drafts.length}` })
-      .where('name = :name', { name: SEQUENCE })
-      .execute();
-    const { position: last } = await em.findOneByOrFail(EventSequence, { name: SEQUENCE });
-    const first = last - drafts.length + 1;
     // traces on: the trace the events were recorded in, which their webhook deliveries continue
     const traceparent = activeTracing()?.traceparent() ?? null;
-    const events: StoredEvent[] = drafts.map((d, i) => {
+    const events: StoredEvent[] = drafts.map((d) => {
       const data = d.data ?? {};
       return {
-        position: first + i,
+        position: 0,
         id: newId(),
         type: d.type,
         occurredAt: at.toISOString(),
@@ -137,34 +132,52 @@ export class EventOutbox {
         correlationId,
       };
     });
-    await em.insert(
-      EventRecord,
-      events.map((e) => ({
-        position: e.position,
-        id: e.id,
-        type: e.type,
-        occurredAt: at,
-        actorKind: e.actor?.kind ?? null,
-        actorUserId: e.actor?.userId ?? null,
-        actorPartnerId: e.actor?.partnerId ?? null,
-        actorCustomerId: e.actor?.customerId ?? null,
-        partnerId: e.partnerId,
-        customerId: e.customerId,
-        invitationId: e.invitationId,
-        partnershipId: e.partnershipId,
-        subscriptionId: e.subscriptionId,
-        adminRelationshipId: e.adminRelationshipId,
-        data: JSON.stringify(e.data),
-        audience: e.audience.join(','),
-        correlationId,
-        traceparent,
-        publishedAt: null,
-      })),
-    );
-    const audienceRows = events.flatMap((e) => e.audience.map((audience) => ({ audience, position: e.position })));
-    if (audienceRows.length) await em.insert(EventAudience, audienceRows);
     countChange(em, TallyName.EVENTS, EVERYONE, events.length);
-    for (const row of audienceRows) countChange(em, TallyName.EVENTS, row.audience);
+    for (const e of events) for (const audience of e.audience) countChange(em, TallyName.EVENTS, audience);
+    // the i-th of n events takes the position (sequence after the increment) - (n - 1 - i)
+    const n = events.length;
+    const positionOf = (i: number) => () => `(SELECT position FROM event_sequence WHERE name = '${SEQUENCE}') - ${n - 1 - i}`;
+    const inserts: [string, unknown[]][] = [
+      em
+        .createQueryBuilder()
+        .insert()
+        .into(EventRecord)
+        .values(
+          events.map((e, i) => ({
+            position: positionOf(i),
+            id: e.id,
+            type: e.type,
+            occurredAt: at,
+            actorKind: e.actor?.kind ?? null,
+            actorUserId: e.actor?.userId ?? null,
+            actorPartnerId: e.actor?.partnerId ?? null,
+            actorCustomerId: e.actor?.customerId ?? null,
+            partnerId: e.partnerId,
+            customerId: e.customerId,
+            invitationId: e.invitationId,
+            partnershipId: e.partnershipId,
+            subscriptionId: e.subscriptionId,
+            adminRelationshipId: e.adminRelationshipId,
+            data: JSON.stringify(e.data),
+            audience: e.audience.join(','),
+            correlationId,
+            traceparent,
+            publishedAt: null,
+          })),
+        )
+        .getQueryAndParameters(),
+    ];
+    const audienceRows = events.flatMap((e, i) => e.audience.map((audience) => ({ audience, position: positionOf(i) })));
+    if (audienceRows.length) inserts.push(em.createQueryBuilder().insert().into(EventAudience).values(audienceRows).getQueryAndParameters());
+    // after the counters' statement (queued by their hook, which ran first): every transaction locks the tallies, then the sequence
+    beforeCommit(em, () => {
+      atCommit(em, `UPDATE event_sequence SET position = position + ${n} WHERE name = ?`, [SEQUENCE]);
+      for (const [sql, params] of inserts) atCommit(em, sql, params);
+      atCommit(em, 'SELECT position FROM event_sequence WHERE name = ?', [SEQUENCE], (rows) => {
+        const last = Number((rows as { position: number | string }[])[0].position);
+        events.forEach((e, i) => (e.position = last - (n - 1 - i)));
+      });
+    });
     afterCommit(em, () => {
       const committedAt = Date.now();
       for (const event of events) event.committedAt = committedAt;
