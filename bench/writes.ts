@@ -109,6 +109,7 @@ class BareWriter {
   private activity!: Record<string, unknown>;
   private event!: Record<string, unknown>;
   private audience: string[] = [];
+  private saved: RowDataPacket[] = [];
 
   constructor(private readonly db: Pool) {}
 
@@ -122,11 +123,21 @@ class BareWriter {
     this.audience = String(event.audience).split(',');
     const [[max]] = await this.db.query<RowDataPacket[]>('SELECT MAX(position) AS p FROM event');
     this.position = Number(max.p);
+    [this.saved] = await this.db.query<RowDataPacket[]>('SELECT id, quantity, licenseWindows, updatedAt FROM subscription');
   }
 
   /** Leaves the database as the server expects it: the sequence after the last position written. */
   async finish(): Promise<void> {
     await this.db.query(`UPDATE event_sequence SET position = GREATEST(position, ?) WHERE name = 'events'`, [this.position]);
+    // the subscriptions as the server left them (the bare writer changes quantities without their licence windows)
+    for (const row of this.saved) {
+      await this.db.execute('UPDATE subscription SET quantity = ?, licenseWindows = ?, updatedAt = ? WHERE id = ?', [
+        row.quantity,
+        row.licenseWindows,
+        row.updatedAt,
+        row.id,
+      ]);
+    }
   }
 
   async write(subscriptionId: string, quantity: number): Promise<void> {
@@ -205,8 +216,12 @@ async function main() {
     console.log(`seeding ${partners} partners and ${most} subscriptions through the API…`);
     const writers = await seed(server.url, most, partners);
     const quantity = (n: number) => 2 - (n % 2);
-    const ours = (w: number, n: number) =>
-      writers[w].client.data(UpdateSubscriptionDocument, { input: { subscriptionId: writers[w].subscriptionId, quantity: quantity(n) } }).then(() => undefined);
+    // each writer's subscription goes 1 → 2 → 1 … across the runs (a decrease within 168 hours of the increase is allowed)
+    const made = new Array<number>(most).fill(0);
+    const ours = async (w: number) => {
+      await writers[w].client.data(UpdateSubscriptionDocument, { input: { subscriptionId: writers[w].subscriptionId, quantity: quantity(made[w]) } });
+      made[w]++;
+    };
     // warm up, and the rows the bare writer copies
     await drive(db, most, 2, ours);
     const bare = new BareWriter(db);
