@@ -149,6 +149,11 @@ class Clients {
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const f = (n: number) => `${n.toFixed(1)} ms`;
+/** one round's first, median, p99 and last push (PUSHES_VERBOSE=1) */
+function roundFigures(latencies: number[]): string {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return `min ${f(sorted[0])} p50 ${f(percentile(sorted, 50))} p99 ${f(percentile(sorted, 99))} max ${f(sorted[sorted.length - 1])}`;
+}
 
 async function main() {
   const n = arg('sockets', 5000);
@@ -194,6 +199,7 @@ async function main() {
         });
       const got = await sockets.round(invitations[r].id, accept);
       if (got.latencies.length < n) console.error(`ours round ${r}: ${got.latencies.length}/${n} pushes within 20 s`);
+      if (process.env.PUSHES_VERBOSE) console.error(`ours round ${r}: ${roundFigures(got.latencies)}`);
       if (r > 0) {
         ours.push(...got.latencies);
         oursWrong += got.wrong;
@@ -214,7 +220,7 @@ async function main() {
   const bare = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bench/bare-broadcast-server.ts', String(port)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((resolve) => bare.stdout!.once('data', () => resolve()));
+  await new Promise<void>((resolve) => bare.stdout.once('data', () => resolve()));
   const baseline: number[] = [];
   let bareWrong = 0;
   try {
@@ -225,10 +231,9 @@ async function main() {
     // the broadcast body: the `next` message's payload; the server serializes it once per subscription id
     const payload = JSON.stringify((JSON.parse(message) as { payload: unknown }).payload);
     for (let r = 0; r < rounds + 1; r++) {
-      const got = await sockets.round(expectInBare, () =>
-        fetch(`http://127.0.0.1:${port}/next`, { method: 'POST', body: payload }).then((res) => res.text()),
-      );
+      const got = await sockets.round(expectInBare, () => fetch(`http://127.0.0.1:${port}/next`, { method: 'POST', body: payload }).then((res) => res.text()));
       if (got.latencies.length < n) console.error(`bare round ${r}: ${got.latencies.length}/${n} within 20 s`);
+      if (process.env.PUSHES_VERBOSE) console.error(`bare round ${r}: ${roundFigures(got.latencies)}`);
       if (r > 0) {
         baseline.push(...got.latencies);
         bareWrong += got.wrong;
