@@ -213,7 +213,15 @@ export class EventListener implements AsyncIterableIterator<StoredEvent> {
   push(event: StoredEvent): void {
     if (this.done || (this.types && !this.types.has(event.type))) return;
     if (this.replayUntil !== null && event.position <= this.replayUntil) return;
-    if (this.direct && this.wake && !this.live.length && !this.page.length && this.replayUntil === null && event.position > this.cursor && this.direct(event)) {
+    if (
+      this.direct &&
+      this.wake &&
+      !this.live.length &&
+      !this.page.length &&
+      this.replayUntil === null &&
+      event.position > this.cursor &&
+      this.writtenDirectly(event)
+    ) {
       this.cursor = event.position;
       return;
     }
@@ -225,6 +233,17 @@ export class EventListener implements AsyncIterableIterator<StoredEvent> {
       if (this.live.length === MAX_BEHIND) this.onBehind?.();
     }
     this.wake?.();
+  }
+
+  /** The direct writer's answer; one that throws is dropped (this event and the later ones are queued) rather than stop the hub's delivery. */
+  private writtenDirectly(event: StoredEvent): boolean {
+    try {
+      return this.direct!(event);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'a direct push failed; the subscription continues through its iterator');
+      this.direct = null;
+      return false;
+    }
   }
 
   async next(): Promise<IteratorResult<StoredEvent>> {
