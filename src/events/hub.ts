@@ -180,6 +180,7 @@ export class EventListener implements AsyncIterableIterator<StoredEvent> {
   private done = false;
   private readonly onBehind?: () => void;
   private readonly onRead?: (events: number) => Promise<void>;
+  private direct: ((event: StoredEvent) => boolean) | null = null;
 
   constructor(
     private readonly hub: EventHub,
@@ -196,10 +197,34 @@ export class EventListener implements AsyncIterableIterator<StoredEvent> {
     this.replayUntil = after !== undefined && after < hubPosition ? hubPosition : null;
   }
 
+  /**
+   * Sets a writer that may take live events straight from the hub (src/pipeline/fanout.ts: the
+   * pre-serialized push written to the socket), instead of their going through this iterator. It is
+   * offered an event only when its reader is waiting in `next()` with nothing before it (no replay,
+   * nothing queued): everything earlier has been yielded, so the order holds. It returns false to
+   * decline (the event is then queued and yielded as usual, and so is every later one until the
+   * queue is empty again).
+   */
+  writeDirectly(writer: (event: StoredEvent) => boolean): void {
+    this.direct = writer;
+  }
+
   /** From the hub, in position order. */
   push(event: StoredEvent): void {
     if (this.done || (this.types && !this.types.has(event.type))) return;
     if (this.replayUntil !== null && event.position <= this.replayUntil) return;
+    if (
+      this.direct &&
+      this.wake &&
+      !this.live.length &&
+      !this.page.length &&
+      this.replayUntil === null &&
+      event.position > this.cursor &&
+      this.writtenDirectly(event)
+    ) {
+      this.cursor = event.position;
+      return;
+    }
     if (this.live.length >= MAX_QUEUED) {
       this.live = [];
       this.replayUntil = event.position;
@@ -208,6 +233,17 @@ export class EventListener implements AsyncIterableIterator<StoredEvent> {
       if (this.live.length === MAX_BEHIND) this.onBehind?.();
     }
     this.wake?.();
+  }
+
+  /** The direct writer's answer; one that throws is dropped (this event and the later ones are queued) rather than stop the hub's delivery. */
+  private writtenDirectly(event: StoredEvent): boolean {
+    try {
+      return this.direct!(event);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'a direct push failed; the subscription continues through its iterator');
+      this.direct = null;
+      return false;
+    }
   }
 
   async next(): Promise<IteratorResult<StoredEvent>> {
@@ -261,6 +297,7 @@ export class EventListener implements AsyncIterableIterator<StoredEvent> {
     this.hub.close(this);
     this.page = [];
     this.live = [];
+    this.direct = null;
     this.wake?.();
   }
 

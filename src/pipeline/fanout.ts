@@ -1,7 +1,28 @@
 import { createSourceEventStream, type DocumentNode, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { WebSocket } from 'ws';
 import type { RequestContext } from '../context';
+import { EventListener } from '../events/hub';
+import type { StoredEvent } from '../events/outbox';
+import { shutIfSlow } from './sockets';
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
+
+/**
+ * Where a subscription's pushes go, for writing them without graphql-ws's per-message steps: the
+ * socket, the subscription's id, the socket's WS_MAX_BUFFERED. Set on the subscribe's context by the
+ * pipeline (src/pipeline/pipeline.ts).
+ */
+export interface PushTarget {
+  socket: WebSocket;
+  id: string;
+  maxBuffered: number;
+}
+
+/** What one event's executions leave behind for its subscribers: the result per key, and the `next` message per key and subscription id. */
+interface PerEvent {
+  results: Map<string, Result>;
+  messages: Map<string, string>;
+}
 
 /**
  * graphql-ws's `subscribe`, with one execution per event and audience instead of one per subscriber.
@@ -10,6 +31,15 @@ type Result = ExecutionResult | Promise<ExecutionResult>;
  * document, the operation name, the variables and the viewer (kind, id, roles), so that 5,000
  * dashboards of one partner running the same query cost one execution. A subscriber whose viewer or
  * query differs gets its own. The per-event results go with the event object (a WeakMap).
+ *
+ * A live event of the hub (src/events/hub.ts) whose shared result is ready (no resolver waited) and
+ * holds no error is written straight to the socket as the `next` message graphql-ws would send (the
+ * same text, serialized once per key and subscription id), within the hub's delivery: no promise, no
+ * serialization and no graphql-ws step per socket. It is written only when the listener's reader
+ * (graphql-ws) waits for the next event with nothing queued (so everything before it has been sent)
+ * and the socket has nothing unsent (so a reader that stopped reading still makes events queue up to
+ * MAX_BEHIND, as when graphql-ws waits for each write); anything else takes graphql-ws's path.
+ * Before each direct write, as graphql-ws's onNext does, a socket over WS_MAX_BUFFERED is shut.
  */
 export class SharedSubscriptions {
   /** `pushed`: runs with each source event (for the metrics: the time from its commit) before its result goes to the socket */
@@ -17,7 +47,7 @@ export class SharedSubscriptions {
 
   private readonly documentIds = new WeakMap<DocumentNode, number>();
   private nextDocumentId = 0;
-  private readonly results = new WeakMap<object, Map<string, Result>>();
+  private readonly perEvent = new WeakMap<object, PerEvent>();
 
   subscribe = async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
     const source = await createSourceEventStream(args);
@@ -25,17 +55,42 @@ export class SharedSubscriptions {
     const key = this.keyOf(args);
     const iterator = source[Symbol.asyncIterator]();
     const pushed = this.pushed;
+    const shared = (payload: object): PerEvent => {
+      let perEvent = this.perEvent.get(payload);
+      if (!perEvent) this.perEvent.set(payload, (perEvent = { results: new Map(), messages: new Map() }));
+      return perEvent;
+    };
     const run = (payload: unknown): Result => {
       if (typeof payload !== 'object' || payload === null) return execute({ ...args, rootValue: payload });
-      let perEvent = this.results.get(payload);
-      if (!perEvent) this.results.set(payload, (perEvent = new Map<string, Result>()));
-      let result = perEvent.get(key);
+      const { results } = shared(payload);
+      let result = results.get(key);
       if (!result) {
         result = execute({ ...args, rootValue: payload });
-        perEvent.set(key, result);
+        results.set(key, result);
       }
       return result;
     };
+    const target = (args.contextValue as { pushTo?: PushTarget } | undefined)?.pushTo;
+    if (target && iterator instanceof EventListener) {
+      const { socket, id, maxBuffered } = target;
+      const messageKey = `${key}\u0000${id}`;
+      iterator.writeDirectly((event: StoredEvent) => {
+        if (socket.readyState !== socket.OPEN || socket.bufferedAmount > 0) return false;
+        const result = run(event);
+        if (isPromise(result) || result.errors) return false;
+        const { messages } = shared(event);
+        let message = messages.get(messageKey);
+        if (message === undefined) {
+          message = `{"id":${JSON.stringify(id)},"type":"next","payload":${JSON.stringify(result)}}`;
+          messages.set(messageKey, message);
+        }
+        if (!shutIfSlow(socket, maxBuffered)) {
+          pushed?.(event);
+          socket.send(message);
+        }
+        return true;
+      });
+    }
     const mapped: AsyncIterableIterator<ExecutionResult> = {
       async next() {
         const item = await iterator.next();
@@ -66,6 +121,10 @@ export class SharedSubscriptions {
     const viewer = principal ? `${principal.kind}:${principal.partnerId ?? principal.customerId ?? ''}:${[...principal.roles].sort().join(',')}` : 'anonymous';
     return `${documentId}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}\u0000${viewer}`;
   }
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

@@ -28,7 +28,7 @@ import { describeOperation, noteErrorCode, type OperationObserver } from '../obs
 import { buildContext, type RequestContext } from '../context';
 import { confirmCaller } from '../scope/caller';
 import type { Services } from '../services';
-import { SharedSubscriptions } from './fanout';
+import { type PushTarget, SharedSubscriptions } from './fanout';
 import { formatError } from './format-error';
 import { OperationGate } from './gate';
 import { requestIdOf } from './http';
@@ -599,6 +599,8 @@ export class OperationPipeline {
           budget,
           chargeMore: async (more: number) => void (await this.chargeBudgets(principal, more)),
           fallingBehind: () => shutSlow(ctx.extra.socket),
+          // where a shared push may be written directly (src/pipeline/fanout.ts)
+          pushTo: { socket: ctx.extra.socket, id, maxBuffered: this.deps.config.wsMaxBuffered } satisfies PushTarget,
         },
       };
     } catch (err) {
