@@ -147,14 +147,22 @@ async function main() {
     // warm both (statement caches, JIT), then alternate
     await load(bare.url, tokens, DASHBOARD_QUERY, connections, 2);
     await load(server.url, tokens, DASHBOARD_QUERY, connections, 2);
-    const runs: { ours: LoadResult; bare: LoadResult }[] = [];
+    const runs: { ours: LoadResult & { cpu: number }; bare: LoadResult & { cpu: number } }[] = [];
     for (let i = 0; i < rounds; i++) {
-      const b = await load(bare.url, tokens, DASHBOARD_QUERY, connections, seconds);
-      const o = await load(server.url, tokens, DASHBOARD_QUERY, connections, seconds);
+      // the server process's CPU time per request too: what the machine's other tenants change least
+      const measured = async (url: string, pid: number) => {
+        const before = cpuMs(pid);
+        const result = await load(url, tokens, DASHBOARD_QUERY, connections, seconds);
+        return { ...result, cpu: (cpuMs(pid) - before) / (result.rps * seconds) };
+      };
+      const b = await measured(bare.url, bare.pid);
+      const o = await measured(server.url, server.pid);
       runs.push({ ours: o, bare: b });
-      console.log(`round ${i + 1}: ours ${o.rps.toFixed(0)} req/s, bare ${b.rps.toFixed(0)} req/s`);
+      console.log(
+        `round ${i + 1}: ours ${o.rps.toFixed(0)} req/s (${o.cpu.toFixed(3)} CPU ms/request), bare ${b.rps.toFixed(0)} req/s (${b.cpu.toFixed(3)} CPU ms/request)`,
+      );
     }
-    const mean = (pick: (r: { ours: LoadResult; bare: LoadResult }) => number) => runs.reduce((s, r) => s + pick(r), 0) / runs.length;
+    const mean = (pick: (r: (typeof runs)[number]) => number) => runs.reduce((s, r) => s + pick(r), 0) / runs.length;
     const errors = runs.reduce((s, r) => s + r.ours.errors + r.bare.errors, 0);
     console.log(
       `\nNODE_ENV=${process.env.NODE_ENV ?? 'development'}, ${db}, ${customers} customers, ${connections} connections, ${tokenCount} tokens, ${rounds} × ${seconds} s each`,
@@ -167,6 +175,7 @@ async function main() {
     );
     const ratio = mean((r) => r.ours.rps) / mean((r) => r.bare.rps);
     console.log(`\ndashboard ratio ours/bare: ${ratio.toFixed(2)} (${db}, ${tokenCount} token${tokenCount === 1 ? '' : 's'})   errors: ${errors}`);
+    console.log(`CPU per request, bare/ours: ${(mean((r) => r.bare.cpu) / mean((r) => r.ours.cpu)).toFixed(2)} (the ratio with other load on the machine)`);
   } finally {
     await bare?.stop();
     await server.stop();
