@@ -141,7 +141,9 @@ async function main() {
     }
     console.log(`both answer the same ${JSON.stringify(ours.data).length} bytes of data`);
 
-    const unauthorized = await fetch(bare.url, { method: 'POST', headers: { authorization: `Bearer ${tokens[0].slice(0, -2)}xx` }, body: '{}' });
+    // a token signed with another secret: refused
+    const forged = await signDevToken(`${BENCH_SECRET}-not`, { sub: 'bench-forger', roles: [Role.GLOBAL_ADMIN], partnerId: data.providerId });
+    const unauthorized = await fetch(bare.url, { method: 'POST', headers: { authorization: `Bearer ${forged}` }, body: '{}' });
     if (unauthorized.status !== 401) throw new Error(`the bare server answers a bad token ${unauthorized.status}`);
 
     // warm both (statement caches, JIT), then alternate
