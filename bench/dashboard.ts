@@ -6,9 +6,16 @@
  *
  * Seeds an indirect provider with N customers through the API (half of them through its indirect
  * reseller, one subscription each), then starts the bare baseline (bench/bare-dashboard-server.ts:
- * node:http and the driver, one JOIN and one COUNT) on the same database, checks that both answer
- * the same JSON data, and loads each with autocannon (same connections, same duration, alternately,
- * `rounds` times). Prints req/s, p50 and p99 latency of both and the ratio ours / bare.
+ * node:http and the driver, an HS256 token check, one prepared JOIN and one prepared COUNT) on the
+ * same database, checks that both answer the same JSON data, and loads each with autocannon (same
+ * connections, same duration, alternately, `rounds` times). Prints req/s, p50 and p99 latency of
+ * both and the ratio ours / bare.
+ *
+ *   NODE_ENV=production npm run bench:dashboard -- --tokens 1000
+ *
+ * `--tokens N` (default 1): the load sends N distinct tokens in rotation (N users of the provider,
+ * each its own `sub`), the same rotation to both servers, so that no cache of one token carries the
+ * figure.
  *
  *   NODE_ENV=production npm run bench:dashboard -- --budgets --rounds 5
  *
@@ -26,9 +33,11 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { createConnection } from 'mysql2/promise';
+import { signDevToken } from '../src/common/auth/jwt';
+import { Role } from '../src/common/auth/roles';
 import { seedProvider } from './seed';
 import { startRedis } from '../test/support/redis';
-import { arg, percentile, startBenchServer } from './support';
+import { arg, BENCH_SECRET, percentile, startBenchServer } from './support';
 
 export const DASHBOARD_QUERY =
   '{ customers(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id companyName domain cloud address { city country } relationship { status establishedAt } delegatedAdminPrivileges { status } indirectReseller { id name mpnId } } } } }';
@@ -52,8 +61,8 @@ export async function freshMysqlDatabase(name: string): Promise<string> {
 }
 
 /** Starts bench/bare-dashboard-server.ts as its own process and waits for its "ready". */
-export async function startBareServer(port: number, partnerId: string, db: 'sqlite' | 'mysql', location: string) {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bench/bare-dashboard-server.ts', String(port), partnerId, db, location], {
+export async function startBareServer(port: number, db: 'sqlite' | 'mysql', location: string) {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bench/bare-dashboard-server.ts', String(port), db, location], {
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -87,14 +96,19 @@ export interface LoadResult {
   errors: number;
 }
 
-export async function load(url: string, token: string, query: string, connections: number, seconds: number): Promise<LoadResult> {
+/** `token`: one token, or several sent in rotation (each request the next one). */
+export async function load(url: string, token: string | string[], query: string, connections: number, seconds: number): Promise<LoadResult> {
+  const tokens = typeof token === 'string' ? [token] : token;
+  let next = 0;
+  const headers = (t: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${t}` });
   const result = await autocannon({
     url,
     method: 'POST',
     connections,
     duration: seconds,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: headers(tokens[0]),
     body: JSON.stringify({ query }),
+    ...(tokens.length > 1 ? { requests: [{ setupRequest: (req) => ({ ...req, headers: headers(tokens[next++ % tokens.length]) }) }] } : {}),
   });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
@@ -107,6 +121,7 @@ async function main() {
   const seconds = arg('duration', 10);
   const rounds = arg('rounds', 2);
   const db = option('db', 'sqlite') as 'sqlite' | 'mysql';
+  const tokenCount = arg('tokens', 1);
   // budgets off: a single caller's load would be its budget's, not the read path's (--budgets measures them)
   const env: Record<string, string> = { DB_TYPE: db, ...UNLIMITED };
   if (db === 'mysql') env.MYSQL_URL = await freshMysqlDatabase('pc_bench_dashboard');
@@ -116,7 +131,8 @@ async function main() {
   try {
     console.log(`seeding ${customers} customers through the API…`);
     const data = await seedProvider(server.url, customers, 0);
-    bare = await startBareServer(arg('bare-port', 4631), data.providerId, db, db === 'sqlite' ? server.sqlitePath : env.MYSQL_URL);
+    bare = await startBareServer(arg('bare-port', 4631), db, db === 'sqlite' ? server.sqlitePath : env.MYSQL_URL);
+    const tokens = await partnerTokens(data.providerId, data.providerToken, tokenCount);
 
     const ours = (await post(server.url, data.providerToken, DASHBOARD_QUERY)) as { data?: unknown };
     const theirs = (await post(bare.url, data.providerToken, DASHBOARD_QUERY)) as { data?: unknown };
@@ -125,19 +141,33 @@ async function main() {
     }
     console.log(`both answer the same ${JSON.stringify(ours.data).length} bytes of data`);
 
+    // a token signed with another secret: refused
+    const forged = await signDevToken(`${BENCH_SECRET}-not`, { sub: 'bench-forger', roles: [Role.GLOBAL_ADMIN], partnerId: data.providerId });
+    const unauthorized = await fetch(bare.url, { method: 'POST', headers: { authorization: `Bearer ${forged}` }, body: '{}' });
+    if (unauthorized.status !== 401) throw new Error(`the bare server answers a bad token ${unauthorized.status}`);
+
     // warm both (statement caches, JIT), then alternate
-    await load(bare.url, data.providerToken, DASHBOARD_QUERY, connections, 2);
-    await load(server.url, data.providerToken, DASHBOARD_QUERY, connections, 2);
-    const runs: { ours: LoadResult; bare: LoadResult }[] = [];
+    await load(bare.url, tokens, DASHBOARD_QUERY, connections, 2);
+    await load(server.url, tokens, DASHBOARD_QUERY, connections, 2);
+    const runs: { ours: LoadResult & { cpu: number }; bare: LoadResult & { cpu: number } }[] = [];
     for (let i = 0; i < rounds; i++) {
-      const b = await load(bare.url, data.providerToken, DASHBOARD_QUERY, connections, seconds);
-      const o = await load(server.url, data.providerToken, DASHBOARD_QUERY, connections, seconds);
+      // the server process's CPU time per request too: what the machine's other tenants change least
+      const measured = async (url: string, pid: number) => {
+        const before = cpuMs(pid);
+        const result = await load(url, tokens, DASHBOARD_QUERY, connections, seconds);
+        return { ...result, cpu: (cpuMs(pid) - before) / (result.rps * seconds) };
+      };
+      const b = await measured(bare.url, bare.pid);
+      const o = await measured(server.url, server.pid);
       runs.push({ ours: o, bare: b });
+      console.log(
+        `round ${i + 1}: ours ${o.rps.toFixed(0)} req/s (${o.cpu.toFixed(3)} CPU ms/request), bare ${b.rps.toFixed(0)} req/s (${b.cpu.toFixed(3)} CPU ms/request)`,
+      );
     }
-    const mean = (pick: (r: { ours: LoadResult; bare: LoadResult }) => number) => runs.reduce((s, r) => s + pick(r), 0) / runs.length;
+    const mean = (pick: (r: (typeof runs)[number]) => number) => runs.reduce((s, r) => s + pick(r), 0) / runs.length;
     const errors = runs.reduce((s, r) => s + r.ours.errors + r.bare.errors, 0);
     console.log(
-      `\nNODE_ENV=${process.env.NODE_ENV ?? 'development'}, ${db}, ${customers} customers, ${connections} connections, ${rounds} × ${seconds} s each`,
+      `\nNODE_ENV=${process.env.NODE_ENV ?? 'development'}, ${db}, ${customers} customers, ${connections} connections, ${tokenCount} tokens, ${rounds} × ${seconds} s each`,
     );
     console.log('| server | req/s | p50 ms | p99 ms |');
     console.log('| --- | --- | --- | --- |');
@@ -145,7 +175,9 @@ async function main() {
     console.log(
       `| bare node:http + driver | ${mean((r) => r.bare.rps).toFixed(0)} | ${mean((r) => r.bare.p50).toFixed(1)} | ${mean((r) => r.bare.p99).toFixed(1)} |`,
     );
-    console.log(`\nratio ours / bare (req/s): ${(mean((r) => r.ours.rps) / mean((r) => r.bare.rps)).toFixed(2)}   errors: ${errors}`);
+    const ratio = mean((r) => r.ours.rps) / mean((r) => r.bare.rps);
+    console.log(`\ndashboard ratio ours/bare: ${ratio.toFixed(2)} (${db}, ${tokenCount} token${tokenCount === 1 ? '' : 's'})   errors: ${errors}`);
+    console.log(`CPU per request, bare/ours: ${(mean((r) => r.bare.cpu) / mean((r) => r.ours.cpu)).toFixed(2)} (the ratio with other load on the machine)`);
   } finally {
     await bare?.stop();
     await server.stop();
@@ -187,7 +219,7 @@ async function compareServers(variants: Variant[], note: string, during?: (targe
     for (const [i, v] of variants.slice(1).entries()) {
       servers.push({ name: v.name, ...(await startBenchServer(port + 1 + i, { ...v.env, SQLITE_PATH: first.sqlitePath })) });
     }
-    bare = await startBareServer(arg('bare-port', 4631), data.providerId, 'sqlite', first.sqlitePath);
+    bare = await startBareServer(arg('bare-port', 4631), 'sqlite', first.sqlitePath);
     const targets = [{ name: 'bare node:http + driver', url: bare.url, pid: bare.pid }, ...servers];
     const expected = JSON.stringify(((await post(bare.url, data.providerToken, DASHBOARD_QUERY)) as { data?: unknown }).data);
     for (const s of servers) {
@@ -244,6 +276,14 @@ async function compareServers(variants: Variant[], note: string, during?: (targe
     await bare?.stop();
     for (const s of servers) await s.stop();
   }
+}
+
+/** `count` tokens of distinct users of the partner (GLOBAL_ADMIN, each its own `sub`); the first is `first`. */
+async function partnerTokens(partnerId: string, first: string, count: number): Promise<string[]> {
+  const others = await Promise.all(
+    Array.from({ length: count - 1 }, (_, i) => signDevToken(BENCH_SECRET, { sub: `bench-user-${i}-${partnerId}`, roles: [Role.GLOBAL_ADMIN], partnerId })),
+  );
+  return [first, ...others];
 }
 
 /** The dashboard's ratio to the bare server with the budgets off, on in memory and on in Redis (too high to refuse anything). */

@@ -51,6 +51,38 @@ function normalizeStrings(value: object, path: string, problems: FieldProblem[],
 }
 
 /**
+ * Argument objects found valid, by class and JSON text (after the text rules): the validators are pure
+ * functions of the values, and a dashboard sends the same `first: 50` with every request. Only valid
+ * ones are kept, and only short ones; the map is emptied when full.
+ */
+const VALID_KEPT = 1000;
+const MAX_KEPT_JSON = 1000;
+const valid = new Map<object, Set<string>>();
+let validCount = 0;
+
+function knownValid(value: object): { known: boolean; key?: string } {
+  let key: string | undefined;
+  try {
+    key = JSON.stringify(value);
+  } catch {
+    return { known: false }; // a BigInt, a cycle: validated every time
+  }
+  if (key === undefined || key.length > MAX_KEPT_JSON) return { known: false };
+  return { known: valid.get(value.constructor)?.has(key) ?? false, key };
+}
+
+function keepValid(value: object, key: string): void {
+  if (validCount >= VALID_KEPT) {
+    valid.clear();
+    validCount = 0;
+  }
+  let keys = valid.get(value.constructor);
+  if (!keys) valid.set(value.constructor, (keys = new Set()));
+  keys.add(key);
+  validCount++;
+}
+
+/**
  * Validates every argument object with class-validator and answers BAD_USER_INPUT naming each
  * failing field as a dotted path (`input.address.country`, `input.subscriptions[0].quantity`).
  */
@@ -63,7 +95,10 @@ export const validateArgument: ValidatorFn = async (argValue) => {
     const textProblems: FieldProblem[] = [];
     normalizeStrings(value, argPrefix(value), textProblems);
     problems.push(...textProblems);
+    const seen = textProblems.length ? { known: false } : knownValid(value);
+    if (seen.known) continue;
     const errors = await validate(value, { forbidUnknownValues: false, validationError: { target: false, value: false } });
+    if (!errors.length && seen.key !== undefined) keepValid(value, seen.key);
     // a field refused by the text rules is not reported twice
     const refused = new Set(textProblems.map((p) => p.field));
     problems.push(...flatten(errors, argPrefix(value)).filter((p) => !refused.has(p.field)));
