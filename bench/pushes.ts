@@ -17,13 +17,15 @@
  * anything else, and check the message afterwards; this process records the wall time at which it
  * sent the mutation (or the broadcast). So the server, the client sockets and this driver each run in
  * their own process (the 2 CPUs are shared by the server and the clients in both runs alike).
- * The sockets belong to N / 20 users of the partner (20 sockets each, MAX_SOCKETS_PER_PRINCIPAL's default).
+ * The sockets belong to N / 20 users of the partner (20 sockets each, MAX_SOCKETS_PER_PRINCIPAL's default);
+ * each subscribes with an id of its own (a UUID, as graphql-ws clients do).
  *
  *   NODE_ENV=production npm run bench:pushes -- --sockets 5000 --rounds 10
  *
  * Prints p50/p99 of both and `pushes p99 ratio ours/bare: x.xx (N sockets)` (issue 28's target: <= 1.5).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { signDevToken } from '../src/common/auth/jwt';
 import { Role } from '../src/common/auth/roles';
@@ -95,7 +97,8 @@ function clients() {
                   if (!acked) {
                     acked = true;
                     sockets.push(socket);
-                    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY } }));
+                    // an id of its own, as graphql-ws clients give each subscription
+                    socket.send(JSON.stringify({ id: randomUUID(), type: 'subscribe', payload: { query: QUERY } }));
                     resolve();
                     return;
                   }
@@ -212,7 +215,7 @@ async function main() {
         message = got.sample;
         if (!message.includes('"invitationAccepted"')) throw new Error(`ours pushed ${message.slice(0, 300)}`);
         await pause(300);
-        // the bare server sends the same payload, serialized once per subscription id
+        // the bare server sends the same payload, framed with each socket's subscription id
         const payload = JSON.stringify((JSON.parse(message) as { payload: unknown }).payload);
         const bareGot = await bareSockets.round(invitations[r].id, () =>
           fetch(`http://127.0.0.1:${port}/next`, { method: 'POST', body: payload }).then((res) => res.text()),

@@ -3,25 +3,23 @@ import type { WebSocket } from 'ws';
 import type { RequestContext } from '../context';
 import { EventListener } from '../events/hub';
 import type { StoredEvent } from '../events/outbox';
-import { shutIfSlow } from './sockets';
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
 /**
  * Where a subscription's pushes go, for writing them without graphql-ws's per-message steps: the
- * socket, the subscription's id, the socket's WS_MAX_BUFFERED. Set on the subscribe's context by the
- * pipeline (src/pipeline/pipeline.ts).
+ * socket and the subscription's id. Set on the subscribe's context by the pipeline (src/pipeline/pipeline.ts).
  */
 export interface PushTarget {
   socket: WebSocket;
   id: string;
-  maxBuffered: number;
 }
 
-/** What one event's executions leave behind for its subscribers: the result per key, and the `next` message per key and subscription id. */
+/** What one event's executions leave behind for its subscribers: the result and its JSON, per key. */
 interface PerEvent {
   results: Map<string, Result>;
-  messages: Map<string, string>;
+  /** the result's JSON per key: the same for every subscription id, so serialized once per key */
+  payloads: Map<string, string>;
 }
 
 /**
@@ -34,12 +32,12 @@ interface PerEvent {
  *
  * A live event of the hub (src/events/hub.ts) whose shared result is ready (no resolver waited) and
  * holds no error is written straight to the socket as the `next` message graphql-ws would send (the
- * same text, serialized once per key and subscription id), within the hub's delivery: no promise, no
- * serialization and no graphql-ws step per socket. It is written only when the listener's reader
+ * same text: the result serialized once per key, framed with each subscription's id), within the hub's
+ * delivery: no promise, no serialization and no graphql-ws step per socket. It is written only when the listener's reader
  * (graphql-ws) waits for the next event with nothing queued (so everything before it has been sent)
  * and the socket has nothing unsent (so a reader that stopped reading still makes events queue up to
- * MAX_BEHIND, as when graphql-ws waits for each write); anything else takes graphql-ws's path.
- * Before each direct write, as graphql-ws's onNext does, a socket over WS_MAX_BUFFERED is shut.
+ * MAX_BEHIND, as when graphql-ws waits for each write); anything else takes graphql-ws's path, whose
+ * onNext shuts a socket over WS_MAX_BUFFERED.
  */
 export class SharedSubscriptions {
   /** `pushed`: runs with each source event (for the metrics: the time from its commit) before its result goes to the socket */
@@ -57,7 +55,7 @@ export class SharedSubscriptions {
     const pushed = this.pushed;
     const shared = (payload: object): PerEvent => {
       let perEvent = this.perEvent.get(payload);
-      if (!perEvent) this.perEvent.set(payload, (perEvent = { results: new Map(), messages: new Map() }));
+      if (!perEvent) this.perEvent.set(payload, (perEvent = { results: new Map(), payloads: new Map() }));
       return perEvent;
     };
     const run = (payload: unknown): Result => {
@@ -72,22 +70,17 @@ export class SharedSubscriptions {
     };
     const target = (args.contextValue as { pushTo?: PushTarget } | undefined)?.pushTo;
     if (target && iterator instanceof EventListener) {
-      const { socket, id, maxBuffered } = target;
-      const messageKey = `${key}\u0000${id}`;
+      const { socket, id } = target;
+      const idJson = JSON.stringify(id);
       iterator.writeDirectly((event: StoredEvent) => {
         if (socket.readyState !== socket.OPEN || socket.bufferedAmount > 0) return false;
         const result = run(event);
         if (isPromise(result) || result.errors) return false;
-        const { messages } = shared(event);
-        let message = messages.get(messageKey);
-        if (message === undefined) {
-          message = `{"id":${JSON.stringify(id)},"type":"next","payload":${JSON.stringify(result)}}`;
-          messages.set(messageKey, message);
-        }
-        if (!shutIfSlow(socket, maxBuffered)) {
-          pushed?.(event);
-          socket.send(message);
-        }
+        const { payloads } = shared(event);
+        let payload = payloads.get(key);
+        if (payload === undefined) payloads.set(key, (payload = JSON.stringify(result)));
+        pushed?.(event);
+        socket.send(`{"id":${idJson},"type":"next","payload":${payload}}`);
         return true;
       });
     }

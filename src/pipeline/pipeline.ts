@@ -600,7 +600,7 @@ export class OperationPipeline {
           chargeMore: async (more: number) => void (await this.chargeBudgets(principal, more)),
           fallingBehind: () => shutSlow(ctx.extra.socket),
           // where a shared push may be written directly (src/pipeline/fanout.ts)
-          pushTo: { socket: ctx.extra.socket, id, maxBuffered: this.deps.config.wsMaxBuffered } satisfies PushTarget,
+          pushTo: { socket: ctx.extra.socket, id } satisfies PushTarget,
         },
       };
     } catch (err) {
