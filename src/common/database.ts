@@ -203,12 +203,12 @@ export function beforeCommit(em: EntityManager, fn: () => Promise<void> | void):
 
 /**
  * Sends `sql` at the very end of the transaction of `em`, after every `beforeCommit` hook, together with
- * the transaction's other closing statements (in the order they were queued) and right before its COMMIT;
- * resolves with the statement's result. On MySQL/MariaDB they are handed to the connection at once, which
- * runs them back to back: the row locks they take (the event sequence, the counters every change writes)
- * are held for the database's own time and the COMMIT's, never across round trips through a busy event
- * loop (where other requests' work would run while the lock is held). `then` gets the statement's result;
- * a failing statement rolls the transaction back.
+ * the transaction's other closing statements (in the order they were queued) and right before its COMMIT.
+ * On MySQL/MariaDB they are handed to the connection at once, which runs them back to back: the row locks
+ * they take (the event sequence, the counters every change writes) are held for the database's own time,
+ * one round trip (the last result back, the COMMIT out) and the COMMIT, not across a round trip through a
+ * busy event loop per statement (where other requests' work runs while the lock is held). `then` gets the
+ * statement's result; a failing statement rolls the transaction back.
  */
 export function atCommit(em: EntityManager, sql: string, params: unknown[] = [], then?: (result: unknown) => void): void {
   hooksOf(em, 'atCommit').closing.push({ sql, params, then });
